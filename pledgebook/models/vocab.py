@@ -1,0 +1,160 @@
+"""The one vocabulary: codes stored in the database, Chinese labels shown to people.
+
+Codes are short ASCII words so that a file written today still reads when a
+label is reworded. Every face (TUI, CLI, reports, importers) takes its labels
+from here.
+"""
+
+from __future__ import annotations
+
+# 党组织类别
+ORG_KINDS: dict[str, str] = {
+    "province": "省委",
+    "prefecture": "州委/市委",
+    "county": "县委",
+    "committee": "党委",
+    "working_committee": "党工委",
+    "general_branch": "党总支",
+    "branch": "党支部",
+    "temp_branch": "临时党支部",
+}
+# kinds that hold branches and count as a "党委" level row in reports
+COMMITTEE_KINDS = ("committee", "working_committee")
+
+# 所属领域
+SECTORS: dict[str, str] = {
+    "rural": "农村",
+    "community": "社区",
+    "government": "机关",
+    "institution": "事业单位",
+    "soe": "国有企业",
+    "private": "非公企业",
+    "social": "社会组织",
+    "school": "学校",
+}
+
+GENDERS: dict[str, str] = {"male": "男", "female": "女"}
+
+# 党员状态: 党统 practice never deletes a member
+PERSON_STATES: dict[str, str] = {
+    "active": "在册",
+    "transferred": "转出",
+    "deceased": "死亡",
+    "other": "其他",
+}
+
+# 承诺范围
+SCOPES: dict[str, str] = {
+    "org": "组织承诺",
+    "team": "班子承诺",
+    "personal": "个人承诺",
+    "service": "服务承诺",
+}
+
+# 承诺类别 (defaults; the county may add its own in the category table)
+DEFAULT_CATEGORIES: dict[str, str] = {
+    "development": "推动科学发展",
+    "harmony": "促进社会和谐",
+    "service": "服务人民群众",
+    "grassroots": "加强基层组织",
+    "stability": "维护社会稳定",
+    "self": "加强自身建设",
+}
+
+TERMS: dict[str, str] = {"annual": "年度", "immediate": "即时"}
+
+# 承诺状态
+PLEDGE_STATUSES: dict[str, str] = {
+    "draft": "拟定",
+    "in_progress": "践诺中",
+    "fulfilled": "已兑现",
+    "partly": "部分兑现",
+    "unfulfilled": "未兑现",
+    "withdrawn": "已撤销",
+    "carried": "已结转",
+}
+OPEN_STATUSES = ("draft", "in_progress")
+FINAL_STATUSES = ("fulfilled", "partly", "unfulfilled", "withdrawn", "carried")
+RESULT_STATUSES = ("fulfilled", "partly", "unfulfilled")
+# left out of the 兑现率 denominator
+EXCLUDED_FROM_RATE = ("withdrawn", "carried")
+
+# the office's own sequence 承诺 → 审定 → 公示 → 践诺 → 评诺 → 奖诺
+STAGES: dict[str, str] = {
+    "pledged": "承诺",
+    "approved": "审定",
+    "published": "公示",
+    "fulfilling": "践诺",
+    "evaluated": "评诺",
+    "rewarded": "奖诺",
+}
+
+# 评诺方式
+EVAL_KINDS: dict[str, str] = {
+    "self": "自评",
+    "member": "党员评议",
+    "public": "群众评议",
+    "leader": "领导点评",
+    "org": "组织评定",
+}
+
+GRADE_SETS: dict[str, dict[str, str]] = {
+    "satisfaction": {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"},
+    "quality": {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "差"},
+    "rating": {"excellent": "优秀", "qualified": "合格", "basic_qualified": "基本合格", "unqualified": "不合格"},
+}
+# which grades fit which kind of evaluation
+GRADES_FOR_KIND: dict[str, tuple[str, ...]] = {
+    "self": ("quality", "rating"),
+    "member": ("satisfaction", "rating"),
+    "public": ("satisfaction",),
+    "leader": ("quality", "satisfaction"),
+    "org": ("rating", "quality"),
+}
+ALL_GRADES: dict[str, str] = {code: label for grades in GRADE_SETS.values() for code, label in grades.items()}
+
+# 满意率 formula (a county setting)
+SATISFACTION_FORMULAS: dict[str, str] = {
+    "satisfied_plus_basic": "（满意＋基本满意）÷有效票",
+    "satisfied_only": "满意÷有效票",
+}
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "create": "新建",
+    "update": "修改",
+    "delete": "删除",
+    "restore": "恢复",
+    "close_year": "关闭年度",
+    "open_year": "开启年度",
+    "import": "导入",
+    "generate": "生成",
+}
+
+TABLE_LABELS: dict[str, str] = {
+    "org": "党组织",
+    "person": "人员",
+    "workyear": "年度",
+    "pledge": "承诺",
+    "progress": "践诺记录",
+    "evaluation": "评诺",
+    "category": "承诺类别",
+    "setting": "设置",
+}
+
+
+def label(vocabulary: dict[str, str], code: str | None, default: str = "") -> str:
+    """The Chinese label of a code, or the code itself when it is unknown."""
+    if code is None:
+        return default
+    return vocabulary.get(code, code)
+
+
+def code_for(vocabulary: dict[str, str], text: str) -> str | None:
+    """The code whose code or label equals text (after trimming), else None."""
+    text = (text or "").strip()
+    if text in vocabulary:
+        return text
+    for code, lab in vocabulary.items():
+        if lab == text:
+            return code
+    return None
