@@ -1,0 +1,73 @@
+"""The command line (typer). Thin: parse, call the core, render with Rich.
+
+``pledgebook`` with no command opens the TUI. Heavy libraries (Textual,
+spreadsheet readers, pinyin) are imported only inside the commands that use
+them, so ``pledgebook --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pledgebook import __version__
+from pledgebook.commands import ledger
+from pledgebook.commands.common import DbOption, handle_errors
+
+app = typer.Typer(
+    name="pledgebook",
+    help="承诺台账：党组织和党员公开承诺、践诺、评诺的离线台账。不带命令运行时打开界面。",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command("init")(ledger.init)
+app.command("demo")(ledger.demo)
+app.command("stats")(ledger.stats)
+app.command("doctor")(ledger.doctor)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pledgebook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+@handle_errors
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出")
+    ] = False,
+) -> None:
+    """承诺台账。不带命令时打开界面（TUI）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pledgebook.commands.common import interactive, open_db
+
+    if not interactive() or not sys.stdout.isatty():
+        from pledgebook.commands.common import err_console
+
+        err_console.print("界面需要在终端窗口中运行。脚本请使用子命令，见 pledgebook --help。")
+        raise typer.Exit(2)
+    path = open_db(db, create=True)
+    from pledgebook.tui.app import run
+
+    run(path)
+
+
+def main() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
+            try:
+                reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):
+                pass  # a stream that cannot change encoding: Rich falls back on its own
+    app()

@@ -1,0 +1,65 @@
+"""What every command shares: the console, ``--db``, ``--json``, and turning errors into messages."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from pledgebook.models.errors import PledgebookError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="数据库文件路径（默认：用户数据文件夹；也可用环境变量 PLEDGEBOOK_DB）", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份机器可读的 JSON 摘要（供脚本使用）")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def interactive() -> bool:
+    """True when a person is at a terminal: prompts are allowed only then."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def handle_errors(func: F) -> F:
+    """Run a command; a PledgebookError becomes a clear message and exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PledgebookError as exc:
+            if kwargs.get("as_json"):
+                emit_json({"ok": False, "error": exc.message})
+            else:
+                err_console.print(f"[bold red]错误：[/]{exc.message}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("已取消。")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_db(db: Path | None, *, create: bool = False) -> Path:
+    from pledgebook.models.db import open_database
+
+    return open_database(db, create=create)

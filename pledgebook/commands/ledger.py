@@ -1,0 +1,181 @@
+"""The ledger itself: init, demo, stats, doctor."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pledgebook.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    emit_json,
+    handle_errors,
+    interactive,
+    open_db,
+)
+from pledgebook.models.errors import PledgebookError, ValidationErrors
+
+
+@handle_errors
+def init(
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Option("--name", help="县（区）名称，例如：墨江哈尼族自治县")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="6位行政区划代码，例如：530822")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="起始工作年度，例如：2011")] = None,
+    level: Annotated[
+        str, typer.Option("--level", help="county（县级台账）或 prefecture（州/市级，汇总各县数据包）")
+    ] = "county",
+    as_json: JsonOption = False,
+) -> None:
+    """建立本县（区）台账：名称、行政区划代码和起始年度。"""
+    from datetime import date
+
+    from pledgebook.models import rules
+
+    if interactive() and not as_json:
+        if not name:
+            name = typer.prompt("县（区）名称")
+        if not code:
+            code = typer.prompt("6位行政区划代码")
+        if year is None:
+            year = typer.prompt("起始工作年度", default=date.today().year, type=int)
+    missing = [opt for opt, val in (("--name", name), ("--code", code), ("--year", year)) if not val]
+    if missing:
+        raise PledgebookError(f"缺少 {'、'.join(missing)}。例如：pledgebook init --name 墨江哈尼族自治县 --code 530822 --year 2011")
+    path = open_db(db, create=True)
+    try:
+        root = rules.init_county(name or "", code or "", int(year or 0), level=level)
+    except ValidationErrors as exc:
+        raise PledgebookError("；".join(exc.errors.values())) from exc
+    if as_json:
+        emit_json({"ok": True, "db": str(path), "county": {"name": root.name, "code": code}, "year": year, "level": level})
+    else:
+        console.print(f"已建立「{root.name}」（{code}）{year}年度台账：{path}")
+        console.print("下一步：运行 [bold]pledgebook[/] 打开台账，或用 [bold]pledgebook import[/] 导入乡镇报表。")
+
+
+@handle_errors
+def demo(
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：同一种子生成完全相同的数据")] = 2011,
+    scale: Annotated[
+        int, typer.Option("--scale", help="承诺总条数：默认 23000（两年，每年约 11500）；100000 为五年、每年 20000")
+    ] = 23_000,
+    as_json: JsonOption = False,
+) -> None:
+    """载入一个虚构的演示县（约 24 个党委、620 个党支部、13000 名党员），用于试用和培训。"""
+    from pledgebook.demo import build_demo
+
+    if scale < 100 or scale > 1_000_000:
+        raise PledgebookError("--scale 应在 100 到 1000000 之间")
+    path = open_db(db, create=True)
+    started = time.perf_counter()
+    if as_json or not console.is_terminal:
+        counts = build_demo(seed=seed, total_pledges=scale)
+    else:
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=console) as bar:
+            task = bar.add_task("生成演示数据", total=1.0)
+            counts = build_demo(
+                seed=seed,
+                total_pledges=scale,
+                progress=lambda stage, frac: bar.update(task, completed=frac, description=f"生成{stage}"),
+            )
+    elapsed = time.perf_counter() - started
+    if as_json:
+        emit_json({"ok": True, "db": str(path), "counts": counts, "seconds": round(elapsed, 2)})
+    else:
+        console.print(
+            f"已载入演示县「云岭县」：{counts['orgs']} 个党组织，{counts['people']} 名人员，"
+            f"{counts['pledges']} 条承诺，{counts['evaluations']} 条评议（用时 {elapsed:.1f} 秒）"
+        )
+        console.print(f"数据库：{path}\n运行 [bold]pledgebook --db \"{path}\"[/] 打开台账。")
+
+
+@handle_errors
+def stats(
+    db: DbOption = None,
+    year: Annotated[int | None, typer.Option("--year", help="年度（默认：当前开放年度）")] = None,
+    by: Annotated[str, typer.Option("--by", help="分组：committee（按党委，默认）或 county（州/市级按县）")] = "committee",
+    as_json: JsonOption = False,
+) -> None:
+    """打印承诺统计：承诺数、兑现率、满意率、逾期、待整改（按党委分列）。"""
+    from pledgebook.models import db as dbm
+    from pledgebook.models import rules
+    from pledgebook.models.figures import FigureBook, org_counts, percent
+    from pledgebook.models.vocab import PLEDGE_STATUSES
+
+    open_db(db)
+    county = dbm.county()
+    year = year or rules.current_year()
+    if year is None:
+        raise PledgebookError("台账中还没有任何年度。")
+    rules.year_state(year)
+    book = FigureBook(year)
+    root_id = book.root_id()
+    groups = book.children(root_id)
+    if by == "county":
+        # a prefecture file: the root's children are counties
+        groups = [(n, f) for n, f in groups if n.kind == "county"] or groups
+    elif by != "committee":
+        raise PledgebookError("--by 只能是 committee 或 county")
+    total = book.subtree(root_id)
+    oc = org_counts()
+    closed = rules.year_state(year).closed
+    if as_json:
+        totals = {"orgs": sum(v for k, v in oc.items() if k != "people"), "people": oc.get("people", 0)}
+        totals.update(total.as_dict())
+        emit_json(
+            {
+                "county": county,
+                "year": year,
+                "year_closed": closed,
+                "totals": totals,
+                "by_committee" if by == "committee" else "by_county": [
+                    {"name": n.name, "code": n.code, "kind": n.kind, **f.as_dict()} for n, f in groups
+                ],
+            }
+        )
+        return
+    title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
+    table = Table(title=title, show_lines=False, header_style="bold")
+    table.add_column("党委" if by == "committee" else "县（区）", no_wrap=True)
+    for col in ("承诺数", "已兑现", "兑现率", "满意率", "逾期", "待整改"):
+        table.add_column(col, justify="right")
+    for node, fig in groups:
+        table.add_row(
+            node.name, str(fig.pledges), str(fig.fulfilled), percent(fig.fulfilment_rate),
+            percent(fig.satisfaction_rate), str(fig.overdue), str(fig.rectification_open),
+        )
+    table.add_section()
+    table.add_row(
+        "[bold]合计[/]", str(total.pledges), str(total.fulfilled), percent(total.fulfilment_rate),
+        percent(total.satisfaction_rate), str(total.overdue), str(total.rectification_open),
+    )
+    console.print(table)
+    states = "，".join(f"{label} {total.by_status.get(code, 0)}" for code, label in PLEDGE_STATUSES.items())
+    console.print(f"按状态：{states}")
+    console.print(f"党组织 {sum(v for k, v in oc.items() if k != 'people')} 个，在册人员 {oc.get('people', 0)} 名")
+
+
+@handle_errors
+def doctor(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """检查数据库：完整性、外键、结构版本、WAL 大小和备份。发现问题时退出码为 1。"""
+    from pledgebook.models.health import check
+
+    path = open_db(db)
+    report = check(path)
+    if as_json:
+        emit_json(report)
+    else:
+        for item in report["checks"]:
+            mark = "[green]✓[/]" if item["ok"] else "[red]✗[/]"
+            console.print(f"{mark} {item['name']}：{item['detail']}")
+        console.print("[green]数据库完好。[/]" if report["ok"] else "[red]发现问题，请查看上面标 ✗ 的项目。[/]")
+    if not report["ok"]:
+        raise typer.Exit(1)

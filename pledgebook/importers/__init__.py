@@ -1,0 +1,1 @@
+"""importers of Pledgebook."""

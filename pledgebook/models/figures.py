@@ -1,0 +1,264 @@
+"""The figures, defined once: used by the TUI, the CLI, the reports and the tests.
+
+- 兑现率 = 已兑现 / (all pledges − 已撤销 − 已结转)
+- 满意率 = (满意 + 基本满意) / 有效票 of 群众评议 (or 满意 alone: a county setting)
+- 参与率 = 有效票 / 发放票数
+- 逾期 = due date passed, status not final
+- 待整改 = rectification due set, not done
+
+SQL aggregates per (org, category) in a handful of GROUP BY queries; the
+org tree (a few hundred to a few thousand rows) then rolls those up to any
+subtree in Python, so one pass serves the county total, every 党委 row and
+every tree node.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from pledgebook.models import vocab
+from pledgebook.models.db import get_setting
+from pledgebook.models.tables import Org, database
+
+
+@dataclass
+class Figures:
+    pledges: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    rectification_open: int = 0
+    evaluations: int = 0
+    ballots_issued: int = 0
+    ballots_valid: int = 0
+    votes_satisfied: int = 0
+    votes_basic: int = 0
+    votes_unsatisfied: int = 0
+    orgs_pledged: int = 0
+    people_pledged: int = 0
+    formula: str = "satisfied_plus_basic"
+
+    # ---- derived
+    @property
+    def fulfilled(self) -> int:
+        return self.by_status.get("fulfilled", 0)
+
+    @property
+    def rate_base(self) -> int:
+        return self.pledges - sum(self.by_status.get(s, 0) for s in vocab.EXCLUDED_FROM_RATE)
+
+    @property
+    def fulfilment_rate(self) -> float | None:
+        return self.fulfilled / self.rate_base if self.rate_base else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        if not self.ballots_valid:
+            return None
+        top = self.votes_satisfied + (self.votes_basic if self.formula != "satisfied_only" else 0)
+        return top / self.ballots_valid
+
+    @property
+    def participation_rate(self) -> float | None:
+        return self.ballots_valid / self.ballots_issued if self.ballots_issued else None
+
+    def add(self, other: Figures) -> None:
+        for name in (
+            "pledges",
+            "overdue",
+            "rectification_open",
+            "evaluations",
+            "ballots_issued",
+            "ballots_valid",
+            "votes_satisfied",
+            "votes_basic",
+            "votes_unsatisfied",
+            "orgs_pledged",
+            "people_pledged",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for status, n in other.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0) + n
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able form with English snake_case keys (rates rounded to 4 places)."""
+        data = asdict(self)
+        data.pop("formula")
+        data["by_status"] = {s: self.by_status.get(s, 0) for s in vocab.PLEDGE_STATUSES}
+        data["fulfilled"] = self.fulfilled
+        for name in ("fulfilment_rate", "satisfaction_rate", "participation_rate"):
+            value = getattr(self, name)
+            data[name] = None if value is None else round(value, 4)
+        return data
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A rate as people write it: 87.5%, or — when there is nothing to divide."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+@dataclass
+class OrgNode:
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    township: str | None
+    code: str | None
+    active: bool
+
+
+class FigureBook:
+    """The figures of one year (optionally one category), per org, ready to roll up."""
+
+    def __init__(self, year: int, *, category: str | None = None, today: date | None = None):
+        self.year = year
+        self.category = category
+        self.today = today or date.today()
+        self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
+        self.orgs: dict[int, OrgNode] = {}
+        self.children_of: dict[int | None, list[int]] = defaultdict(list)
+        # raw[(org_id, category)] -> Figures
+        self.raw: dict[tuple[int, str], Figures] = {}
+        self._load_tree()
+        self._load_figures()
+
+    # ------------------------------------------------------------- loading
+    def _load_tree(self) -> None:
+        cursor = database.execute_sql(
+            "SELECT id, name, kind, parent_id, path, township, code, active FROM org "
+            "WHERE deleted_at IS NULL ORDER BY sort, id"
+        )
+        for row in cursor.fetchall():
+            node = OrgNode(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+            self.orgs[node.id] = node
+            self.children_of[node.parent_id].append(node.id)
+
+    def _fig(self, org_id: int, category: str) -> Figures:
+        key = (org_id, category)
+        fig = self.raw.get(key)
+        if fig is None:
+            fig = self.raw[key] = Figures(formula=self.formula)
+        return fig
+
+    def _load_figures(self) -> None:
+        cat_sql, params = "", [self.year]
+        if self.category:
+            cat_sql, params = " AND p.category = ?", [self.year, self.category]
+        today = self.today.isoformat()
+        open_statuses = ",".join(f"'{s}'" for s in vocab.OPEN_STATUSES)
+        rows = database.execute_sql(
+            "SELECT p.org_id, p.category, p.status, count(*), "
+            f"sum(p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({open_statuses})) "
+            f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} "
+            "GROUP BY p.org_id, p.category, p.status",
+            [today, *params],
+        ).fetchall()
+        for org_id, category, status, count, overdue in rows:
+            fig = self._fig(org_id, category)
+            fig.pledges += count
+            fig.by_status[status] = fig.by_status.get(status, 0) + count
+            fig.overdue += overdue or 0
+        rows = database.execute_sql(
+            "SELECT p.org_id, p.category, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
+            f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
+            "GROUP BY p.org_id, p.category",
+            params,
+        ).fetchall()
+        for org_id, category, people, org_pledged in rows:
+            fig = self._fig(org_id, category)
+            fig.people_pledged += people or 0
+            fig.orgs_pledged += 1 if org_pledged else 0
+        # a member who pledged in two categories is one member who pledged
+        self.people_by_org: dict[int, int] = dict(
+            database.execute_sql(
+                "SELECT p.org_id, count(DISTINCT p.person_id) "
+                f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
+                "GROUP BY p.org_id",
+                params,
+            ).fetchall()
+        )
+        rows = database.execute_sql(
+            "SELECT p.org_id, p.category, count(*), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_issued, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_valid, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_satisfied, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_basic, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_unsatisfied, 0) ELSE 0 END), "
+            "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL) "
+            "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
+            f"WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL{cat_sql} "
+            "GROUP BY p.org_id, p.category",
+            params,
+        ).fetchall()
+        for org_id, category, count, issued, valid, sat, basic, unsat, rect in rows:
+            fig = self._fig(org_id, category)
+            fig.evaluations += count
+            fig.ballots_issued += issued or 0
+            fig.ballots_valid += valid or 0
+            fig.votes_satisfied += sat or 0
+            fig.votes_basic += basic or 0
+            fig.votes_unsatisfied += unsat or 0
+            fig.rectification_open += rect or 0
+
+    # ------------------------------------------------------------- queries
+    def root_id(self) -> int | None:
+        roots = self.children_of.get(None, [])
+        return roots[0] if roots else None
+
+    def descendants(self, org_id: int) -> list[int]:
+        node = self.orgs.get(org_id)
+        if node is None:
+            return []
+        return [oid for oid, n in self.orgs.items() if n.path.startswith(node.path)]
+
+    def subtree(self, org_id: int | None = None, category: str | None = None) -> Figures:
+        """Figures of an org and everything under it (the whole file when org_id is None)."""
+        ids = set(self.orgs) if org_id is None else set(self.descendants(org_id))
+        total = Figures(formula=self.formula)
+        for (oid, cat), fig in self.raw.items():
+            if oid in ids and (category is None or cat == category):
+                total.add(fig)
+        # orgs_pledged counts organizations, not (org, category) pairs; likewise people
+        if category is None:
+            total.people_pledged = sum(self.people_by_org.get(oid, 0) for oid in ids)
+        total.orgs_pledged = len(
+            {oid for (oid, cat), fig in self.raw.items() if oid in ids and fig.orgs_pledged and (category is None or cat == category)}
+        )
+        return total
+
+    def children(self, org_id: int | None = None) -> list[tuple[OrgNode, Figures]]:
+        """One row per child subtree of org_id (the root's children by default: the 党委 rows)."""
+        parent = org_id if org_id is not None else self.root_id()
+        return [(self.orgs[c], self.subtree(c)) for c in self.children_of.get(parent, [])]
+
+    def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
+        cats = sorted({cat for (_o, cat) in self.raw})
+        return [(cat, self.subtree(org_id, cat)) for cat in cats]
+
+
+def year_figures(year: int, org_id: int | None = None, category: str | None = None) -> Figures:
+    """The figures of one subtree for one year (the whole file by default)."""
+    return FigureBook(year, category=category).subtree(org_id)
+
+
+def org_counts() -> dict[str, int]:
+    """How many organizations of each kind and members there are (not per year)."""
+    counts = dict(
+        database.execute_sql("SELECT kind, count(*) FROM org WHERE deleted_at IS NULL GROUP BY kind").fetchall()
+    )
+    people = database.execute_sql(
+        "SELECT count(*) FROM person WHERE deleted_at IS NULL AND state = 'active'"
+    ).fetchone()[0]
+    counts["people"] = people
+    return counts
+
+
+def committees() -> list[Org]:
+    """The 党委-level rows: the root's direct children."""
+    root = Org.select().where(Org.parent.is_null(), Org.deleted_at.is_null()).order_by(Org.id).first()
+    if root is None:
+        return []
+    return list(Org.select().where((Org.parent == root.id) & Org.deleted_at.is_null()).order_by(Org.sort, Org.id))

@@ -1,0 +1,108 @@
+"""Numbered schema migrations. The file's ``PRAGMA user_version`` is its schema version.
+
+A fresh file and an old one go through the same numbered steps, so both end
+with the same schema. Each step runs in one transaction with foreign keys
+switched off *before* BEGIN (``SqliteMigrator.migration_context``): a table
+rebuild under ``foreign_keys=ON`` silently deletes the child rows of a cascade.
+Add a step by appending to ``MIGRATIONS``; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import SqliteDatabase
+from playhouse.migrate import SqliteMigrator
+
+# Schema version 1, as shipped in 0.1.0 (frozen; do not edit).
+_V1 = """
+CREATE TABLE "audit_log" ("id" INTEGER NOT NULL PRIMARY KEY, "at" DATETIME NOT NULL, "user" VARCHAR(255) NOT NULL, "action" VARCHAR(255) NOT NULL, "table" VARCHAR(255) NOT NULL, "record_uid" VARCHAR(255), "changes" TEXT NOT NULL, "note" TEXT NOT NULL);
+CREATE INDEX "audit_log_at" ON "audit_log" ("at");
+CREATE INDEX "audit_log_record_uid" ON "audit_log" ("record_uid");
+CREATE TABLE "category" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "code" VARCHAR(255) NOT NULL, "label" VARCHAR(255) NOT NULL, "sort" INTEGER NOT NULL, "deleted_at" DATETIME);
+CREATE UNIQUE INDEX "category_uid" ON "category" ("uid");
+CREATE UNIQUE INDEX "category_code" ON "category" ("code");
+CREATE TABLE "org" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "code" VARCHAR(255), "name" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "parent_id" INTEGER, "path" VARCHAR(255) NOT NULL, "depth" INTEGER NOT NULL, "sector" VARCHAR(255), "township" VARCHAR(255), "pinyin" VARCHAR(255) NOT NULL, "active" INTEGER NOT NULL, "sort" INTEGER NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("parent_id") REFERENCES "org" ("id") ON DELETE RESTRICT);
+CREATE UNIQUE INDEX "org_uid" ON "org" ("uid");
+CREATE UNIQUE INDEX "org_code" ON "org" ("code");
+CREATE INDEX "org_parent_id" ON "org" ("parent_id");
+CREATE INDEX "org_path" ON "org" ("path");
+CREATE TABLE "person" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "name" VARCHAR(255) NOT NULL, "org_id" INTEGER NOT NULL, "gender" VARCHAR(255), "ethnicity" VARCHAR(255), "birth_date" DATE, "joined_date" DATE, "post" VARCHAR(255), "cadre_level" VARCHAR(255), "id_number" VARCHAR(255), "phone" VARCHAR(255), "state" VARCHAR(255) NOT NULL, "pinyin" VARCHAR(255) NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("org_id") REFERENCES "org" ("id") ON DELETE RESTRICT);
+CREATE UNIQUE INDEX "person_uid" ON "person" ("uid");
+CREATE INDEX "person_org_id" ON "person" ("org_id");
+CREATE INDEX "person_id_number" ON "person" ("id_number");
+CREATE TABLE "import_batch" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "file_name" VARCHAR(255) NOT NULL, "sha256" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "imported_at" DATETIME NOT NULL, "user" VARCHAR(255) NOT NULL, "rows_read" INTEGER NOT NULL, "rows_written" INTEGER NOT NULL, "rows_rejected" INTEGER NOT NULL);
+CREATE UNIQUE INDEX "import_batch_uid" ON "import_batch" ("uid");
+CREATE INDEX "import_batch_sha256" ON "import_batch" ("sha256");
+CREATE TABLE "pledge" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "year" INTEGER NOT NULL, "org_id" INTEGER NOT NULL, "person_id" INTEGER, "scope" VARCHAR(255) NOT NULL, "category" VARCHAR(255) NOT NULL, "content" TEXT NOT NULL, "measures" TEXT NOT NULL, "due_date" DATE, "term" VARCHAR(255) NOT NULL, "approved_by" VARCHAR(255), "approved_on" DATE, "published_on" DATE, "status" VARCHAR(255) NOT NULL, "fulfilled_on" DATE, "carried_from_id" INTEGER, "source" VARCHAR(255) NOT NULL, "batch_id" INTEGER, "source_row" INTEGER, "deleted_at" DATETIME, FOREIGN KEY ("org_id") REFERENCES "org" ("id") ON DELETE RESTRICT, FOREIGN KEY ("person_id") REFERENCES "person" ("id") ON DELETE RESTRICT, FOREIGN KEY ("carried_from_id") REFERENCES "pledge" ("id") ON DELETE SET NULL, FOREIGN KEY ("batch_id") REFERENCES "import_batch" ("id") ON DELETE SET NULL);
+CREATE UNIQUE INDEX "pledge_uid" ON "pledge" ("uid");
+CREATE INDEX "pledge_org_id" ON "pledge" ("org_id");
+CREATE INDEX "pledge_person_id" ON "pledge" ("person_id");
+CREATE INDEX "pledge_carried_from_id" ON "pledge" ("carried_from_id");
+CREATE INDEX "pledge_batch_id" ON "pledge" ("batch_id");
+CREATE INDEX "pledge_year_org_id" ON "pledge" ("year", "org_id");
+CREATE INDEX "pledge_year_status" ON "pledge" ("year", "status");
+CREATE TABLE "evaluation" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "pledge_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "date" DATE NOT NULL, "evaluator" VARCHAR(255) NOT NULL, "grade" VARCHAR(255), "score" REAL, "ballots_issued" INTEGER, "ballots_valid" INTEGER, "votes_satisfied" INTEGER, "votes_basic" INTEGER, "votes_unsatisfied" INTEGER, "comment" TEXT NOT NULL, "rect_due" DATE, "rect_done" DATE, "rect_note" TEXT NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("pledge_id") REFERENCES "pledge" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "evaluation_uid" ON "evaluation" ("uid");
+CREATE INDEX "evaluation_pledge_id" ON "evaluation" ("pledge_id");
+CREATE TABLE "handoff" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "written_at" DATETIME NOT NULL, "path" TEXT NOT NULL, "sha256" VARCHAR(255) NOT NULL, "sequence" INTEGER NOT NULL, "counts" TEXT NOT NULL);
+CREATE UNIQUE INDEX "handoff_uid" ON "handoff" ("uid");
+CREATE TABLE "progress" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "pledge_id" INTEGER NOT NULL, "date" DATE NOT NULL, "note" TEXT NOT NULL, "percent" INTEGER, "deleted_at" DATETIME, FOREIGN KEY ("pledge_id") REFERENCES "pledge" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "progress_uid" ON "progress" ("uid");
+CREATE INDEX "progress_pledge_id" ON "progress" ("pledge_id");
+CREATE TABLE "setting" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+CREATE TABLE "work_year" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "year" INTEGER NOT NULL, "closed" INTEGER NOT NULL, "closed_at" DATETIME);
+CREATE UNIQUE INDEX "work_year_uid" ON "work_year" ("uid");
+CREATE UNIQUE INDEX "work_year_year" ON "work_year" ("year");
+"""
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";\n") if s.strip()]
+
+
+def _m1_initial(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    for stmt in _statements(_V1):
+        db.execute_sql(stmt)
+
+
+def _m2_figure_indexes(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # the figures group evaluations by kind and look for open rectifications
+    db.execute_sql('CREATE INDEX "evaluation_kind_pledge" ON "evaluation" ("kind", "pledge_id")')
+    db.execute_sql(
+        'CREATE INDEX "evaluation_rect_open" ON "evaluation" ("pledge_id") '
+        "WHERE rect_due IS NOT NULL AND rect_done IS NULL AND deleted_at IS NULL"
+    )
+    db.execute_sql('CREATE INDEX "pledge_year_due" ON "pledge" ("year", "due_date")')
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
+    (1, "initial schema", _m1_initial),
+    (2, "indexes for the figures", _m2_figure_indexes),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def schema_version(db: SqliteDatabase) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: SqliteDatabase, target: int = LATEST, on_step: Callable[[int, str], None] | None = None) -> list[int]:
+    """Bring ``db`` up to ``target``; return the step numbers that ran.
+
+    Every step runs in its own transaction together with the version
+    bump, so a crash leaves the file at the previous or the next version.
+    """
+    ran: list[int] = []
+    migrator = SqliteMigrator(db)
+    for number, title, step in MIGRATIONS:
+        if number > target or number <= schema_version(db):
+            continue
+        if on_step:
+            on_step(number, title)
+        with migrator.migration_context():
+            step(migrator, db)
+            db.execute_sql(f"PRAGMA user_version = {int(number)}")
+        ran.append(number)
+    return ran

@@ -1,0 +1,1 @@
+"""The Textual face of Pledgebook. Imported only when the TUI starts."""
