@@ -144,9 +144,10 @@ def stats(
         return
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
     table = Table(title=title, show_lines=False, header_style="bold")
-    table.add_column("党委" if by == "committee" else "县（区）", no_wrap=True)
+    # numbers never squeeze: long names wrap instead (80 columns must fit)
+    table.add_column("党委" if by == "committee" else "县（区）", overflow="fold", ratio=1)
     for col in ("承诺数", "已兑现", "兑现率", "满意率", "逾期", "待整改"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(6, 2 * len(col)))
     for node, fig in groups:
         table.add_row(
             node.name, str(fig.pledges), str(fig.fulfilled), percent(fig.fulfilment_rate),

@@ -35,6 +35,7 @@ class Figures:
     votes_satisfied: int = 0
     votes_basic: int = 0
     votes_unsatisfied: int = 0
+    valid_where_issued: int = 0  # 有效票 of the evaluations that say how many were issued
     orgs_pledged: int = 0
     people_pledged: int = 0
     formula: str = "satisfied_plus_basic"
@@ -61,7 +62,7 @@ class Figures:
 
     @property
     def participation_rate(self) -> float | None:
-        return self.ballots_valid / self.ballots_issued if self.ballots_issued else None
+        return self.valid_where_issued / self.ballots_issued if self.ballots_issued else None
 
     def add(self, other: Figures) -> None:
         for name in (
@@ -74,6 +75,7 @@ class Figures:
             "votes_satisfied",
             "votes_basic",
             "votes_unsatisfied",
+            "valid_where_issued",
             "orgs_pledged",
             "people_pledged",
         ):
@@ -85,6 +87,7 @@ class Figures:
         """Plain JSON-able form with English snake_case keys (rates rounded to 4 places)."""
         data = asdict(self)
         data.pop("formula")
+        data.pop("valid_where_issued")
         data["by_status"] = {s: self.by_status.get(s, 0) for s in vocab.PLEDGE_STATUSES}
         data["fulfilled"] = self.fulfilled
         for name in ("fulfilment_rate", "satisfaction_rate", "participation_rate"):
@@ -187,13 +190,14 @@ class FigureBook:
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_satisfied, 0) ELSE 0 END), "
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_basic, 0) ELSE 0 END), "
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_unsatisfied, 0) ELSE 0 END), "
-            "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL) "
+            "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL), "
+            "sum(CASE WHEN e.kind = 'public' AND e.ballots_issued IS NOT NULL THEN coalesce(e.ballots_valid, 0) ELSE 0 END) "
             "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
             f"WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL{cat_sql} "
             "GROUP BY p.org_id, p.category",
             params,
         ).fetchall()
-        for org_id, category, count, issued, valid, sat, basic, unsat, rect in rows:
+        for org_id, category, count, issued, valid, sat, basic, unsat, rect, valid_issued in rows:
             fig = self._fig(org_id, category)
             fig.evaluations += count
             fig.ballots_issued += issued or 0
@@ -202,6 +206,7 @@ class FigureBook:
             fig.votes_basic += basic or 0
             fig.votes_unsatisfied += unsat or 0
             fig.rectification_open += rect or 0
+            fig.valid_where_issued += valid_issued or 0
 
     # ------------------------------------------------------------- queries
     def root_id(self) -> int | None:

@@ -1,0 +1,49 @@
+"""The core imports none of textual, rich and typer; --help does not import Textual."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pledgebook
+
+UI = ("textual", "rich", "typer")
+PKG = Path(pledgebook.__file__).parent
+
+
+def _core_modules() -> list[str]:
+    names = ["pledgebook.demo"]
+    for sub in ("models", "importers", "exporters"):
+        names.append(f"pledgebook.{sub}")
+        names += [m.name for m in pkgutil.walk_packages([str(PKG / sub)], prefix=f"pledgebook.{sub}.")]
+    if (PKG / "rollover.py").exists() or (PKG / "rollover").exists():
+        names.append("pledgebook.rollover")
+    return names
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return {m.split(".")[0] for m in json.loads(out.stdout.strip().splitlines()[-1])}
+
+
+@pytest.mark.parametrize("module", _core_modules())
+def test_core_module_imports_no_ui(module):
+    loaded = _imported_after(f"import {module}")
+    assert not (loaded & set(UI)), f"{module} pulls in {sorted(loaded & set(UI))}"
+
+
+def test_help_does_not_import_textual_or_heavy_readers():
+    code = (
+        "import sys\nfrom pledgebook.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    loaded = _imported_after(code)
+    for heavy in ("textual", "pypinyin", "python_calamine", "xlsxwriter", "openpyxl", "nacl"):
+        assert heavy not in loaded, f"--help imports {heavy}"
