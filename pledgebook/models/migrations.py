@@ -67,8 +67,16 @@ def _m1_initial(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
 
 
 def _m2_figure_indexes(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
-    # the figures group evaluations by kind and look for open rectifications
-    db.execute_sql('CREATE INDEX "evaluation_kind_pledge" ON "evaluation" ("kind", "pledge_id")')
+    # covering indexes: the figures of a year are read from the indexes alone
+    # (126 ms → 60 ms for a 20,000-pledge year of a 100,000-pledge file)
+    db.execute_sql(
+        'CREATE INDEX "pledge_figures" ON "pledge" '
+        '("year", "org_id", "category", "status", "deleted_at", "due_date", "person_id")'
+    )
+    db.execute_sql(
+        'CREATE INDEX "evaluation_figures" ON "evaluation" ("pledge_id", "deleted_at", "kind", "ballots_issued", '
+        '"ballots_valid", "votes_satisfied", "votes_basic", "votes_unsatisfied", "rect_due", "rect_done")'
+    )
     db.execute_sql(
         'CREATE INDEX "evaluation_rect_open" ON "evaluation" ("pledge_id") '
         "WHERE rect_due IS NOT NULL AND rect_done IS NULL AND deleted_at IS NULL"
