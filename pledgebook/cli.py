@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import ledger
+from pledgebook.commands import config, ledger
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.command("init")(ledger.init)
 app.command("demo")(ledger.demo)
 app.command("stats")(ledger.stats)
 app.command("doctor")(ledger.doctor)
+app.command("config")(config.config)
 
 
 def _version(value: bool) -> None:

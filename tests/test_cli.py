@@ -140,3 +140,15 @@ def test_newer_database_is_refused_by_every_command(tmp_path):
     result = invoke("stats", "--db", str(db))
     assert result.exit_code == 2 and "更新版本" in result.output
     assert Path(db).read_bytes() == before
+
+
+def test_config_lists_and_changes_settings(tmp_path):
+    db = str(tmp_path / "c.db")
+    invoke("init", "--db", db, "--name", "某县", "--code", "530822", "--year", "2011")
+    listing = invoke("config", "--db", db)
+    assert listing.exit_code == 0 and "监督电话" in listing.output
+    assert invoke("config", "监督电话", "0879-2222222", "--db", db).exit_code == 0
+    data = json.loads(invoke("config", "supervision_phone", "--db", db, "--json").output)
+    assert data["settings"] == {"supervision_phone": "0879-2222222"}
+    bad = invoke("config", "公示期", "abc", "--db", db)
+    assert bad.exit_code == 2 and "整数" in bad.output

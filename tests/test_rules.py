@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from pledgebook.models import audit, rules
+from pledgebook.models import audit, rules, settings
 from pledgebook.models.errors import (
     NotInitialized,
     PledgebookError,
@@ -137,7 +137,14 @@ def test_public_evaluation_votes_and_rate(county):
     assert ev.ballots_valid == 48
     assert rules.satisfaction_rate(ev.votes_satisfied, ev.votes_basic, ev.ballots_valid) == pytest.approx(46 / 48)
     assert rules.participation_rate(ev.ballots_valid, ev.ballots_issued) == pytest.approx(48 / 50)
-    assert rules.needs_rectification(ev.kind, ev.grade, ev.votes_basic, ev.votes_unsatisfied)
+    # 2 of 48 unsatisfied is under the default 10% threshold; the county's rule decides
+    assert not rules.needs_rectification(ev.kind, ev.grade, ev.votes_basic, ev.votes_unsatisfied, ev.ballots_valid)
+    settings.set_value("整改规则", "有不满意票")
+    assert rules.needs_rectification(ev.kind, ev.grade, ev.votes_basic, ev.votes_unsatisfied, ev.ballots_valid)
+    settings.set_value("rectification_rule", "unsatisfied_over_threshold")
+    settings.set_value("rectification_threshold", "4")
+    assert rules.needs_rectification(ev.kind, ev.grade, ev.votes_basic, ev.votes_unsatisfied, ev.ballots_valid)
+    assert rules.default_rectification_due(date(2011, 11, 20)) == date(2011, 12, 20)
 
 
 @pytest.mark.parametrize(
@@ -245,3 +252,16 @@ def test_stage_and_overdue(county):
     assert not rules.is_overdue(Pledge.get_by_id(p.id), today=date(2011, 3, 2))
     rules.record_evaluation(p.id, "群众评议", date="2011-03-01", votes_satisfied=10)
     assert rules.stage(Pledge.get_by_id(p.id)) == "rewarded"
+
+
+def test_settings_are_validated_and_audited(county):
+    assert settings.get("publicity_days") == "7"
+    assert settings.set_value("公示期", "10") == "10"
+    with pytest.raises(ValidationError, match="1–90"):
+        settings.set_value("publicity_days", "0")
+    with pytest.raises(ValidationError, match="只能是"):
+        settings.set_value("satisfaction_formula", "随便")
+    with pytest.raises(ValidationError, match="没有名为"):
+        settings.get("nope")
+    assert settings.set_value("满意率算法", "满意÷有效票") == "satisfied_only"
+    assert [h["changes"] for h in audit.history("publicity_days")] == [{"publicity_days": ["7", "10"]}]

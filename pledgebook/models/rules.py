@@ -577,13 +577,39 @@ def participation_rate(valid: int | None, issued: int | None) -> float | None:
     return (valid or 0) / issued
 
 
-def needs_rectification(kind: str, grade: str | None, basic: int | None, unsatisfied: int | None) -> bool:
-    """A 群众评议 with 基本满意 or 不满意 results asks for a rectification."""
+def needs_rectification(
+    kind: str, grade: str | None, basic: int | None, unsatisfied: int | None, valid: int | None = None
+) -> bool:
+    """Whether an evaluation's result asks for a rectification (限期整改).
+
+    A poor grade always does. For 群众评议 votes the county's rule decides
+    (settings ``rectification_rule`` and ``rectification_threshold``).
+    """
     if grade in ("unsatisfied", "poor", "unqualified", "basic_qualified"):
         return True
-    if kind == "public":
-        return grade == "basic" or bool(unsatisfied)
-    return False
+    if kind != "public":
+        return False
+    if grade == "basic" and not valid:
+        return True
+    from pledgebook.models import settings
+
+    rule = settings.get("rectification_rule")
+    if rule == "any_unsatisfied":
+        return bool(unsatisfied)
+    if rule == "basic_or_unsatisfied":
+        return bool(unsatisfied) or bool(basic)
+    if not valid or not unsatisfied:
+        return False
+    return unsatisfied * 100 > settings.get_int("rectification_threshold") * valid
+
+
+def default_rectification_due(evaluated_on: date) -> date:
+    """The rectification due date by the county's default term."""
+    from datetime import timedelta
+
+    from pledgebook.models import settings
+
+    return evaluated_on + timedelta(days=settings.get_int("rectification_days"))
 
 
 def _evaluation_values(pledge: Pledge, fields: dict[str, Any]) -> dict[str, Any]:
@@ -798,7 +824,9 @@ def stage(pledge: Pledge) -> str:
 
 def _all_good(pledge: Pledge) -> bool:
     evs = Evaluation.select().where((Evaluation.pledge == pledge.id) & Evaluation.deleted_at.is_null())
-    return all(not needs_rectification(e.kind, e.grade, e.votes_basic, e.votes_unsatisfied) or e.rect_done for e in evs)
+    return all(
+        not needs_rectification(e.kind, e.grade, e.votes_basic, e.votes_unsatisfied, e.ballots_valid) or e.rect_done for e in evs
+    )
 
 
 def is_overdue(pledge: Pledge, today: date | None = None) -> bool:
