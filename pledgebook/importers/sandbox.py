@@ -33,9 +33,6 @@ PROTOCOL = 4
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
-# a cell that holds something: not self-closing (<c r="A1" s="1"/> is only formatting)
-_CONTENT_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,9})"[^>/]*>')
-_ANY_CELL = re.compile(rb"<(?:\w+:)?c[\s>]")
 _REF = re.compile(r"\$?([A-Z]{1,4})\$?(\d{1,9})")
 _CARRY_LIMIT = 1024 * 1024
 
@@ -127,15 +124,24 @@ def _sheet_targets(archive: zipfile.ZipFile, workbook: bytes, names: set[str]) -
     return targets
 
 
+def _content_cells(max_rows: int) -> re.Pattern[bytes]:
+    """Cells that hold something (not self-closing), capturing the column letters and,
+    only when it has as many digits as ``max_rows`` or more, the row number: a file
+    of 300,000 cells then yields a set of a few dozen distinct matches."""
+    digits = len(str(max_rows))
+    small = rf"\d{{1,{digits - 1}}}" if digits > 1 else "(?!)"
+    return re.compile(rb'r="([A-Z]{1,4})(?:' + small.encode() + rb"|(\d{" + str(digits).encode() + rb',9}))"[^>/]*>')
+
+
 def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> str | None:
     """Stream one worksheet's XML: DTD, <dimension>, and the farthest cell with content."""
+    pattern = _content_cells(max_rows)
     max_row = max_col = 0
-    cells = 0
     carry = b""
     first = True
     with archive.open(member) as handle:
         while True:
-            chunk = handle.read(1 << 20)
+            chunk = handle.read(1 << 22)
             if not chunk:
                 break
             buffer = carry + chunk
@@ -156,16 +162,16 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: 
                     raise Refused(f"内部文件 {member} 含有异常巨大的标记")
             else:
                 carry = b""
-            cells += len(_ANY_CELL.findall(buffer))
-            found = _CONTENT_CELL.findall(buffer)
+            found = set(pattern.findall(buffer))
             if found:
-                max_col = max(max_col, max(col_number(c.decode()) for c in {c for c, _ in found}))
-                max_row = max(max_row, max(map(int, (r for _, r in found))))
+                max_col = max(max_col, max(col_number(c.decode()) for c, _ in found))
+                max_row = max(max_row, max((int(r) for _, r in found if r), default=0))
             if max_row > max_rows or max_col > max_cols:
-                where = f"{_letters(max_col)}{max_row}" if max_col and max_row else "表格远端"
-                return _too_big(where, max_rows, max_cols)
-            if cells > max_rows * max_cols:
-                return _too_big("表格远端", max_rows, max_cols)
+                letters = _letters(max_col)
+                if max_row <= max_rows:  # too wide: name one such cell
+                    cell = re.search(rb'r="' + letters.encode() + rb'(\d{1,9})"[^>/]*>', buffer)
+                    max_row = int(cell.group(1)) if cell else max_row
+                return _too_big(f"{letters}{max_row}", max_rows, max_cols)
     return None
 
 

@@ -140,12 +140,12 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
 
     data: list[tuple[int, list[CellValue]]] = []
     dropped: list[tuple[int, str]] = []
-    header_texts = [_text(v) for v in rows[start][:width]]
+    header_values = list(rows[start][:width]) + [None] * (width - len(rows[start]))
     for row, number in zip(rows[header_end:], numbers[header_end:], strict=True):
-        if _is_blank(row):
-            continue
-        values = list(row[:width]) + [None] * (width - len(row))
-        reason = _not_data(values, header_texts)
+        values = list(row[:width]) + [None] * (width - len(row)) if len(row) != width else list(row)
+        reason = _not_data(values, header_values)
+        if reason == "":
+            continue  # blank
         if reason:
             dropped.append((number, reason))
             continue
@@ -259,20 +259,31 @@ _FOOTER_START = re.compile(r"^" + _FOOTER_LABEL + r"(?::.*)?$")
 _NOTE = re.compile(r"^(?:注|说明|备注)\d*[:.、]")
 
 
-def _not_data(values: list[CellValue], header_texts: list[str]) -> str | None:
-    """Why a row under the header is not data (a total, a footer, the header again), or None."""
-    texts = [_text(v) for v in values]
-    filled = [t for t in texts if t]
-    if not filled:
-        return None
-    if any(_TOTAL.match(t) for t in filled[:3] if not _NUMERIC.fullmatch(t)):
+def _not_data(values: list[CellValue], header_values: list[CellValue]) -> str | None:
+    """Why a row under the header is not data: '' when blank, a reason for a total, a
+    footer or the header again, None for data. Looks at few cells: it runs on every row."""
+    filled_count = len(values) - values.count(None)
+    if filled_count == 0:
+        return ""
+    first: list[str] = []
+    for value in values:
+        if value is not None:
+            text = _text(value)
+            if text:
+                first.append(text)
+                if len(first) == 3:
+                    break
+    if not first:
+        return ""
+    if any(_TOTAL.match(t) for t in first if not _NUMERIC.fullmatch(t)):
         return "合计/小计行"
-    first = filled[0]
-    all_text = all(v is None or isinstance(v, (str, dt.date)) for v in values)
-    if len(filled) <= 6 and (_FOOTER_START.match(first) or _NOTE.match(first) or (
-        all_text and any(_FOOTER_WITH_COLON.match(t) for t in filled)
-    )):
-        return "表尾（填报人、审核人等）"
-    if texts == header_texts:
+    if filled_count <= 6:
+        texts = [_text(v) for v in values if v is not None]
+        all_text = all(v is None or isinstance(v, (str, dt.date)) for v in values)
+        if _FOOTER_START.match(first[0]) or _NOTE.match(first[0]) or (
+            all_text and any(_FOOTER_WITH_COLON.match(t) for t in texts)
+        ):
+            return "表尾（填报人、审核人等）"
+    if values == header_values:
         return "重复的表头"
     return None
