@@ -1,79 +1,439 @@
-"""Value parsers shared by forms and importers (interim; the importer work replaces this)."""
+"""Value parsers shared by the TUI forms, the importers and the rules.
+
+Pure functions: no I/O, no database, no textual/rich/typer. Every parser takes
+what a person typed or what a spreadsheet cell held (str, int, float, date …),
+returns a clean Python value or ``None`` for blank, and raises ``ValueError``
+with a Chinese message that says what to write instead. The caller adds the
+place (file, sheet, row, column or form field) to that message.
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 import re
 import unicodedata
-from datetime import date, datetime
 
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?$")
+__all__ = [
+    "clean_text",
+    "date_to_serial",
+    "has_control_chars",
+    "id_check_digit",
+    "mask_id_number",
+    "mask_phone",
+    "normalize_id_number",
+    "normalize_text",
+    "parse_date",
+    "parse_int",
+    "parse_number",
+    "pinyin_key",
+    "pinyin_keys",
+    "serial_to_date",
+]
+
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+
+_WS_RUN = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# zero-width characters that copy-paste from web pages and WeChat leaves behind
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
-def parse_date(value: object) -> date | None:
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _show(value: object) -> str:
+    """The value as it may appear inside 「…」 in a message: short, one line."""
+    text = str(value).replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+# --------------------------------------------------------------------------- text
+
+
+def normalize_text(value: object) -> str:
+    """NFKC, strip, collapse every whitespace run to one space. ``None`` → ''.
+
+    Meant for names and keys (姓名, 党组织名称, codes): full-width letters,
+    digits, spaces and brackets become their ASCII forms, so that 「第３支部」 and
+    「第3支部」 compare equal. NFKC also turns Chinese full-width punctuation
+    (，：；（）) into ASCII; for prose (承诺事项, 措施) use :func:`clean_text`.
+    Whole floats print without '.0' (a cell 12.0 → '12'); dates as ISO.
+    """
     if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, (_dt.date, _dt.datetime)):
+        value = value.isoformat()
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _ZERO_WIDTH.sub("", text)
+    return _WS_RUN.sub(" ", text).strip()
+
+
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
+_FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
+_FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+
+
+def clean_text(value: object) -> str:
+    """Tidy prose without touching Chinese punctuation.
+
+    Strips, removes zero-width characters, turns full-width digits and letters
+    into ASCII, collapses runs of spaces and tabs (including the ideographic
+    space U+3000) into one space and keeps line breaks (at most one empty
+    line in a row). ``None`` → ''.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = _ZERO_WIDTH.sub("", str(value)).translate(_FULLWIDTH_ALNUM)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def has_control_chars(text: str) -> bool:
+    """True when ``text`` holds a C0 or C1 control character other than tab, LF and CR."""
+    return bool(_CONTROL.search(text))
+
+
+# --------------------------------------------------------------------------- dates
+
+_EPOCH_1900 = _dt.date(1899, 12, 30)  # serial 61 == 1900-03-01 counted from here
+_EPOCH_1904 = _dt.date(1904, 1, 1)
+
+_TIME_TAIL = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+_DATE_PATTERNS = (
+    # 2011-12-31  2011/12/31  2011.12.31  2011年12月31日
+    re.compile(r"(?P<y>\d{4})(?:[-/.]|年)(?P<m>\d{1,2})(?:[-/.]|月)(?P<d>\d{1,2})(?:日|号)?"),
+    # 2011年12月  2011-12  2011.12  2011/12
+    re.compile(r"(?P<y>\d{4})(?:[-/.]|年)(?P<m>\d{1,2})月?"),
+    # 20111231
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+    # 201112
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
+)
+_SERIAL_TEXT = re.compile(r"\d{1,5}(?:\.\d+)?")
+
+
+def _date_error(value: object) -> ValueError:
+    return ValueError(f"无法识别的日期「{_show(value)}」，请写成 2011-12-31")
+
+
+def serial_to_date(serial: float, *, date1904: bool = False) -> _dt.date:
+    """Excel serial number → date (the time of day, if any, is dropped).
+
+    The 1900 system counts 1900-01-01 as 1 and keeps Lotus' fake leap day
+    1900-02-29 as 60, which has no date and raises ``ValueError``.
+    """
+    if isinstance(serial, bool) or not isinstance(serial, (int, float)) or not math.isfinite(serial):
+        raise _date_error(serial)
+    days = int(math.floor(serial))
+    if date1904:
+        if days < 0:
+            raise _date_error(serial)
+        result = _EPOCH_1904 + _dt.timedelta(days=days)
+    else:
+        if days < 1:
+            raise _date_error(serial)
+        if days == 60:
+            raise ValueError(f"日期序号「{_show(serial)}」是 Excel 虚构的 1900-02-29，不是真实日期，请改写成 2011-12-31 这样的日期")
+        # before the fake leap day the offset is one day less
+        result = _EPOCH_1900 + _dt.timedelta(days=days + 1 if days < 60 else days)
+    return _check_range(result, serial)
+
+
+def date_to_serial(day: _dt.date, *, date1904: bool = False) -> int:
+    """Date → Excel serial number (inverse of :func:`serial_to_date`)."""
+    if isinstance(day, _dt.datetime):
+        day = day.date()
+    if date1904:
+        return (day - _EPOCH_1904).days
+    days = (day - _EPOCH_1900).days
+    return days - 1 if days <= 60 else days
+
+
+def _check_range(day: _dt.date, original: object) -> _dt.date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"日期「{_show(original)}」不在 {MIN_YEAR}—{MAX_YEAR} 年之间，请核对后写成 2011-12-31 这样的日期")
+    return day
+
+
+def parse_date(value: object, *, date1904: bool = False) -> _dt.date | None:
+    """A date from a cell or a form field; blank → ``None``.
+
+    Accepts date/datetime objects; text such as 2011-12-31, 2011/12/31,
+    2011.12.31, 2011年12月31日, 20111231, with or without a time after it;
+    a month alone (2011年12月, 2011-12, 201112) meaning its first day;
+    full-width digits; and Excel serial numbers (as numbers or numeric text,
+    1900 system by default, ``date1904=True`` for the Mac 1904 system).
+    Raises ``ValueError`` (Chinese message) for anything else, for a date that
+    does not exist (2011-02-30) and for years outside 1900–2100.
+    """
+    if _is_blank(value):
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
+    if isinstance(value, _dt.datetime):
+        return _check_range(value.date(), value)
+    if isinstance(value, _dt.date):
+        return _check_range(value, value)
+    if isinstance(value, bool):
+        raise _date_error(value)
+    if isinstance(value, (int, float)):
+        return serial_to_date(value, date1904=date1904)
+    if not isinstance(value, str):
+        raise _date_error(value)
+
+    text = unicodedata.normalize("NFKC", value).strip()
+    text = _TIME_TAIL.sub("", text)
+    text = _WS_RUN.sub("", text)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        # a month alone must be a month; a full date with a bad month is reported below
+        if "d" in parts or 1 <= int(parts["m"]) <= 12:
+            year, month = int(parts["y"]), int(parts["m"])
+            day = int(parts.get("d") or 1)
+            try:
+                result = _dt.date(year, month, day)
+            except ValueError:
+                raise ValueError(
+                    f"日期「{_show(value)}」不存在（{year}年没有{month}月{day}日），请核对后写成 2011-12-31 这样的日期"
+                ) from None
+            return _check_range(result, value)
+    # a serial number as text (40908); after the patterns, so 2011.12 is a month
+    if _SERIAL_TEXT.fullmatch(text):
+        return serial_to_date(float(text), date1904=date1904)
+    raise _date_error(value)
+
+
+# --------------------------------------------------------------------------- numbers
+
+# longest first, so that 人次 goes before 人 and 万元 before 元
+_UNITS = sorted(
+    ["人次", "万元", "元", "人", "户", "票", "张", "个", "件", "起", "期", "次", "名", "项", "天", "%", "‰"],
+    key=len,
+    reverse=True,
+)
+_UNIT_TAIL = re.compile("(?:" + "|".join(re.escape(u) for u in _UNITS) + r")$")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _number_text(value: str) -> str | None:
+    """Numeric text with full-width forms, spaces, grouping and a unit removed, or None."""
+    text = unicodedata.normalize("NFKC", value)
+    text = _WS_RUN.sub("", text)
+    text = _UNIT_TAIL.sub("", text)
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    return text if _NUMBER.fullmatch(text) else None
+
+
+def _label(field: str) -> str:
+    return f"{field}" if field else ""
+
+
+def parse_number(value: object, *, field: str = "") -> float | None:
+    """A number from a cell or a form field; blank → ``None``.
+
+    Accepts numbers stored as text, full-width digits, thousands separators
+    (1,234), and a trailing unit word (12人, 3.5万元, 85%): the unit is dropped,
+    the number is not scaled (85% → 85.0). Negative values are returned as
+    they are; callers decide what is allowed.
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{_label(field)}「{_show(value)}」不是数字，请只填数字")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = _number_text(value)
+        if text is None:
+            raise ValueError(f"{_label(field)}「{_show(value)}」不是数字，请只填数字（如 12 或 3.5）")
+        number = float(text)
+    else:
+        raise ValueError(f"{_label(field)}「{_show(value)}」不是数字，请只填数字")
+    if not math.isfinite(number):
+        raise ValueError(f"{_label(field)}「{_show(value)}」不是有效的数字，请只填数字")
+    return number
+
+
+def parse_int(value: object, *, field: str = "") -> int | None:
+    """A whole number from a cell or a form field; blank → ``None``.
+
+    Like :func:`parse_number`, and a whole float (12.0, '12.0') becomes 12;
+    3.5 raises ``ValueError``.
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text:
-        return None
-    m = _DATE_RE.match(text)
-    if not m:
-        raise ValueError(f"无法识别的日期「{text}」，请写成 2011-12-31")
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
-    except ValueError as exc:
-        raise ValueError(f"日期「{text}」不存在，请检查年月日") from exc
+    if isinstance(value, str):
+        text = _number_text(value)
+        # exact for long digit strings, which float() would round
+        if text is not None and re.fullmatch(r"[+-]?\d+(?:\.0*)?", text):
+            return int(text.split(".")[0])
+    number = parse_number(value, field=field)
+    assert number is not None
+    if not number.is_integer():
+        raise ValueError(f"{_label(field)}「{_show(value)}」不是整数，请填写整数")
+    return int(number)
 
 
-_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-_CHECK = "10X98765432"
+# --------------------------------------------------------------------------- ID numbers
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?E[+-]?\d+")
+_EXCEL_MANGLED = "身份证号被 Excel 转成了科学计数法/末尾被改成 0，请把该列设为文本格式后重新填写"
 
 
 def id_check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    """The GB 11643 check character (ISO 7064 MOD 11-2) for 17 digits."""
+    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def _valid_birth(yyyymmdd: str) -> bool:
+    try:
+        born = _dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return MIN_YEAR <= born.year <= MAX_YEAR
 
 
 def normalize_id_number(value: object) -> str | None:
-    if value is None:
+    """A 公民身份号码 checked per GB 11643, as 18 characters; blank → ``None``.
+
+    Spaces and full-width forms are removed, a trailing x is uppercased, an
+    old 15-digit number is upgraded to 18 digits (century 19 and a check
+    digit). The birth date and the check digit are verified. Numbers Excel
+    mangled — stored as a number of more than 15 digits, scientific notation
+    text (5.30822E+17), or 18 digits ending in 000 whose check fails — raise
+    ``ValueError`` telling the user to format the column as text.
+    """
+    if _is_blank(value):
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip().upper().replace(" ", "")
-    if not text:
-        return None
-    if "E+" in text or "." in text:
-        raise ValueError("身份证号被 Excel 转成了科学计数法，请把该列设为文本格式后重新填写")
+    if isinstance(value, bool):
+        raise ValueError(f"公民身份号码「{_show(value)}」无效，应为18位")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer() or abs(value) >= 1e15:
+            raise ValueError(_EXCEL_MANGLED)
+        value = int(value)
+    if isinstance(value, int):
+        # Excel keeps 15 significant digits: a longer number is already damaged
+        if value < 0 or value >= 10**15:
+            raise ValueError(_EXCEL_MANGLED)
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"公民身份号码「{_show(value)}」无效，应为18位")
+
+    text = _WS_RUN.sub("", unicodedata.normalize("NFKC", value)).lstrip("'").upper()
+    if _SCIENTIFIC.fullmatch(text):
+        raise ValueError(_EXCEL_MANGLED)
     if re.fullmatch(r"\d{15}", text):
-        text = text[:6] + "19" + text[6:]
-        text += id_check_digit(text)
+        if not _valid_birth("19" + text[6:12]):
+            raise ValueError(f"公民身份号码「{mask_id_number(text)}」中的出生日期不存在，请核对")
+        first17 = text[:6] + "19" + text[6:]
+        return first17 + id_check_digit(first17)
     if not re.fullmatch(r"\d{17}[\dX]", text):
-        raise ValueError(f"身份证号「{text}」应为18位（或15位旧号码）")
-    if id_check_digit(text[:17]) != text[17]:
-        raise ValueError(f"身份证号「{text}」校验位不对，请核对")
+        raise ValueError(
+            f"公民身份号码「{mask_id_number(text)}」应为18位（最后一位可以是 X），或旧的15位数字；现在是{len(text)}位"
+        )
+    check_ok = id_check_digit(text[:17]) == text[17]
+    if not check_ok and text.endswith("000"):
+        raise ValueError(_EXCEL_MANGLED)
+    if not _valid_birth(text[6:14]):
+        raise ValueError(f"公民身份号码「{mask_id_number(text)}」中的出生日期不存在，请核对")
+    if not check_ok:
+        raise ValueError(f"公民身份号码「{mask_id_number(text)}」校验位不对，请核对是否有数字抄错")
     return text
 
 
-def mask_id_number(value: str | None) -> str:
-    if not value:
+def mask_id_number(text: str | None) -> str:
+    """'530822199001011234' → '5308**********1234' (first 4 and last 4 kept)."""
+    if not text:
         return ""
-    return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
-def mask_phone(value: str | None) -> str:
-    if not value:
+def mask_phone(text: str | None) -> str:
+    """'13812345678' → '138****5678'; other lengths keep the first 3 and last 4."""
+    if not text:
         return ""
-    return value[:3] + "****" + value[7:] if len(value) >= 11 else value[:1] + "*" * (len(value) - 1)
+    if len(text) <= 7:
+        return "*" * (len(text) - 2) + text[-2:] if len(text) > 2 else "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+# --------------------------------------------------------------------------- pinyin
+
+_ZH_INITIALS = ("zh", "ch", "sh")
+_FOREIGN = "\x00"  # marks a chunk pypinyin had no pinyin for
 
 
 def pinyin_key(text: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+    """A search key for ``text``: initials, initials with zh/ch/sh, full pinyin.
 
-    first = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER))
-    initials = "".join(i or f[:1] for i, f in zip(lazy_pinyin(text, style=Style.INITIALS, strict=False), lazy_pinyin(text)))
-    full = "".join(lazy_pinyin(text))
-    return " ".join(dict.fromkeys([first.lower(), initials.lower(), full.lower()]))
+    '张三' → 'zs zhs zhangsan'; '联珠镇' → 'lzz lzhzh lianzhuzhen'. Lowercase,
+    toneless, space-separated; a part equal to the one before it is left out
+    ('李四' → 'ls lisi'). Characters that are not Chinese pass through
+    lowercased. Matching is by substring: typing 'lzz' finds 联珠镇.
+    """
+    return pinyin_keys([text])[0]
 
 
 def pinyin_keys(texts: list[str]) -> list[str]:
-    return [pinyin_key(t) for t in texts]
+    """:func:`pinyin_key` for many texts at once (repeated texts are computed once)."""
+    from pypinyin import lazy_pinyin  # imported here: it costs ~0.15 s at start-up
+
+    cache: dict[str, str] = {}
+    keys: list[str] = []
+    for raw in texts:
+        text = normalize_text(raw)
+        key = cache.get(text)
+        if key is None:
+            key = _key_from_syllables(lazy_pinyin(text, errors=_mark_foreign))
+            cache[text] = key
+        keys.append(key)
+    return keys
+
+
+def _mark_foreign(chars: str) -> str:
+    """pypinyin's hook for characters without pinyin: mark them so they pass through whole."""
+    return _FOREIGN + chars
+
+
+def _key_from_syllables(syllables: list[str]) -> str:
+    initials: list[str] = []
+    initials_zh: list[str] = []
+    full: list[str] = []
+    for syllable in syllables:
+        chunk = syllable.lower().replace(" ", "")
+        foreign = chunk.startswith(_FOREIGN)
+        chunk = chunk.lstrip(_FOREIGN)
+        if not chunk:
+            continue
+        full.append(chunk)
+        if not foreign:
+            initials.append(chunk[0])
+            initials_zh.append(chunk[:2] if chunk.startswith(_ZH_INITIALS) else chunk[0])
+        else:
+            initials.append(chunk)
+            initials_zh.append(chunk)
+    parts: list[str] = []
+    for part in ("".join(initials), "".join(initials_zh), "".join(full)):
+        if part and part not in parts:
+            parts.append(part)
+    return " ".join(parts)
