@@ -17,7 +17,7 @@ VOTES = ("ballots_issued", "votes_satisfied", "votes_basic", "votes_unsatisfied"
 
 
 class EvaluationForm(FormDialog):
-    title = "记录评议（评诺）"
+    form_title = "记录评议（评诺）"
 
     def __init__(self, pledge_id: int, today: date) -> None:
         super().__init__()
@@ -49,7 +49,7 @@ class EvaluationForm(FormDialog):
         return result
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "f-kind" and event.value is not Select.BLANK:
+        if event.select.id == "f-kind" and event.value is not Select.NULL:
             grade = self.query_one("#f-grade", Select)
             grade.set_options(self._grades(str(event.value)))
             public = event.value == "public"

@@ -18,7 +18,7 @@ from pledgebook.models.errors import PledgebookError, ValidationError, Validatio
 class FormDialog(ModalScreen[Any]):
     """Subclasses give ``title``, ``body()`` (yielding ``field(...)`` rows) and ``save(values)``."""
 
-    title = ""
+    form_title = ""
     BINDINGS = [
         Binding("escape", "cancel", "取消"),
         Binding("ctrl+s", "save", "保存"),
@@ -30,7 +30,7 @@ class FormDialog(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title, classes="dialog-title")
+            yield Static(self.form_title, classes="dialog-title")
             yield Static("", id="form-error", classes="form-error")
             with VerticalScroll(classes="form-body"):
                 yield from self.body()
@@ -52,7 +52,7 @@ class FormDialog(ModalScreen[Any]):
     def value(self, name: str) -> Any:
         widget = self.query_one(f"#f-{name}")
         if isinstance(widget, Select):
-            return None if widget.value is Select.BLANK else widget.value
+            return None if widget.value is Select.NULL else widget.value
         if isinstance(widget, Input):
             return widget.value.strip()
         return getattr(widget, "value", None)

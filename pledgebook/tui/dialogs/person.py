@@ -18,14 +18,14 @@ class PersonForm(FormDialog):
         super().__init__()
         self.person_id = person_id
         self.info = queries.person_info(person_id) if person_id else None
-        self.title = f"编辑人员：{self.info.name}" if self.info else "新增人员"
+        self.form_title = f"编辑人员：{self.info.name}" if self.info else "新增人员"
 
     def body(self) -> ComposeResult:
         i = self.info
         org = queries.PledgerChoice(i.org_id, None, f"{i.org}（党组织）") if i else None
         states = [(label, code) for code, label in vocab.PERSON_STATES.items()]
         state = vocab.code_for(vocab.PERSON_STATES, i.state) if i else "active"
-        gender = vocab.code_for(vocab.GENDERS, i.gender) if i and i.gender else Select.BLANK
+        gender = vocab.code_for(vocab.GENDERS, i.gender) if i and i.gender else Select.NULL
         yield from self.field("name", "姓名", Input(value=i.name if i else ""))
         yield from self.field("org_id", "所在党组织", PledgerPicker(org, orgs_only=True))
         yield from self.field("gender", "性别", Select([("男", "male"), ("女", "female")], value=gender, prompt="（不填）"))

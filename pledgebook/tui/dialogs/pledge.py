@@ -89,7 +89,7 @@ class PledgeForm(FormDialog):
         self.year = year
         self.pledge_id = pledge_id
         self.detail = queries.pledge_detail(pledge_id) if pledge_id else None
-        self.title = f"编辑承诺（第 {pledge_id} 号）" if pledge_id else f"新建承诺（{year}年度）"
+        self.form_title = f"编辑承诺（第 {pledge_id} 号）" if pledge_id else f"新建承诺（{year}年度）"
         self.initial: queries.PledgerChoice | None = None
         if self.detail:
             d = self.detail

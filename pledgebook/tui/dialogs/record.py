@@ -15,7 +15,7 @@ DATE_HINT = "可写 2011-12-31、2011.12.31、2011年12月31日"
 
 
 class ProgressForm(FormDialog):
-    title = "添加践诺记录"
+    form_title = "添加践诺记录"
 
     def __init__(self, pledge_id: int, today: date) -> None:
         super().__init__()
@@ -32,7 +32,7 @@ class ProgressForm(FormDialog):
 
 
 class StatusForm(FormDialog):
-    title = "标记兑现情况"
+    form_title = "标记兑现情况"
 
     def __init__(self, pledge_id: int, today: date) -> None:
         super().__init__()
@@ -49,7 +49,7 @@ class StatusForm(FormDialog):
 
 
 class CloseRectificationForm(FormDialog):
-    title = "整改销号"
+    form_title = "整改销号"
 
     def __init__(self, items: list[queries.EvaluationItem], today: date) -> None:
         super().__init__()

@@ -204,7 +204,7 @@ class PledgesScreen(AreaScreen):
 
     @on(Select.Changed)
     def _select(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.BLANK else event.value
+        value = None if event.value is Select.NULL else event.value
         if event.select.id == "status":
             self.filter = replace(self.filter, status=value)
         elif event.select.id == "category":
