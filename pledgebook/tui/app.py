@@ -48,6 +48,7 @@ class PledgebookApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = {PledgebookCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    COMMAND_PALETTE_DISPLAY = "命令"
     MODES = {"home": _home, "pledges": _pledges, "people": _people}
     BINDINGS = [
         Binding("1", "switch_area('home')", "总览"),

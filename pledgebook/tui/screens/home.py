@@ -71,7 +71,7 @@ class HomeScreen(AreaScreen):
         table.add_column("逾期", width=5, key="overdue")
         table.add_column("待整改", width=6, key="rect")
         self.query_one("#legend", Static).update(
-            "Enter 进入下级 · l 查看承诺 · Backspace 返回上一级 · 满意率按本县算法；逾期＝已过时限未兑现"
+            "逾期＝已过时限仍未兑现；待整改＝整改未销号"
         )
 
     def load(self) -> None:

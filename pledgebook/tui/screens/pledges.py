@@ -21,10 +21,17 @@ COLUMNS = [
     Column("id", "编号", 6),
     Column("pledger", "承诺人", 10),
     Column("status", "状态", 8),
-    Column("due", "时限", 10),
+    Column("due", "时限", 11),
     Column("content", "承诺事项", 0),
 ]
 SORT_CYCLE = ["id", "pledger", "status", "due"]
+
+
+def short_name(name: str) -> str:
+    """中共联珠镇委员会 → 联珠镇党委: the tree is narrow."""
+    if name.startswith("中共") and name.endswith("委员会"):
+        return name[2:-3] + "党委"
+    return name
 
 
 def to_vrows(rows: list[queries.PledgeRow]) -> list[VRow]:
@@ -104,7 +111,7 @@ class PledgesScreen(AreaScreen):
         tree.root.expand()
 
     def _label(self, node: queries.TreeNode) -> str:
-        return f"{node.name} {node.count}"
+        return f"{short_name(node.name)} {node.count}"
 
     def _add_children(self, tree_node, org_id: int) -> None:
         for child_id in self.tree_data[org_id].children:
