@@ -312,6 +312,10 @@ def import_file(
         result.seconds = time.perf_counter() - started
         return result
     writes = [p for p in planned if p.action != "unchanged"]
+    if not total:
+        result.message = "表中没有数据行"
+        result.seconds = time.perf_counter() - started
+        return result
     if not writes and result.rejected:
         result.status = "done"
         result.message = "没有可写入的行"
