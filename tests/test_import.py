@@ -241,7 +241,7 @@ def test_orgs_people_progress_evaluations(county, tmp_path):
     pledge = rules.create_pledge(2011, "修通进村路", person_id=county["zhang"].id)
     progress = tmp_path / "progress.csv"
     progress.write_text("党组织,姓名,承诺事项,践诺日期,进展情况,完成进度\n"
-                        f"新华村党支部,张三,修通进村路,2011-05-01,已完成路基,50%\n", encoding="utf-8")
+                        "新华村党支部,张三,修通进村路,2011-05-01,已完成路基,50%\n", encoding="utf-8")
     result = import_file(progress, year=2011)
     assert result.kind == "progress" and result.added == 1, result.problems
     assert Progress.select().where(Progress.pledge == pledge.id).count() == 1

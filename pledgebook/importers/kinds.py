@@ -19,14 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pledgebook.importers.resolve import OrgIndex, OrgRef, PersonIndex, Unresolved, vocab_code
+from pledgebook.importers.resolve import OrgIndex, OrgRef, PersonIndex, Unresolved, normalize_text, vocab_code
 from pledgebook.models import rules, vocab
 from pledgebook.models.errors import ValidationError, ValidationErrors
 from pledgebook.models.values import (
     clean_text,
     has_control_chars,
     normalize_id_number,
-    normalize_text,
     parse_date,
     parse_int,
     parse_number,
@@ -138,12 +137,14 @@ class Context:
                       "due_date", "term", "published_on", "status", "fulfilled_on", "approved_by", "approved_on")
 
     def _load_pledges(self) -> None:
-        from pledgebook.models.tables import Pledge
+        from pledgebook.models.tables import Pledge, database
 
         self._pledges = defaultdict(list)
         self._pledge_uids = {}
-        cols = [getattr(Pledge, f if not f.endswith("_id") else f[:-3]) for f in self._PLEDGE_FIELDS]
-        for values in Pledge.select(*cols).where(Pledge.deleted_at.is_null()).tuples().iterator():
+        # raw SQL: peewee's row conversion costs more than the query on 100,000 pledges
+        cursor = database.execute_sql(
+            f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL")
+        for values in cursor:
             record = dict(zip(self._PLEDGE_FIELDS, values))
             for key in ("due_date", "published_on", "fulfilled_on", "approved_on"):
                 if isinstance(record[key], str):

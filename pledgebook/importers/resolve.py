@@ -15,9 +15,22 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pledgebook.models import vocab
-from pledgebook.models.values import normalize_text
+from pledgebook.models.values import normalize_text as _normalize_text
+
+
+@lru_cache(maxsize=65536)
+def _normalize_cached(value: object) -> str:
+    return _normalize_text(value)
+
+
+def normalize_text(value: object) -> str:
+    """:func:`values.normalize_text`, cached for the short names that repeat on every row."""
+    if isinstance(value, str) and len(value) <= 64:
+        return _normalize_cached(value)
+    return _normalize_text(value)
 
 
 class Unresolved(ValueError):
