@@ -116,6 +116,12 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
                 sheet.name,
             )
 
+    # a header cell merged down into the best-scoring row means the header starts above it
+    while start > 0 and numbers[start - 1] == numbers[start] - 1 and any(
+        r1 == numbers[start - 1] and r2 >= numbers[start] for r1, _c1, r2, _c2 in sheet.merges
+    ):
+        start -= 1
+
     header_end = start + 1
     while header_end - start < MAX_HEADER_ROWS and header_end < len(rows) and _continues_header(
         sheet, start, header_end, aliases

@@ -1,0 +1,214 @@
+"""Spreadsheets in: ``pledgebook import`` and the blank ``pledgebook template``."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pledgebook.commands.common import (
+    DbOption,
+    JsonOption,
+    console,
+    emit_json,
+    err_console,
+    handle_errors,
+    open_db,
+)
+from pledgebook.models.errors import PledgebookError
+
+SHOW_PROBLEMS = 30  # per file on screen; --json and --errors-out carry them all
+
+
+def _bundle_module() -> Any | None:
+    """pledgebook.importers.bundle if this build has it (the hand-off bundle), else None."""
+    try:
+        return importlib.import_module("pledgebook.importers.bundle")
+    except ModuleNotFoundError as exc:
+        if exc.name != "pledgebook.importers.bundle":
+            raise
+        return None
+
+
+def _looks_like_bundle(path: Path, module: Any | None) -> bool:
+    if module is not None and hasattr(module, "is_bundle"):
+        return bool(module.is_bundle(path))
+    return path.suffix.lower() == ".pledgebook"
+
+
+def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progress) -> Any:
+    from pledgebook.importers.apply import ImportResult
+
+    result = ImportResult(path=path, status="bundle", kind="bundle")
+    if module is None or not hasattr(module, "import_bundle"):
+        result.status = "unusable"
+        result.message = (f"此文件是数据包（{path.name}），本程序版本尚不能导入数据包。"
+                          "请升级承诺台账后再导入，或请对方改发 Excel 表格。")
+        return result
+    try:
+        summary = module.import_bundle(path, allow_unsigned=allow_unsigned,
+                                       progress=(lambda *a: progress("导入数据包", 0, 1)) if progress else None)
+    except PledgebookError as exc:
+        result.status = "unusable"
+        result.message = exc.message
+        return result
+    result.message = f"数据包「{path.name}」已导入：{summary}"
+    return result
+
+
+def _collect(files: list[Path]) -> list[Path]:
+    from pledgebook.importers.inbox import inbox_files
+
+    found: list[Path] = []
+    for item in files:
+        if item.is_dir():
+            found.extend(inbox_files(item))
+        else:
+            found.append(item)
+    return found
+
+
+@handle_errors
+def import_(
+    files: Annotated[list[Path] | None, typer.Argument(help="要导入的文件或文件夹（可多个）", show_default=False)] = None,
+    kind: Annotated[str, typer.Option("--kind", help="表格类型：auto（按列名判断，默认）、orgs、people、pledges、progress、evaluations")] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="试导入：只检查并报告将新增、更新、未变和出错的行，不写入")] = False,
+    on_error: Annotated[str, typer.Option("--on-error", help="skip：写入正确的行、报告错误行（默认）；abort：有任何错误行就整个文件都不写入")] = "skip",
+    errors_out: Annotated[Path | None, typer.Option("--errors-out", help="把出错的行（原样加「错误原因」列）写入这个 .xlsx，改好后可再导入")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="本县自己的列名映射文件（CSV 或 JSON：本县列名,标准列名）")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="承诺台账所属年度（默认：当前开放年度）")] = None,
+    inbox: Annotated[Path | None, typer.Option("--inbox", help="收件文件夹：导入其中所有新文件，并移入「已导入」或「有错误」子文件夹")] = None,
+    allow_unsigned: Annotated[bool, typer.Option("--allow-unsigned", help="数据包：允许导入未签名的数据包")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """导入乡镇报表（xlsx、xls、csv）：党组织名单、党员名册、承诺台账、践诺记录、评诺结果。退出码：0 全部成功，1 有错误行，2 文件无法使用。"""
+    from pledgebook.importers.apply import ImportResult, import_file
+    from pledgebook.importers.columns import load_aliases
+
+    if not files and inbox is None:
+        raise PledgebookError("请指定要导入的文件或文件夹，例如：pledgebook import 联珠镇承诺台账.xlsx；或用 --inbox 文件夹")
+    open_db(db)
+    aliases = load_aliases(mapping) if mapping else None
+    bundles = _bundle_module()
+    show_bar = console.is_terminal and not as_json
+    options = {"kind": kind, "dry_run": dry_run, "on_error": on_error, "year": year, "aliases": aliases}
+
+    def run_one(path: Path, progress) -> ImportResult:
+        if _looks_like_bundle(path, bundles):
+            return _import_bundle(path, bundles, allow_unsigned, progress)
+        return import_file(path, progress=progress, **options)
+
+    results: list[ImportResult] = []
+    moved: dict[str, str] = {}
+
+    def each(paths: list[Path], runner) -> None:
+        if not show_bar:
+            for path in paths:
+                results.append(runner(path, None))
+                if not as_json:
+                    _print(results[-1], moved.get(str(path)))
+            return
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=console,
+                      transient=True) as bar:
+            task = bar.add_task("导入", total=1.0)
+            for path in paths:
+                def progress(stage: str, done: int, total: int, name: str = path.name) -> None:
+                    bar.update(task, description=f"{name} {stage}", completed=done / total if total else 0)
+
+                results.append(runner(path, progress))
+                bar.console.print(_line(results[-1]))
+                for problem in results[-1].problems[:SHOW_PROBLEMS]:
+                    bar.console.print("  " + problem.text(), markup=False)
+                _print_more(results[-1], bar.console)
+
+    if files:
+        each(_collect(list(files)), run_one)
+    if inbox is not None:
+        from pledgebook.importers.inbox import file_away, inbox_files
+
+        def inbox_one(path: Path, progress) -> ImportResult:
+            result = run_one(path, progress)
+            if not result.dry_run:
+                moved[str(path)] = str(file_away(result, inbox))
+            return result
+
+        each(inbox_files(inbox), inbox_one)
+    if not results:
+        raise PledgebookError("没有找到可导入的文件（支持 .xlsx、.xls、.csv、.txt）。")
+    written = None
+    if errors_out is not None:
+        from pledgebook.importers.errorbook import write_error_workbook
+
+        written = write_error_workbook(results, errors_out)
+    code = max(r.exit_code for r in results)
+    if as_json:
+        emit_json({
+            "ok": code == 0,
+            "exit_code": code,
+            "dry_run": dry_run,
+            "files": [dict(r.as_dict(), moved_to=moved.get(str(r.path))) for r in results],
+            "totals": {k: sum(getattr(r, k) for r in results) for k in ("added", "updated", "unchanged", "rejected")},
+            "errors_out": str(written) if written else None,
+        })
+    else:
+        if len(results) > 1:
+            totals = {k: sum(getattr(r, k) for r in results) for k in ("added", "updated", "unchanged", "rejected")}
+            console.print(f"共 {len(results)} 个文件：新增 {totals['added']}，更新 {totals['updated']}，"
+                          f"未变 {totals['unchanged']}，有错误 {totals['rejected']} 行")
+        if written:
+            console.print(f"出错的行已写入「{written}」，请乡镇改正后交回再导入。", markup=False)
+        elif errors_out is not None:
+            console.print("没有出错的行，未生成错误清单。")
+    raise typer.Exit(code)
+
+
+def _line(result) -> str:
+    color = {0: "green", 1: "yellow", 2: "red"}[result.exit_code]
+    text = result.summary().replace("[", r"\[")
+    return f"[{color}]{text}[/]"
+
+
+def _print(result, moved_to: str | None) -> None:
+    target = err_console if result.exit_code == 2 else console
+    target.print(_line(result))
+    for problem in result.problems[:SHOW_PROBLEMS]:
+        console.print("  " + problem.text(), markup=False)
+    _print_more(result, console)
+    if moved_to:
+        console.print(f"  已移入：{moved_to}", markup=False)
+
+
+def _print_more(result, out) -> None:
+    if len(result.problems) > SHOW_PROBLEMS:
+        out.print(f"  ……另有 {len(result.problems) - SHOW_PROBLEMS} 处错误，请用 --errors-out 错误清单.xlsx 导出全部。")
+    for warning in result.warnings[:10]:
+        out.print("  提醒：" + warning.text(), markup=False)
+    for sheet in result.sheets:
+        if sheet.skipped and result.status not in ("unusable",):
+            out.print(f"  工作表「{sheet.name}」已跳过：{sheet.skipped}", markup=False)
+        if sheet.unknown_columns:
+            out.print(f"  工作表「{sheet.name}」中未识别的列（未导入）：{'、'.join(sheet.unknown_columns)}", markup=False)
+
+
+@handle_errors
+def template(
+    kind: Annotated[str, typer.Argument(help="模板类型：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="保存为哪个 .xlsx 文件")],
+    year: Annotated[int | None, typer.Option("--year", help="写在标题中的年度")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """生成发给乡镇填写的空白模板（表头、填写说明、下拉列表、日期格式），填好后可直接导入。"""
+    from pledgebook.exporters.template import write_template
+
+    open_db(db)
+    path = write_template(kind, output, year=year)
+    if as_json:
+        emit_json({"ok": True, "kind": kind, "path": str(path)})
+    else:
+        console.print(f"已生成模板：{path}", markup=False)

@@ -1,0 +1,149 @@
+"""Blank templates for the townships: ``pledgebook template KIND -o FILE.xlsx``.
+
+The right headers (the importer's canonical names), an instructions sheet,
+dropdown lists (data validation) for categories, statuses, grades, kinds and
+the county's organization names — long lists sit on a hidden sheet — and
+date and text formats on the columns that need them, so that what comes back
+imports without a single correction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from pledgebook.models import vocab
+from pledgebook.models.errors import PledgebookError
+
+ROWS = 2000  # rows prepared with dropdowns and formats
+
+# kind -> [(header, list name or None, format: 'date'|'text'|None, width)]
+COLUMNS: dict[str, list[tuple[str, str | None, str | None, int]]] = {
+    "orgs": [("党组织名称", None, None, 28), ("组织类别", "org_kinds", None, 12), ("上级党组织", "orgs", None, 28),
+             ("所属乡镇", None, None, 12), ("所属领域", "sectors", None, 12), ("组织代码", None, "text", 14)],
+    "people": [("姓名", None, None, 10), ("所在党组织", "orgs", None, 28), ("性别", "genders", None, 6),
+               ("民族", None, None, 8), ("出生日期", None, "date", 12), ("入党时间", None, "date", 12),
+               ("职务", None, None, 14), ("公民身份号码", None, "text", 20), ("联系电话", None, "text", 14)],
+    "pledges": [("序号", None, None, 6), ("所属乡镇", None, None, 10), ("党组织", "orgs", None, 26),
+                ("姓名", None, None, 10), ("公民身份号码", None, "text", 20), ("承诺类别", "categories", None, 14),
+                ("承诺事项", None, None, 40), ("践诺措施", None, None, 30), ("完成时限", None, "date", 12),
+                ("公示时间", None, "date", 12), ("践诺情况", "statuses", None, 10)],
+    "progress": [("党组织", "orgs", None, 26), ("姓名", None, None, 10), ("承诺事项", None, None, 40),
+                 ("践诺日期", None, "date", 12), ("践诺进展", None, None, 40), ("完成进度", None, None, 10)],
+    "evaluations": [("党组织", "orgs", None, 26), ("姓名", None, None, 10), ("承诺事项", None, None, 40),
+                    ("评议方式", "eval_kinds", None, 10), ("评定日期", None, "date", 12), ("发放票数", None, None, 8),
+                    ("有效票", None, None, 8), ("满意", None, None, 8), ("基本满意", None, None, 8),
+                    ("不满意", None, None, 8), ("评定等次", "grades", None, 10), ("评定意见", None, None, 30),
+                    ("整改时限", None, "date", 12), ("整改措施", None, None, 30)],
+}
+TITLES = {"orgs": "党组织名单", "people": "党员名册", "pledges": "公开承诺台账", "progress": "践诺记录",
+          "evaluations": "评诺结果"}
+NOTES = {
+    "orgs": ["每行一个党组织；上级党组织须已在台账中，或写在本表更前面的行。",
+             "组织代码可不填；填了就按代码对应，以后改名也能对上。"],
+    "people": ["每行一名党员；所在党组织从下拉列表中选择。",
+               "公民身份号码列已设为文本格式，请勿改成数字格式（否则末尾会变成 000）。"],
+    "pledges": ["每行一条承诺。党组织承诺只填「党组织」；党员个人承诺再填「姓名」（同名时填公民身份号码）。",
+                "同一党组织下同名的组织较多时，请填写「所属乡镇」。",
+                "再次导入修改后的本表，会更新已导入的承诺，不会重复新增（按年度＋承诺人＋承诺事项对应）。"],
+    "progress": ["每行一条践诺记录；「党组织」「姓名」「承诺事项」须与承诺台账一致。"],
+    "evaluations": ["每行一次评议；群众评议填写票数，满意＋基本满意＋不满意应等于有效票。",
+                    "其他评议方式填写评定等次或评定意见。"],
+}
+
+
+def _lists(kind: str) -> dict[str, list[str]]:
+    from pledgebook.models import rules
+    from pledgebook.models.tables import Org
+
+    names = [n for (n,) in Org.select(Org.name).where(Org.deleted_at.is_null(), Org.parent.is_null(False))
+             .order_by(Org.path).tuples()]
+    grades: list[str] = []
+    for g in vocab.ALL_GRADES.values():
+        if g not in grades:
+            grades.append(g)
+    return {
+        "orgs": list(dict.fromkeys(names)),
+        "org_kinds": [v for k, v in vocab.ORG_KINDS.items() if k not in ("province", "prefecture", "county")],
+        "sectors": list(vocab.SECTORS.values()),
+        "genders": list(vocab.GENDERS.values()),
+        "categories": list(rules.categories().values()),
+        "statuses": [v for k, v in vocab.PLEDGE_STATUSES.items() if k != "carried"],
+        "eval_kinds": list(vocab.EVAL_KINDS.values()),
+        "grades": grades,
+    }
+
+
+def write_template(kind: str, target: str | Path, *, year: int | None = None) -> Path:
+    """Write the blank template of ``kind`` to ``target`` (.xlsx) and return its path."""
+    import xlsxwriter
+
+    from pledgebook.models import db as dbm
+
+    if kind not in COLUMNS:
+        raise PledgebookError(f"模板类型只能是 {'、'.join(COLUMNS)}，收到「{kind}」")
+    target = Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise PledgebookError(f"模板文件名应以 .xlsx 结尾，收到「{target.name}」")
+    county = dbm.county()["name"]
+    lists = _lists(kind)
+    partial = target.with_name(target.name + ".part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wb = xlsxwriter.Workbook(str(partial), {"strings_to_formulas": False, "strings_to_urls": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter",
+                              "text_wrap": True})
+        title_fmt = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        text_fmt = wb.add_format({"num_format": "@"})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        data = wb.add_worksheet(TITLES[kind])
+        notes = wb.add_worksheet("填写说明")
+        options = wb.add_worksheet("选项")
+        cols = COLUMNS[kind]
+        year_text = f"{year}年" if year else ""
+        data.merge_range(0, 0, 0, len(cols) - 1, f"{county}{year_text}{TITLES[kind]}", title_fmt)
+        # the option lists, one column each, on a hidden sheet
+        refs: dict[str, str] = {}
+        used = sorted({c[1] for c in cols if c[1]})
+        for j, name in enumerate(used):
+            values = lists[name] or ["（无）"]
+            options.write_string(0, j, name)
+            for i, value in enumerate(values, start=1):
+                options.write_string(i, j, value)
+            letter = xlsxwriter.utility.xl_col_to_name(j)
+            refs[name] = f"=选项!${letter}$2:${letter}${len(values) + 1}"
+        options.hide()
+        for j, (header, list_name, fmt, width) in enumerate(cols):
+            data.write_string(1, j, header, head)
+            data.set_column(j, j, width, date_fmt if fmt == "date" else text_fmt if fmt == "text" else None)
+            if list_name:
+                data.data_validation(2, j, ROWS + 1, j, {
+                    "validate": "list", "source": refs[list_name], "ignore_blank": True,
+                    "error_title": "请从列表中选择", "error_message": f"「{header}」请从下拉列表中选择。",
+                    "error_type": "warning",
+                })
+            elif fmt == "date":
+                data.data_validation(2, j, ROWS + 1, j, {
+                    "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+                    "maximum": dt.date(2100, 12, 31), "error_type": "warning",
+                    "error_title": "日期格式", "error_message": "请填写日期，例如 2011-12-31",
+                })
+        data.freeze_panes(2, 0)
+        data.set_row(1, 30)
+        notes.set_column(0, 0, 90)
+        lines = [f"{county}{year_text}{TITLES[kind]} 填写说明", "",
+                 f"1. 请在「{TITLES[kind]}」工作表第 3 行起逐行填写，不要改动第 2 行的列名，不要插入合并单元格。",
+                 "2. 带下拉箭头的列请从列表中选择；日期请写成 2011-12-31。",
+                 *[f"{i}. {n}" for i, n in enumerate(NOTES[kind], start=3)],
+                 f"{len(NOTES[kind]) + 3}. 填好后保存为 .xlsx，交回县委组织部导入（pledgebook import 文件名）。"]
+        for i, line in enumerate(lines):
+            notes.write_string(i, 0, line, wrap)
+        data.activate()
+        wb.close()
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise PledgebookError(f"无法写入模板「{target}」（{exc.strerror or exc}）。请检查文件夹和写入权限。") from exc
+    return target

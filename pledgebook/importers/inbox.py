@@ -1,0 +1,89 @@
+"""The monthly drop folder: import every new file, then file it away.
+
+``DIR/已导入`` receives the files that went in whole; ``DIR/有错误`` the
+files with refused rows or that could not be used, each beside its error
+workbook (``<name>_错误清单.xlsx``). A file whose bytes were imported before
+counts as imported. A scheduled task can run this unattended every month.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from pledgebook.importers.apply import ImportResult, import_file
+from pledgebook.importers.errorbook import write_error_workbook
+from pledgebook.models.errors import PledgebookError
+
+DONE = "已导入"
+FAILED = "有错误"
+SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".ods", ".xlsb", ".pledgebook"}
+
+
+def inbox_files(folder: Path) -> list[Path]:
+    """The files waiting in ``folder`` (not its subfolders, not temp files of Excel/WPS)."""
+    if not folder.is_dir():
+        raise PledgebookError(f"收件文件夹「{folder}」不存在或不是文件夹。请检查路径。")
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", ".~", "."))
+    )
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, suffix, n = Path(name).stem, Path(name).suffix, 2
+    while target.exists():
+        target = folder / f"{stem}({n}){suffix}"
+        n += 1
+    return target
+
+
+def file_away(result: ImportResult, folder: Path) -> Path:
+    """Move the imported file into 已导入 or 有错误 (with its error workbook); return where it went."""
+    ok = result.exit_code == 0 and result.status in ("done", "already")
+    dest_dir = folder / (DONE if ok else FAILED)
+    dest_dir.mkdir(exist_ok=True)
+    target = _free_name(dest_dir, result.path.name)
+    try:
+        shutil.move(str(result.path), str(target))
+    except OSError as exc:
+        raise PledgebookError(
+            f"文件「{result.path.name}」已处理，但无法移入「{dest_dir.name}」（{exc.strerror or exc}）。"
+            "请关闭正在打开它的程序后，手动移走。"
+        ) from exc
+    if not ok:
+        errors = _free_name(dest_dir, f"{target.stem}_错误清单.xlsx")
+        if result.rejected_rows:
+            write_error_workbook([result], errors)
+        else:
+            text = _free_name(dest_dir, f"{target.stem}_错误说明.txt")
+            text.write_text(result.summary() + "\n", encoding="utf-8-sig")
+    return target
+
+
+def run_inbox(
+    folder: str | Path,
+    *,
+    import_one: Callable[[Path], ImportResult] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    **options,
+) -> list[tuple[ImportResult, Path]]:
+    """Import each waiting file of ``folder`` and file it away; returns (result, new place) per file.
+
+    ``import_one`` lets the caller route some files elsewhere (bundles);
+    by default :func:`import_file` with ``options``.
+    """
+    folder = Path(folder)
+    files = inbox_files(folder)
+    done: list[tuple[ImportResult, Path]] = []
+    for index, path in enumerate(files):
+        if progress:
+            progress(f"导入 {path.name}", index, len(files))
+        result = import_one(path) if import_one else import_file(path, **options)
+        if result.dry_run:
+            done.append((result, path))
+            continue
+        done.append((result, file_away(result, folder)))
+    return done
