@@ -267,6 +267,8 @@ async def test_welcome_create_county(db_path):
         assert "6位" in str(app.screen.query_one("#e-code").render())
         app.screen.query_one("#code").value = "530822"
         app.screen.query_one("#year").value = "2011"
+        # a Button ignores clicks for 0.2 s after a press (its "active" effect)
+        await pilot.pause(0.3)
         await pilot.click("#create")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "HomeScreen"
