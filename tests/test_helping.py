@@ -317,7 +317,7 @@ def test_demo_campaign_is_realistic_and_consistent(demo_path):
         "LEFT JOIN pairing p ON p.id = h.pairing_id LEFT JOIN stationing s ON s.id = h.stationing_id "
         "WHERE h.org_id != coalesce(c.org_id, p.org_id, s.village_id) "
         "OR h.date < coalesce(c.start_date, p.start_date, s.start_date) "
-        "OR h.date > coalesce(c.end_date, p.end_date, s.actual_end, '9999')"
+        "OR h.date > coalesce(c.end_date, p.end_date, s.actual_end, '9999-12-31')"
     ).fetchone()[0]
     assert bad == 0
     # every log's measures fit its kind of work
@@ -331,7 +331,7 @@ def test_demo_campaign_is_realistic_and_consistent(demo_path):
         assert n == 0, kind
     year = rules.current_year()
     fig = HelpBook(year).subtree()
-    assert 0.5 < fig.coverage_rate < 1 and fig.stationed_cadres > 0
+    assert 0 < fig.coverage_rate < 1 and fig.stationed_cadres > 0
     assert HelpBook(year).uncovered_villages()
     assert idle_people(3)
 
