@@ -22,10 +22,10 @@ from pledgebook.models.values import pinyin_keys
 
 # work done, by where it is recorded: (kind, weight)
 WORK_MIX = {
-    "contact_point": [("visit", 34), ("receive", 10), ("solve", 16), ("plan", 5), ("mediate", 9), ("project", 3),
+    "contact_point": [("visit", 34), ("receive", 10), ("solve", 8), ("plan", 5), ("mediate", 9), ("project", 3),
                       ("funds", 6), ("training", 5), ("practical", 12)],
-    "pairing": [("visit", 58), ("practical", 20), ("funds", 7), ("solve", 10), ("training", 5)],
-    "stationing": [("visit", 30), ("receive", 12), ("solve", 15), ("mediate", 10), ("practical", 12), ("training", 8),
+    "pairing": [("visit", 58), ("practical", 20), ("funds", 7), ("solve", 5), ("training", 5)],
+    "stationing": [("visit", 30), ("receive", 12), ("solve", 8), ("mediate", 10), ("practical", 12), ("training", 8),
                    ("plan", 5), ("project", 3), ("funds", 5)],
 }
 # logs a month, on average
@@ -58,16 +58,16 @@ def _quantities(r: random.Random, kind: str, place: str) -> tuple[int, int, int,
     elif kind == "receive":
         pt = r.randint(1, 15)
     elif kind == "solve":
-        units = r.choice((1, 1, 1, 2, 2, 3))
+        units = 1 if r.random() < 0.8 else 2
     elif kind == "plan":
         units = 1
     elif kind == "mediate":
         cases = r.choice((1, 1, 1, 2))
     elif kind == "project":
         units = 1
-        funds = round(r.uniform(20, 300), 1) if r.random() < 0.3 else 0.0
+        funds = round(r.uniform(5, 35), 1) if r.random() < 0.15 else 0.0
     elif kind == "funds":
-        funds = round(r.uniform(0.1, 1.5), 2) if place == "pairing" else round(r.uniform(0.5, 12), 2)
+        funds = round(r.uniform(0.1, 0.5), 2) if place == "pairing" else round(r.uniform(0.2, 2.5), 2)
     elif kind == "training":
         sessions = 1
         pt = r.randint(15, 80)

@@ -344,3 +344,53 @@ def test_core_modules_import_no_ui():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------ the stats command
+
+
+def test_stats_shows_the_second_ledger(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+    from pledgebook.models.db import close_database
+
+    runner = CliRunner()
+    db = str(tmp_path / "demo.db")
+    result = runner.invoke(app, ["demo", "--db", db, "--scale", "2000", "--seed", "5", "--json"])
+    close_database()
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)["counts"]
+    assert counts["contact_points"] > 0 and counts["help_logs"] > 0
+    result = runner.invoke(app, ["stats", "--db", db, "--json", "--idle-months", "2"])
+    close_database()
+    data = json.loads(result.output)["help"]
+    assert {"as_of", "totals", "by_committee", "uncovered_villages", "idle_months", "idle_people"} <= set(data)
+    totals = data["totals"]
+    assert sum(r["contact_points"] for r in data["by_committee"]) == totals["contact_points"]
+    assert sum(r["logs"] for r in data["by_committee"]) == totals["logs"] > 0
+    assert set(totals["measures"]) == {"households", "person_times", "items", "units", "cases", "funds", "sessions"}
+    assert totals["work"]["solve"]["units"] >= 0 and set(totals["contact_points_by_kind"]) >= {"village", "household"}
+    assert len(data["uncovered_villages"]) == totals["villages"] - totals["villages_covered"]
+    assert data["idle_months"] == 2
+    human = runner.invoke(app, ["stats", "--db", db])
+    close_database()
+    assert "四帮四促" in human.output and "覆盖率" in human.output and "未覆盖的村" in human.output
+    bad = runner.invoke(app, ["stats", "--db", db, "--idle-months", "0"])
+    close_database()
+    assert bad.exit_code == 2 and "--idle-months" in bad.output
+
+
+def test_stats_on_a_ledger_without_a_campaign(county):
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+    from pledgebook.models.db import close_database
+
+    close_database()
+    human = CliRunner().invoke(app, ["stats", "--db", str(county["path"])])
+    close_database()
+    assert human.exit_code == 0, human.output
+    assert "尚无联系点" in human.output
