@@ -83,6 +83,14 @@ def main() -> None:
         )
         _, _, fig = run([py, "-c", code], 1, env)
         rows.append((f"figures of the open year, in process ({name})", f"{float(fig):.3f} s", ""))
+        code = (
+            "import time;from pledgebook.models.db import open_database;from pledgebook.models import rules;"
+            "from pledgebook.models.help_figures import HelpBook, idle_people;"
+            f"open_database({str(db)!r});y=rules.current_year();t=time.perf_counter();"
+            "[(HelpBook(y).subtree(), idle_people(3)) for _ in range(5)];print((time.perf_counter()-t)/5)"
+        )
+        _, _, fig = run([py, "-c", code], 1, env)
+        rows.append((f"四帮四促 figures + idle list, in process ({name})", f"{float(fig):.3f} s", ""))
 
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark'.ljust(width)}  {'time':>10}  note")

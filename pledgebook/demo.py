@@ -3,7 +3,9 @@
 Default scale is a real county: 24 党委, 73 党总支, 620 党支部, about 13,700
 members and 11,500 pledges a year over two years (the older one closed), with
 progress logs, evaluations (votes, grades), overdue items and open
-rectifications. ``total_pledges=100_000`` builds five years of 20,000.
+rectifications, and the second ledger's campaign (:mod:`pledgebook.demo_campaign`:
+1,200 contact points, 1,100 pairings, 300 stationed cadres, 12 months of help
+logs). ``total_pledges=100_000`` builds five years of 20,000.
 
 Rows go in with raw ``executemany`` inside one transaction: peewee's
 ``Model.create`` runs at about an eighth of that speed.
@@ -378,6 +380,18 @@ def build_demo(
         )
         counts["progress"] = len(progress_rows)
         counts["evaluations"] = len(eval_rows)
+        # the second ledger, when the file's schema has it (an old-version file in a test may not)
+        if database.table_exists("help_log"):
+            report("帮扶", 0.9)
+            from pledgebook.demo_campaign import build_campaign
+
+            counts.update(
+                build_campaign(
+                    conn, seed=seed, scale=min(3.0, max(0.05, per_year / 11_500)), today=today, orgs=orgs,
+                    people=people, county_code=COUNTY_CODE, created=created,
+                )
+            )
+            counts["orgs"] += counts.pop("temp_branches")
         audit.record("generate", "demo", None, {k: (None, v) for k, v in counts.items()}, note=f"载入演示数据（seed={seed}）")
         report("完成", 1.0)
     return counts

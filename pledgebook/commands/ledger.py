@@ -102,12 +102,16 @@ def stats(
     db: DbOption = None,
     year: Annotated[int | None, typer.Option("--year", help="年度（默认：当前开放年度）")] = None,
     by: Annotated[str, typer.Option("--by", help="分组：committee（按党委，默认）或 county（州/市级按县）")] = "committee",
+    idle_months: Annotated[
+        int, typer.Option("--idle-months", help="列出近几个月无帮扶记录的联系领导、帮扶责任人和驻村干部（默认 3）")
+    ] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """打印承诺统计：承诺数、兑现率、满意率、逾期、待整改（按党委分列）。"""
+    """打印承诺统计（承诺数、兑现率、满意率、逾期、待整改）和四帮四促统计（联系点、结对、驻村、覆盖率），按党委分列。"""
     from pledgebook.models import db as dbm
     from pledgebook.models import rules
     from pledgebook.models.figures import FigureBook, org_counts, percent
+    from pledgebook.models.help_figures import HelpBook, idle_people
     from pledgebook.models.vocab import PLEDGE_STATUSES
 
     open_db(db)
@@ -127,6 +131,15 @@ def stats(
     total = book.subtree(root_id)
     oc = org_counts()
     closed = rules.year_state(year).closed
+    if not 1 <= idle_months <= 24:
+        raise PledgebookError("--idle-months 应在 1 到 24 之间")
+    help_book = HelpBook(year)
+    help_groups = help_book.children(root_id)
+    if by == "county":
+        help_groups = [(n, f) for n, f in help_groups if n.kind == "county"] or help_groups
+    help_total = help_book.subtree(root_id)
+    uncovered = help_book.uncovered_villages(root_id)
+    idle = idle_people(idle_months, today=help_book.as_of, org_id=root_id)
     if as_json:
         totals = {"orgs": sum(v for k, v in oc.items() if k != "people"), "people": oc.get("people", 0)}
         totals.update(total.as_dict())
@@ -139,6 +152,22 @@ def stats(
                 "by_committee" if by == "committee" else "by_county": [
                     {"name": n.name, "code": n.code, "kind": n.kind, **f.as_dict()} for n, f in groups
                 ],
+                "help": {
+                    "as_of": help_book.as_of.isoformat(),
+                    "totals": help_total.as_dict(),
+                    "by_committee" if by == "committee" else "by_county": [
+                        {"name": n.name, "code": n.code, "kind": n.kind, **f.as_dict()} for n, f in help_groups
+                    ],
+                    "uncovered_villages": [
+                        {"name": v.name, "code": v.code, "committee": v.committee} for v in uncovered
+                    ],
+                    "idle_months": idle_months,
+                    "idle_people": [
+                        {"name": p.name, "org": p.org, "roles": list(p.roles),
+                         "last_log": p.last_log.isoformat() if p.last_log else None}
+                        for p in idle
+                    ],
+                },
             }
         )
         return
@@ -162,6 +191,51 @@ def stats(
     states = "，".join(f"{label} {total.by_status.get(code, 0)}" for code, label in PLEDGE_STATUSES.items())
     console.print(f"按状态：{states}")
     console.print(f"党组织 {sum(v for k, v in oc.items() if k != 'people')} 个，在册人员 {oc.get('people', 0)} 名")
+    _print_help(county["name"], year, by, help_book, help_groups, help_total, uncovered, idle, idle_months)
+
+
+def _print_help(county_name, year, by, book, groups, total, uncovered, idle, idle_months) -> None:
+    """The second table: 四帮四促 (联系点, 结对帮扶, 驻村, 覆盖率) beside the pledges."""
+    from pledgebook.models.figures import percent
+    from pledgebook.models.vocab import HELP_PLACES, MEASURES, WORK_KINDS, WORK_MEASURES
+
+    if not (total.contact_points or total.pairings or total.stationed_cadres or total.logs):
+        console.print("四帮四促：尚无联系点、结对帮扶、驻村或帮扶记录。")
+        return
+    table = Table(title=f"{county_name} {year}年度 四帮四促工作情况（截至 {book.as_of.isoformat()}）", header_style="bold")
+    table.add_column("党委" if by == "committee" else "县（区）", overflow="fold", ratio=1)
+    # 结对 = 结对帮扶 (running), 驻村 = cadres stationed on the date, 覆盖率 = villages covered
+    for col in ("联系点", "结对", "驻村", "解决问题", "资金万元", "覆盖率"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
+
+    def cells(fig) -> list[str]:
+        return [str(fig.contact_points), str(fig.pairings), str(fig.stationed_cadres),
+                str(int(fig.worked("solve", "units"))), f"{fig.measures['funds']:.1f}", percent(fig.coverage_rate)]
+
+    for node, fig in groups:
+        table.add_row(node.name, *cells(fig))
+    table.add_section()
+    table.add_row("[bold]合计[/]", *cells(total))
+    console.print(table)
+    work = "，".join(
+        f"{label} " + "/".join(f"{_num(total.worked(kind, m))}{MEASURES[m]}" for m in WORK_MEASURES[kind])
+        for kind, label in WORK_KINDS.items()
+    )
+    console.print(f"帮扶记录 {total.logs} 条：{work}")
+    if uncovered:
+        names = "、".join(v.name for v in uncovered[:10]) + ("等" if len(uncovered) > 10 else "")
+        console.print(f"未覆盖的村 {len(uncovered)} 个（无驻村干部、无联系点）：{names}")
+    if idle:
+        counts = {role: sum(role in p.roles for p in idle) for role in HELP_PLACES}
+        who = {"contact_point": "联系领导", "pairing": "帮扶责任人", "stationing": "驻村干部"}
+        console.print(
+            f"近{idle_months}个月无帮扶记录：" + "，".join(f"{who[r]} {n} 名" for r, n in counts.items() if n)
+            + "（名单见 --json）"
+        )
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}" if value != int(value) else str(int(value))
 
 
 @handle_errors

@@ -28,6 +28,9 @@ def check(path: Path) -> dict[str, Any]:
         ("pledge", "scope", vocab.SCOPES),
         ("evaluation", "kind", vocab.EVAL_KINDS),
         ("person", "state", vocab.PERSON_STATES),
+        ("contact_point", "kind", vocab.CONTACT_KINDS),
+        ("stationing", "role", vocab.STATION_ROLES),
+        ("help_log", "kind", vocab.WORK_KINDS),
     ):
         for (code,) in database.execute_sql(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall():
             if code not in vocabulary:

@@ -19,6 +19,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    Check,
     DateField,
     DateTimeField,
     FloatField,
@@ -214,6 +215,101 @@ class Handoff(Tracked):
     counts = TextField(default="{}")
 
 
+# ---- the second ledger (四帮四促 / 帮联驻): not per year; continues until ended
+
+
+class ContactPoint(Tracked):
+    """联系点: a leader's village, enterprise, project, park, school or needy household.
+
+    ``org`` is the organization (for a village: the village's branch) the point
+    belongs to; the figures count the point under that org's subtree.
+    """
+
+    id = AutoField()
+    leader = ForeignKeyField(Person, backref="contact_points", on_delete="RESTRICT")
+    kind = CharField()
+    name = CharField()
+    org = ForeignKeyField(Org, backref="contact_points", on_delete="RESTRICT")
+    start_date = DateField()
+    end_date = DateField(null=True)
+    active = BooleanField(default=True)
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class Pairing(Tracked):
+    """结对帮扶: a helper and the helped member (a Person) or household (a name).
+
+    ``org`` is where the helped belongs (the member's org, or the household's
+    village); the figures count the pairing there.
+    """
+
+    id = AutoField()
+    helper = ForeignKeyField(Person, backref="pairings", on_delete="RESTRICT")
+    helped_person = ForeignKeyField(Person, null=True, backref="helped_by", on_delete="RESTRICT")
+    household = CharField(null=True)
+    org = ForeignKeyField(Org, backref="pairings", on_delete="RESTRICT")
+    start_date = DateField()
+    end_date = DateField(null=True)
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class Stationing(Tracked):
+    """驻村: a cadre sent by a unit to live in a village, in a 临时党支部."""
+
+    id = AutoField()
+    cadre = ForeignKeyField(Person, backref="stationings", on_delete="RESTRICT")
+    sending_unit = CharField()
+    role = CharField(default="member")
+    village = ForeignKeyField(Org, backref="stationings", on_delete="RESTRICT")
+    branch = ForeignKeyField(Org, null=True, backref="stationed", on_delete="RESTRICT")
+    start_date = DateField()
+    planned_end = DateField(null=True)
+    actual_end = DateField(null=True)
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class HelpLog(Tracked):
+    """帮扶记录: one piece of work on one date, against exactly one contact point,
+    pairing or stationing, with its quantities by measure as columns (so a
+    year's sums are one GROUP BY over a covering index).
+
+    ``org`` is the org the work counts under, copied from the place when the
+    log is written (a contact point's or pairing's org, a stationing's village).
+    """
+
+    id = AutoField()
+    date = DateField()
+    person = ForeignKeyField(Person, backref="help_logs", on_delete="RESTRICT")
+    contact_point = ForeignKeyField(ContactPoint, null=True, backref="logs", on_delete="RESTRICT")
+    pairing = ForeignKeyField(Pairing, null=True, backref="logs", on_delete="RESTRICT")
+    stationing = ForeignKeyField(Stationing, null=True, backref="logs", on_delete="RESTRICT")
+    org = ForeignKeyField(Org, backref="help_logs", on_delete="RESTRICT")
+    kind = CharField()
+    households = IntegerField(default=0)  # 户
+    person_times = IntegerField(default=0)  # 人次
+    items = IntegerField(default=0)  # 件
+    units = IntegerField(default=0)  # 个
+    cases = IntegerField(default=0)  # 起
+    funds = FloatField(default=0)  # 万元
+    sessions = IntegerField(default=0)  # 期
+    note = TextField(default="")
+    source = CharField(default="manual")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    source_row = IntegerField(null=True)
+    deleted_at = DateTimeField(null=True)
+
+    class Meta:
+        # the schema itself comes from migration 4 (indexes, CHECK exactly one place)
+        constraints = [
+            Check("(contact_point_id IS NOT NULL) + (pairing_id IS NOT NULL) + (stationing_id IS NOT NULL) = 1")
+        ]
+
+
+SECOND_LEDGER_TABLES: tuple[type[BaseModel], ...] = (ContactPoint, Pairing, Stationing, HelpLog)
+
 ALL_TABLES: tuple[type[BaseModel], ...] = (
     Setting,
     Category,
@@ -226,4 +322,5 @@ ALL_TABLES: tuple[type[BaseModel], ...] = (
     Evaluation,
     AuditLog,
     Handoff,
+    *SECOND_LEDGER_TABLES,
 )

@@ -119,6 +119,75 @@ SATISFACTION_FORMULAS: dict[str, str] = {
     "satisfied_only": "满意÷有效票",
 }
 
+# ---- the second ledger (四帮四促 / 帮联驻) --------------------------------
+
+# 联系点类型
+CONTACT_KINDS: dict[str, str] = {
+    "village": "村",
+    "enterprise": "企业",
+    "project": "项目",
+    "park": "园区",
+    "school": "学校",
+    "household": "困难户",
+}
+
+# 驻村干部身份
+STATION_ROLES: dict[str, str] = {
+    "first_secretary": "第一书记",
+    "team_leader": "工作队长",
+    "member": "工作队员",
+}
+
+# 计量单位: column of help_log → unit people write in the header
+MEASURES: dict[str, str] = {
+    "households": "户",
+    "person_times": "人次",
+    "items": "件",
+    "units": "个",
+    "cases": "起",
+    "funds": "万元",
+    "sessions": "期",
+}
+
+# 帮扶工作类别
+WORK_KINDS: dict[str, str] = {
+    "visit": "走访",
+    "receive": "接访",
+    "solve": "解决问题",
+    "plan": "制定规划",
+    "mediate": "化解矛盾纠纷",
+    "project": "引进项目",
+    "funds": "协调资金",
+    "training": "培训",
+    "practical": "办实事",
+}
+# which measures each kind of work is counted in (the entry form shows these fields;
+# a quantity in any other measure is refused, so every sum means one thing)
+WORK_MEASURES: dict[str, tuple[str, ...]] = {
+    "visit": ("households", "person_times"),
+    "receive": ("person_times",),
+    "solve": ("units",),
+    "plan": ("units",),
+    "mediate": ("cases",),
+    "project": ("units", "funds"),
+    "funds": ("funds",),
+    "training": ("sessions", "person_times"),
+    "practical": ("items",),
+}
+
+# what a help log is recorded against
+HELP_PLACES: dict[str, str] = {
+    "contact_point": "联系点",
+    "pairing": "结对帮扶",
+    "stationing": "驻村",
+}
+
+
+def measure_header(kind: str, measure: str) -> str:
+    """A column header as township sheets write it: 走访(户), 协调资金(万元)."""
+    return f"{WORK_KINDS.get(kind, kind)}({MEASURES.get(measure, measure)})"
+
+
 AUDIT_ACTIONS: dict[str, str] = {
     "create": "新建",
     "update": "修改",
@@ -128,6 +197,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "open_year": "开启年度",
     "import": "导入",
     "generate": "生成",
+    "end": "结束",
 }
 
 TABLE_LABELS: dict[str, str] = {
@@ -139,6 +209,10 @@ TABLE_LABELS: dict[str, str] = {
     "evaluation": "评诺",
     "category": "承诺类别",
     "setting": "设置",
+    "contact_point": "联系点",
+    "pairing": "结对帮扶",
+    "stationing": "驻村",
+    "help_log": "帮扶记录",
 }
 
 
