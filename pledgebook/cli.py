@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import config, ledger
+from pledgebook.commands import config, ledger, yearend
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -30,6 +30,10 @@ app.command("demo")(ledger.demo)
 app.command("stats")(ledger.stats)
 app.command("doctor")(ledger.doctor)
 app.command("config")(config.config)
+app.command("rollover")(yearend.rollover)
+app.command("reopen")(yearend.reopen)
+app.add_typer(yearend.backup_app, name="backup")
+app.command("restore")(yearend.restore)
 
 
 def _version(value: bool) -> None:

@@ -184,6 +184,7 @@ class RolloverResult:
     backup: Path | None = None
     archive: ArchiveResult | None = None
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # backup / write / archive
 
     def as_dict(self) -> dict:
         return {
@@ -199,6 +200,7 @@ class RolloverResult:
             if self.archive is None
             else {"folder": str(self.archive.folder), "files": [str(f) for f in self.archive.files], "error": self.archive.error},
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
 
@@ -455,10 +457,13 @@ def rollover(
         raise RolloverBlocked(pv)
     result = RolloverResult(year, to, already_closed=False, forced=force and pv.blocked, problems=len(pv.problems))
     if take_backup:
+        t = time.perf_counter()
         result.backup = backup.backup(
             reason=f"before-rollover-{year}", progress=lambda _s, f: report("备份", 0.05 + 0.35 * f)
         ).path
+        result.timings["backup"] = time.perf_counter() - t
     report("结转", 0.4)
+    t = time.perf_counter()
     with rules.transaction():
         # read again under the write lock: what is written is what is read
         wy = rules.year_state(year)
@@ -474,9 +479,12 @@ def rollover(
             raise RolloverBlocked(pv)
         result.carried, result.opened_next = _write_rollover(year, to, codes, due_rule, carry_rows, pv, wy, force)
         _pause_for_tests("before-commit")
+    result.timings["write"] = time.perf_counter() - t
     _pause_for_tests("after-commit")
     report("归档", 0.8)
+    t = time.perf_counter()
     result.archive = ensure_archive(year, fresh=True, progress=lambda _s, f: report("归档", 0.8 + 0.2 * f))
+    result.timings["archive"] = time.perf_counter() - t
     report("完成", 1.0)
     result.seconds = time.perf_counter() - started
     return result

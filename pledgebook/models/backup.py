@@ -455,3 +455,47 @@ def restore(file: Path, target: Path | None = None, *, progress: Progress | None
     if safety is not None:
         rotate(safety.parent)
     return RestoreResult(target, file, safety, version, migrated=version < migrations.LATEST)
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What is inside a backup file, for the confirmation before a restore."""
+
+    path: Path
+    size: int
+    schema_version: int
+    county: str
+    years: list[tuple[int, bool]]  # (year, closed)
+    pledges: int
+    modified: datetime
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path),
+            "size": self.size,
+            "schema_version": self.schema_version,
+            "county": self.county,
+            "years": [{"year": y, "closed": c} for y, c in self.years],
+            "pledges": self.pledges,
+            "modified": self.modified.isoformat(timespec="seconds"),
+        }
+
+
+def inspect_backup(path: Path) -> BackupSummary:
+    """Verify ``path`` (see :func:`verify_backup`) and say what it holds. Read-only."""
+    path = Path(path)
+    version = verify_backup(path)
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT value FROM setting WHERE key = 'county_name'").fetchone()
+        years = [(int(y), bool(c)) for y, c in con.execute("SELECT year, closed FROM work_year ORDER BY year")]
+        pledges = con.execute("SELECT count(*) FROM pledge WHERE deleted_at IS NULL").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"备份文件 {path} 无法读取（{exc}），不能用于恢复。") from exc
+    finally:
+        con.close()
+    stat = path.stat()
+    return BackupSummary(
+        path, stat.st_size, version, row[0] if row else "（未建立台账）", years, int(pledges),
+        datetime.fromtimestamp(stat.st_mtime),
+    )
