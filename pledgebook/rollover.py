@@ -345,15 +345,21 @@ def _short(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _plan(year: int, to: int, carry: tuple[str, ...], due_rule: str) -> tuple[Preview, list[tuple]]:
-    """The preview and the pledge rows to carry (read inside or outside a transaction)."""
+def _plan(
+    year: int, to: int, carry: tuple[str, ...], due_rule: str, *, with_problems: bool = True
+) -> tuple[Preview, list[tuple]]:
+    """The preview and the pledge rows to carry (read inside or outside a transaction).
+
+    ``with_problems=False`` skips the evaluation queries (a forced rollover
+    does not need them again under the write lock); pledger-gone is always found.
+    """
     wy = rules.year_state(year)
     to_wy = WorkYear.get_or_none(WorkYear.year == to)
     pv = Preview(year, to, carry, due_rule, already_closed=bool(wy.closed), to_exists=to_wy is not None)
     orgs, committee = _orgs()
     labels = rules.categories()
     rows = database.execute_sql(_PLEDGES_SQL, [year]).fetchall()
-    unevaluated = {
+    unevaluated = set() if not with_problems else {
         r[0]
         for r in database.execute_sql(
             "SELECT p.id FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL "
@@ -362,7 +368,7 @@ def _plan(year: int, to: int, carry: tuple[str, ...], due_rule: str) -> tuple[Pr
             [year],
         ).fetchall()
     }
-    rect_open = dict(
+    rect_open = {} if not with_problems else dict(
         database.execute_sql(
             "SELECT p.id, min(e.rect_due) FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
             "WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL "
@@ -370,6 +376,8 @@ def _plan(year: int, to: int, carry: tuple[str, ...], due_rule: str) -> tuple[Pr
             [year],
         ).fetchall()
     )
+    if not with_problems:
+        rows = [r for r in rows if r[5] in carry]
     carry_rows: list[tuple] = []
     counts: Counter = Counter()
     status_counts: Counter = Counter()
@@ -474,9 +482,9 @@ def rollover(
         to_wy = WorkYear.get_or_none(WorkYear.year == to)
         if to_wy is not None and to_wy.closed:
             raise YearClosed(to)
-        pv, carry_rows = _plan(year, to, codes, due_rule)
-        if pv.blocked and not force:
-            raise RolloverBlocked(pv)
+        now_pv, carry_rows = _plan(year, to, codes, due_rule, with_problems=not force)
+        if now_pv.blocked and not force:
+            raise RolloverBlocked(now_pv)
         result.carried, result.opened_next = _write_rollover(year, to, codes, due_rule, carry_rows, pv, wy, force)
         _pause_for_tests("before-commit")
     result.timings["write"] = time.perf_counter() - t

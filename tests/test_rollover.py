@@ -235,6 +235,17 @@ def test_preview_lists_the_blocking_problems_by_org_and_pledger(county):
     assert pv.to_carry == 2 and ("pledger_gone", p5.id) in {(p.kind, p.pledge_id) for p in pv.problems}
 
 
+def test_overdue_of_a_closed_year_is_counted_as_of_closing(county):
+    y = county["year"]
+    _small_year(county)
+    rollover.rollover(y, carry="unfulfilled", force=True)  # p1 and p5 stay open in the closed year
+    database = Pledge._meta.database
+    database.execute_sql("UPDATE work_year SET closed_at = ? WHERE year = ?", [f"{y}-11-15 10:00:00", y])
+    # p5 is due on 12-01: not overdue when the year was closed on 11-15, whatever today is
+    assert FigureBook(y).subtree().overdue == FigureBook(y, today=date(y, 11, 15)).subtree().overdue
+    assert FigureBook(y).subtree().overdue < FigureBook(y, today=date(y + 1, 1, 1)).subtree().overdue
+
+
 def test_due_rules_and_carry_choice(county):
     y = county["year"]
     p1, p2, p3, p4, p5 = _small_year(county)

@@ -129,7 +129,13 @@ def rollover(
     open_db(db)
     pv = core.preview(year, to, carry, due)
     if pv.already_closed:
-        result = core.rollover(year, to, carry, due)  # does nothing but fill a missing archive
+        if dry_run:
+            if as_json:
+                emit_json({"ok": True, "dry_run": True, "already_closed": True, "year": year, "to": pv.to})
+            else:
+                console.print(f"{year}年度已经关闭（结转过）；再次结转不会作任何改动。")
+            return
+        result = core.rollover(year, to, carry, due)  # changes nothing in the ledger; writes a missing archive
         if as_json:
             emit_json({"ok": True, "dry_run": dry_run, **result.as_dict()})
         else:
