@@ -418,3 +418,27 @@ def test_kills_at_random_moments(template, tmp_path):
         assert state in (before, after)
         seen.add("after" if state == after else "before")
         _doctor_passes(db)
+
+
+def test_on_a_terminal_the_preview_is_shown_and_confirmed(county, monkeypatch):
+    import pledgebook.commands.yearend as yearend
+
+    y = county["year"]
+    _small_year(county)
+    close_database()
+    monkeypatch.setattr(yearend, "interactive", lambda: True)
+    db = str(county["path"])
+    result = runner.invoke(app, ["rollover", str(y), "--db", db, "--force"], input="n\n")
+    close_database()
+    assert result.exit_code == 0, result.output
+    assert "结转预览" in result.output and "王五" in result.output and "已取消" in result.output
+    open_database(county["path"])
+    assert not rules.year_state(y).closed
+    close_database()
+    result = runner.invoke(app, ["rollover", str(y), "--db", db, "--force"], input="y\n")
+    close_database()
+    assert result.exit_code == 0, result.output
+    assert f"已关闭{y}年度，3 条承诺已结转到{y + 1}年度" in result.output
+    result = runner.invoke(app, ["reopen", str(y), "--db", db], input="y\n")
+    close_database()
+    assert result.exit_code == 0 and "撤销了 3 条结转承诺" in result.output
