@@ -1,103 +1,314 @@
-"""The TUI (interim): county figures, and a welcome on an empty ledger.
+"""The TUI: browse, record and evaluate a county's pledges.
 
-The full ledger UI (issue 3) replaces this module's screens.
+Three areas (number keys 1–3): 总览, 承诺台账, 人员; the year is chosen at the
+top (y). Every action is in the command palette (Ctrl+P). Reads go through
+:mod:`pledgebook.models.queries`, writes through :mod:`pledgebook.models.rules`,
+both in thread workers; this module holds no SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from textual import on, work
-from textual.app import App, ComposeResult
-from textual.containers import Center, Vertical
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual import work
+from textual.app import App
+from textual.binding import Binding
 
+from pledgebook.models.errors import PledgebookError, YearClosed
+from pledgebook.tui import registry
+from pledgebook.tui.commands import PledgebookCommands
+from pledgebook.tui.worker_db import db_thread
 
-class WelcomeScreen(Screen):
-    """First run: create the county or load the demo."""
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Center():
-            with Vertical(id="welcome"):
-                yield Static("欢迎使用承诺台账", id="title")
-                yield Static("这个数据库还是空的。请先建立本县（区）台账，或载入演示数据试用。")
-                yield Label("县（区）名称")
-                yield Input(placeholder="例如：墨江哈尼族自治县", id="name")
-                yield Label("6位行政区划代码")
-                yield Input(placeholder="例如：530822", id="code")
-                yield Label("起始年度")
-                yield Input(placeholder="例如：2011", id="year")
-                yield Static("", id="error")
-                yield Button("建立台账", id="create", variant="primary")
-                yield Button("载入演示数据", id="demo")
-        yield Footer()
-
-    @on(Button.Pressed, "#create")
-    def create(self) -> None:
-        from pledgebook.models import rules
-        from pledgebook.models.errors import PledgebookError
-
-        name = self.query_one("#name", Input).value
-        code = self.query_one("#code", Input).value
-        year_text = self.query_one("#year", Input).value.strip()
-        try:
-            rules.init_county(name, code, int(year_text) if year_text.isdigit() else 0)
-        except PledgebookError as exc:
-            self.query_one("#error", Static).update(f"[red]{exc.message}[/]")
-            return
-        self.app.switch_screen(HomeScreen())
-
-    @on(Button.Pressed, "#demo")
-    def load_demo(self) -> None:
-        self.query_one("#error", Static).update("正在生成演示数据，请稍候……")
-        self.query_one("#demo", Button).disabled = True
-        self._build_demo()
-
-    @work(thread=True, exclusive=True)
-    def _build_demo(self) -> None:
-        from pledgebook.demo import build_demo
-
-        build_demo()
-        self.app.call_from_thread(self.app.switch_screen, HomeScreen())
+AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
 
 
-class HomeScreen(Screen):
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="summary")
-        yield Footer()
+def _home():
+    from pledgebook.tui.screens.home import HomeScreen
 
-    def on_mount(self) -> None:
-        from pledgebook.models import db, rules
-        from pledgebook.models.figures import FigureBook, percent
+    return HomeScreen()
 
-        county = db.county()
-        year = rules.current_year()
-        book = FigureBook(year)
-        lines = [f"{county['name']}  {year}年度", ""]
-        for node, fig in [(None, book.subtree())] + book.children():
-            name = node.name if node else "全县合计"
-            lines.append(
-                f"{name}：承诺 {fig.pledges}，已兑现 {fig.fulfilled}，兑现率 {percent(fig.fulfilment_rate)}，"
-                f"满意率 {percent(fig.satisfaction_rate)}，逾期 {fig.overdue}，待整改 {fig.rectification_open}"
-            )
-        self.query_one("#summary", Static).update("\n".join(lines))
+
+def _pledges():
+    from pledgebook.tui.screens.pledges import PledgesScreen
+
+    return PledgesScreen()
+
+
+def _people():
+    from pledgebook.tui.screens.people import PeopleScreen
+
+    return PeopleScreen()
 
 
 class PledgebookApp(App):
     TITLE = "承诺台账"
-    BINDINGS = [("q", "quit", "退出")]
+    CSS_PATH = "app.tcss"
+    COMMANDS = {PledgebookCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    COMMAND_PALETTE_DISPLAY = "命令"
+    MODES = {"home": _home, "pledges": _pledges, "people": _people}
+    BINDINGS = [
+        Binding("1", "switch_area('home')", "总览"),
+        Binding("2", "switch_area('pledges')", "台账"),
+        Binding("3", "switch_area('people')", "人员"),
+        Binding("y", "choose_year", "年度"),
+        Binding("u", "undo_delete", "撤销删除", show=False),
+        Binding("f1", "help", "帮助"),
+        Binding("f5", "refresh_data", "刷新", show=False),
+        Binding("q", "quit", "退出"),
+    ]
 
-    def __init__(self, db_path: Path | None = None):
+    def __init__(self, db_path: Path | None = None, *, today: date | None = None, poll_seconds: float = 2.0):
         super().__init__()
         self.db_path = db_path
+        self.today = today or date.today()
+        self.poll_seconds = poll_seconds
+        self.year: int | None = None
+        self.year_closed = False
+        self.county_name = ""
+        self.version = 0  # bumped whenever the data changed; screens reload when behind
+        self.last_deleted: tuple[str, int] | None = None
+        self._data_version: int | None = None
+        for area in registry.AREAS:
+            self.add_mode(area.name, area.factory)
+        if db_path is not None:
+            from pledgebook.models.db import open_database
+            from pledgebook.models.tables import database
 
+            if database.database != str(Path(db_path)):
+                open_database(db_path)
+
+    # ------------------------------------------------------------ start
     def on_mount(self) -> None:
         from pledgebook.models.db import is_initialized
 
-        self.push_screen(HomeScreen() if is_initialized() else WelcomeScreen())
+        self.theme = "textual-dark"
+        if is_initialized():
+            self.start_ledger()
+        else:
+            from pledgebook.tui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self.poll_changes)
+
+    def start_ledger(self) -> None:
+        from pledgebook.models import db, queries, rules
+
+        self.county_name = db.county()["name"]
+        queries.category_labels(refresh=True)
+        self.set_year(rules.current_year())
+        self.switch_mode("home")
+
+    def set_year(self, year: int | None) -> None:
+        from pledgebook.models import queries
+
+        closed = {y.year: y.closed for y in queries.years()}
+        self.year = year
+        self.year_closed = bool(closed.get(year, False))
+        state = "（已关闭·只读）" if self.year_closed else ""
+        self.sub_title = f"{self.county_name} · {year}年度{state}"
+        self.bump()
+
+    # ------------------------------------------------------------ data changes
+    def bump(self) -> None:
+        """The data changed: the current screen reloads now, others when shown."""
+        self.version += 1
+        reload = getattr(self.screen, "refresh_data", None)
+        if reload is not None:
+            reload()
+
+    def poll_changes(self) -> None:
+        """Another program (a scheduled import) wrote to the file: reload."""
+        from peewee import OperationalError
+
+        from pledgebook.models import queries
+
+        try:
+            version = queries.data_version()
+        except OperationalError:
+            return  # busy right now: look again at the next tick
+        if self._data_version is not None and version != self._data_version:
+            self.bump()
+        self._data_version = version
+
+    def run_write(
+        self,
+        fn: Callable[[], Any],
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[PledgebookError], None] | None = None,
+    ) -> None:
+        """Run a write from the rules in a thread worker; report back on the UI thread."""
+        self._write(fn, done, failed)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write(self, fn, done, failed) -> None:
+        try:
+            with db_thread():
+                result = fn()
+        except PledgebookError as exc:
+            self.call_from_thread(failed or self.show_error, exc)
+            return
+        self.call_from_thread(self._written, result, done)
+
+    def _written(self, result: Any, done: Callable[[Any], None] | None) -> None:
+        if done is not None:
+            done(result)
+        self.bump()
+
+    def show_error(self, exc: PledgebookError) -> None:
+        self.notify(exc.message, title="未能保存", severity="error", timeout=8)
+
+    def writable(self) -> bool:
+        """Refuse a write in a closed year, with the reason."""
+        if self.year is not None and self.year_closed:
+            self.notify(YearClosed(self.year).message, title="只读年度", severity="error", timeout=8)
+            return False
+        return True
+
+    # ------------------------------------------------------------ navigation
+    def action_switch_area(self, name: str) -> None:
+        if self.year is None:
+            return
+        self.switch_mode(name)
+
+    def open_ledger(self, org_id: int | None) -> None:
+        """Show the pledges of one org's subtree (from 总览)."""
+        self.switch_mode("pledges")
+        select = getattr(self.screen, "select_org", None)
+        if select is not None and org_id is not None:
+            select(org_id)
+
+    def action_help(self) -> None:
+        from pledgebook.tui.dialogs.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_refresh_data(self) -> None:
+        self.bump()
+
+    def action_choose_year(self) -> None:
+        if self.year is None:
+            return
+        from pledgebook.tui.dialogs.year import YearDialog
+
+        def chosen(year: int | None) -> None:
+            if year is not None and year != self.year:
+                self.set_year(year)
+                self.notify(f"已切换到 {year} 年度" + ("（已关闭，只读）" if self.year_closed else ""))
+
+        self.push_screen(YearDialog(self.year), chosen)
+
+    # ------------------------------------------------------------ pledge actions
+    def current_pledge(self) -> int | None:
+        pledge_id = getattr(self.screen, "current_pledge_id", None)
+        if pledge_id is None:
+            self.notify("请先在承诺台账中选中一条承诺。", severity="warning")
+        return pledge_id
+
+    def action_new_pledge(self) -> None:
+        if self.year is None or not self.writable():
+            return
+        from pledgebook.tui.dialogs.pledge import PledgeForm
+
+        org_id = getattr(self.screen, "current_org_id", None)
+        self.push_screen(PledgeForm(self.year, org_id=org_id), self._saved("已新建承诺"))
+
+    def action_edit_pledge(self) -> None:
+        pledge_id = self.current_pledge()
+        if pledge_id is None or not self.writable():
+            return
+        from pledgebook.tui.dialogs.pledge import PledgeForm
+
+        self.push_screen(PledgeForm(self.year, pledge_id=pledge_id), self._saved("已保存修改"))
+
+    def action_add_progress(self) -> None:
+        pledge_id = self.current_pledge()
+        if pledge_id is None or not self.writable():
+            return
+        from pledgebook.tui.dialogs.record import ProgressForm
+
+        self.push_screen(ProgressForm(pledge_id, self.today), self._saved("已添加践诺记录"))
+
+    def action_set_status(self) -> None:
+        pledge_id = self.current_pledge()
+        if pledge_id is None or not self.writable():
+            return
+        from pledgebook.tui.dialogs.record import StatusForm
+
+        self.push_screen(StatusForm(pledge_id, self.today), self._saved("已更新兑现情况"))
+
+    def action_evaluate(self) -> None:
+        pledge_id = self.current_pledge()
+        if pledge_id is None or not self.writable():
+            return
+        from pledgebook.tui.dialogs.evaluation import EvaluationForm
+
+        self.push_screen(EvaluationForm(pledge_id, self.today), self._saved("已记录评议"))
+
+    def action_close_rectification(self) -> None:
+        pledge_id = self.current_pledge()
+        if pledge_id is None or not self.writable():
+            return
+        from pledgebook.models import queries
+        from pledgebook.tui.dialogs.record import CloseRectificationForm
+
+        detail = queries.pledge_detail(pledge_id, self.today)
+        open_items = detail.open_rectifications if detail else []
+        if not open_items:
+            self.notify("这条承诺没有待整改的评议。", severity="warning")
+            return
+        self.push_screen(CloseRectificationForm(open_items, self.today), self._saved("整改已销号"))
+
+    def action_delete_pledge(self) -> None:
+        pledge_id = self.current_pledge()
+        if pledge_id is None or not self.writable():
+            return
+        from pledgebook.models import rules
+        from pledgebook.tui.dialogs.confirm import ConfirmDialog
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def deleted(_result: Any) -> None:
+                self.last_deleted = ("pledge", pledge_id)
+                self.notify(f"已删除第 {pledge_id} 号承诺。按 u 可撤销。", title="已删除", timeout=10)
+                if getattr(self.screen, "current_pledge_id", None) == pledge_id and hasattr(self.screen, "is_detail"):
+                    self.pop_screen()
+
+            self.run_write(lambda: rules.soft_delete("pledge", pledge_id), deleted)
+
+        self.push_screen(ConfirmDialog(f"确定删除第 {pledge_id} 号承诺吗？\n删除后可按 u 撤销。", "删除"), confirmed)
+
+    def action_undo_delete(self) -> None:
+        if self.last_deleted is None:
+            self.notify("没有可撤销的删除。", severity="warning")
+            return
+        from pledgebook.models import rules
+
+        table, record_id = self.last_deleted
+
+        def restored(_result: Any) -> None:
+            self.last_deleted = None
+            self.notify(f"已恢复第 {record_id} 号承诺。", title="已撤销删除")
+
+        self.run_write(lambda: rules.restore(table, record_id), restored)
+
+    def action_new_person(self) -> None:
+        from pledgebook.tui.dialogs.person import PersonForm
+
+        self.push_screen(PersonForm(), self._saved("已保存人员信息"))
+
+    def _saved(self, message: str) -> Callable[[Any], None]:
+        def after(result: Any) -> None:
+            if result:
+                self.notify(message)
+
+        return after
 
 
 def run(db_path: Path) -> None:

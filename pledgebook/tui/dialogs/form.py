@@ -1,0 +1,126 @@
+"""Modal forms: fields with their error shown right below, saved in a thread worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors
+
+
+class FormDialog(ModalScreen[Any]):
+    """Subclasses give ``title``, ``body()`` (yielding ``field(...)`` rows) and ``save(values)``."""
+
+    form_title = ""
+    BINDINGS = [
+        Binding("escape", "cancel", "取消"),
+        Binding("ctrl+s", "save", "保存"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fields: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.form_title, classes="dialog-title")
+            yield Static("", id="form-error", classes="form-error")
+            with VerticalScroll(classes="form-body"):
+                yield from self.body()
+            with Horizontal(classes="buttons"):
+                yield Button("保存 Ctrl+S", variant="primary", id="save")
+                yield Button("取消 Esc", id="cancel")
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def field(self, name: str, label: str, widget: Widget, hint: str = "") -> Iterator[Widget]:
+        self._fields.append(name)
+        widget.id = f"f-{name}"
+        yield Label(label + (f"  [dim]{hint}[/]" if hint else ""), classes="field-label")
+        yield widget
+        yield Static("", id=f"e-{name}", classes="field-error")
+
+    # ------------------------------------------------------------ values
+    def value(self, name: str) -> Any:
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, Select):
+            return None if widget.value is Select.NULL else widget.value
+        if isinstance(widget, Input):
+            return widget.value.strip()
+        return getattr(widget, "value", None)
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.value(name) for name in self._fields}
+
+    def save(self, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ errors
+    def clear_errors(self) -> None:
+        for widget in self.query(".field-error"):
+            widget.update("")
+            widget.display = False
+        self.query_one("#form-error", Static).update("")
+
+    def show_errors(self, exc: PledgebookError) -> None:
+        self.clear_errors()
+        if isinstance(exc, ValidationErrors):
+            errors = exc.errors
+        elif isinstance(exc, ValidationError):
+            errors = {exc.field or "": exc.message}
+        else:
+            errors = {"": exc.message}
+        general = []
+        first = None
+        for field, message in errors.items():
+            target = self.error_target(field)
+            found = self.query(f"#e-{target}") if target else None
+            if found:
+                found.first().update(f"✗ {message}")
+                found.first().display = True
+                first = first or target
+            else:
+                general.append(message)
+        self.query_one("#form-error", Static).update("✗ " + "；".join(general) if general else "请改正标红的项目后再保存。")
+        if first:
+            self.query_one(f"#f-{first}").focus()
+
+    def error_target(self, field: str) -> str | None:
+        """The form field that shows a rule's error for ``field``."""
+        return field if field in self._fields else None
+
+    # ------------------------------------------------------------ actions
+    def on_mount(self) -> None:
+        self.clear_errors()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        values = self.values()
+        self.query_one("#save", Button).disabled = True
+
+        def failed(exc: PledgebookError) -> None:
+            self.query_one("#save", Button).disabled = False
+            self.show_errors(exc)
+
+        self.app.run_write(lambda: self.save(values), self.dismiss, failed)

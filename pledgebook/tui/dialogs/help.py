@@ -1,0 +1,51 @@
+"""F1: the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]全局[/b]
+  1 / 2 / 3    总览 / 承诺台账 / 人员
+  y            切换年度（已关闭的年度只能查看）
+  Ctrl+P       命令面板：输入「新建承诺」「记录评议」「切换年度」等
+  F1           本帮助      F5  刷新      q  退出
+  u            撤销刚才的删除
+  Esc          返回 / 取消
+
+[b]总览[/b]
+  Enter        进入该党委的下级组织     l  查看其承诺台账
+  Backspace    返回上一级
+
+[b]承诺台账[/b]
+  /            搜索：汉字或拼音首字母（zs 找 张三，lzz 找 联珠镇）
+  t            组织树 / 列表 之间切换焦点
+  s / S        按下一列排序 / 反向排序（也可点击列标题）
+  o / z        只看逾期 / 只看待整改
+  Enter        打开承诺详情      n  新建承诺
+
+[b]承诺详情[/b]
+  p  添加践诺记录    f  标记兑现情况    e  记录评议
+  r  整改销号        E  编辑承诺        Delete  删除（可撤销）
+
+[b]表单[/b]
+  Tab / Shift+Tab  下一项 / 上一项    Ctrl+S  保存    Esc  取消
+  日期可写作 2011-12-31、2011.12.31 或 2011年12月31日
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "关闭")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("按键说明（Esc 关闭）", classes="dialog-title")
+            with VerticalScroll(classes="form-body"):
+                yield Static(HELP)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

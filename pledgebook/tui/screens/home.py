@@ -1,0 +1,154 @@
+"""总览: the year's figures for the county and per 党委, with a bar for 兑现率."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from pledgebook.models.figures import Figures, percent
+from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.worker_db import db_thread
+
+BAR = " ▏▎▍▌▋▊▉█"
+
+
+def bar(rate: float | None, width: int = 10) -> str:
+    """A rate as a horizontal bar of ``width`` cells, in eighths."""
+    if rate is None:
+        return ""
+    eighths = round(max(0.0, min(1.0, rate)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (BAR[part] if part else "")).ljust(width)
+
+
+@dataclass
+class HomeRow:
+    org_id: int | None
+    name: str
+    has_children: bool
+    figures: Figures
+
+
+class HomeScreen(AreaScreen):
+    BINDINGS = [
+        Binding("enter", "drill", "进入下级", show=False),
+        Binding("l", "ledger", "查看承诺"),
+        Binding("backspace,escape", "up", "上一级"),
+        Binding("n", "app.new_pledge", "新建承诺"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, rows: list[HomeRow], trail: list[str]) -> None:
+            super().__init__()
+            self.rows = rows
+            self.trail = trail
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[int | None] = [None]  # drill-down: None is the county
+        self.rows: list[HomeRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("正在统计……", id="crumbs")
+        table = DataTable(id="figures", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="legend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("党组织", width=20, key="name")
+        table.add_column("承诺", width=6, key="n")
+        table.add_column("兑现率", width=6, key="rate")
+        table.add_column("", width=10, key="bar")
+        table.add_column("满意率", width=6, key="sat")
+        table.add_column("逾期", width=5, key="overdue")
+        table.add_column("待整改", width=6, key="rect")
+        self.query_one("#legend", Static).update(
+            "逾期＝已过时限仍未兑现；待整改＝整改未销号"
+        )
+
+    def load(self) -> None:
+        self._load(self.app.year, self.stack[-1])
+
+    @work(thread=True, exclusive=True, group="home", exit_on_error=False)
+    def _load(self, year: int, org_id: int | None) -> None:
+        from pledgebook.models.figures import FigureBook
+
+        with db_thread():
+            book = FigureBook(year, today=self.app.today)
+            root = org_id if org_id is not None else book.root_id()
+            rows: list[HomeRow] = []
+            trail: list[str] = []
+            node = book.orgs.get(root) if root is not None else None
+            while node is not None:
+                trail.insert(0, node.name)
+                node = book.orgs.get(node.parent_id) if node.parent_id else None
+            if root is not None:
+                rows.append(HomeRow(root, "合计", False, book.subtree(root)))
+                for child, fig in book.children(root):
+                    rows.append(HomeRow(child.id, child.name, bool(book.children_of.get(child.id)), fig))
+        self.post_message(self.Loaded(rows, trail))
+
+    def on_home_screen_loaded(self, message: Loaded) -> None:
+        self.rows = message.rows
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for r in message.rows:
+            f = r.figures
+            table.add_row(
+                r.name + (" ›" if r.has_children else ""),
+                str(f.pledges),
+                percent(f.fulfilment_rate),
+                bar(f.fulfilment_rate),
+                percent(f.satisfaction_rate),
+                str(f.overdue),
+                str(f.rectification_open),
+            )
+        if self.rows:
+            table.move_cursor(row=min(row, len(self.rows) - 1))
+        total = self.rows[0].figures if self.rows else Figures()
+        year = self.app.year
+        ro = "  [reverse] 已关闭·只读 [/]" if self.app.year_closed else ""
+        self.query_one("#crumbs", Static).update(
+            f"[b]{' › '.join(message.trail)}[/b]  {year}年度  承诺 {total.pledges} 条，已兑现 {total.fulfilled}，"
+            f"兑现率 {percent(total.fulfilment_rate)}，满意率 {percent(total.satisfaction_rate)}{ro}"
+        )
+
+    def _current(self) -> HomeRow | None:
+        table = self.query_one(DataTable)
+        if 0 <= table.cursor_row < len(self.rows):
+            return self.rows[table.cursor_row]
+        return None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_drill()
+
+    def action_drill(self) -> None:
+        row = self._current()
+        if row is None:
+            return
+        if row.has_children and row.name != "合计":
+            self.stack.append(row.org_id)
+            self.query_one(DataTable).move_cursor(row=0)
+            self.load()
+        else:
+            self.app.open_ledger(row.org_id)
+
+    def action_ledger(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.app.open_ledger(row.org_id)
+
+    def action_up(self) -> None:
+        if len(self.stack) > 1:
+            self.stack.pop()
+            self.load()

@@ -1,0 +1,37 @@
+"""Database access from thread workers.
+
+peewee keeps one connection per thread. Textual runs thread workers on a
+pool, so a worker closes its connection when done: a pooled thread must not
+keep a connection to a file the app has since closed (tests open many files).
+A locked database ("database is locked", e.g. a scheduled import is writing)
+becomes a kind Chinese message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from peewee import OperationalError
+
+from pledgebook.models.errors import PledgebookError
+from pledgebook.models.tables import database
+
+BUSY = "数据库正被其他程序使用（例如正在导入），已等待多时仍未释放。请稍后再试。"
+
+
+class DatabaseBusy(PledgebookError):
+    pass
+
+
+@contextmanager
+def db_thread() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseBusy(BUSY) from exc
+        raise PledgebookError(f"读写数据库时出错：{exc}") from exc
+    finally:
+        if not database.is_closed():
+            database.close()
