@@ -672,9 +672,17 @@ def write_year_summary(year: int, folder: Path) -> Path:
 def write_year_report(year: int, folder: Path) -> Path | None:
     """The year-end report workbook — the plug-in point for ``pledgebook/exporters/report.py``.
 
-    When the export issue's XlsxWriter report exists, call it here to write
-    ``<db stem>_<year>_report.xlsx`` into ``folder`` and return its path. Until
-    then there is no workbook and the CSV summary stands alone.
+    The export issue's XlsxWriter report (branch ``handoff``, not yet on main
+    when this was written) plugs in here, in about three lines::
+
+        from pledgebook.exporters.report import export_report
+        target = folder / f"{backup.current_db().stem}_{year}_report.xlsx"
+        return export_report(target, year=year).paths[0]
+
+    ``ensure_archive`` already lists whatever this returns and turns an
+    ``OSError`` into ``ArchiveResult.error``; a ``PledgebookError`` from the
+    report should be caught there the same way. Until then there is no
+    workbook and the CSV summary (:func:`write_year_summary`) stands alone.
     """
     return None
 
