@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import config, imports, ledger
+from pledgebook.commands import config, imports, ledger, yearend
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -32,6 +32,10 @@ app.command("doctor")(ledger.doctor)
 app.command("config")(config.config)
 app.command("import")(imports.import_)
 app.command("template")(imports.template)
+app.command("rollover")(yearend.rollover)
+app.command("reopen")(yearend.reopen)
+app.add_typer(yearend.backup_app, name="backup")
+app.command("restore")(yearend.restore)
 
 
 def _version(value: bool) -> None:
@@ -50,9 +54,11 @@ def root(
     ] = False,
 ) -> None:
     """承诺台账。不带命令时打开界面（TUI）。"""
+    from pledgebook.commands.common import interactive, open_db, root_options
+
+    root_options["db"] = db
     if ctx.invoked_subcommand is not None:
         return
-    from pledgebook.commands.common import interactive, open_db
 
     if not interactive() or not sys.stdout.isatty():
         from pledgebook.commands.common import err_console

@@ -152,3 +152,11 @@ def test_config_lists_and_changes_settings(tmp_path):
     assert data["settings"] == {"supervision_phone": "0879-2222222"}
     bad = invoke("config", "公示期", "abc", "--db", db)
     assert bad.exit_code == 2 and "整数" in bad.output
+
+
+def test_db_before_the_command_name_is_honoured(tmp_path):
+    db = tmp_path / "front.db"
+    result = invoke("--db", str(db), "init", "--name", "某县", "--code", "530822", "--year", "2011")
+    assert result.exit_code == 0, result.output
+    data = json.loads(invoke("--db", str(db), "stats", "--json").output)
+    assert data["county"]["name"] == "某县"

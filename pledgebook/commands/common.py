@@ -25,6 +25,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印�
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# options given before the command name (``pledgebook --db X stats``); set by the root callback
+root_options: dict[str, Any] = {}
+
 
 def interactive() -> bool:
     """True when a person is at a terminal: prompts are allowed only then."""
@@ -60,6 +63,7 @@ def handle_errors(func: F) -> F:
 
 
 def open_db(db: Path | None, *, create: bool = False) -> Path:
+    """Open the ledger named by the command's ``--db``, else by ``pledgebook --db X command``."""
     from pledgebook.models.db import open_database
 
-    return open_database(db, create=create)
+    return open_database(db if db is not None else root_options.get("db"), create=create)

@@ -120,6 +120,13 @@ class FigureBook:
         self.year = year
         self.category = category
         self.today = today or date.today()
+        if today is None:
+            # a closed year's figures stay as they were at closing: 逾期 is counted as of that day
+            row = database.execute_sql(
+                "SELECT closed_at FROM work_year WHERE year = ? AND closed = 1 AND closed_at IS NOT NULL", [year]
+            ).fetchone()
+            if row and row[0]:
+                self.today = min(self.today, date.fromisoformat(str(row[0])[:10]))
         self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
         self.orgs: dict[int, OrgNode] = {}
         self.children_of: dict[int | None, list[int]] = defaultdict(list)
