@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import ledger
+from pledgebook.commands import handoff, ledger
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -29,6 +29,9 @@ app.command("init")(ledger.init)
 app.command("demo")(ledger.demo)
 app.command("stats")(ledger.stats)
 app.command("doctor")(ledger.doctor)
+app.add_typer(handoff.export_app, name="export")
+app.command("verify")(handoff.verify)
+app.add_typer(handoff.keys_app, name="keys")
 
 
 def _version(value: bool) -> None:
