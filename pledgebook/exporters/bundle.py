@@ -393,7 +393,8 @@ def _add_report(zf: zipfile.ZipFile, members: dict, stamp, year: int) -> None:
         data = tmp.read_bytes()
     finally:
         tmp.unlink(missing_ok=True)
-    zf.writestr(zipfile.ZipInfo(REPORT, stamp), data, compress_type=zipfile.ZIP_STORED)
+    # deflated, so a truncated bundle is never mistaken for the workbook zip stored inside it
+    zf.writestr(zipfile.ZipInfo(REPORT, stamp), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     members[REPORT] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
