@@ -196,16 +196,29 @@ def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | N
     declared = bundle.manifest["counts"].get(spec.name)
     if declared is not None and declared != len(lines):
         raise BundleError(f"{member} 有 {len(lines)} 行，清单写的是 {declared} 条记录：数据包被改动过。")
-    objs: list[dict] = []
-    loads = json.loads
-    for n, line in enumerate(lines, 1):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"{member} 不是 UTF-8 文本（{exc}）。数据包已损坏或被改动过。") from exc
+    objs: list = []
+    if lines:
+        # one C-level parse of the whole member; on failure, find the bad line for the message
         try:
-            obj = loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
+            objs = json.loads("[" + text[:-1].replace("\n", ",") + "]")
+            if len(objs) != len(lines):
+                raise ValueError("line count")
+        except ValueError:
+            objs = []
+            for n, line in enumerate(text[:-1].split("\n"), 1):
+                try:
+                    objs.append(json.loads(line))
+                except ValueError as exc:
+                    raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
+            if len(objs) != len(lines):
+                raise BundleError(f"{member} 的行数不对：数据包被改动过。") from None
+    for n, obj in enumerate(objs, 1):
         if type(obj) is not dict:
             raise _bad(member, n, "应为一个 JSON 对象")
-        objs.append(obj)
     columns = []
     for f in spec.fields:
         col = [o.get(f.name) for o in objs]
@@ -375,16 +388,19 @@ class _Merger:
             counts.inserted += 1
         counts.unchanged = counts.read - counts.inserted if counts.read >= counts.inserted else 0
 
-    def _local_value(self, spec: TableSpec, f: Field, v):
+    def _local_column(self, spec: TableSpec, f: Field, col: list) -> list:
+        """A column of bundle values as local values: refs to local ids, booleans to 0/1, categories mapped."""
         if f.kind == "ref":
-            if v is None or f.name in ("parent_uid", "carried_from_uid"):
-                return None  # set afterwards, once every row has an id
-            return self.ids[f.ref][v]
+            if f.name in ("parent_uid", "carried_from_uid"):
+                return [None] * len(col)  # set afterwards, once every row has an id
+            ids = self.ids[f.ref]
+            return [None if v is None else ids[v] for v in col]
         if f.kind == "bool":
-            return 1 if v else 0
+            return [1 if v else 0 for v in col]
         if spec.name == "pledge" and f.name == "category":
-            return self.category_map.get(v, v)
-        return v
+            cmap = self.category_map
+            return [cmap.get(v, v) for v in col]
+        return col
 
     def _merge(self, spec: TableSpec) -> None:
         rows = self.parsed[spec.name]
@@ -421,14 +437,16 @@ class _Merger:
         if new_rows:
             names = [cols[i] for i in write_idx] + extra_cols
             sql = f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            lv = self._local_value
-            conn.executemany(sql, [[lv(spec, fields[i], row[i]) for i in write_idx] + extra_vals for row in new_rows])
+            local = [self._local_column(spec, fields[i], [r[i] for r in new_rows]) for i in write_idx]
+            local += [[v] * len(new_rows) for v in extra_vals]
+            conn.executemany(sql, zip(*local))
             counts.inserted = len(new_rows)
         if newer:
             set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
             sql = f"UPDATE {spec.name} SET {', '.join(cols[i] + ' = ?' for i in set_idx)} WHERE id = ?"
-            lv = self._local_value
-            conn.executemany(sql, [[lv(spec, fields[i], row[i]) for i in set_idx] + [rid] for row, rid in newer])
+            local = [self._local_column(spec, fields[i], [r[i] for r, _ in newer]) for i in set_idx]
+            local.append([rid for _, rid in newer])
+            conn.executemany(sql, zip(*local))
             counts.updated = len(newer)
         if same:
             self._compare(spec, same, write_idx, counts)
