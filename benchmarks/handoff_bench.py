@@ -37,7 +37,7 @@ def main() -> None:
     from pledgebook.models.db import close_database, open_database, set_setting
     from pledgebook.models.tables import database
 
-    big, per_county, counties = (3_000, 1_150, 3) if args.quick else (100_000, 23_000, 12)
+    big, per_county, counties = (3_000, 1_150, 3) if args.quick else (100_000, 11_500, 12)
     rows: list[tuple[str, str]] = []
 
     # ---- the big file: report of its open year, whole-file bundle, verify
@@ -71,7 +71,7 @@ def main() -> None:
         code = f"5399{i + 10:02d}"
         open_database(db)
         if not database.execute_sql("SELECT count(*) FROM setting").fetchone()[0]:
-            build_demo(total_pledges=per_county, seed=100 + i)
+            build_demo(total_pledges=per_county, seed=100 + i, years=1)
             with database.atomic():
                 set_setting("county_code", code)
                 set_setting("county_name", f"第{i + 1}县")
