@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import config, imports, ledger, yearend
+from pledgebook.commands import config, handoff, imports, ledger, yearend
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -36,6 +36,9 @@ app.command("rollover")(yearend.rollover)
 app.command("reopen")(yearend.reopen)
 app.add_typer(yearend.backup_app, name="backup")
 app.command("restore")(yearend.restore)
+app.add_typer(handoff.export_app, name="export")
+app.command("verify")(handoff.verify)
+app.add_typer(handoff.keys_app, name="keys")
 
 
 def _version(value: bool) -> None:

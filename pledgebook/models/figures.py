@@ -274,3 +274,55 @@ def committees() -> list[Org]:
     if root is None:
         return []
     return list(Org.select().where((Org.parent == root.id) & Org.deleted_at.is_null()).order_by(Org.sort, Org.id))
+
+
+@dataclass
+class EvaluationKindFigures:
+    """评议结果汇总 of one kind of evaluation: count, ballots, 满意率 and grades."""
+
+    kind: str
+    figures: Figures
+    grades: dict[str, int] = field(default_factory=dict)
+
+
+def evaluation_summary(year: int, org_id: int | None = None) -> list[EvaluationKindFigures]:
+    """Per kind of evaluation (自评, 党员评议, 群众评议 …): count, ballots, 满意率, grades.
+
+    Same rows as FigureBook (live pledges of live orgs in the subtree); the
+    群众评议 row's ballots and 满意率 equal ``FigureBook(year).subtree(org_id)``.
+    """
+    formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
+    where, params = "", [year]
+    if org_id is not None:
+        path = database.execute_sql("SELECT path FROM org WHERE id = ?", [org_id]).fetchone()
+        if path is None:
+            return []
+        where, params = " AND substr(o.path, 1, ?) = ?", [year, len(path[0]), path[0]]
+    rows = database.execute_sql(
+        "SELECT e.kind, e.grade, count(*), sum(coalesce(e.ballots_issued, 0)), sum(coalesce(e.ballots_valid, 0)), "
+        "sum(coalesce(e.votes_satisfied, 0)), sum(coalesce(e.votes_basic, 0)), sum(coalesce(e.votes_unsatisfied, 0)), "
+        "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL), "
+        "sum(CASE WHEN e.ballots_issued IS NOT NULL THEN coalesce(e.ballots_valid, 0) ELSE 0 END) "
+        "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id JOIN org o ON o.id = p.org_id "
+        "WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL AND o.deleted_at IS NULL"
+        f"{where} GROUP BY e.kind, e.grade",
+        params,
+    ).fetchall()
+    result: dict[str, EvaluationKindFigures] = {}
+    for kind, grade, count, issued, valid, sat, basic, unsat, rect, valid_issued in rows:
+        item = result.get(kind)
+        if item is None:
+            item = result[kind] = EvaluationKindFigures(kind, Figures(formula=formula))
+        fig = item.figures
+        fig.evaluations += count
+        fig.ballots_issued += issued or 0
+        fig.ballots_valid += valid or 0
+        fig.votes_satisfied += sat or 0
+        fig.votes_basic += basic or 0
+        fig.votes_unsatisfied += unsat or 0
+        fig.rectification_open += rect or 0
+        fig.valid_where_issued += valid_issued or 0
+        if grade:
+            item.grades[grade] = item.grades.get(grade, 0) + count
+    order = list(vocab.EVAL_KINDS)
+    return sorted(result.values(), key=lambda k: order.index(k.kind) if k.kind in order else len(order))

@@ -1,0 +1,775 @@
+"""The hand-off bundle: write it to a stick, and verify one (ours or anyone's).
+
+A bundle is a zip named ``<admin-code>_<yyyymmdd-hhmmss>.pledgebook`` holding
+
+- ``manifest.json``: format and version, county name and 6-digit code,
+  program version, time, years, record counts, SHA-256 and size of every
+  other member, the sequence number, whether PII is included;
+- ``signature.json`` (when ``keys init`` has been run): Ed25519 over the
+  exact bytes of ``manifest.json`` — which pins every member by hash;
+- one JSON Lines file per table (:data:`TABLES`), fields by name, references
+  by uid, never local integer ids; ID numbers and phones left out unless asked;
+- ``report.xlsx``, the report workbook of the open year, for people.
+
+Optionally the whole zip is sealed to the prefecture's public key
+(:mod:`pledgebook.exporters.keys`).
+
+Reading is for hostile files: names, counts and declared sizes are checked
+from the central directory before anything is decompressed; members are read
+one at a time with hard size limits (never ``extractall``); every size and
+hash is compared with the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pledgebook import __version__
+from pledgebook.exporters import keys as keymod
+from pledgebook.models import vocab
+from pledgebook.models.db import county as county_info
+from pledgebook.models.db import set_setting
+from pledgebook.models.errors import PledgebookError
+from pledgebook.models.tables import Handoff, database
+
+Progress = Callable[[str, float], None]
+
+FORMAT = "pledgebook-bundle"
+FORMAT_VERSION = 1
+SUFFIX = ".pledgebook"
+MANIFEST = "manifest.json"
+SIGNATURE = "signature.json"
+REPORT = "report.xlsx"
+
+# hard limits for reading a bundle from outside
+MAX_FILE = 2 * 1024**3
+MAX_SEALED = 512 * 1024**2  # decrypted in memory
+MAX_ENTRIES = 32
+MAX_MANIFEST = 1024**2
+MAX_SIGNATURE = 8 * 1024
+MAX_MEMBER = 1024**3
+MAX_TOTAL = 2 * 1024**3
+MAX_RATIO = 100  # uncompressed ÷ compressed, for members over RATIO_FLOOR
+RATIO_FLOOR = 64 * 1024
+CHUNK = 1024 * 1024
+
+
+class BundleError(PledgebookError):
+    """The bundle cannot be used; the message says exactly what is wrong."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    sql: str
+    kind: str  # uid | dt | date | text | int | float | bool | code | ref
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    ref: str = ""  # the table a ref points to
+
+
+def _common(deleted: bool = True) -> list[Field]:
+    out = [Field("uid", "t.uid", "uid"), Field("created_at", "t.created_at", "dt"), Field("updated_at", "t.updated_at", "dt")]
+    if deleted:
+        out.append(Field("deleted_at", "t.deleted_at", "dt", True))
+    return out
+
+
+def _code(name: str, vocabulary: dict[str, str], nullable: bool = False) -> Field:
+    return Field(name, f"t.{name}", "code", nullable, tuple(vocabulary))
+
+
+def _t(name: str, nullable: bool = False) -> Field:
+    return Field(name, f"t.{name}", "text", nullable)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str  # member name without .jsonl, and the SQL table
+    source: str  # FROM clause, the table aliased t
+    fields: tuple[Field, ...]
+    label: str
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("category", "category t", tuple(_common() + [_t("code"), _t("label"), Field("sort", "t.sort", "int")]), "承诺类别"),
+    TableSpec(
+        "work_year", "work_year t",
+        tuple(_common(False) + [Field("year", "t.year", "int"), Field("closed", "t.closed", "bool"),
+                                Field("closed_at", "t.closed_at", "dt", True)]),
+        "年度",
+    ),
+    TableSpec(
+        "org", "org t LEFT JOIN org r_parent ON r_parent.id = t.parent_id",
+        tuple(_common() + [
+            Field("parent_uid", "r_parent.uid", "ref", True, ref="org"), _t("code", True), _t("name"),
+            _code("kind", vocab.ORG_KINDS), _code("sector", vocab.SECTORS, True), _t("township", True), _t("pinyin"),
+            Field("active", "t.active", "bool"), Field("sort", "t.sort", "int"),
+        ]),
+        "党组织",
+    ),
+    TableSpec(
+        "person", "person t JOIN org r_org ON r_org.id = t.org_id",
+        tuple(_common() + [
+            Field("org_uid", "r_org.uid", "ref", ref="org"), _t("name"), _code("gender", vocab.GENDERS, True),
+            _t("ethnicity", True), Field("birth_date", "t.birth_date", "date", True),
+            Field("joined_date", "t.joined_date", "date", True), _t("post", True), _t("cadre_level", True),
+            _t("id_number", True), _t("phone", True), _code("state", vocab.PERSON_STATES), _t("pinyin"),
+        ]),
+        "人员",
+    ),
+    TableSpec(
+        "pledge",
+        "pledge t JOIN org r_org ON r_org.id = t.org_id LEFT JOIN person r_person ON r_person.id = t.person_id "
+        "LEFT JOIN pledge r_carried ON r_carried.id = t.carried_from_id",
+        tuple(_common() + [
+            Field("year", "t.year", "int"), Field("org_uid", "r_org.uid", "ref", ref="org"),
+            Field("person_uid", "r_person.uid", "ref", True, ref="person"), _code("scope", vocab.SCOPES),
+            Field("category", "t.category", "text"), _t("content"), _t("measures"),
+            Field("due_date", "t.due_date", "date", True), _code("term", vocab.TERMS), _t("approved_by", True),
+            Field("approved_on", "t.approved_on", "date", True), Field("published_on", "t.published_on", "date", True),
+            _code("status", vocab.PLEDGE_STATUSES), Field("fulfilled_on", "t.fulfilled_on", "date", True),
+            Field("carried_from_uid", "r_carried.uid", "ref", True, ref="pledge"), _t("source"),
+            Field("source_row", "t.source_row", "int", True),
+        ]),
+        "承诺",
+    ),
+    TableSpec(
+        "progress", "progress t JOIN pledge r_pledge ON r_pledge.id = t.pledge_id",
+        tuple(_common() + [
+            Field("pledge_uid", "r_pledge.uid", "ref", ref="pledge"), Field("date", "t.date", "date"), _t("note"),
+            Field("percent", "t.percent", "int", True),
+        ]),
+        "践诺记录",
+    ),
+    TableSpec(
+        "evaluation", "evaluation t JOIN pledge r_pledge ON r_pledge.id = t.pledge_id",
+        tuple(_common() + [
+            Field("pledge_uid", "r_pledge.uid", "ref", ref="pledge"), _code("kind", vocab.EVAL_KINDS),
+            Field("date", "t.date", "date"), _t("evaluator"), _code("grade", vocab.ALL_GRADES, True),
+            Field("score", "t.score", "float", True),
+            *(Field(n, f"t.{n}", "int", True) for n in
+              ("ballots_issued", "ballots_valid", "votes_satisfied", "votes_basic", "votes_unsatisfied")),
+            _t("comment"), Field("rect_due", "t.rect_due", "date", True), Field("rect_done", "t.rect_done", "date", True),
+            _t("rect_note"),
+        ]),
+        "评诺",
+    ),
+)
+TABLE_BY_NAME = {t.name: t for t in TABLES}
+PII_FIELDS = ("id_number", "phone")
+DATA_MEMBERS = tuple(f"{t.name}.jsonl" for t in TABLES)
+KNOWN_MEMBERS = frozenset((MANIFEST, SIGNATURE, REPORT, *DATA_MEMBERS))
+
+
+def select_sql(spec: TableSpec, *, include_pii: bool = True, as_json: bool = False, where: str = "") -> str:
+    """The SELECT that gives a table's travelling fields (refs as uids), as rows or as JSON text."""
+    exprs = []
+    for f in spec.fields:
+        expr = "NULL" if (not include_pii and spec.name == "person" and f.name in PII_FIELDS) else f.sql
+        exprs.append(f"'{f.name}', {expr}" if as_json else expr)
+    cols = f"json_object({', '.join(exprs)})" if as_json else ", ".join(exprs)
+    return f"SELECT {cols} FROM {spec.source}{(' WHERE ' + where) if where else ''} ORDER BY t.id"
+
+
+# ================================================================== writing
+
+
+@dataclass
+class BundleResult:
+    path: Path
+    sha256: str
+    size: int
+    counts: dict[str, int]
+    sequence: int
+    signed: bool
+    encrypted: bool
+    include_pii: bool
+    seconds: float
+    verified: bool = True
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path), "sha256": self.sha256, "size": self.size, "counts": self.counts,
+            "sequence": self.sequence, "signed": self.signed, "encrypted": self.encrypted,
+            "include_pii": self.include_pii, "verified": self.verified, "seconds": round(self.seconds, 2),
+        }
+
+
+class _HashingWriter:
+    """Wrap a zip member stream: count and hash what goes in."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.sha.update(data)
+        self.size += len(data)
+        self.raw.write(data)
+
+
+def _check_target(folder: Path, needed: int) -> None:
+    if not folder.exists():
+        raise BundleError(f"目标文件夹 {folder} 不存在。请插好U盘，或先建立该文件夹。")
+    if not folder.is_dir():
+        raise BundleError(f"{folder} 不是文件夹。请选择U盘或一个文件夹作为导出位置。")
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError as exc:
+        raise BundleError(f"无法读取 {folder} 的剩余空间：{exc.strerror or exc}。") from exc
+    if free < needed:
+        raise BundleError(
+            f"{folder} 空间不足：约需 {needed / 1024**2:.1f} MB，只剩 {free / 1024**2:.1f} MB。请清理U盘或换一个U盘。"
+        )
+    probe = folder / f".pledgebook-probe-{os.getpid()}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"x")
+    except OSError as exc:
+        raise BundleError(f"目标文件夹 {folder} 不能写入（只读或没有权限：{exc.strerror or exc}）。请检查U盘的写保护开关，或换一个位置。") from exc
+    finally:
+        try:
+            probe.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _estimate_size() -> int:
+    """A safe guess of the bundle's size before writing it: about half the ledger's pages."""
+    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    page_size = database.execute_sql("PRAGMA page_size").fetchone()[0]
+    return pages * page_size // 2 + 2 * 1024**2
+
+
+def bundle_name(code: str, when: datetime) -> str:
+    return f"{code}_{when.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
+
+
+def write_bundle(
+    to_dir: str | os.PathLike[str],
+    *,
+    include_pii: bool = False,
+    encrypt_to: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> BundleResult:
+    """Write, fsync, rename and read back a bundle of the whole ledger; the core of ``export bundle``."""
+    started = time.perf_counter()
+    report = progress or (lambda stage, frac: None)
+    info = county_info()
+    code = info["code"]
+    if not (len(code) == 6 and code.isdigit()):
+        raise BundleError(f"本台账的行政区划代码「{code}」不是6位数字，无法导出数据包。")
+    recipient = keymod.read_public_key(encrypt_to) if encrypt_to else None
+    signing_key = keymod.load_signing_key(code)
+    folder = Path(to_dir)
+    _check_target(folder, _estimate_size())
+    now = now or datetime.now()
+    final = folder / bundle_name(code, now)
+    n = 2
+    while final.exists():
+        final = folder / f"{bundle_name(code, now)[: -len(SUFFIX)]}_{n}{SUFFIX}"
+        n += 1
+    tmp = folder / (final.name + ".part")
+    sequence = keymod.next_sequence()
+    from pledgebook.models import rules
+
+    year = rules.current_year()
+    counts: dict[str, int] = {}
+    members: dict[str, dict] = {}
+    stamp = now.timetuple()[:6]
+    try:
+        report("准备", 0.0)
+        try:
+            fh = open(tmp, "wb")
+        except OSError as exc:
+            raise BundleError(f"无法在 {folder} 建立文件：{exc.strerror or exc}。") from exc
+        with fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+                for i, spec in enumerate(TABLES):
+                    report(spec.label, 0.05 + 0.55 * i / len(TABLES))
+                    name = f"{spec.name}.jsonl"
+                    zi = zipfile.ZipInfo(name, stamp)
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    zi.external_attr = 0o644 << 16
+                    rows = 0
+                    with zf.open(zi, "w", force_zip64=True) as raw:
+                        out = _HashingWriter(raw)
+                        cursor = database.execute_sql(select_sql(spec, include_pii=include_pii, as_json=True))
+                        while True:
+                            batch = cursor.fetchmany(5000)
+                            if not batch:
+                                break
+                            rows += len(batch)
+                            out.write(("\n".join(r[0] for r in batch) + "\n").encode("utf-8"))
+                    counts[spec.name] = rows
+                    members[name] = {"sha256": out.sha.hexdigest(), "size": out.size}
+                report("报表", 0.6)
+                if year is not None:
+                    _add_report(zf, members, stamp, year)
+                years = [r[0] for r in database.execute_sql("SELECT year FROM work_year ORDER BY year")]
+                manifest = {
+                    "format": FORMAT,
+                    "format_version": FORMAT_VERSION,
+                    "county": {"name": info["name"], "code": code, "level": info["level"]},
+                    "program_version": __version__,
+                    "created_at": now.isoformat(timespec="seconds"),
+                    "years": years,
+                    "open_year": year,
+                    "counts": counts,
+                    "members": members,
+                    "sequence": sequence,
+                    "include_pii": include_pii,
+                }
+                manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+                zf.writestr(zipfile.ZipInfo(MANIFEST, stamp), manifest_bytes, compress_type=zipfile.ZIP_DEFLATED)
+                if signing_key is not None:
+                    sig = json.dumps(keymod.sign(manifest_bytes, signing_key)).encode("ascii")
+                    zf.writestr(zipfile.ZipInfo(SIGNATURE, stamp), sig, compress_type=zipfile.ZIP_STORED)
+            fh.flush()
+            os.fsync(fh.fileno())
+        report("校验", 0.8)
+        if recipient is not None:
+            # check the plain zip before sealing it; the stick copy is checked by its hash below
+            verify_bundle(tmp, check_trust=False)
+            sealed = keymod.seal(tmp.read_bytes(), recipient)
+            with open(tmp, "wb") as out_fh:
+                out_fh.write(sealed)
+                out_fh.flush()
+                os.fsync(out_fh.fileno())
+            expected_sha = hashlib.sha256(sealed).hexdigest()
+        else:
+            expected_sha = None
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise BundleError(f"写入 {folder} 失败：{exc.strerror or exc}。U盘可能已拔出或已满；没有留下不完整的数据包。") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    # FAT has no journal: trust the read-back, not the rename
+    try:
+        sha, size = _file_sha(final)
+        if expected_sha is not None:
+            if sha != expected_sha:
+                raise BundleError(f"从 {folder} 读回的数据包与写入的不一致（U盘可能有坏块）。请换一个U盘重新导出。")
+        else:
+            verify_bundle(final, check_trust=False)
+    except (PledgebookError, OSError):
+        final.unlink(missing_ok=True)
+        raise
+    from pledgebook.models.rules import transaction
+
+    with transaction():
+        Handoff.create(path=str(final), sha256=sha, sequence=sequence, counts=json.dumps(counts))
+        set_setting("bundle_sequence", str(sequence))
+    report("完成", 1.0)
+    return BundleResult(final, sha, size, counts, sequence, signing_key is not None, recipient is not None,
+                        include_pii, time.perf_counter() - started)
+
+
+def _add_report(zf: zipfile.ZipFile, members: dict, stamp, year: int) -> None:
+    from pledgebook.exporters.report import build_report, write_xlsx
+
+    fd, name = tempfile.mkstemp(suffix=".xlsx", prefix="pledgebook-report-")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write_xlsx(build_report(year), tmp)
+        data = tmp.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+    # deflated, so a truncated bundle is never mistaken for the workbook zip stored inside it
+    zf.writestr(zipfile.ZipInfo(REPORT, stamp), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    members[REPORT] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def _file_sha(path: Path) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+# ================================================================== reading
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _check_member_name(name: str) -> None:
+    if "\\" in name:
+        raise BundleError(f"数据包内的文件名「{name}」含有反斜杠，可能企图写到别的文件夹，已拒绝。")
+    if name.startswith("/") or _DRIVE.match(name):
+        raise BundleError(f"数据包内的文件名「{name}」是绝对路径或含盘符，已拒绝。")
+    if ".." in name.split("/"):
+        raise BundleError(f"数据包内的文件名「{name}」含有「..」（路径穿越），已拒绝。")
+    if name not in KNOWN_MEMBERS:
+        raise BundleError(f"数据包内有多余的文件「{name}」，不是承诺台账数据包应有的内容，已拒绝。")
+
+
+@dataclass
+class OpenedBundle:
+    """A bundle whose central directory and manifest have been checked (members not yet read)."""
+
+    path: Path
+    sha256: str
+    size: int
+    encrypted: bool
+    zf: zipfile.ZipFile
+    manifest: dict
+    manifest_bytes: bytes
+    signer_key: bytes | None  # raw Ed25519 key that signed the manifest (already verified)
+    infos: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+
+    @property
+    def county_code(self) -> str:
+        return self.manifest["county"]["code"]
+
+    @property
+    def county_name(self) -> str:
+        return self.manifest["county"]["name"]
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def __enter__(self) -> OpenedBundle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def read_member(self, name: str, sink: Callable[[bytes], None] | None = None) -> bytes:
+        """Read one member with a hard size limit; its size and SHA-256 must match the manifest.
+
+        With ``sink``, chunks go there and b"" is returned (verification without holding it in memory).
+        """
+        declared = self.manifest["members"][name]
+        info = self.infos[name]
+        limit = declared["size"]
+        sha = hashlib.sha256()
+        got = 0
+        parts: list[bytes] = []
+        try:
+            with self.zf.open(info) as src:
+                while True:
+                    chunk = src.read(min(CHUNK, limit - got + 1))
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                    if got > limit:
+                        raise BundleError(f"{name} 的实际长度超过清单所写的 {limit} 字节：数据包被改动过。")
+                    sha.update(chunk)
+                    if sink is not None:
+                        sink(chunk)
+                    else:
+                        parts.append(chunk)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, zlib.error) as exc:
+            raise BundleError(f"{name} 已损坏，无法解压（{exc}）。数据包可能在复制时出错或被截断，请让对方重新导出。") from exc
+        if got != limit:
+            raise BundleError(f"{name} 的长度是 {got} 字节，清单写的是 {limit} 字节：数据包不完整或被改动过。")
+        if sha.hexdigest() != declared["sha256"]:
+            raise BundleError(f"{name} 的校验值（SHA-256）与清单不符：内容被改动过或已损坏。")
+        return b"".join(parts)
+
+
+def _load_json(data: bytes, what: str) -> object:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{what} 不是有效的 JSON（{exc}）。数据包已损坏或被改动过。") from exc
+
+
+def _check_manifest(m: object) -> dict:
+    if not isinstance(m, dict):
+        raise BundleError("manifest.json 不是一个 JSON 对象。")
+    if m.get("format") != FORMAT:
+        raise BundleError(f"这不是承诺台账数据包（manifest.json 的 format 是「{m.get('format')}」）。")
+    version = m.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise BundleError("manifest.json 缺少格式版本号（format_version）。")
+    if version > FORMAT_VERSION:
+        raise BundleError(
+            f"该数据包由更新版本的承诺台账生成（格式版本 {version}，本程序支持到 {FORMAT_VERSION}）。请升级承诺台账后再导入。"
+        )
+    if version < 1:
+        raise BundleError(f"manifest.json 的格式版本号 {version} 无效。")
+    c = m.get("county")
+    if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip():
+        raise BundleError("manifest.json 缺少县（区）名称。")
+    code = c.get("code")
+    if not isinstance(code, str) or not (len(code) == 6 and code.isdigit()):
+        raise BundleError(f"manifest.json 中的行政区划代码「{code}」不是6位数字。")
+    seq = m.get("sequence")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise BundleError("manifest.json 中的序号（sequence）无效。")
+    for key, kind in (("program_version", str), ("created_at", str), ("years", list), ("counts", dict), ("members", dict)):
+        if not isinstance(m.get(key), kind):
+            raise BundleError(f"manifest.json 中的「{key}」缺失或类型不对。")
+    if not all(isinstance(y, int) and not isinstance(y, bool) and 2000 <= y <= 2100 for y in m["years"]):
+        raise BundleError("manifest.json 中的年度列表无效。")
+    for name, entry in m["members"].items():
+        if not isinstance(name, str):
+            raise BundleError("manifest.json 的文件清单无效。")
+        _check_member_name(name)
+        if name in (MANIFEST, SIGNATURE):
+            raise BundleError(f"manifest.json 的文件清单不应包含 {name}。")
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("size"), int)
+            or isinstance(entry.get("size"), bool)
+            or entry["size"] < 0
+            or not isinstance(entry.get("sha256"), str)
+            or not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+        ):
+            raise BundleError(f"manifest.json 中 {name} 的长度或校验值无效。")
+    for name in DATA_MEMBERS:
+        if name not in m["members"]:
+            raise BundleError(f"数据包缺少 {name}（{TABLE_BY_NAME[name[:-6]].label}）。")
+    for table, n in m["counts"].items():
+        if table not in TABLE_BY_NAME or not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise BundleError(f"manifest.json 中的记录数「{table}」无效。")
+    return m
+
+
+def open_bundle(path: str | os.PathLike[str]) -> OpenedBundle:
+    """Open a bundle from outside and check everything that can be checked before decompressing data."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise BundleError(f"找不到数据包 {path}。") from exc
+    except OSError as exc:
+        raise BundleError(f"无法读取数据包 {path}：{exc.strerror or exc}。") from exc
+    if size > MAX_FILE:
+        raise BundleError(f"{path.name} 有 {size / 1024**3:.1f} GB，超过数据包的上限，已拒绝。")
+    sha, _ = _file_sha(path)
+    with open(path, "rb") as fh:
+        head = fh.read(len(keymod.SEALED_MAGIC))
+    encrypted = keymod.is_sealed(head)
+    if encrypted:
+        if size > MAX_SEALED:
+            raise BundleError(f"加密数据包 {path.name} 太大（{size / 1024**2:.0f} MB），已拒绝。")
+        source: object = io.BytesIO(keymod.unseal(path.read_bytes()))
+    else:
+        source = path
+    try:
+        zf = zipfile.ZipFile(source)  # reads only the central directory
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise BundleError(
+            f"{path.name} 不是完整的承诺台账数据包（{exc}）。文件可能被截断或损坏：请让对方重新导出，复制完再拔U盘。"
+        ) from exc
+    try:
+        infos = _check_directory(zf)
+        if MANIFEST not in infos:
+            raise BundleError("数据包缺少 manifest.json（清单），无法核对。")
+        bundle = OpenedBundle(path, sha, size, encrypted, zf, {}, b"", None, infos)
+        bundle.manifest = {"members": {MANIFEST: {"size": infos[MANIFEST].file_size, "sha256": ""}}}
+        manifest_bytes = _read_small(zf, infos[MANIFEST], MAX_MANIFEST)
+        manifest = _check_manifest(_load_json(manifest_bytes, "manifest.json"))
+        listed = set(manifest["members"])
+        present = set(infos) - {MANIFEST, SIGNATURE}
+        if present - listed:
+            raise BundleError(f"数据包内有清单上没有的文件：{'、'.join(sorted(present - listed))}，已拒绝。")
+        if listed - present:
+            raise BundleError(f"数据包缺少清单上的文件：{'、'.join(sorted(listed - present))}。数据包不完整。")
+        for name in listed:
+            if infos[name].file_size != manifest["members"][name]["size"]:
+                raise BundleError(
+                    f"{name} 的长度（{infos[name].file_size} 字节）与清单（{manifest['members'][name]['size']} 字节）不符：数据包被改动过。"
+                )
+        signer = None
+        if SIGNATURE in infos:
+            sig = _load_json(_read_small(zf, infos[SIGNATURE], MAX_SIGNATURE), "signature.json")
+            signer = keymod.check_signature(manifest_bytes, sig)  # type: ignore[arg-type]
+        bundle.manifest, bundle.manifest_bytes, bundle.signer_key = manifest, manifest_bytes, signer
+        return bundle
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _check_directory(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise BundleError(f"数据包内有 {len(infos)} 个文件，远多于应有的数量，已拒绝。")
+    seen: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        name = info.filename
+        orig = getattr(info, "orig_filename", name)
+        _check_member_name(orig if ("\\" in orig or _DRIVE.match(orig)) else name)
+        if name in seen:
+            raise BundleError(f"数据包内「{name}」出现了两次，已拒绝。")
+        if info.flag_bits & 0x1:
+            raise BundleError(f"数据包内的「{name}」设了密码，不是承诺台账写出的数据包。")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise BundleError(f"数据包内的「{name}」使用了不支持的压缩方式。")
+        limit = MAX_MANIFEST if name == MANIFEST else MAX_SIGNATURE if name == SIGNATURE else MAX_MEMBER
+        if info.file_size > limit:
+            raise BundleError(f"数据包内的「{name}」声明解压后有 {info.file_size} 字节，超过上限，已拒绝（可能是压缩炸弹）。")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise BundleError(
+                f"数据包内的「{name}」压缩比异常（{info.compress_size} → {info.file_size} 字节），可能是压缩炸弹，已拒绝。"
+            )
+        total += info.file_size
+        seen[name] = info
+    if total > MAX_TOTAL:
+        raise BundleError("数据包解压后总大小超过上限，已拒绝（可能是压缩炸弹）。")
+    return seen
+
+
+def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    try:
+        with zf.open(info) as src:
+            data = src.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, zlib.error) as exc:
+        raise BundleError(f"{info.filename} 已损坏，无法读取（{exc}）。") from exc
+    if len(data) > limit or len(data) != info.file_size:
+        raise BundleError(f"{info.filename} 的长度与声明的不符，已拒绝。")
+    return data
+
+
+@dataclass
+class VerifyReport:
+    path: Path
+    ok: bool
+    county: dict
+    sequence: int
+    created_at: str
+    program_version: str
+    counts: dict[str, int]
+    sha256: str
+    size: int
+    signed: bool
+    encrypted: bool
+    include_pii: bool
+    fingerprint: str | None
+    trust: str  # trusted | untrusted | mismatch | unsigned | n/a
+    replay: str  # new | same | replay | n/a
+    messages: list[str]
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path), "ok": self.ok, "county": self.county, "sequence": self.sequence,
+            "created_at": self.created_at, "program_version": self.program_version, "counts": self.counts,
+            "sha256": self.sha256, "size": self.size, "signed": self.signed, "encrypted": self.encrypted,
+            "include_pii": self.include_pii, "fingerprint": self.fingerprint, "trust": self.trust,
+            "replay": self.replay, "messages": self.messages, "seconds": round(self.seconds, 2),
+        }
+
+
+def _line_counter() -> tuple[Callable[[bytes], None], list[int]]:
+    box = [0, 0]  # lines, last byte
+
+    def sink(chunk: bytes) -> None:
+        box[0] += chunk.count(b"\n")
+        box[1] = chunk[-1]
+
+    return sink, box
+
+
+def verify_members(bundle: OpenedBundle, progress: Progress | None = None) -> None:
+    """Read every member with its limits; sizes, hashes and line counts must match the manifest."""
+    report = progress or (lambda stage, frac: None)
+    names = sorted(bundle.manifest["members"])
+    for i, name in enumerate(names):
+        report(name, i / len(names))
+        if name.endswith(".jsonl"):
+            sink, box = _line_counter()
+            bundle.read_member(name, sink)
+            table = name[:-6]
+            declared = bundle.manifest["counts"].get(table)
+            if bundle.manifest["members"][name]["size"] and box[1] != 0x0A:
+                raise BundleError(f"{name} 的最后一行不完整：数据包被截断或改动过。")
+            if declared is not None and declared != box[0]:
+                raise BundleError(f"{name} 有 {box[0]} 行，清单写的是 {declared} 条记录：数据包被改动过。")
+        else:
+            bundle.read_member(name, lambda chunk: None)
+    report("完成", 1.0)
+
+
+def trust_status(bundle: OpenedBundle) -> tuple[str, str]:
+    """(trust, replay) as seen by the open ledger (a prefecture), without changing anything."""
+    trusted = keymod.trusted_key(bundle.county_code)
+    if bundle.signer_key is None:
+        trust = "unsigned"
+    elif trusted is None:
+        trust = "untrusted"
+    elif trusted.key == bundle.signer_key:
+        trust = "trusted"
+    else:
+        trust = "mismatch"
+    last = keymod.last_accepted(bundle.county_code)
+    if last is None:
+        replay = "new"
+    elif bundle.manifest["sequence"] > last["sequence"]:
+        replay = "new"
+    elif last.get("sha256") == bundle.sha256:
+        replay = "same"
+    else:
+        replay = "replay"
+    return trust, replay
+
+
+def verify_bundle(path: str | os.PathLike[str], *, check_trust: bool = True, progress: Progress | None = None) -> VerifyReport:
+    """Check a bundle completely (structure, sizes, hashes, version, signature); raise BundleError when bad.
+
+    With ``check_trust`` and an initialised ledger open, also say whether its
+    key is trusted here and whether it would be a replay.
+    """
+    started = time.perf_counter()
+    with open_bundle(path) as b:
+        verify_members(b, progress)
+        trust, replay = "n/a", "n/a"
+        messages: list[str] = []
+        if check_trust and _ledger_ready():
+            trust, replay = trust_status(b)
+            messages += {
+                "unsigned": ["数据包没有签名。"],
+                "untrusted": ["签名有效，但本台账尚未信任该县的公钥（pledgebook keys trust）。"],
+                "mismatch": ["签名公钥与本台账已信任的该县公钥不一致！请电话核对指纹。"],
+                "trusted": ["签名有效，来自已信任的公钥。"],
+            }[trust]
+            if replay == "replay":
+                messages.append("该数据包的序号不大于已导入的序号：是旧数据包（重放），将被拒绝。")
+            elif replay == "same":
+                messages.append("该数据包已导入过。")
+        m = b.manifest
+        return VerifyReport(
+            Path(path), True, m["county"], m["sequence"], m["created_at"], m["program_version"], m["counts"],
+            b.sha256, b.size, b.signer_key is not None, b.encrypted, bool(m.get("include_pii")),
+            keymod.fingerprint(b.signer_key) if b.signer_key else None, trust, replay, messages,
+            time.perf_counter() - started,
+        )
+
+
+def _ledger_ready() -> bool:
+    from peewee import PeeweeException
+
+    from pledgebook.models.db import is_initialized
+
+    if database.database is None:
+        return False
+    try:
+        return is_initialized()
+    except PeeweeException:  # no usable ledger open: no trust information to give
+        return False

@@ -1,0 +1,608 @@
+"""Importing a county's hand-off bundle at the prefecture: verify first, then merge by uid.
+
+Everything that can be checked is checked before the database is touched:
+the bundle's structure, sizes and hashes (:func:`open_bundle`), its
+signature against the trusted key and its sequence number against the last
+one accepted, every line's JSON, every field's type, every code, every
+reference (by uid, within the bundle), the org tree, and that no record of
+another county is named. Only then, in one ``IMMEDIATE`` transaction:
+
+- the county's tree hangs under the prefecture's root;
+- a record new to the prefecture is inserted; a newer one (``updated_at``)
+  replaces the older; an older one is left alone; the same ``updated_at`` with
+  different content is a conflict, reported and left alone;
+- a deletion travels as ``deleted_at``;
+- the same bundle twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pledgebook.exporters import keys as keymod
+from pledgebook.exporters.bundle import (
+    MANIFEST,
+    SUFFIX,
+    TABLE_BY_NAME,
+    TABLES,
+    BundleError,
+    Field,
+    OpenedBundle,
+    TableSpec,
+    open_bundle,
+    select_sql,
+    trust_status,
+)
+from pledgebook.models import audit, vocab
+from pledgebook.models.db import county as county_info
+from pledgebook.models.tables import ImportBatch, database
+
+Progress = Callable[[str, float], None]
+
+MAX_TEXT = 10_000
+_UID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# local column for a reference field
+REF_COLUMN = {"parent_uid": "parent_id", "org_uid": "org_id", "person_uid": "person_id",
+              "pledge_uid": "pledge_id", "carried_from_uid": "carried_from_id"}
+
+
+@dataclass
+class TableCounts:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_newer: int = 0  # the prefecture's copy was newer
+    conflicts: int = 0
+
+
+@dataclass
+class MergeResult:
+    path: Path
+    county: dict
+    sequence: int
+    sha256: str
+    signed: bool
+    trusted: bool
+    allow_unsigned_used: bool
+    already_imported: bool = False
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    conflicts: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        return sum(t.read for t in self.tables.values())
+
+    @property
+    def changed(self) -> int:
+        return sum(t.inserted + t.updated for t in self.tables.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path), "county": self.county, "sequence": self.sequence, "sha256": self.sha256,
+            "signed": self.signed, "trusted": self.trusted, "allow_unsigned_used": self.allow_unsigned_used,
+            "already_imported": self.already_imported, "records": self.records, "changed": self.changed,
+            "tables": {k: vars(v) for k, v in self.tables.items()}, "conflicts": self.conflicts[:200],
+            "conflict_count": len(self.conflicts), "notes": self.notes, "seconds": round(self.seconds, 2),
+        }
+
+
+def is_bundle(path: str | Path) -> bool:
+    """True when the file is (or claims to be) a hand-off bundle, so ``pledgebook import`` sends it here."""
+    import zipfile
+
+    path = Path(path)
+    if path.suffix.lower() == SUFFIX:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(32)
+    except OSError:
+        return False
+    if keymod.is_sealed(head):
+        return True
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return MANIFEST in zf.namelist() and not any(n.startswith("xl/") for n in zf.namelist()[:50])
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def _bad(member: str, line: int, message: str) -> BundleError:
+    return BundleError(f"{member} 第 {line} 行：{message}。数据包内容无效，已拒绝，台账未作任何改动。")
+
+
+def _check_column(member: str, f: Field, col: list, choices: set[str] | None = None) -> None:
+    """Check one field over all rows at once (fast path), then find the first bad row for the message."""
+
+    def first_bad(pred) -> None:
+        for i, v in enumerate(col):
+            problem = pred(v)
+            if problem:
+                raise _bad(member, i + 1, f"字段「{f.name}」{problem}")
+
+    types = set(map(type, col))
+    if type(None) in types and not f.nullable:
+        first_bad(lambda v: "缺失或为空" if v is None else None)
+    types.discard(type(None))
+    kind = f.kind
+    if kind in ("uid", "ref", "dt", "date", "text", "code"):
+        if types - {str}:
+            first_bad(lambda v: None if v is None or type(v) is str else f"应为文本，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
+        values = [v for v in col if v is not None]
+        if kind in ("uid", "ref"):
+            if not all(map(_UID.fullmatch, values)):
+                first_bad(lambda v: None if v is None or _UID.fullmatch(v) else f"不是有效的 uid：「{v[:40]}」")
+        elif kind == "dt":
+            if not all(map(_DT.fullmatch, values)):
+                first_bad(lambda v: None if v is None or _DT.fullmatch(v) else f"不是有效的时间：「{v[:40]}」")
+        elif kind == "date":
+            def bad_date(v):
+                if v is None:
+                    return None
+                if not _DATE.fullmatch(v):
+                    return f"不是有效的日期：「{v[:40]}」"
+                try:
+                    date.fromisoformat(v)
+                except ValueError:
+                    return f"日期不存在：「{v}」"
+                return None
+
+            first_bad(bad_date)
+        elif kind == "code":
+            allowed = choices if choices is not None else set(f.choices)
+            if set(values) - allowed:
+                first_bad(lambda v: None if v is None or v in allowed else f"是未知代码「{v[:40]}」")
+        if values and max(map(len, values)) > MAX_TEXT:
+            first_bad(lambda v: None if v is None or len(v) <= MAX_TEXT else "过长")
+    elif kind == "int":
+        if types - {int}:
+            first_bad(lambda v: None if v is None or type(v) is int else f"应为整数，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
+        if any(v is not None and abs(v) > 2**53 for v in col):
+            first_bad(lambda v: None if v is None or abs(v) <= 2**53 else "数值过大")
+    elif kind == "float":
+        if types - {int, float}:
+            first_bad(lambda v: None if v is None or type(v) in (int, float) else "应为数字")
+        if not all(math.isfinite(v) for v in col if v is not None):
+            first_bad(lambda v: None if v is None or math.isfinite(v) else "不是有限的数")
+    elif kind == "bool":
+        if types - {bool, int} or any(type(v) is int and v not in (0, 1) for v in col):
+            first_bad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
+
+
+def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | None) -> list[tuple]:
+    """Read, parse and check one JSON Lines member; returns rows as tuples in field order."""
+    member = f"{spec.name}.jsonl"
+    data = bundle.read_member(member)
+    if data and not data.endswith(b"\n"):
+        raise BundleError(f"{member} 的最后一行不完整：数据包被截断或改动过。")
+    lines = data.split(b"\n")[:-1] if data else []
+    declared = bundle.manifest["counts"].get(spec.name)
+    if declared is not None and declared != len(lines):
+        raise BundleError(f"{member} 有 {len(lines)} 行，清单写的是 {declared} 条记录：数据包被改动过。")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"{member} 不是 UTF-8 文本（{exc}）。数据包已损坏或被改动过。") from exc
+    objs: list = []
+    if lines:
+        # one C-level parse of the whole member; on failure, find the bad line for the message
+        try:
+            objs = json.loads("[" + text[:-1].replace("\n", ",") + "]")
+            if len(objs) != len(lines):
+                raise ValueError("line count")
+        except ValueError:
+            objs = []
+            for n, line in enumerate(text[:-1].split("\n"), 1):
+                try:
+                    objs.append(json.loads(line))
+                except ValueError as exc:
+                    raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
+            if len(objs) != len(lines):
+                raise BundleError(f"{member} 的行数不对：数据包被改动过。") from None
+    for n, obj in enumerate(objs, 1):
+        if type(obj) is not dict:
+            raise _bad(member, n, "应为一个 JSON 对象")
+    columns = []
+    for f in spec.fields:
+        col = [o.get(f.name) for o in objs]
+        _check_column(member, f, col, categories if (spec.name == "pledge" and f.name == "category") else None)
+        columns.append(col)
+    rows = list(zip(*columns)) if columns and objs else []
+    uid_seen: set[str] = set()
+    for n, row in enumerate(rows, 1):
+        if row[0] in uid_seen:
+            raise _bad(member, n, f"uid「{row[0]}」重复出现")
+        uid_seen.add(row[0])
+    return rows
+
+
+def _idx(spec: TableSpec, name: str) -> int:
+    return [f.name for f in spec.fields].index(name)
+
+
+def _check_refs(parsed: dict[str, list[tuple]], code: str) -> None:
+    uids = {name: {r[0] for r in rows} for name, rows in parsed.items()}
+    for spec in TABLES:
+        member = f"{spec.name}.jsonl"
+        for i, f in enumerate(spec.fields):
+            if f.kind != "ref":
+                continue
+            known = uids[f.ref]
+            for n, row in enumerate(parsed[spec.name], 1):
+                v = row[i]
+                if v is not None and v not in known:
+                    raise _bad(member, n, f"字段「{f.name}」引用的记录「{v}」不在数据包中")
+    # the org tree: one root, the county itself, and no cycles
+    spec = TABLE_BY_NAME["org"]
+    p_i, code_i, kind_i = _idx(spec, "parent_uid"), _idx(spec, "code"), _idx(spec, "kind")
+    orgs = parsed["org"]
+    roots = [(n, r) for n, r in enumerate(orgs, 1) if r[p_i] is None]
+    if len(roots) != 1:
+        raise BundleError(f"org.jsonl 应只有一个根组织（县委），实有 {len(roots)} 个。数据包无效，已拒绝。")
+    n, root = roots[0]
+    if root[kind_i] != "county" or root[code_i] != code:
+        raise _bad("org.jsonl", n, f"根组织应为行政区划代码 {code} 的县（区），实为「{root[code_i]}」（{root[kind_i]}）：清单与数据不属于同一个县")
+    parent = {r[0]: r[p_i] for r in orgs}
+    for n, r in enumerate(orgs, 1):
+        seen, cur = set(), r[0]
+        while cur is not None:
+            if cur in seen:
+                raise _bad("org.jsonl", n, "党组织的上下级关系构成了循环")
+            seen.add(cur)
+            cur = parent[cur]
+
+
+# ------------------------------------------------------------------ merging
+
+
+class _Merger:
+    def __init__(self, bundle: OpenedBundle, parsed: dict[str, list[tuple]], result: MergeResult):
+        self.b = bundle
+        self.parsed = parsed
+        self.result = result
+        self.code = bundle.county_code
+        self.include_pii = bool(bundle.manifest.get("include_pii"))
+        self.ids: dict[str, dict[str, int]] = {}
+        self.county_path: str | None = None
+
+    # ---- read-only checks, before the transaction
+    def preflight(self) -> None:
+        own = county_info()
+        if self.code == own["code"]:
+            raise BundleError(f"数据包来自代码为 {self.code} 的台账，与本台账（{own['name']}）的代码相同，不能导入自己。")
+        spec = TABLE_BY_NAME["org"]
+        root = next(r for r in self.parsed["org"] if r[_idx(spec, "parent_uid")] is None)
+        row = database.execute_sql("SELECT uid, path, name FROM org WHERE code = ?", [self.code]).fetchone()
+        if row is not None and row[0] != root[0]:
+            raise BundleError(
+                f"本台账已有行政区划代码为 {self.code} 的「{row[2]}」，但与数据包中的县不是同一个台账（uid 不同）。"
+                "请核实数据包的来源；如该县重新建过台账，请联系管理员处理。"
+            )
+        existing = database.execute_sql("SELECT path FROM org WHERE uid = ?", [root[0]]).fetchone()
+        self.county_path = existing[0] if existing else None
+        for spec in TABLES:
+            if spec.name in ("category", "work_year"):
+                continue
+            database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
+            database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
+            database.connection().executemany(
+                f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)", [(r[0],) for r in self.parsed[spec.name]]
+            )
+            owner = {
+                "org": "SELECT t.uid, t.path FROM org t",
+                "person": "SELECT t.uid, o.path FROM person t JOIN org o ON o.id = t.org_id",
+                "pledge": "SELECT t.uid, o.path FROM pledge t JOIN org o ON o.id = t.org_id",
+                "progress": "SELECT t.uid, o.path FROM progress t JOIN pledge p ON p.id = t.pledge_id JOIN org o ON o.id = p.org_id",
+                "evaluation": "SELECT t.uid, o.path FROM evaluation t JOIN pledge p ON p.id = t.pledge_id JOIN org o ON o.id = p.org_id",
+            }[spec.name]
+            sql = f"{owner} JOIN temp.in_{spec.name} i ON i.uid = t.uid"
+            if self.county_path is None:
+                clash = database.execute_sql(sql + " LIMIT 1").fetchone()
+            else:
+                clash = database.execute_sql(sql + " WHERE substr(o.path, 1, ?) != ? LIMIT 1".replace(
+                    "o.path", "t.path" if spec.name == "org" else "o.path"), [len(self.county_path), self.county_path]).fetchone()
+            if clash:
+                raise BundleError(
+                    f"数据包中的{spec.label}记录（uid {clash[0]}）在本台账中属于另一个县。数据包可能被篡改，已拒绝，台账未作任何改动。"
+                )
+
+    # ---- writes, inside the transaction
+    def run(self, report: Progress) -> None:
+        self._categories()
+        self._years()
+        steps = [s for s in TABLES if s.name not in ("category", "work_year")]
+        for i, spec in enumerate(steps):
+            report(spec.label, 0.3 + 0.65 * i / len(steps))
+            self._merge(spec)
+            if spec.name == "org":
+                self._hang_tree()
+            if spec.name == "pledge":
+                self._carried_from()
+
+    def _categories(self) -> None:
+        spec = TABLE_BY_NAME["category"]
+        ci, li = _idx(spec, "code"), _idx(spec, "label")
+        local = {c: (lab, u) for c, lab, u in database.execute_sql("SELECT code, label, uid FROM category").fetchall()}
+        by_label = {lab: c for c, (lab, _u) in local.items()}
+        by_uid = {u: c for c, (_lab, u) in local.items()}
+        self.category_map: dict[str, str] = {}
+        counts = self.result.tables.setdefault("category", TableCounts())
+        for row in self.parsed["category"]:
+            counts.read += 1
+            code, label = row[ci], row[li]
+            if row[0] in by_uid:
+                self.category_map[code] = by_uid[row[0]]
+                counts.unchanged += 1
+            elif code in local and local[code][0] == label:
+                self.category_map[code] = code
+                counts.unchanged += 1
+            elif label in by_label:
+                self.category_map[code] = by_label[label]
+                counts.unchanged += 1
+            else:
+                new = code
+                n = len(local) + 1
+                while new in local:
+                    new, n = f"c{n}", n + 1
+                database.execute_sql(
+                    "INSERT INTO category (uid, created_at, updated_at, deleted_at, code, label, sort) VALUES (?,?,?,?,?,?,?)",
+                    [row[0], row[1], row[2], row[3], new, label, row[_idx(spec, "sort")]],
+                )
+                local[new] = (label, row[0])
+                by_label[label] = new
+                self.category_map[code] = new
+                counts.inserted += 1
+                if new != code:
+                    self.result.notes.append(f"承诺类别「{label}」的代码 {code} 在本台账已被占用，改为 {new}。")
+
+    def _years(self) -> None:
+        spec = TABLE_BY_NAME["work_year"]
+        yi = _idx(spec, "year")
+        have = {r[0] for r in database.execute_sql("SELECT year FROM work_year").fetchall()}
+        years = {r[yi] for r in self.parsed["work_year"]} | {r[_idx(TABLE_BY_NAME["pledge"], "year")] for r in self.parsed["pledge"]}
+        counts = self.result.tables.setdefault("work_year", TableCounts(read=len(self.parsed["work_year"])))
+        from pledgebook.models.tables import new_uid, utcnow
+
+        for y in sorted(years - have):
+            now = utcnow()
+            database.execute_sql(
+                "INSERT INTO work_year (uid, created_at, updated_at, year, closed) VALUES (?,?,?,?,0)", [new_uid(), now, now, y]
+            )
+            counts.inserted += 1
+        counts.unchanged = counts.read - counts.inserted if counts.read >= counts.inserted else 0
+
+    def _local_column(self, spec: TableSpec, f: Field, col: list) -> list:
+        """A column of bundle values as local values: refs to local ids, booleans to 0/1, categories mapped."""
+        if f.kind == "ref":
+            if f.name in ("parent_uid", "carried_from_uid"):
+                return [None] * len(col)  # set afterwards, once every row has an id
+            ids = self.ids[f.ref]
+            return [None if v is None else ids[v] for v in col]
+        if f.kind == "bool":
+            return [1 if v else 0 for v in col]
+        if spec.name == "pledge" and f.name == "category":
+            cmap = self.category_map
+            return [cmap.get(v, v) for v in col]
+        return col
+
+    def _merge(self, spec: TableSpec) -> None:
+        rows = self.parsed[spec.name]
+        counts = self.result.tables.setdefault(spec.name, TableCounts())
+        counts.read = len(rows)
+        fields = list(spec.fields)
+        skip_pii = spec.name == "person" and not self.include_pii
+        cols = [REF_COLUMN.get(f.name, f.name) for f in fields]
+        write_idx = [i for i, f in enumerate(fields) if not (skip_pii and f.name in ("id_number", "phone"))]
+        existing = {
+            uid: (rid, upd)
+            for uid, rid, upd in database.execute_sql(
+                f"SELECT t.uid, t.id, t.updated_at FROM {spec.name} t JOIN temp.in_{spec.name} i ON i.uid = t.uid"
+            ).fetchall()
+        }
+        upd_i = 2
+        new_rows, newer, same = [], [], []
+        for row in rows:
+            have = existing.get(row[0])
+            if have is None:
+                new_rows.append(row)
+            else:
+                local_upd = str(have[1])
+                if row[upd_i] > local_upd:
+                    newer.append((row, have[0]))
+                elif row[upd_i] == local_upd:
+                    same.append(row)
+                else:
+                    counts.kept_newer += 1
+        conn = database.connection()
+        extra_cols, extra_vals = [], []
+        if spec.name == "org":
+            extra_cols, extra_vals = ["path", "depth"], ["", 0]
+        if new_rows:
+            names = [cols[i] for i in write_idx] + extra_cols
+            sql = f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            local = [self._local_column(spec, fields[i], [r[i] for r in new_rows]) for i in write_idx]
+            local += [[v] * len(new_rows) for v in extra_vals]
+            conn.executemany(sql, zip(*local))
+            counts.inserted = len(new_rows)
+        if newer:
+            set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
+            sql = f"UPDATE {spec.name} SET {', '.join(cols[i] + ' = ?' for i in set_idx)} WHERE id = ?"
+            local = [self._local_column(spec, fields[i], [r[i] for r, _ in newer]) for i in set_idx]
+            local.append([rid for _, rid in newer])
+            conn.executemany(sql, zip(*local))
+            counts.updated = len(newer)
+        if same:
+            self._compare(spec, same, write_idx, counts)
+        self.ids[spec.name] = dict(
+            database.execute_sql(f"SELECT t.uid, t.id FROM {spec.name} t JOIN temp.in_{spec.name} i ON i.uid = t.uid").fetchall()
+        )
+
+    def _compare(self, spec: TableSpec, same: list[tuple], idx: list[int], counts: TableCounts) -> None:
+        """Rows with the same updated_at: unchanged, or a conflict (changed differently on each side)."""
+        local = {
+            r[0]: r
+            for r in database.execute_sql(
+                select_sql(spec, where=f"t.uid IN (SELECT uid FROM temp.in_{spec.name})")
+            ).fetchall()
+        }
+        names = [f.name for f in spec.fields]
+        cat_i = names.index("category") if spec.name == "pledge" else -1
+        for row in same:
+            mine = local.get(row[0])
+            diff = []
+            for i in idx:
+                a, b = row[i], mine[i] if mine else None
+                if i == cat_i:
+                    a = self.category_map.get(a, a)
+                if spec.fields[i].kind == "bool":
+                    a, b = bool(a), bool(b)
+                elif names[i] == "parent_uid" and a is None:
+                    continue  # the county root hangs under the prefecture here
+                if a != b and not (a is not None and b is not None and str(a) == str(b)):
+                    diff.append(names[i])
+            if diff:
+                counts.conflicts += 1
+                self.result.conflicts.append({"table": spec.name, "uid": row[0], "fields": diff})
+            else:
+                counts.unchanged += 1
+
+    def _hang_tree(self) -> None:
+        spec = TABLE_BY_NAME["org"]
+        p_i = _idx(spec, "parent_uid")
+        code_i = _idx(spec, "code")
+        ids = self.ids["org"]
+        pref = database.execute_sql(
+            "SELECT id, path, depth FROM org WHERE parent_id IS NULL AND deleted_at IS NULL ORDER BY id LIMIT 1"
+        ).fetchone()
+        parent_of = {r[0]: r[p_i] for r in self.parsed["org"]}
+        placed: dict[str, tuple[int | None, str, int]] = {}
+
+        def place(uid: str) -> tuple[int | None, str, int]:
+            if uid in placed:
+                return placed[uid]
+            parent = parent_of[uid]
+            if parent is None:
+                pid, ppath, pdepth = pref[0], pref[1], pref[2]
+            else:
+                pid = ids[parent]
+                _, ppath, pdepth = place(parent)
+            placed[uid] = (pid, f"{ppath}{ids[uid]}/", pdepth + 1)
+            return placed[uid]
+
+        updates = []
+        for r in self.parsed["org"]:
+            pid, path, depth = place(r[0])
+            updates.append((pid, path, depth, ids[r[0]]))
+        database.connection().executemany("UPDATE org SET parent_id = ?, path = ?, depth = ? WHERE id = ?", updates)
+        # codes: another county's org may use the same code; keep ours unique
+        taken = dict(database.execute_sql(
+            "SELECT code, uid FROM org WHERE code IS NOT NULL AND uid NOT IN (SELECT uid FROM temp.in_org)").fetchall())
+        for r in self.parsed["org"]:
+            c = r[code_i]
+            if c is not None and c in taken and taken[c] != r[0]:
+                new = f"{self.code}-{c}"
+                database.execute_sql("UPDATE org SET code = ? WHERE id = ?", [None if new in taken else new, ids[r[0]]])
+                self.result.notes.append(f"党组织「{r[_idx(spec, 'name')]}」的代码 {c} 已被其他县使用，改为 {new}。")
+
+    def _carried_from(self) -> None:
+        spec = TABLE_BY_NAME["pledge"]
+        ci = _idx(spec, "carried_from_uid")
+        ids = self.ids["pledge"]
+        pairs = [(ids[r[ci]], ids[r[0]]) for r in self.parsed["pledge"] if r[ci] is not None]
+        if pairs:
+            database.connection().executemany("UPDATE pledge SET carried_from_id = ? WHERE id = ?", pairs)
+
+
+def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: Progress | None = None) -> MergeResult:
+    """Verify a county bundle completely, then merge it by uid in one transaction.
+
+    Raises :class:`BundleError` (nothing written) when anything is wrong.
+    """
+    from pledgebook.models.rules import transaction
+
+    started = time.perf_counter()
+    report = progress or (lambda stage, frac: None)
+    own = county_info()
+    if own["level"] != "prefecture":
+        raise BundleError(
+            "只有州/市级台账可以导入县（区）数据包。请在州/市的电脑上用「pledgebook init --level prefecture」建立的台账中导入。"
+        )
+    report("校验", 0.0)
+    with open_bundle(path) as b:
+        trust, replay = trust_status(b)
+        code, name = b.county_code, b.county_name
+        if trust == "mismatch":
+            raise BundleError(
+                f"数据包的签名公钥（指纹 {keymod.fingerprint(b.signer_key or b'')}）与本台账已信任的「{name}」公钥不一致，已拒绝。"
+                "请与该县电话核对公钥指纹。"
+            )
+        if trust == "unsigned" and keymod.trusted_key(code) is not None and not allow_unsigned:
+            raise BundleError(
+                f"本台账已信任「{name}」的公钥，但该数据包没有签名，已拒绝。请让该县在运行过「pledgebook keys init」的电脑上重新导出；"
+                "确需导入请加 --allow-unsigned（会被记录）。"
+            )
+        result = MergeResult(Path(path), dict(b.manifest["county"]), b.manifest["sequence"], b.sha256,
+                             b.signer_key is not None, trust == "trusted", trust == "unsigned" and allow_unsigned)
+        if replay == "same":
+            result.already_imported = True
+            result.notes.append("该数据包已导入过，台账没有变化。")
+            result.seconds = time.perf_counter() - started
+            return result
+        if replay == "replay":
+            last = keymod.last_accepted(code) or {}
+            raise BundleError(
+                f"该数据包的序号 {b.manifest['sequence']} 不大于已导入的「{name}」数据包序号 {last.get('sequence')}：是旧数据包（重放），已拒绝。"
+                "请导入该县最新导出的数据包。"
+            )
+        if trust == "untrusted":
+            result.notes.append(f"数据包已签名（指纹 {keymod.fingerprint(b.signer_key or b'')}），但本台账尚未信任该县公钥。")
+        elif trust == "unsigned":
+            result.notes.append("数据包没有签名。")
+        parsed: dict[str, list[tuple]] = {}
+        spec_cat = TABLE_BY_NAME["category"]
+        for i, spec in enumerate(TABLES):
+            report(f"读取{spec.label}", 0.05 + 0.2 * i / len(TABLES))
+            cats = None
+            if spec.name == "pledge":
+                cats = {r[_idx(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
+            parsed[spec.name] = _parse_table(b, spec, cats)
+        for name_ in b.manifest["members"]:
+            if not name_.endswith(".jsonl"):
+                b.read_member(name_, lambda chunk: None)  # report.xlsx: size and hash
+        _check_refs(parsed, code)
+        merger = _Merger(b, parsed, result)
+        merger.preflight()
+        report("合并", 0.3)
+        with transaction():
+            merger.run(report)
+            ImportBatch.create(
+                file_name=Path(path).name[:250], sha256=b.sha256, kind="bundle-unsigned" if result.allow_unsigned_used else "bundle",
+                user=audit.os_user(), rows_read=result.records, rows_written=result.changed, rows_rejected=0,
+            )
+            keymod.remember_accepted(code, b.manifest["sequence"], b.sha256)
+            note = f"导入{name}（{code}）数据包，序号 {b.manifest['sequence']}"
+            if result.allow_unsigned_used:
+                note += "；未签名，按 --allow-unsigned 导入"
+            audit.record("import", "org", None, {"bundle": (None, Path(path).name), "sha256": (None, b.sha256)}, note=note)
+    for spec in TABLES:
+        database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
+    report("完成", 1.0)
+    result.seconds = time.perf_counter() - started
+    return result
