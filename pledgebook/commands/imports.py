@@ -54,8 +54,25 @@ def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progres
         result.status = "unusable"
         result.message = exc.message
         return result
-    result.message = f"数据包「{path.name}」已导入：{summary}"
+    result.message = _merge_text(path, summary)
     return result
+
+
+def _merge_text(path: Path, merged: Any) -> str:
+    """One readable paragraph about a merged bundle (MergeResult)."""
+    county = merged.county or {}
+    who = f"{county.get('name', '')}（{county.get('code', '')}）"
+    if merged.already_imported:
+        return f"数据包「{path.name}」（{who}，序号 {merged.sequence}）此前已导入，本次未作任何改动。"
+    parts = [f"数据包「{path.name}」已导入：{who}，序号 {merged.sequence}，共 {merged.records} 条记录，新增或更新 {merged.changed} 条"]
+    if merged.conflicts:
+        parts.append(f"冲突 {len(merged.conflicts)} 条（保留了本级较新的记录，详见 --json）")
+    if not merged.signed:
+        parts.append("注意：该数据包未签名，请让报送单位运行 pledgebook keys init 后重新导出，并在本级运行 pledgebook keys trust")
+    text = "，".join(parts) + "。"
+    if merged.notes:
+        text += " " + "；".join(merged.notes)
+    return text
 
 
 def _collect(files: list[Path]) -> list[Path]:
