@@ -94,3 +94,11 @@ def test_queued_changes_are_found_before_the_index_catches_up(pledges):
     with database.atomic():
         assert search.flush() == 1
     assert found("活动场所") == {pledges["p2"]} and found("矛盾纠纷") == set()
+
+
+def test_summary_from_a_short_page_equals_the_counted_one(pledges):
+    for text in ["", "zs", "联珠镇", "村"]:
+        f = queries.PledgeFilter(year=2011, text=text)
+        rows = queries.pledge_page(f, 0, 64, TODAY)
+        a, b = queries.summarize(rows), queries.pledge_summary(f, TODAY)
+        assert (a.total, a.by_status, a.overdue) == (b.total, b.by_status, b.overdue)

@@ -181,6 +181,15 @@ def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH
     return summary
 
 
+def summarize(rows: list[PledgeRow]) -> ListSummary:
+    """The summary of a list that is all here (a page shorter than the page size)."""
+    summary = ListSummary(total=len(rows))
+    for r in rows:
+        summary.by_status[r.status_code] = summary.by_status.get(r.status_code, 0) + 1
+        summary.overdue += r.overdue
+    return summary
+
+
 def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: date | None = None) -> list[PledgeRow]:
     """One window of the filtered, sorted list."""
     today = today or date.today()

@@ -147,7 +147,7 @@ class PledgebookApp(App):
     @work(thread=True, group="write", exit_on_error=False)
     def _write(self, fn, done, failed) -> None:
         try:
-            with db_thread():
+            with db_thread(cache_kib=None):
                 result = fn()
         except PledgebookError as exc:
             self.call_from_thread(failed or self.show_error, exc)
