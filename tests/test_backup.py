@@ -227,11 +227,18 @@ def test_restore_of_an_older_schema_migrates_it(county, tmp_path):
     old = tmp_path / "v1.db"
     old.write_bytes(info.path.read_bytes())
     con = sqlite3.connect(str(old))
-    # undo every step after the first, newest first
-    for table in ("help_log", "stationing", "pairing", "contact_point"):
-        con.execute(f'DROP TABLE "{table}"')
-    for name in ("pledge_figures", "evaluation_figures", "evaluation_rect_open", "pledge_year_due"):
-        con.execute(f'DROP INDEX "{name}"')
+    # undo every step after the first: drop whatever schema step 1 did not create
+    import re
+
+    keep = set(re.findall(r'CREATE (?:UNIQUE )?(?:TABLE|INDEX) "(\w+)"', migrations._V1))
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        con.execute(f'DROP TRIGGER "{name}"')
+    for kind in ("index", "table"):
+        rows = con.execute("SELECT name FROM sqlite_master WHERE type = ? AND sql IS NOT NULL", (kind,)).fetchall()
+        for (name,) in rows:
+            exists = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+            if name not in keep and exists:
+                con.execute(f'DROP {kind.upper()} "{name}"')
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()

@@ -66,7 +66,8 @@ def dump(db: Path) -> dict[str, list]:
     con = sqlite3.connect(db)
     try:
         tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+        # some tables (the search index's shadow tables) have no rowid: sort in Python
+        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         con.close()
 

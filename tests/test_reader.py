@@ -558,9 +558,8 @@ def test_column_letter():
 # ----------------------------------------------------------------- speed
 
 
-def test_20000_rows_cost_little_more_than_calamine(tmp_path):
-    import python_calamine
-
+def test_20000_rows_read_in_full(tmp_path):
+    """A county-sized workbook comes through the sandbox whole (its speed is in benchmarks/)."""
     path = tmp_path / "big.xlsx"
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("台账")
@@ -574,13 +573,7 @@ def test_20000_rows_cost_little_more_than_calamine(tmp_path):
         sheet.write_row(r, 9, ["践诺中", 30, 28, 20, 6, 2, None])
     workbook.close()
 
-    started = time.perf_counter()
-    python_calamine.load_workbook(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
-    calamine_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
     table = find_table(read_file(path)[0])
-    ours = time.perf_counter() - started
     assert len(table.data) == 20_000
-    print(f"\ncalamine {calamine_seconds:.3f}s, read_file+find_table {ours:.3f}s")
-    assert ours < calamine_seconds * 3 + 1.0
+    first_row, values = table.data[0]
+    assert first_row == 2 and values[3] == "党员1" and values[8] == dt.date(2011, 12, 31)

@@ -322,3 +322,88 @@ async def test_command_palette_lists_actions(ledger):
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert "CommandPalette" in type(app.screen).__name__
+
+
+@aio
+async def test_add_and_edit_person(ledger):
+    from pledgebook.models.tables import Person
+
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        assert table.total == 3
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert type(form).__name__ == "PersonForm"
+        form.query_one("#f-name").value = "赵六"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "从列表中选择" in str(form.query_one("#e-org_id").render())  # no org chosen yet: shown by the field
+        form.query_one("#pledger-search").focus()
+        await type_text(pilot, "bxc")  # 碧溪村党支部
+        await pilot.pause()
+        await pilot.press("enter")
+        form.query_one("#f-post").value = "组织委员"
+        form.query_one("#f-phone").value = "13812345678"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PeopleScreen"
+        zhao = Person.get(Person.name == "赵六")
+        assert zhao.org_id == ledger["b2"].id and zhao.post == "组织委员"
+        assert table.total == 4
+        # edit: open from the list (search by pinyin), the phone stays unless retyped
+        app.screen.query_one("#people-search").value = "zl"
+        await settle(app, pilot)
+        assert table.total == 1
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        form = app.screen
+        assert type(form).__name__ == "PersonForm" and form.person_id == zhao.id
+        assert "138****5678" in str(form.query_one("#f-phone").placeholder)
+        form.query_one("#f-post").value = "党支部副书记"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        zhao = Person.get_by_id(zhao.id)
+        assert zhao.post == "党支部副书记" and zhao.phone == "13812345678"
+
+
+@aio
+async def test_year_chooser_switches_to_a_closed_year_read_only(ledger):
+    rules.open_year(2012)
+    rules.close_year(2011)
+    rules.create_pledge(2012, "新年度的承诺", org_id=ledger["b1"].id)
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.year == 2012 and not app.year_closed
+        await pilot.press("y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "YearDialog"
+        await pilot.press("down", "enter")  # the list is newest first: 2012, 2011
+        await settle(app, pilot)
+        assert app.year == 2011 and app.year_closed
+        assert "只读" in app.sub_title
+        assert "只读" in str(app.screen.query_one("#crumbs").render())
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.screen.query_one("VirtualTable").total == 2
+        assert "只读" in str(app.screen.query_one("#summary").render())
+        before = Pledge.select().count()
+        await pilot.press("n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PledgesScreen"
+        await pilot.press("delete")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PledgesScreen"
+        assert Pledge.select().count() == before
+        assert sum("已关闭" in n.message for n in app._notifications) >= 2
+        # and back to the open year: writable again
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("up", "enter")
+        await settle(app, pilot)
+        assert app.year == 2012 and not app.year_closed

@@ -102,6 +102,9 @@ def open_database(path: str | os.PathLike[str] | None = None, *, create: bool = 
 
             backup_database(db_path.parent / "backups", reason=f"before-schema-v{migrations.LATEST}")
         migrations.migrate(database)
+    from pledgebook.models.search import flush_if_queued
+
+    flush_if_queued()
     return db_path
 
 

@@ -84,6 +84,42 @@ def _m2_figure_indexes(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
     db.execute_sql('CREATE INDEX "pledge_year_due" ON "pledge" ("year", "due_date")')
 
 
+_V3_TRIGGERS = [
+    # SQLite refuses a trigger that writes to a virtual table while
+    # trusted_schema is off, so the triggers only note which pledges changed;
+    # pledgebook.models.search brings the index up to date from that queue.
+    "CREATE TRIGGER pledge_search_ai AFTER INSERT ON pledge BEGIN "
+    "INSERT OR IGNORE INTO pledge_search_dirty (pledge_id) VALUES (new.id); END",
+    "CREATE TRIGGER pledge_search_au AFTER UPDATE OF content, org_id, person_id ON pledge BEGIN "
+    "INSERT OR IGNORE INTO pledge_search_dirty (pledge_id) VALUES (new.id); END",
+    "CREATE TRIGGER pledge_search_ad AFTER DELETE ON pledge BEGIN "
+    "INSERT OR IGNORE INTO pledge_search_dirty (pledge_id) VALUES (old.id); END",
+    "CREATE TRIGGER pledge_search_org AFTER UPDATE OF name, pinyin ON org BEGIN "
+    "INSERT OR IGNORE INTO pledge_search_dirty (pledge_id) SELECT id FROM pledge WHERE org_id = new.id; END",
+    "CREATE TRIGGER pledge_search_person AFTER UPDATE OF name, pinyin ON person BEGIN "
+    "INSERT OR IGNORE INTO pledge_search_dirty (pledge_id) SELECT id FROM pledge WHERE person_id = new.id; END",
+]
+
+
+def _m3_pledge_search(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # an FTS5 trigram index of each pledge's search text (content, pledger's
+    # name and pinyin, org's name and pinyin): a search of 3+ characters over
+    # 100,000 pledges costs a few ms instead of a ~70 ms LIKE scan (SQLite
+    # 3.34+, which Python 3.10 ships). rowid = pledge id.
+    db.execute_sql("CREATE VIRTUAL TABLE pledge_search USING fts5(text, tokenize = 'trigram')")
+    db.execute_sql('CREATE TABLE "pledge_search_dirty" ("pledge_id" INTEGER NOT NULL PRIMARY KEY)')
+    db.execute_sql(
+        "INSERT INTO pledge_search (rowid, text) SELECT p.id, p.content || char(10) "
+        "|| coalesce(pe.name || ' ' || pe.pinyin, '') || char(10) || o.name || ' ' || o.pinyin "
+        "FROM pledge p JOIN org o ON o.id = p.org_id LEFT JOIN person pe ON pe.id = p.person_id"
+    )
+    for stmt in _V3_TRIGGERS:
+        db.execute_sql(stmt)
+    # (year, rowid) order: the list sorted by number reads one year's first
+    # page without sorting the whole year (69 ms → 0.5 ms on 20,000 pledges)
+    db.execute_sql('CREATE INDEX "pledge_year" ON "pledge" ("year")')
+
+
 # Schema version 4: the second ledger (frozen once shipped; do not edit).
 _V4 = """
 CREATE TABLE "contact_point" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "leader_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL, "org_id" INTEGER NOT NULL, "start_date" DATE NOT NULL, "end_date" DATE, "active" INTEGER NOT NULL, "note" TEXT NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("leader_id") REFERENCES "person" ("id") ON DELETE RESTRICT, FOREIGN KEY ("org_id") REFERENCES "org" ("id") ON DELETE RESTRICT);
@@ -121,7 +157,7 @@ def _m4_second_ledger(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
     (1, "initial schema", _m1_initial),
     (2, "indexes for the figures", _m2_figure_indexes),
-    # step 3 is being written on another branch; the maintainer renumbers at merge if needed
+    (3, "trigram search index of pledges", _m3_pledge_search),
     (4, "second ledger: contact points, pairings, stationing, help logs", _m4_second_ledger),
 ]
 

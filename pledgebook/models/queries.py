@@ -5,8 +5,12 @@ or runs SQL. The pledge list is paged: :func:`pledge_summary` counts and sums
 the filtered set in one aggregate, :func:`pledge_page` fetches one window of
 rows. Free text matches Chinese substrings of the content and the pledger's
 name, and the pinyin keys of people and organizations (``zs``/``zhs`` finds
-张三, ``lzz`` finds 联珠镇); names are looked up in the small org and person
-tables first, so the pledge table is scanned once, within one year.
+张三, ``lzz`` finds 联珠镇). Three characters or more go through the trigram
+index ``pledge_search`` (migration 3: content, pledger and org names and
+pinyin keys, kept in step by triggers); one or two characters, which a
+trigram cannot index, scan the year with LIKE. A search counts at most
+:data:`SEARCH_CAP` matches ("1000+ 条"): nobody reads further, and counting a
+huge set would cost every keystroke.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pledgebook.models import vocab
 from pledgebook.models.tables import database
 
 PAGE_SIZE = 64
+SEARCH_CAP = 1000
 
 SORTS: dict[str, tuple[str, str]] = {
     # key: (SQL expression, Chinese label)
@@ -64,6 +69,7 @@ class ListSummary:
     total: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
+    capped: bool = False  # a search matched more than ``total`` (= SEARCH_CAP): counts are partial
 
     @property
     def fulfilled(self) -> int:
@@ -71,8 +77,19 @@ class ListSummary:
 
     @property
     def fulfilment_rate(self) -> float | None:
+        if self.capped:
+            return None
         base = self.total - sum(self.by_status.get(s, 0) for s in vocab.EXCLUDED_FROM_RATE)
         return self.fulfilled / base if base else None
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total}+" if self.capped else str(self.total)
+
+
+def search_text(text: str) -> str:
+    """A typed query as it is matched: lowercase, runs of blanks as one space."""
+    return " ".join(text.split()).lower()
 
 
 def _like(text: str) -> str:
@@ -107,8 +124,13 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
             "p.id IN (SELECT pledge_id FROM evaluation "
             "WHERE rect_due IS NOT NULL AND rect_done IS NULL AND deleted_at IS NULL)"
         )
-    text = " ".join(f.text.split()).lower()
-    if text:
+    text = search_text(f.text)
+    if len(text) >= 3:
+        from pledgebook.models.search import match_sql
+
+        match, extra = match_sql(text)
+        params += extra
+    elif text:
         like = _like(text)
         names = "name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\'"
         match = (
@@ -117,6 +139,7 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
             f" OR p.person_id IN (SELECT id FROM person WHERE {names})"
         )
         params += [like] * 5
+    if text:
         if text.isdigit():
             match += " OR p.id = ?"
             params.append(int(text))
@@ -124,11 +147,27 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
     return " AND ".join(sql), params
 
 
-def pledge_summary(f: PledgeFilter, today: date | None = None) -> ListSummary:
-    """How many pledges the filter selects, by status, and how many are overdue."""
+def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH_CAP) -> ListSummary:
+    """How many pledges the filter selects, by status, and how many are overdue.
+
+    With search text, at most ``cap`` matches are counted (``capped`` says
+    there were more); without, the whole filtered set, from the indexes.
+    """
     today = today or date.today()
     where, params = _where(f, today)
     marks = ",".join("?" for _ in vocab.OPEN_STATUSES)
+    if search_text(f.text):
+        rows = database.execute_sql(
+            f"SELECT p.status, p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks}) "
+            f"FROM pledge p WHERE {where} LIMIT ?",
+            [today.isoformat(), *vocab.OPEN_STATUSES, *params, int(cap) + 1],
+        ).fetchall()
+        summary = ListSummary(capped=len(rows) > cap)
+        for status, overdue in rows[:cap]:
+            summary.total += 1
+            summary.by_status[status] = summary.by_status.get(status, 0) + 1
+            summary.overdue += overdue or 0
+        return summary
     rows = database.execute_sql(
         f"SELECT p.status, count(*), sum(p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks})) "
         f"FROM pledge p WHERE {where} GROUP BY p.status",
@@ -139,6 +178,15 @@ def pledge_summary(f: PledgeFilter, today: date | None = None) -> ListSummary:
         summary.total += count
         summary.by_status[status] = count
         summary.overdue += overdue or 0
+    return summary
+
+
+def summarize(rows: list[PledgeRow]) -> ListSummary:
+    """The summary of a list that is all here (a page shorter than the page size)."""
+    summary = ListSummary(total=len(rows))
+    for r in rows:
+        summary.by_status[r.status_code] = summary.by_status.get(r.status_code, 0) + 1
+        summary.overdue += r.overdue
     return summary
 
 

@@ -9,12 +9,14 @@ these, so a rule lives in exactly one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from peewee import Model
 
-from pledgebook.models import audit, vocab
+from pledgebook.models import audit, search, vocab
 from pledgebook.models.db import get_setting, is_initialized, set_setting
 from pledgebook.models.errors import NotFound, PledgebookError, ValidationError, ValidationErrors, YearClosed
 from pledgebook.models.tables import (
@@ -34,14 +36,18 @@ MAX_TEXT = 2000  # characters in a pledge's content or measures
 MAX_NAME = 100
 
 
-def transaction():
+@contextmanager
+def transaction() -> Iterator[None]:
     """One write transaction that takes the write lock at BEGIN.
 
     A transaction that reads first and then writes would otherwise fail at
     once with "database is locked" when another process writes, whatever the
-    busy timeout.
+    busy timeout. Before it commits, the search index catches up with what
+    it changed (:mod:`pledgebook.models.search`).
     """
-    return database.atomic("IMMEDIATE")
+    with database.atomic("IMMEDIATE"):
+        yield
+        search.flush()
 
 
 # ----------------------------------------------------------------- helpers

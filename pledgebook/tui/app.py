@@ -48,7 +48,6 @@ class PledgebookApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = {PledgebookCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    COMMAND_PALETTE_DISPLAY = "命令"
     MODES = {"home": _home, "pledges": _pledges, "people": _people}
     BINDINGS = [
         Binding("1", "switch_area('home')", "总览"),
@@ -59,6 +58,9 @@ class PledgebookApp(App):
         Binding("f1", "help", "帮助"),
         Binding("f5", "refresh_data", "刷新", show=False),
         Binding("q", "quit", "退出"),
+        # our own palette binding, so the footer says 命令面板 (Textual's own says "palette")
+        Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True,
+                tooltip="打开命令面板：所有操作"),
     ]
 
     def __init__(self, db_path: Path | None = None, *, today: date | None = None, poll_seconds: float = 2.0):
@@ -147,7 +149,7 @@ class PledgebookApp(App):
     @work(thread=True, group="write", exit_on_error=False)
     def _write(self, fn, done, failed) -> None:
         try:
-            with db_thread():
+            with db_thread(cache_kib=None):
                 result = fn()
         except PledgebookError as exc:
             self.call_from_thread(failed or self.show_error, exc)

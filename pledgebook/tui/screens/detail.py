@@ -73,10 +73,11 @@ class PledgeDetailScreen(AreaScreen):
     is_detail = True
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回"),
-        Binding("p", "app.add_progress", "践诺"),
+        # p, e and r are shown beside their sections in the body, which keeps the footer within 80 columns
+        Binding("p", "app.add_progress", "践诺", show=False),
         Binding("f", "app.set_status", "兑现"),
-        Binding("e", "app.evaluate", "评议"),
-        Binding("r", "app.close_rectification", "销号"),
+        Binding("e", "app.evaluate", "评议", show=False),
+        Binding("r", "app.close_rectification", "销号", show=False),
         Binding("E", "app.edit_pledge", "编辑"),
         Binding("delete,d", "app.delete_pledge", "删除"),
     ]

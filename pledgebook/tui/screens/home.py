@@ -17,6 +17,36 @@ from pledgebook.tui.worker_db import db_thread
 BAR = " ▏▎▍▌▋▊▉█"
 
 
+# one colour per status, for the breakdown line and its stacked bar
+STATUS_COLOURS = {
+    "draft": "grey62", "in_progress": "dodger_blue2", "fulfilled": "green3", "partly": "gold3",
+    "unfulfilled": "red3", "withdrawn": "grey42", "carried": "medium_purple3",
+}
+
+
+def status_breakdown(by_status: dict[str, int], width: int = 24) -> str:
+    """"■拟定 3 ■践诺中 120 …" and a stacked bar of ``width`` cells, as markup."""
+    from pledgebook.models import vocab
+
+    total = sum(by_status.values())
+    parts, cells = [], []
+    shown = 0
+    for code, label in vocab.PLEDGE_STATUSES.items():
+        n = by_status.get(code, 0)
+        colour = STATUS_COLOURS[code]
+        parts.append(f"[{colour}]■[/]{label} {n}")
+        if total and n:
+            share = round(n * width / total)
+            share = max(share, 1)
+            cells.append((colour, share))
+            shown += share
+    if cells and shown != width:  # rounding: the largest part takes up the difference
+        i = max(range(len(cells)), key=lambda k: cells[k][1])
+        cells[i] = (cells[i][0], max(cells[i][1] + width - shown, 1))
+    chart = "".join(f"[{c}]{'█' * n}[/]" for c, n in cells)
+    return chart + ("  " if chart else "") + "  ".join(parts)
+
+
 def bar(rate: float | None, width: int = 10) -> str:
     """A rate as a horizontal bar of ``width`` cells, in eighths."""
     if rate is None:
@@ -56,6 +86,7 @@ class HomeScreen(AreaScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("正在统计……", id="crumbs")
+        yield Static("", id="by-status")
         table = DataTable(id="figures", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="legend")
@@ -115,6 +146,7 @@ class HomeScreen(AreaScreen):
         if self.rows:
             table.move_cursor(row=min(row, len(self.rows) - 1))
         total = self.rows[0].figures if self.rows else Figures()
+        self.query_one("#by-status", Static).update(status_breakdown(total.by_status))
         year = self.app.year
         ro = "  [reverse] 已关闭·只读 [/]" if self.app.year_closed else ""
         self.query_one("#crumbs", Static).update(

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from pledgebook.models import queries
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread
 
@@ -47,7 +48,7 @@ class PeopleScreen(AreaScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="搜索姓名、拼音首字母或组织", id="people-search", compact=True)
+        yield SearchBox(placeholder="搜索姓名、拼音首字母或组织", id="people-search", compact=True)
         yield Static("", id="people-summary")
         yield VirtualTable(COLUMNS, lambda o, n: to_vrows(queries.people_page(self.text, None, o, n)), id="people")
         yield Footer()
@@ -70,7 +71,7 @@ class PeopleScreen(AreaScreen):
         if message.generation != self.generation:
             return
         self.query_one(VirtualTable).reset(message.total, to_vrows(message.rows))
-        self.query_one("#people-summary", Static).update(f"[b]{message.total} 人[/b] · 身份证号、电话均已隐去中间位")
+        self.query_one("#people-summary", Static).update(f"[b]{message.total} 人[/b] · 身份证号、电话均已隐去中间位", layout=False)
 
     @on(Input.Changed, "#people-search")
     def _search(self, event: Input.Changed) -> None:

@@ -10,16 +10,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Select, Static, Tree
+from textual.worker import get_current_worker
 
 from pledgebook.models import queries, vocab
 from pledgebook.models.figures import percent
 from pledgebook.tui.screens.base import AreaScreen
-from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow
+from pledgebook.tui.widgets.search_box import SearchBox
+from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow, fit
 from pledgebook.tui.worker_db import db_thread
 
 COLUMNS = [
-    Column("id", "编号", 6),
-    Column("pledger", "承诺人", 10),
+    Column("id", "编号", 5),
+    Column("pledger", "承诺人", 8),
     Column("status", "状态", 8),
     Column("due", "时限", 11),
     Column("content", "承诺事项", 0),
@@ -32,6 +34,17 @@ def short_name(name: str) -> str:
     if name.startswith("中共") and name.endswith("委员会"):
         return name[2:-3] + "党委"
     return name
+
+
+TREE_WIDTH = 22  # as in app.tcss (#orgs), less its border and scrollbar: see tree_label
+GUIDE = 2  # cells of indent per tree level
+
+
+def tree_label(name: str, count: int, depth: int) -> str:
+    """The name cut to fit beside its count at this depth, never mid-character: "泗南江乡党委 47"."""
+    room = TREE_WIDTH - 3 - GUIDE * depth - 2  # border + scrollbar, the indent, the expand icon
+    number = f" {count}"
+    return fit(short_name(name), max(room - len(number), 2)).rstrip() + number
 
 
 def to_vrows(rows: list[queries.PledgeRow]) -> list[VRow]:
@@ -79,7 +92,7 @@ class PledgesScreen(AreaScreen):
             yield Tree("党组织", id="orgs")
             with Vertical(id="main"):
                 with Horizontal(id="filters"):
-                    yield Input(placeholder="搜索：汉字或拼音首字母", id="search", compact=True)
+                    yield SearchBox(placeholder="搜索：汉字或拼音", id="search", compact=True)
                     statuses = [(label, code) for code, label in vocab.PLEDGE_STATUSES.items()]
                     yield Select(statuses, prompt="全部状态", id="status", compact=True)
                     yield Select([], prompt="全部类别", id="category", compact=True)
@@ -94,7 +107,9 @@ class PledgesScreen(AreaScreen):
     def on_mount(self) -> None:
         cats = queries.category_labels()
         self.query_one("#category", Select).set_options([(label, code) for code, label in cats.items()])
-        self.query_one("#orgs", Tree).show_root = False
+        tree = self.query_one("#orgs", Tree)
+        tree.show_root = False
+        tree.guide_depth = GUIDE
         self.query_one(VirtualTable).focus()
 
     # ------------------------------------------------------------ tree
@@ -106,17 +121,26 @@ class PledgesScreen(AreaScreen):
         self._tree_year = year
         roots = [n for n in self.tree_data.values() if n.parent_id is None]
         for root in roots:
-            node = tree.root.add(self._label(root), data=root.id, expand=True, allow_expand=bool(root.children))
+            node = tree.root.add(self._label(root, 0), data=root.id, expand=True, allow_expand=bool(root.children))
             self._add_children(node, root.id)
         tree.root.expand()
 
-    def _label(self, node: queries.TreeNode) -> str:
-        return f"{short_name(node.name)} {node.count}"
+    def _label(self, node: queries.TreeNode, depth: int) -> str:
+        return tree_label(node.name, node.count, depth)
+
+    @staticmethod
+    def _depth(tree_node) -> int:
+        """0 for the county (the hidden root's child), 1 for a 党委, …"""
+        depth, parent = 0, tree_node.parent
+        while parent is not None and parent.parent is not None:
+            depth, parent = depth + 1, parent.parent
+        return depth
 
     def _add_children(self, tree_node, org_id: int) -> None:
+        depth = self._depth(tree_node) + 1
         for child_id in self.tree_data[org_id].children:
             child = self.tree_data[child_id]
-            tree_node.add(self._label(child), data=child.id, allow_expand=bool(child.children))
+            tree_node.add(self._label(child, depth), data=child.id, allow_expand=bool(child.children))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         node = event.node
@@ -163,7 +187,7 @@ class PledgesScreen(AreaScreen):
         for child in tree_node.children:
             data = self.tree_data.get(child.data)
             if data is not None:
-                child.set_label(self._label(data))
+                child.set_label(self._label(data, self._depth(child)))
             self._relabel(child)
 
     def reload(self, keep_cursor: bool = False) -> None:
@@ -171,14 +195,22 @@ class PledgesScreen(AreaScreen):
         self._keep_cursor = keep_cursor
         self._query(self.generation, self.filter)
 
-    @work(thread=True, group="pledge-list", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="pledge-list", exit_on_error=False)
     def _query(self, generation: int, f: queries.PledgeFilter) -> None:
-        if generation != self.generation:
+        # exclusive: a newer keystroke cancels this worker; only the latest result is shown
+        worker = get_current_worker()
+        if generation != self.generation or worker.is_cancelled:
             return  # a newer keystroke came while this waited
         with db_thread():
-            summary = queries.pledge_summary(f, self.app.today)
             rows = queries.pledge_page(f, 0, PAGE, self.app.today)
-        self.post_message(self.Loaded(generation, summary, rows))
+            if worker.is_cancelled:
+                return
+            if len(rows) == PAGE:
+                summary = queries.pledge_summary(f, self.app.today)
+            else:  # the whole list is on this page: count it from the page, no second query
+                summary = queries.summarize(rows)
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(generation, summary, rows))
 
     def on_pledges_screen_loaded(self, message: Loaded) -> None:
         if message.generation != self.generation:
@@ -193,7 +225,8 @@ class PledgesScreen(AreaScreen):
             where = self.tree_data[self.current_org_id].name + " · "
         ro = " [reverse] 只读 [/]" if self.app.year_closed else ""
         self.query_one("#summary", Static).update(
-            f"{where}[b]{s.total} 条[/b] · 已兑现 {s.fulfilled} · 兑现率 {percent(s.fulfilment_rate)} · 逾期 {s.overdue}{ro}"
+            f"{where}[b]{s.total_text} 条[/b] · 已兑现 {s.fulfilled} · 兑现率 {percent(s.fulfilment_rate)} · 逾期 {s.overdue}{ro}",
+            layout=False,  # one fixed line: no need to lay the screen out again (≈30 ms at 120×40)
         )
 
     def _fetch(self, offset: int, limit: int) -> list[VRow]:

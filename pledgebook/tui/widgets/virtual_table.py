@@ -126,13 +126,30 @@ class VirtualTable(ScrollView, can_focus=True):
         self.total = total
         if first_page is not None:
             self._pages[0] = first_page
-        self.virtual_size = Size(self.size.width, total + 1)
+        self._set_virtual_height(total + 1)
         if keep_cursor:
             self.cursor = min(self.cursor, max(total - 1, 0))
         else:
             self.scroll_to(y=0, animate=False, immediate=True)
             self.cursor = 0
         self.refresh()
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Change the scrollable height, laying the screen out again only when the scrollbar comes or goes.
+
+        Assigning ``virtual_size`` always re-lays the whole screen (≈30 ms at
+        120×40): too slow for every keystroke in the search box.
+        """
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        visible = self.size.height
+        if self.size.height and (height > visible) == (self.virtual_size.height > visible):
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
+            self.virtual_size = size
 
     def row(self, index: int) -> VRow | None:
         page = self._pages.get(index // PAGE)
