@@ -44,7 +44,6 @@ def _rows(ws, first=4):
 
 
 def test_notice_one_sheet_per_branch_in_order_with_print_setup(ledger, tmp_path):
-    c = ledger
     out = tmp_path / "公示.xlsx"
     result = paper.print_notice(out, year=2011, published_on="2011-03-01")
     assert result.units == 2 and result.pledges == 5
@@ -178,7 +177,7 @@ def test_rectification_follows_the_county_rule(ledger, tmp_path):
     result = paper.print_ballots(tmp_path / "票.xlsx", kind="群众评议", org=c["b2"].name, year=2011)
     wb, ws, header, rows = _tally_rows(result.tally_path)
     col = {h: i for i, h in enumerate(header)}
-    for i, r in enumerate(rows):
+    for i, _r in enumerate(rows):
         ws.cell(4 + i, col["有效票"] + 1).value = 40
         ws.cell(4 + i, col["满意"] + 1).value = 39 if i == 0 else 40
         ws.cell(4 + i, col["基本满意"] + 1).value = 1 if i == 0 else 0

@@ -252,7 +252,7 @@ def _cn_date(d: date) -> str:
 
 # --------------------------------------------------------------------------- notices
 
-_NOTICE_COLUMNS = [("序号", 5), ("承诺人", 10), ("职务", 11), ("承诺事项", 36), ("践诺措施", 32), ("完成时限", 12)]
+_NOTICE_COLUMNS = [("序号", 5), ("承诺人", 10), ("职务", 11), ("承诺事项", 36), ("践诺措施", 30), ("完成时限", 15)]
 
 
 def check_published_on(value: date | str, year: int, today: date | None = None) -> date:
@@ -540,7 +540,7 @@ def _write_tally(tmp: Path, final: Path, root: Org, units: list[Unit], kind_labe
     for j, header in enumerate(names):
         ws.write_string(TALLY_HEADER_ROW, j, header, f["head"])
     ws.set_row(TALLY_HEADER_ROW, 30)
-    I, V, S, B, U = (_col(c[h]) for h in ("发放票数", "有效票", "满意", "基本满意", "不满意"))
+    ISS, V, S, B, U = (_col(c[h]) for h in ("发放票数", "有效票", "满意", "基本满意", "不满意"))
     row = TALLY_HEADER_ROW + 1
     first = row
     shade = False
@@ -558,11 +558,11 @@ def _write_tally(tmp: Path, final: Path, root: Org, units: list[Unit], kind_labe
                 ws.write_blank(row, c[header], None, number)
             top = f"{S}{r}+{B}{r}" if formula != "satisfied_only" else f"{S}{r}"
             ws.write_formula(row, c["满意率"], f'=IF(N({V}{r})=0,"",({top})/{V}{r})', percent, "")
-            ws.write_formula(row, c["参与率"], f'=IF(OR(N({I}{r})=0,{V}{r}=""),"",{V}{r}/{I}{r})', percent, "")
+            ws.write_formula(row, c["参与率"], f'=IF(OR(N({ISS}{r})=0,{V}{r}=""),"",{V}{r}/{ISS}{r})', percent, "")
             ws.write_formula(
                 row, c["核对"],
-                f'=IF(COUNT({I}{r}:{U}{r})=0,"",IF(AND({V}{r}<>"",{S}{r}+{B}{r}+{U}{r}<>{V}{r}),'
-                f'"✗ 三项之和≠有效票",IF(AND({I}{r}<>"",N({V}{r})>{I}{r}),"✗ 有效票多于发放票数","✓")))',
+                f'=IF(COUNT({ISS}{r}:{U}{r})=0,"",IF(AND({V}{r}<>"",{S}{r}+{B}{r}+{U}{r}<>{V}{r}),'
+                f'"✗ 三项之和≠有效票",IF(AND({ISS}{r}<>"",N({V}{r})>{ISS}{r}),"✗ 有效票多于发放票数","✓")))',
                 check, "",
             )
             ws.set_row(row, max(20, 15 * _lines_needed(line.content, 40) + 4))
