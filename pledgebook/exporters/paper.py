@@ -38,7 +38,7 @@ BALLOT_KINDS = {"public": "群众评议", "member": "党员评议"}
 TALLY_SHEET = "计票表"
 # the tally's columns: (header, width); the header names are what the importer knows
 TALLY_COLUMNS: list[tuple[str, float]] = [
-    ("承诺编号", 10), ("党组织", 22), ("承诺人", 10), ("职务", 12), ("承诺事项", 40), ("评议方式", 9),
+    ("承诺编号", 10), ("党组织", 22), ("承诺人", 16), ("职务", 12), ("承诺事项", 44), ("评议方式", 9),
     ("评议日期", 12), ("发放票数", 8), ("有效票", 8), ("满意", 8), ("基本满意", 8), ("不满意", 8),
     ("满意率", 8), ("参与率", 8), ("核对", 26),
 ]
@@ -565,7 +565,8 @@ def _write_tally(tmp: Path, final: Path, root: Org, units: list[Unit], kind_labe
                 f'"✗ 三项之和≠有效票",IF(AND({ISS}{r}<>"",N({V}{r})>{ISS}{r}),"✗ 有效票多于发放票数","✓")))',
                 check, "",
             )
-            ws.set_row(row, max(20, 15 * _lines_needed(line.content, 40) + 4))
+            lines = max(_lines_needed(line.content, 44), _lines_needed(line.pledger, 16), _lines_needed(unit.name, 22))
+            ws.set_row(row, 15 * lines + 5)
             row += 1
     last = row - 1
     if last >= first:
