@@ -66,6 +66,7 @@ def notice(
 
     open_db(db)
     county()
+    paper.find_org(org)  # a wrong --org is said before any question
     if published_on is None:
         if not interactive():
             raise PledgebookError("请用 --published-on 指定公示日期（张贴公示的日期），例如 --published-on 2024-03-01。"
