@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import config, handoff, imports, ledger, yearend
+from pledgebook.commands import config, handoff, imports, ledger, paper, yearend
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ app.command("restore")(yearend.restore)
 app.add_typer(handoff.export_app, name="export")
 app.command("verify")(handoff.verify)
 app.add_typer(handoff.keys_app, name="keys")
+app.add_typer(paper.print_app, name="print")
 
 
 def _version(value: bool) -> None:

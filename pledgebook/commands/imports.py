@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -98,6 +99,7 @@ def import_(
     year: Annotated[int | None, typer.Option("--year", help="承诺台账所属年度（默认：当前开放年度）")] = None,
     inbox: Annotated[Path | None, typer.Option("--inbox", help="收件文件夹：导入其中所有新文件，并移入「已导入」或「有错误」子文件夹")] = None,
     allow_unsigned: Annotated[bool, typer.Option("--allow-unsigned", help="数据包：允许导入未签名的数据包")] = False,
+    evaluation_date: Annotated[str | None, typer.Option("--date", help="评诺结果（计票表）中未填评议日期的行用这个日期，如 2024-11-20；在终端中不填会询问")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -111,7 +113,9 @@ def import_(
     aliases = load_aliases(mapping) if mapping else None
     bundles = _bundle_module()
     show_bar = console.is_terminal and not as_json
-    options = {"kind": kind, "dry_run": dry_run, "on_error": on_error, "year": year, "aliases": aliases}
+    live: dict[str, Any] = {}  # the progress bar on screen, paused while a question is asked
+    options = {"kind": kind, "dry_run": dry_run, "on_error": on_error, "year": year, "aliases": aliases,
+               "evaluation_date": _evaluation_date(evaluation_date, live)}
 
     def run_one(path: Path, progress) -> ImportResult:
         if _looks_like_bundle(path, bundles):
@@ -133,6 +137,7 @@ def import_(
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=console,
                       transient=True) as bar:
             task = bar.add_task("导入", total=1.0)
+            live["bar"] = bar
             for path in paths:
                 def progress(stage: str, done: int, total: int, name: str = path.name) -> None:
                     bar.update(task, description=f"{name} {stage}", completed=done / total if total else 0)
@@ -182,6 +187,38 @@ def import_(
         elif errors_out is not None:
             console.print("没有出错的行，未生成错误清单。")
     raise typer.Exit(code)
+
+
+def _evaluation_date(text: str | None, live: dict[str, Any]) -> Any:
+    """--date as a date; without it, on a terminal, a question asked when a row needs it; else None."""
+    from pledgebook.commands.common import interactive
+    from pledgebook.models.values import parse_date
+
+    if text is not None:
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            raise PledgebookError(f"--date「{text}」不是有效日期，例如 2024-11-20") from exc
+    if not interactive():
+        return None
+
+    def ask():
+        bar = live.get("bar")
+        if bar is not None:
+            bar.stop()
+        try:
+            while True:
+                answer = typer.prompt("计票表中有的行没有填写评议日期，请输入评议日期（如 2024-11-20）",
+                                      default=date.today().isoformat())
+                try:
+                    return parse_date(answer)
+                except ValueError:
+                    console.print("日期格式不对，请重新输入。")
+        finally:
+            if bar is not None:
+                bar.start()
+
+    return ask
 
 
 def _line(result) -> str:

@@ -196,6 +196,7 @@ def import_file(
     aliases: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     backup_folder: Path | None = None,
+    evaluation_date: dt.date | Callable[[], dt.date | None] | None = None,
 ) -> ImportResult:
     """Import one file into the open ledger; see the module docstring.
 
@@ -204,6 +205,8 @@ def import_file(
     open year). ``aliases`` are a county's extra column names
     (:func:`columns.load_aliases`). ``backup_folder``: where the automatic
     backup goes before writing (default: ``backups`` beside the database).
+    ``evaluation_date``: the 评议日期 of evaluation rows that give none (a
+    date, or a function called once when the first such row is met).
     """
     import time
 
@@ -287,6 +290,7 @@ def import_file(
     result.kind = ",".join(dict.fromkeys(k for _, k in tables))
 
     ctx = K.Context(year if year is not None else rules.current_year())
+    ctx.default_date = evaluation_date
     planned: list[K.Planned] = []
     total = sum(len(t.data) for t, _ in tables)
     done = 0
@@ -301,6 +305,8 @@ def import_file(
     result.updated = sum(c["update"] for c in result.by_table.values())
     result.unchanged = sum(c["unchanged"] for c in result.by_table.values())
     result.rejected = len(result.rejected_rows)
+    if ctx.not_counted:
+        result.message = f"{ctx.not_counted} 行尚未计票（留空），未导入"
 
     if dry_run:
         result.status = "dry_run"
@@ -316,9 +322,9 @@ def import_file(
         result.message = "表中没有数据行"
         result.seconds = time.perf_counter() - started
         return result
-    if not writes and result.rejected:
+    if not writes and (result.rejected or ctx.not_counted):
         result.status = "done"
-        result.message = "没有可写入的行"
+        result.message = "；".join(filter(None, [result.message, "没有可写入的行"]))
         result.seconds = time.perf_counter() - started
         return result
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,7 @@ EXTRA_ALIASES: dict[str, str] = {
     "兑现日期": "兑现日期", "兑现时间": "兑现日期",
     "分数": "分数", "得分": "分数", "评分": "分数",
     "状态(在册)": "人员状态", "党员状态": "人员状态", "人员状态": "人员状态",
+    "核对": "备注",  # the tally sheet's check column (a formula): informative only
 }
 
 MAX_CELL = 2000  # characters in any one imported text cell (a pledge's content is limited to this)
@@ -122,6 +124,9 @@ class Context:
 
         self.years = {wy.year: wy.closed for wy in WorkYear.select()}
         self.today = dt.date.today()
+        # the 评议日期 of evaluation rows that give none: a date, or a function asked once (the face prompts)
+        self.default_date: dt.date | Callable[[], dt.date | None] | None = None
+        self.not_counted = 0  # tally rows left blank: not yet counted, not zero
         self.seen: dict[tuple, int] = {}  # natural key -> Excel row of its first occurrence in this file
         self._pledges: dict[tuple, list[dict]] | None = None
         self._pledge_uids: dict[str, dict] | None = None
@@ -175,6 +180,11 @@ class Context:
             self._load_pledges()
         assert self._pledges is not None and self._pledge_uids is not None
         self._pledges[(record["org_id"], record["person_id"], _content_key(record["content"]))].append(record)
+
+    def evaluation_date(self) -> dt.date | None:
+        if callable(self.default_date):
+            self.default_date = self.default_date()
+        return self.default_date
 
     def check_year(self, year: int) -> str | None:
         if year not in self.years:
@@ -647,8 +657,11 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
         if when is None and raw_date is None:
             if row.raw("填报日期") is not None:
                 when = _date(row, "填报日期", c, date1904)
+            elif ctx.default_date is not None and ctx.evaluation_date() is not None:
+                when = ctx.evaluation_date()
             else:
-                c.add("评定日期" if row.has("评定日期") else None, "请填写评定日期（评议日期）")
+                c.add("评定日期" if row.has("评定日期") else None,
+                      "请填写评定日期（评议日期），或导入时用 --date 指定")
         fields["date"] = when
         if row.raw("评议人") is not None:
             fields["evaluator"] = _text(row, "评议人", "评议人", c, limit=rules.MAX_NAME)
@@ -682,6 +695,9 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
                 warnings.append((name, f"表中{leaf} {given:.1%} 与票数算出的 {expect[0]:.1%} 不符，请核对票数"))
         parts.append((group, fields))
     if not parts and not c.errors:
+        if pledge is not None and row.raw(UID_COLUMN) is not None:
+            ctx.not_counted += 1  # a tally row left blank: not yet counted (not zero votes)
+            return []
         c.add(None, "这一行没有评议内容（票数、等次、意见都为空）")
     c.raise_if_any()
     assert pledge is not None

@@ -678,8 +678,9 @@ def _evaluation_values(pledge: Pledge, fields: dict[str, Any]) -> dict[str, Any]
         errors["ballots_valid"] = f"有效票 {valid} 不能多于发放票数 {issued}"
     if kind == "public" and values.get("grade") is None and values.get("ballots_valid") in (None, 0) and "kind" not in errors:
         errors.setdefault("votes_satisfied", "群众评议请填写票数（满意、基本满意、不满意）或评定等次")
-    if kind and kind != "public" and values.get("grade") is None and values.get("score") is None and not values.get("comment"):
-        errors.setdefault("grade", "请填写评定等次、分数或评定意见中的至少一项")
+    if (kind and kind != "public" and values.get("grade") is None and values.get("score") is None
+            and not values.get("comment") and not values.get("ballots_valid")):  # a 党员评议 may be votes alone
+        errors.setdefault("grade", "请填写评定等次、分数或评定意见（或评议票数）中的至少一项")
     if values.get("date") and values["date"] > date.today():
         errors["date"] = "评议日期不能晚于今天"
     if values.get("rect_due") and values.get("date") and values["rect_due"] < values["date"]:

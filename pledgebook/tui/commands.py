@@ -32,6 +32,7 @@ ACTIONS: list[tuple[str, str, str]] = [
 class PledgebookCommands(Provider):
     def _all(self):
         app = self.app
+        registry.load_plugins()
         for title, help_text, action in ACTIONS:
             yield title, help_text, partial(app.run_action, action)
         for command in registry.COMMANDS:

@@ -36,6 +36,20 @@ class Area:
 COMMANDS: list[Command] = []
 AREAS: list[Area] = []
 
+# modules that register themselves here when imported (imported lazily, once, by load_plugins)
+PLUGINS: list[str] = ["pledgebook.tui.screens.tally"]
+_loaded: set[str] = set()
+
+
+def load_plugins() -> None:
+    """Import every module in PLUGINS once, so their commands and areas are registered."""
+    import importlib
+
+    for name in PLUGINS:
+        if name not in _loaded:
+            _loaded.add(name)
+            importlib.import_module(name)
+
 
 def register_command(title: str, help: str, run: Callable[[Any], object]) -> None:
     COMMANDS.append(Command(title, help, run))
