@@ -113,7 +113,7 @@ def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
     for values in query:
         cp = dict(zip(fields, values))
         rows.append(PlaceRow("contact_point", cp["id"], cp["leader"], values[-2],
-                             "联系" + vocab.label(vocab.CONTACT_KINDS, cp["kind"]), cp["name"], values[-1],
+                             vocab.label(vocab.CONTACT_KINDS, cp["kind"]), cp["name"], values[-1],
                              cp["start_date"], cp["end_date"], logged.get(("contact_point", cp["id"]), 0)))
     query = (Stationing.select(Stationing.id, Stationing.cadre, Person.name, Stationing.role, Org.name,
                                Stationing.sending_unit, Stationing.start_date, Stationing.actual_end)

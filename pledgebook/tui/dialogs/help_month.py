@@ -46,9 +46,9 @@ class HelpMonthForm(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     HelpMonthForm > .dialog { width: 76; }
-    HelpMonthForm #hm-grid { grid-size: 4; grid-columns: 14 1fr 14 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
+    HelpMonthForm #hm-grid { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
     HelpMonthForm #hm-grid Label { width: 100%; content-align: right middle; }
-    HelpMonthForm #hm-top { grid-size: 4; grid-columns: 14 12 1fr 1; grid-rows: 1; height: 1; grid-gutter: 0 1; }
+    HelpMonthForm #hm-top { grid-size: 4; grid-columns: 16 12 1fr 1; grid-rows: 1; height: 1; grid-gutter: 0 1; }
     HelpMonthForm #hm-error { color: $error; height: auto; }
     HelpMonthForm #hm-hint { color: $text-muted; height: 1; margin-top: 1; }
     """

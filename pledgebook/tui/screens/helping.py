@@ -17,11 +17,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from pledgebook.models import help_queries as hq
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.worker_db import db_thread
+
+
+def short(name: str) -> str:
+    """中共联珠镇委员会 → 联珠镇; other names as they are."""
+    if name.startswith("中共") and name.endswith("委员会"):
+        return name[2:-3]
+    return name
 
 
 def default_month(app_year: int | None, today: date) -> tuple[int, int]:
@@ -33,7 +40,7 @@ def default_month(app_year: int | None, today: date) -> tuple[int, int]:
 class HelpScreen(AreaScreen):
     DEFAULT_CSS = """
     HelpScreen #help-summary { height: 1; padding: 0 1; }
-    HelpScreen #help-committees { width: 30; }
+    HelpScreen #help-committees { width: 26; }
     HelpScreen #help-places { width: 1fr; }
     """
     BINDINGS = [
@@ -64,10 +71,13 @@ class HelpScreen(AreaScreen):
         yield Static("", id="help-summary")
         with Horizontal():
             table = DataTable(id="help-committees", cursor_type="row", zebra_stripes=True)
-            table.add_columns("党委", "联系点", "驻村")
+            # short names: 中共联珠镇委员会 → 联珠镇
+            for label, width in (("党委", 9), ("联系点", 6), ("驻村", 5)):
+                table.add_column(label, width=width)
             yield table
             places = DataTable(id="help-places", cursor_type="row", zebra_stripes=True)
-            places.add_columns("姓名", "类型", "联系点/村", "本月")
+            for label, width in (("姓名", 6), ("类型", 8), ("联系点/村", 24), ("本月", 4)):
+                places.add_column(label, width=width)
             yield places
         yield Footer()
 
@@ -96,7 +106,7 @@ class HelpScreen(AreaScreen):
             table = self.query_one("#help-committees", DataTable)
             table.clear()
             for row in message.committees:
-                table.add_row(row.name, str(row.contact_points), str(row.stationed))
+                table.add_row(short(row.name), str(row.contact_points), str(row.stationed))
         places = self.query_one("#help-places", DataTable)
         keep = places.cursor_row
         places.clear()
@@ -108,8 +118,7 @@ class HelpScreen(AreaScreen):
         done = sum(1 for r in self.rows if r.logged)
         where = next((c.name for c in self.committee_rows if c.id == self.org_id), "全县")
         self.query_one("#help-summary", Static).update(
-            f"[b]{self.year}年{self.month}月[/b] · {where} · {len(self.rows)} 处联系点/驻村，本月已记录 {done} 处"
-            "  [dim]Enter 录入 · [ ] 换月 · c 覆盖 · i 长期未记录[/]")
+            f"[b]{self.year}年{self.month}月[/b] · {short(where)} · {len(self.rows)} 处联系点/驻村，本月已记录 {done} 处")
         if self.open_next:
             self.open_next = False
             self.action_enter_logs()
@@ -210,6 +219,10 @@ class CoverageScreen(Screen):
 class IdleScreen(Screen):
     """长期未记录: holders of a contact point, pairing or stationing who logged nothing in N months."""
 
+    DEFAULT_CSS = """
+    IdleScreen #idle-bar { height: 1; padding: 0 1; }
+    IdleScreen #idle-bar Input { width: 6; }
+    """
     BINDINGS = [Binding("escape", "app.pop_screen", "返回")]
 
     class Loaded(Message):
@@ -225,8 +238,9 @@ class IdleScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(str(self.months), id="idle-months", restrict=r"[0-9]*", compact=True,
-                    placeholder="最近几个月（1–24），回车刷新")
+        with Horizontal(id="idle-bar"):
+            yield Label("最近几个月未记录（1–24）：")
+            yield Input(str(self.months), id="idle-months", restrict=r"[0-9]*", compact=True)
         yield Static("正在查找…", id="idle-summary")
         table = DataTable(id="idle-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("姓名", "所在党组织", "身份", "联系点/结对/驻村", "最后记录")
