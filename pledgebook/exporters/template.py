@@ -36,9 +36,24 @@ COLUMNS: dict[str, list[tuple[str, str | None, str | None, int]]] = {
                     ("有效票", None, None, 8), ("满意", None, None, 8), ("基本满意", None, None, 8),
                     ("不满意", None, None, 8), ("评定等次", "grades", None, 10), ("评定意见", None, None, 30),
                     ("整改时限", None, "date", 12), ("整改措施", None, None, 30)],
+    # the second ledger (四帮四促 / 帮联驻)
+    "contacts": [("序号", None, None, 6), ("联系领导", None, None, 10), ("公民身份号码", None, "text", 20),
+                 ("联系点名称", None, None, 26), ("联系点类型", "contact_kinds", None, 10), ("所在村", "orgs", None, 26),
+                 ("开始日期", None, "date", 12), ("结束日期", None, "date", 12), ("备注", None, None, 24)],
+    "stationing": [("序号", None, None, 6), ("驻村干部", None, None, 10), ("公民身份号码", None, "text", 20),
+                   ("派出单位", None, None, 22), ("所在村", "villages", None, 24), ("驻村身份", "station_roles", None, 10),
+                   ("临时党支部", "temp_branches", None, 26), ("驻村时间", None, "date", 12),
+                   ("计划结束", None, "date", 12), ("结束日期", None, "date", 12), ("备注", None, None, 20)],
+    "helplogs": [("月份", None, "text", 9), ("姓名", None, None, 10), ("公民身份号码", None, "text", 20),
+                 ("联系点名称", None, None, 22), ("所在村", "villages", None, 22),
+                 ("走访户数", None, None, 6), ("走访人次", None, None, 6), ("接访人次", None, None, 6),
+                 ("解决问题(个)", None, None, 6), ("制定规划(个)", None, None, 6), ("化解矛盾纠纷(起)", None, None, 8),
+                 ("引进项目(个)", None, None, 6), ("引进资金(万元)", None, None, 8), ("协调资金(万元)", None, None, 8),
+                 ("培训(期)", None, None, 6), ("培训人次", None, None, 6), ("办实事(件)", None, None, 6),
+                 ("备注", None, None, 24)],
 }
 TITLES = {"orgs": "党组织名单", "people": "党员名册", "pledges": "公开承诺台账", "progress": "践诺记录",
-          "evaluations": "评诺结果"}
+          "evaluations": "评诺结果", "contacts": "联系点名单", "stationing": "驻村干部名单", "helplogs": "帮扶工作月报"}
 NOTES = {
     "orgs": ["每行一个党组织；上级党组织须已在台账中，或写在本表更前面的行。",
              "组织代码可不填；填了就按代码对应，以后改名也能对上。"],
@@ -50,6 +65,15 @@ NOTES = {
     "progress": ["每行一条践诺记录；「党组织」「姓名」「承诺事项」须与承诺台账一致。"],
     "evaluations": ["每行一次评议；群众评议填写票数，满意＋基本满意＋不满意应等于有效票。",
                     "其他评议方式填写评定等次或评定意见。"],
+    "contacts": ["每行一个联系点：联系领导、联系点名称、类型（从下拉列表选择）和所在村（或所属党组织）。",
+                 "同名领导较多时请填写公民身份号码。再次导入会按「联系领导＋联系点名称」更新，不会重复新增。",
+                 "联系点不再联系时填写结束日期，不要删除该行。"],
+    "stationing": ["每行一名驻村干部：姓名、派出单位、所在村（从下拉列表选择）、驻村时间。",
+                   "计划结束不填时按三年计。轮换离村时填写结束日期。再次导入按「驻村干部＋所在村」更新。"],
+    "helplogs": ["每行一名联系领导或驻村干部一个月的工作：月份写成 2025-03，姓名，联系点名称（驻村干部填所在村）。",
+                 "各项数量只填数字，没有就空着或填 0；资金单位是万元。",
+                 "一行会按工作类别记成多条帮扶记录。改正后再次导入会更新同一人、同一地点、同一月份的记录，不会重复新增；"
+                 "某项改为 0 会撤销上次导入的该项记录。"],
 }
 
 
@@ -72,6 +96,22 @@ def _lists(kind: str) -> dict[str, list[str]]:
         "statuses": [v for k, v in vocab.PLEDGE_STATUSES.items() if k != "carried"],
         "eval_kinds": list(vocab.EVAL_KINDS.values()),
         "grades": grades,
+        **(_help_lists() if kind in ("contacts", "stationing", "helplogs") else {}),
+    }
+
+
+def _help_lists() -> dict[str, list[str]]:
+    from pledgebook.models.tables import Org
+
+    def names(*kinds: str) -> list[str]:
+        return list(dict.fromkeys(n for (n,) in Org.select(Org.name).where(
+            Org.deleted_at.is_null(), Org.kind.in_(kinds), Org.active == True).order_by(Org.path).tuples()))  # noqa: E712
+
+    return {
+        "contact_kinds": list(vocab.CONTACT_KINDS.values()),
+        "station_roles": list(vocab.STATION_ROLES.values()),
+        "villages": names("branch", "general_branch"),
+        "temp_branches": names("temp_branch"),
     }
 
 

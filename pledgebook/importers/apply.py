@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pledgebook.importers import help_kinds as HK
 from pledgebook.importers import kinds as K
 from pledgebook.importers.columns import guess_kind, leaf
 from pledgebook.importers.errors import FileUnreadable, NoTable
@@ -41,7 +42,7 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is a Chinese word for the step ('读取', '检查', '写入')."""
 
 ON_ERROR = ("skip", "abort")
-KIND_NAMES = ("orgs", "people", "pledges", "progress", "evaluations")
+KIND_NAMES = ("orgs", "people", "pledges", "progress", "evaluations", "contacts", "stationing", "helplogs")
 
 # the columns a sheet of each kind cannot do without (any one of each tuple)
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -50,6 +51,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "pledges": (("承诺事项",), ("党组织", "姓名", "公民身份号码")),
     "progress": (("践诺进展",), ("承诺事项", K.UID_COLUMN)),
     "evaluations": (("承诺事项", K.UID_COLUMN),),
+    **HK.REQUIRED,
 }
 
 
@@ -264,13 +266,15 @@ def import_file(
         except NoTable as exc:
             rep.skipped = exc.message
             continue
+        HK.refine(table)  # the measure columns of a help-log sheet, told apart by their units
         rep.header_rows = table.header_rows
         rep.data_rows = len(table.data)
         rep.dropped = table.dropped
         rep.unknown_columns = table.unknown_columns()
         sheet_kind = kind if kind != "auto" else guess_kind([c for c in table.canonical if c], merged)
         if sheet_kind is None:
-            rep.skipped = ("无法从列名判断这是哪一种表（党组织名单、党员名册、承诺台账、践诺记录、评诺结果）。"
+            rep.skipped = ("无法从列名判断这是哪一种表（党组织名单、党员名册、承诺台账、践诺记录、评诺结果、联系点名单、"
+                           "驻村干部名单、帮扶工作月报）。"
                            "请检查表头，或用 --kind 指定")
             continue
         missing = [" 或 ".join(f"「{c}」" for c in need) for need in REQUIRED[sheet_kind]
@@ -381,6 +385,7 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
     sheet_report.ignored_columns = [table.header[j] for name, j in columns.items() if name not in used and name != "序号"]
     parse = {
         "orgs": K.plan_org, "people": K.plan_person, "pledges": K.plan_pledge, "progress": K.plan_progress,
+        "contacts": HK.plan_contact, "stationing": HK.plan_stationing, "helplogs": HK.plan_helplog,
     }.get(kind)
     for number, values in table.data:
         done += 1
@@ -410,6 +415,8 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
 
 
 def _used_columns(kind: str, columns: dict[str, int], groups: list[str]) -> set[str]:
+    if kind in HK.USED:
+        return HK.USED[kind]
     common = {"乡镇", "党组织", "姓名", "公民身份号码", "承诺事项", K.UID_COLUMN, "填报日期", "备注", "序号"}
     own = {
         "orgs": {"组织类别", "上级党组织", "所属领域", "组织代码"},
@@ -456,6 +463,7 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
     total = len(writes)
     done = 0
     new_orgs: dict[int, int] = {}  # placeholder id (-row) -> created id
+    new_places: dict[tuple[str, int], int] = {}  # second ledger: (table, -row) -> created id
     pledge_adds = [p for p in writes if p.table == "pledge" and p.action == "add"]
     if pledge_adds:
         _insert_pledges(pledge_adds, batch, file_name)
@@ -487,6 +495,8 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
                 rules.add_progress(v["pledge_id"], v["note"], on=v["date"], percent=v["percent"])
             elif p.table == "evaluation":
                 _write_evaluation(p)
+            elif p.table in ("contact_point", "stationing", "help_log"):
+                HK.write(p, batch, new_places)
         except PledgebookError as exc:
             raise PledgebookError(f"第 {p.row} 行（{p.label}）：{exc.message}") from exc
         done += 1

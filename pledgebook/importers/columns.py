@@ -70,6 +70,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "联系电话": ("电话", "手机", "手机号码", "联系方式", "电话号码"),
 }
 
+# the second ledger's columns (联系点, 驻村, 帮扶月报) live beside their row planners
+from pledgebook.importers.help_kinds import COLUMNS as _HELP_COLUMNS  # noqa: E402
+
+COLUMNS.update(_HELP_COLUMNS)
+
 # evaluation kinds that stand above ballot columns in a two-row header
 GROUPS: dict[str, tuple[str, ...]] = {
     "群众评议": ("群众测评", "群众评价", "群众满意度测评", "群众评诺"),
@@ -176,7 +181,8 @@ _ORG = {"组织类别", "上级党组织", "所属领域", "组织代码"}
 
 
 def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = None) -> str | None:
-    """What a table holds, from its columns: 'orgs', 'people', 'pledges', 'progress', 'evaluations' or None.
+    """What a table holds, from its columns: 'orgs', 'people', 'pledges', 'progress', 'evaluations',
+    'contacts', 'stationing', 'helplogs' or None.
 
     Headers may be raw or canonical. A ledger with the pledge's own columns
     (措施, 时限 …) counts as 'pledges' even when it also carries evaluation
@@ -184,6 +190,11 @@ def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = 
     """
     names = {canonical(h, extra) for h in headers if h}
     names.discard(None)
+    from pledgebook.importers.help_kinds import guess as _guess_help
+
+    second = _guess_help({n for n in names if n})
+    if second:
+        return second
     leaves = {leaf(n) for n in names if n}
     has_pledge = "承诺事项" in leaves
     if leaves & _EVALUATION_LEAVES and not leaves & _PLEDGE_ONLY:

@@ -38,6 +38,9 @@ KINDS: dict[str, str] = {
     "pledges": "承诺台账",
     "progress": "践诺记录",
     "evaluations": "评诺结果",
+    "contacts": "联系点名单",
+    "stationing": "驻村干部名单",
+    "helplogs": "帮扶工作月报",
 }
 
 UID_COLUMN = "承诺编号"

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pledgebook.importers.columns import canonical, is_group, normalize_header
+from pledgebook.importers.columns import _BRACKETS, canonical, is_group, normalize_header
 from pledgebook.importers.errors import NoTable
 from pledgebook.importers.sheet import CellValue, Sheet
 
@@ -45,6 +45,9 @@ class Table:
     data: list[tuple[int, list[CellValue]]]
     dropped: list[tuple[int, str]] = field(default_factory=list)
     date1904: bool = False
+    # the header as written, units kept ('走访(户)', '走访(人次)' both normalize to '走访'):
+    # the help-log columns are told apart by it (see importers.help_kinds)
+    raw_header: list[str] = field(default_factory=list)
 
     def unknown_columns(self) -> list[str]:
         """Named columns whose names are not known (listed in the report, not fatal)."""
@@ -142,6 +145,7 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
                 break
     width = last + 1
     header = header[:width]
+    raw_header = _compose_header(sheet, start, header_end, width, _plain)
     canon = [canonical(name, aliases) if name else None for name in header]
 
     data: list[tuple[int, list[CellValue]]] = []
@@ -164,6 +168,7 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
         data=data,
         dropped=dropped,
         date1904=sheet.date1904,
+        raw_header=raw_header,
     )
 
 
@@ -212,9 +217,19 @@ def _continues_header(sheet: Sheet, start: int, candidate: int, aliases: Mapping
     return under_gap + known_leaves >= len(filled) / 2 or under_gap >= 2
 
 
-def _compose_header(sheet: Sheet, start: int, end: int, width: int) -> list[str]:
+def _plain(value: CellValue) -> str:
+    """A header cell with its unit kept: NFKC, no whitespace, () brackets, no '*'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).translate(_BRACKETS)
+    return re.sub(r"\s+", "", text).strip("*:")
+
+
+def _compose_header(sheet: Sheet, start: int, end: int, width: int, norm=normalize_header) -> list[str]:
     """Name each column by its path through the header rows, filling merged parents."""
-    grid = [[normalize_header(v) for v in sheet.rows[r]][:width] + [""] * (width - len(sheet.rows[r]))
+    grid = [[norm(v) for v in sheet.rows[r]][:width] + [""] * (width - len(sheet.rows[r]))
             for r in range(start, end)]
     numbers = sheet.row_numbers[start:end]
     position = {number: k for k, number in enumerate(numbers)}

@@ -76,6 +76,7 @@ class PledgebookApp(App):
         self._data_version: int | None = None
         for area in registry.AREAS:
             self.add_mode(area.name, area.factory)
+            self.bind(area.key, f"switch_area('{area.name}')", description=area.title)
         if db_path is not None:
             from pledgebook.models.db import open_database
             from pledgebook.models.tables import database

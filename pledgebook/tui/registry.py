@@ -57,3 +57,7 @@ def register_command(title: str, help: str, run: Callable[[Any], object]) -> Non
 
 def register_area(key: str, name: str, title: str, factory: Callable[[], Any]) -> None:
     AREAS.append(Area(key, name, title, factory))
+
+
+# the areas built into the program register themselves here (each module is tiny; screens load lazily)
+from pledgebook.tui import help_area  # noqa: E402,F401

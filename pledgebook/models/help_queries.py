@@ -1,0 +1,223 @@
+"""What the 帮扶 screens show, as plain dataclasses (no widget runs SQL), and the one write
+they need beyond :mod:`pledgebook.models.helping`: a month of help logs for one place.
+
+Headless: no textual, rich or typer here.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from pledgebook.models import helping, vocab
+from pledgebook.models.errors import ValidationError
+from pledgebook.models.help_figures import HelpBook, idle_people
+from pledgebook.models.rules import ensure_year_open, transaction
+from pledgebook.models.tables import ContactPoint, HelpLog, Org, Person, Stationing, database
+
+# the number fields of the monthly form, in order: (work kind, measure)
+FIELDS: tuple[tuple[str, str], ...] = tuple((k, m) for k, ms in vocab.WORK_MEASURES.items() for m in ms)
+
+
+@dataclass
+class CommitteeRow:
+    id: int | None  # None: the whole county
+    name: str
+    contact_points: int
+    stationed: int
+
+
+@dataclass
+class PlaceRow:
+    table: str  # contact_point | stationing
+    id: int
+    person_id: int
+    person: str
+    what: str  # 联系点 kind label, or 驻村 role
+    name: str  # the point's name, or the village
+    org: str
+    start: date
+    end: date | None
+    logged: int = 0  # logs in the shown month
+
+    @property
+    def label(self) -> str:
+        return f"{self.person} · {self.name}"
+
+
+@dataclass
+class MonthEntry:
+    """The quantities of one place's logs in one month, by (kind, measure)."""
+
+    year: int
+    month: int
+    values: dict[tuple[str, str], float] = field(default_factory=dict)
+    logs: int = 0
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def committees(today: date) -> list[CommitteeRow]:
+    """The county's 党委 (children of the root) with their running contact points and cadres."""
+    root = Org.select(Org.id).where(Org.parent.is_null(), Org.deleted_at.is_null()).order_by(Org.id).first()
+    if root is None:
+        return []
+    day = today.isoformat()
+    rows = [CommitteeRow(None, "全县", 0, 0)]
+    children = (Org.select(Org.id, Org.name, Org.path).where(Org.parent == root.id, Org.deleted_at.is_null())
+                .order_by(Org.sort, Org.id).tuples())
+    for oid, name, path in children:
+        cps = database.execute_sql(
+            "SELECT count(*) FROM contact_point c JOIN org o ON o.id = c.org_id WHERE c.deleted_at IS NULL "
+            "AND o.path LIKE ? AND c.start_date <= ? AND (c.end_date IS NULL OR c.end_date >= ?)",
+            (path + "%", day, day)).fetchone()[0]
+        sts = database.execute_sql(
+            "SELECT count(*) FROM stationing s JOIN org o ON o.id = s.village_id WHERE s.deleted_at IS NULL "
+            "AND o.path LIKE ? AND s.start_date <= ? AND (s.actual_end IS NULL OR s.actual_end >= ?)",
+            (path + "%", day, day)).fetchone()[0]
+        rows.append(CommitteeRow(oid, name, cps, sts))
+    rows[0].contact_points = sum(r.contact_points for r in rows[1:])
+    rows[0].stationed = sum(r.stationed for r in rows[1:])
+    return rows
+
+
+def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
+    """Contact points and stationings running in the month under ``org_id``, with their log counts."""
+    first, last = month_bounds(year, month)
+    path = "%"
+    if org_id is not None:
+        org = Org.get_or_none(Org.id == org_id)
+        path = (org.path if org else "/-1/") + "%"
+    f, la = first.isoformat(), last.isoformat()
+    logged = {
+        (t, pid): n for t, pid, n in database.execute_sql(
+            "SELECT CASE WHEN contact_point_id IS NOT NULL THEN 'contact_point' ELSE 'stationing' END, "
+            "coalesce(contact_point_id, stationing_id), count(*) FROM help_log WHERE deleted_at IS NULL "
+            "AND date BETWEEN ? AND ? AND pairing_id IS NULL GROUP BY 1, 2", (f, la)).fetchall()
+    }
+    rows: list[PlaceRow] = []
+    query = (ContactPoint.select(ContactPoint, Person.name, Org.name)
+             .join(Person, on=ContactPoint.leader == Person.id).switch(ContactPoint)
+             .join(Org, on=ContactPoint.org == Org.id)
+             .where(ContactPoint.deleted_at.is_null(), Org.path ** path, ContactPoint.start_date <= last,
+                    ContactPoint.end_date.is_null() | (ContactPoint.end_date >= first))
+             .order_by(Person.name, ContactPoint.name).tuples())
+    fields = ContactPoint._meta.sorted_field_names
+    for values in query:
+        cp = dict(zip(fields, values))
+        rows.append(PlaceRow("contact_point", cp["id"], cp["leader"], values[-2],
+                             vocab.label(vocab.CONTACT_KINDS, cp["kind"]), cp["name"], values[-1],
+                             cp["start_date"], cp["end_date"], logged.get(("contact_point", cp["id"]), 0)))
+    query = (Stationing.select(Stationing.id, Stationing.cadre, Person.name, Stationing.role, Org.name,
+                               Stationing.sending_unit, Stationing.start_date, Stationing.actual_end)
+             .join(Person, on=Stationing.cadre == Person.id).switch(Stationing)
+             .join(Org, on=Stationing.village == Org.id)
+             .where(Stationing.deleted_at.is_null(), Org.path ** path, Stationing.start_date <= last,
+                    Stationing.actual_end.is_null() | (Stationing.actual_end >= first))
+             .order_by(Org.name, Person.name).tuples())
+    for sid, cadre, person, role, village, unit, start, end in query:
+        rows.append(PlaceRow("stationing", sid, cadre, person, "驻村" + vocab.label(vocab.STATION_ROLES, role),
+                             village, unit, start, end, logged.get(("stationing", sid), 0)))
+    return rows
+
+
+def _logs(table: str, place_id: int, year: int, month: int) -> list[HelpLog]:
+    first, last = month_bounds(year, month)
+    column = getattr(HelpLog, table)
+    return list(HelpLog.select().where(column == place_id, HelpLog.deleted_at.is_null(),
+                                       HelpLog.date.between(first, last)).order_by(HelpLog.id))
+
+
+def month_entry(table: str, place_id: int, year: int, month: int) -> MonthEntry:
+    """The month's logs of one place summed by (kind, measure): what the form starts from."""
+    entry = MonthEntry(year, month)
+    for log in _logs(table, place_id, year, month):
+        entry.logs += 1
+        for measure in vocab.WORK_MEASURES.get(log.kind, ()):
+            value = getattr(log, measure) or 0
+            if value:
+                entry.values[(log.kind, measure)] = entry.values.get((log.kind, measure), 0) + value
+    return entry
+
+
+def save_month(table: str, place_id: int, year: int, month: int, values: dict[tuple[str, str], float],
+               *, today: date | None = None, note: str = "") -> int:
+    """Make the place's logs of the month say ``values``: one log per kind of work, added,
+    changed or removed through :mod:`helping`, all in one transaction. Returns the logs now there.
+
+    Refuses a closed year (``YearClosed``) and a month outside the place's span."""
+    today = today or date.today()
+    ensure_year_open(year)
+    first, last = month_bounds(year, month)
+    model = ContactPoint if table == "contact_point" else Stationing
+    place = model.get_by_id(place_id)
+    start = place.start_date
+    end = place.end_date if table == "contact_point" else place.actual_end
+    when = max(first, start)
+    if when > min(last, today) or (end is not None and when > end):
+        span = f"{start.isoformat()} 至 {end.isoformat() if end else '今'}"
+        raise ValidationError(f"{year}年{month}月不在该{vocab.HELP_PLACES[table]}的期间（{span}）内，"
+                              "或晚于今天", "month")
+    by_kind: dict[str, dict[str, float]] = {}
+    for (kind, measure), number in values.items():
+        by_kind.setdefault(kind, {})[measure] = number
+    existing: dict[str, list[HelpLog]] = {}
+    for log in _logs(table, place_id, year, month):
+        existing.setdefault(log.kind, []).append(log)
+    count = 0
+    with transaction():
+        for kind in vocab.WORK_KINDS:
+            given = {m: v for m, v in by_kind.get(kind, {}).items() if v}
+            logs = existing.get(kind, [])
+            if not given:
+                for log in logs:
+                    helping.soft_delete("help_log", log.id)
+                continue
+            count += 1
+            if not logs:
+                helping.add_help_log(kind, when, quantities=given, note=note, **{f"{table}_id": place_id})
+                continue
+            helping.update_help_log(logs[0].id, quantities=given)
+            for log in logs[1:]:  # the form shows the month's sum: it now stands in one log
+                helping.soft_delete("help_log", log.id)
+    return count
+
+
+@dataclass
+class Coverage:
+    year: int
+    villages: int
+    covered: int
+    rate: float | None
+    uncovered: list[tuple[str, str, str]]  # name, committee, code
+
+
+def coverage(year: int, org_id: int | None = None, *, today: date | None = None) -> Coverage:
+    book = HelpBook(year, today=today)
+    fig = book.subtree(org_id)
+    uncovered = [(v.name, v.committee, v.code or "") for v in book.uncovered_villages(org_id)]
+    return Coverage(year, fig.villages, fig.villages_covered, fig.coverage_rate, uncovered)
+
+
+@dataclass
+class IdleRow:
+    name: str
+    org: str
+    roles: str
+    places: str
+    last_log: str
+
+
+def idle(months: int, *, today: date | None = None, org_id: int | None = None) -> list[IdleRow]:
+    return [
+        IdleRow(p.name, p.org, "、".join(vocab.label(vocab.HELP_PLACES, r) for r in p.roles), "、".join(p.places),
+                p.last_log.isoformat() if p.last_log else "从未记录")
+        for p in idle_people(months, today=today, org_id=org_id)
+    ]

@@ -1,0 +1,281 @@
+"""帮扶: contact points and stationed cadres per 党委, the monthly entry form, coverage, idle people.
+
+Left: the 党委 (全县 first) with their running contact points and cadres; right: the
+places of the chosen one in the shown month with how many logs each has. Enter on a
+place opens the monthly form; after a save the next place opens, so a month's sheet
+is typed straight through. [ and ] change the month, c shows coverage, i the people
+who logged nothing lately. Reads go through :mod:`pledgebook.models.help_queries`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from pledgebook.models import help_queries as hq
+from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.worker_db import db_thread
+
+
+def short(name: str) -> str:
+    """中共联珠镇委员会 → 联珠镇; other names as they are."""
+    if name.startswith("中共") and name.endswith("委员会"):
+        return name[2:-3]
+    return name
+
+
+def default_month(app_year: int | None, today: date) -> tuple[int, int]:
+    if app_year is None or app_year == today.year:
+        return today.year, today.month
+    return (app_year, 12) if app_year < today.year else (app_year, 1)
+
+
+class HelpScreen(AreaScreen):
+    DEFAULT_CSS = """
+    HelpScreen #help-summary { height: 1; padding: 0 1; }
+    HelpScreen #help-committees { width: 26; }
+    HelpScreen #help-places { width: 1fr; }
+    """
+    BINDINGS = [
+        Binding("left_square_bracket", "shift_month(-1)", "上月"),
+        Binding("right_square_bracket", "shift_month(1)", "下月"),
+        Binding("c", "coverage", "覆盖"),
+        Binding("i", "idle", "未记录"),
+        Binding("e", "enter_logs", "录入"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, committees: list[hq.CommitteeRow] | None, places: list[hq.PlaceRow]) -> None:
+            super().__init__()
+            self.committees = committees
+            self.places = places
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.org_id: int | None = None
+        self.year = 0
+        self.month = 0
+        self.rows: list[hq.PlaceRow] = []
+        self.committee_rows: list[hq.CommitteeRow] = []
+        self.open_next = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="help-summary")
+        with Horizontal():
+            table = DataTable(id="help-committees", cursor_type="row", zebra_stripes=True)
+            # short names: 中共联珠镇委员会 → 联珠镇
+            for label, width in (("党委", 9), ("联系点", 6), ("驻村", 5)):
+                table.add_column(label, width=width)
+            yield table
+            places = DataTable(id="help-places", cursor_type="row", zebra_stripes=True)
+            for label, width in (("姓名", 6), ("类型", 8), ("联系点/村", 24), ("本月", 4)):
+                places.add_column(label, width=width)
+            yield places
+        yield Footer()
+
+    def on_mount(self) -> None:
+        today = getattr(self.app, "today", date.today())
+        self.year, self.month = default_month(getattr(self.app, "year", None), today)
+        self.query_one("#help-places", DataTable).focus()
+
+    @property
+    def today(self) -> date:
+        return getattr(self.app, "today", date.today())
+
+    def load(self) -> None:
+        self._query(self.org_id, self.year, self.month, True)
+
+    @work(thread=True, group="help-area", exclusive=True, exit_on_error=False)
+    def _query(self, org_id: int | None, year: int, month: int, with_committees: bool) -> None:
+        with db_thread():
+            committees = hq.committees(self.today) if with_committees else None
+            places = hq.places(org_id, year, month)
+        self.post_message(self.Loaded(committees, places))
+
+    def on_help_screen_loaded(self, message: Loaded) -> None:
+        if message.committees is not None:
+            self.committee_rows = message.committees
+            table = self.query_one("#help-committees", DataTable)
+            table.clear()
+            for row in message.committees:
+                table.add_row(short(row.name), str(row.contact_points), str(row.stationed))
+        places = self.query_one("#help-places", DataTable)
+        keep = places.cursor_row
+        places.clear()
+        self.rows = message.places
+        for row in self.rows:
+            places.add_row(row.person, row.what, row.name, str(row.logged) if row.logged else "—")
+        if self.rows:
+            places.move_cursor(row=min(keep, len(self.rows) - 1))
+        done = sum(1 for r in self.rows if r.logged)
+        where = next((c.name for c in self.committee_rows if c.id == self.org_id), "全县")
+        self.query_one("#help-summary", Static).update(
+            f"[b]{self.year}年{self.month}月[/b] · {short(where)} · {len(self.rows)} 处联系点/驻村，本月已记录 {done} 处")
+        if self.open_next:
+            self.open_next = False
+            self.action_enter_logs()
+
+    @on(DataTable.RowSelected, "#help-committees")
+    def _committee(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.committee_rows):
+            self.org_id = self.committee_rows[event.cursor_row].id
+            self._query(self.org_id, self.year, self.month, False)
+            self.query_one("#help-places", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#help-places")
+    def _place(self, event: DataTable.RowSelected) -> None:
+        self.action_enter_logs()
+
+    def action_shift_month(self, step: int) -> None:
+        month = self.month + step
+        self.year, self.month = self.year + (month - 1) // 12, (month - 1) % 12 + 1
+        self._query(self.org_id, self.year, self.month, False)
+
+    def current_place(self) -> hq.PlaceRow | None:
+        table = self.query_one("#help-places", DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def action_enter_logs(self) -> None:
+        place = self.current_place()
+        if place is None:
+            self.app.notify("这里没有在期的联系点或驻村记录。请先选择党委，或导入联系点名单、驻村干部名单。",
+                            severity="warning")
+            return
+        from pledgebook.tui.dialogs.help_month import HelpMonthForm
+
+        def after(result: str | None) -> None:
+            if result != "next":
+                return
+            table = self.query_one("#help-places", DataTable)
+            if table.cursor_row + 1 < len(self.rows):
+                table.move_cursor(row=table.cursor_row + 1)
+                self.open_next = True  # the reload after the save opens the next place
+
+        self.app.push_screen(HelpMonthForm(place, self.year, self.month, today=self.today), after)
+
+    def action_coverage(self) -> None:
+        self.app.push_screen(CoverageScreen(self.year, self.org_id))
+
+    def action_idle(self) -> None:
+        self.app.push_screen(IdleScreen(self.org_id))
+
+
+class CoverageScreen(Screen):
+    """覆盖情况: villages with a stationed cadre or a contact point, and the ones without."""
+
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "返回")]
+
+    class Loaded(Message):
+        def __init__(self, coverage: hq.Coverage) -> None:
+            super().__init__()
+            self.coverage = coverage
+
+    def __init__(self, year: int | None = None, org_id: int | None = None) -> None:
+        super().__init__()
+        self.year = year
+        self.org_id = org_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("正在统计…", id="coverage-summary")
+        table = DataTable(id="coverage-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("未覆盖的村", "所属党委", "组织代码")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        today = getattr(self.app, "today", date.today())
+        self._load(self.year or getattr(self.app, "year", None) or today.year, today)
+
+    @work(thread=True, exit_on_error=False)
+    def _load(self, year: int, today: date) -> None:
+        with db_thread():
+            result = hq.coverage(year, self.org_id, today=today)
+        self.post_message(self.Loaded(result))
+
+    def on_coverage_screen_loaded(self, message: Loaded) -> None:
+        c = message.coverage
+        rate = f"{c.rate:.1%}" if c.rate is not None else "—"
+        self.query_one("#coverage-summary", Static).update(
+            f"[b]{c.year}年覆盖情况[/b]：村 {c.villages} 个，有驻村干部或联系点的 {c.covered} 个，覆盖率 {rate}；"
+            f"未覆盖 {len(c.uncovered)} 个  [dim]Esc 返回[/]")
+        table = self.query_one(DataTable)
+        table.clear()
+        for name, committee, code in c.uncovered:
+            table.add_row(name, committee, code)
+
+
+class IdleScreen(Screen):
+    """长期未记录: holders of a contact point, pairing or stationing who logged nothing in N months."""
+
+    DEFAULT_CSS = """
+    IdleScreen #idle-bar { height: 1; padding: 0 1; }
+    IdleScreen #idle-bar Input { width: 6; }
+    """
+    BINDINGS = [Binding("escape", "app.pop_screen", "返回")]
+
+    class Loaded(Message):
+        def __init__(self, months: int, rows: list[hq.IdleRow]) -> None:
+            super().__init__()
+            self.months = months
+            self.rows = rows
+
+    def __init__(self, org_id: int | None = None, months: int = 3) -> None:
+        super().__init__()
+        self.org_id = org_id
+        self.months = months
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="idle-bar"):
+            yield Label("最近几个月未记录（1–24）：")
+            yield Input(str(self.months), id="idle-months", restrict=r"[0-9]*", compact=True)
+        yield Static("正在查找…", id="idle-summary")
+        table = DataTable(id="idle-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("姓名", "所在党组织", "身份", "联系点/结对/驻村", "最后记录")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self._load(self.months)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _load(self, months: int) -> None:
+        today = getattr(self.app, "today", date.today())
+        with db_thread():
+            rows = hq.idle(months, today=today, org_id=self.org_id)
+        self.post_message(self.Loaded(months, rows))
+
+    def on_idle_screen_loaded(self, message: Loaded) -> None:
+        self.query_one("#idle-summary", Static).update(
+            f"[b]最近 {message.months} 个月没有帮扶记录的 {len(message.rows)} 人[/b]"
+            "  [dim]上方可改月数，回车刷新 · Esc 返回[/]")
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in message.rows:
+            table.add_row(r.name, r.org, r.roles, r.places, r.last_log)
+
+    @on(Input.Submitted, "#idle-months")
+    def _months(self, event: Input.Submitted) -> None:
+        try:
+            months = int(event.value or "0")
+        except ValueError:
+            months = 0
+        if not 1 <= months <= 24:
+            self.app.notify("月数请填 1 到 24 之间的整数", severity="warning")
+            return
+        self.months = months
+        self._load(months)
+        self.query_one(DataTable).focus()
