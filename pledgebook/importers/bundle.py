@@ -190,7 +190,8 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
     elif kind == "int":
         if types - {int}:
             first_bad(lambda v: None if v is None or type(v) is int else f"应为整数，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
-        if any(v is not None and abs(v) > 2**53 for v in col):
+        numbers = [v for v in col if v is not None]
+        if numbers and (max(numbers) > 2**53 or min(numbers) < -(2**53)):
             first_bad(lambda v: None if v is None or abs(v) <= 2**53 else "数值过大")
     elif kind == "float":
         if types - {int, float}:
@@ -198,7 +199,7 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
         if not all(math.isfinite(v) for v in col if v is not None):
             first_bad(lambda v: None if v is None or math.isfinite(v) else "不是有限的数")
     elif kind == "bool":
-        if types - {bool, int} or any(type(v) is int and v not in (0, 1) for v in col):
+        if types - {bool, int} or set(col) - {0, 1, None}:  # True == 1 and False == 0 as set members
             first_bad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
 
 
@@ -232,9 +233,9 @@ def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | N
                     raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
             if len(objs) != len(lines):
                 raise BundleError(f"{member} 的行数不对：数据包被改动过。") from None
-    for n, obj in enumerate(objs, 1):
-        if type(obj) is not dict:
-            raise _bad(member, n, "应为一个 JSON 对象")
+    if any(type(obj) is not dict for obj in objs):
+        n = next(n for n, obj in enumerate(objs, 1) if type(obj) is not dict)
+        raise _bad(member, n, "应为一个 JSON 对象")
     names = [f.name for f in spec.fields]
     try:
         rows = list(map(itemgetter(*names), objs))  # every field present: one C call per record
@@ -243,11 +244,12 @@ def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | N
     columns = list(zip(*rows)) if rows else [() for _ in names]
     for f, col in zip(spec.fields, columns):
         _check_column(member, f, col, categories if (spec.name == "pledge" and f.name == "category") else None)
-    uid_seen: set[str] = set()
-    for n, row in enumerate(rows, 1):
-        if row[0] in uid_seen:
-            raise _bad(member, n, f"uid「{row[0]}」重复出现")
-        uid_seen.add(row[0])
+    if rows and len(set(columns[0])) != len(rows):
+        uid_seen: set[str] = set()
+        for n, row in enumerate(rows, 1):
+            if row[0] in uid_seen:
+                raise _bad(member, n, f"uid「{row[0]}」重复出现")
+            uid_seen.add(row[0])
     return rows
 
 
