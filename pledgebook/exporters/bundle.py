@@ -261,6 +261,7 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
             with zf.open(_member_info(name, stamp), "w", force_zip64=True) as raw:
                 out = _HashingWriter(raw)
                 pending: deque[Future] = deque()
+                done = False
                 try:
                     cursor = database.execute_sql(select_sql(spec, include_pii=include_pii, as_json=True, as_bytes=True))
                     while batch := cursor.fetchmany(BATCH):
@@ -269,9 +270,13 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
                         pending.append(pool.submit(out.write, b"\n".join(map(first, batch))))
                         if len(pending) > 2:
                             pending.popleft().result()
+                    done = True
                 finally:
-                    while pending:  # the member is finished (or abandoned) only once its writes are done
-                        pending.popleft().result()
+                    # the member is closed (finished or abandoned) only once every write handed out is over
+                    failed = [exc for exc in (f.exception() for f in pending) if exc is not None]
+                    pending.clear()
+                    if failed and done:  # otherwise the first error is already on its way up
+                        raise failed[0]
             counts[spec.name] = rows
             members[name] = {"sha256": out.sha.hexdigest(), "size": out.size}
 
