@@ -189,3 +189,23 @@ def test_verify_reports_counts_and_hash(county_a, tmp_path):
     report = verify_bundle(result.path)
     assert report.ok and report.sha256 == result.sha256 and report.counts == result.counts
     assert report.county["code"] == "539901"
+
+
+def test_a_write_failing_midway_leaves_no_file(county_a, tmp_path, monkeypatch):
+    import errno
+
+    import pledgebook.exporters.bundle as bmod
+
+    calls = []
+
+    def full(self, data):
+        calls.append(len(data))
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.raw.write(data)
+
+    monkeypatch.setattr(bmod, "BATCH", 50)  # several batches per table, so the failure comes mid-member
+    monkeypatch.setattr(bmod._HashingWriter, "write", full)
+    with pytest.raises(BundleError, match="失败"):
+        write_bundle(tmp_path)
+    assert not [p for p in tmp_path.iterdir() if ".pledgebook" in p.name]

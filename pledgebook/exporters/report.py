@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pledgebook.exporters.safety import XLSX_OPTIONS, display_width, is_dangerous, write_csv
+from pledgebook.exporters.safety import DANGEROUS_START, XLSX_OPTIONS, display_width, write_csv
 from pledgebook.models import vocab
 from pledgebook.models.db import county as county_info
 from pledgebook.models.db import get_setting
@@ -346,18 +346,18 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
         kinds = sheet.kinds
         write_string, write_number = ws.write_string, ws.write_number
         every = max(1, len(sheet.rows) // 20)
+        # formats per column, chosen once (not per cell)
+        plain = [f_wrap if k == "wrap" else f_date if k == "date" else f_text for k in kinds]
+        quoted = [f_wrap_quoted if k == "wrap" else f_quoted for k in kinds]
+        numeric = [num_fmt.get(k, f_int) for k in kinds]
         for i, row in enumerate(sheet.rows):
             for c, v in enumerate(row):
                 if v is None or v == "":
                     continue
-                if isinstance(v, str):
-                    wrap = kinds[c] == "wrap"
-                    if is_dangerous(v):
-                        write_string(r, c, v, f_wrap_quoted if wrap else f_quoted)
-                    else:
-                        write_string(r, c, v, f_wrap if wrap else (f_date if kinds[c] == "date" else f_text))
+                if isinstance(v, str):  # non-empty here; see safety.is_dangerous
+                    write_string(r, c, v, quoted[c] if v[0] in DANGEROUS_START else plain[c])
                 else:
-                    write_number(r, c, v, num_fmt.get(kinds[c], f_int))
+                    write_number(r, c, v, numeric[c])
             r += 1
             if i % every == 0:
                 report(sheet.name, (s_index + i / max(1, len(sheet.rows))) / n_sheets)
