@@ -80,6 +80,10 @@ def explain(exc: BaseException) -> PledgebookError | None:
         return DatabaseError(f"读写文件出错{where}：{exc.strerror or exc}。{kept}请检查磁盘或U盘后重试。")
     module = type(exc).__module__
     if not (isinstance(exc, sqlite3.Error) or module == "peewee"):
+        # a library's own error wrapping the OS's (xlsxwriter's FileCreateError(OSError) …)
+        for inner in (*getattr(exc, "args", ())[:1], exc.__cause__, exc.__context__):
+            if isinstance(inner, (OSError, sqlite3.Error)) and inner is not exc:
+                return explain(inner)
         return None
     if "locked" in text or "busy" in text:
         return DatabaseError(f"数据库正被其他程序使用（例如正在导入，或界面正在保存），等待多时仍未释放。{kept}请稍后再试。")
