@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.errors import PledgebookError, explain
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -50,16 +50,27 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PledgebookError as exc:
-            if kwargs.get("as_json"):
-                emit_json({"ok": False, "error": exc.message})
-            else:
-                err_console.print(f"[bold red]错误：[/]{exc.message}")
-            raise typer.Exit(exc.exit_code) from None
+            _report(exc, kwargs.get("as_json"))
+        except Exception as exc:
+            # a locked, full, read-only or damaged file underneath the core (OSError, sqlite3 or peewee errors,
+            # imported lazily so --help stays fast): a message, never a traceback; anything else propagates
+            known = explain(exc)
+            if known is None:
+                raise
+            _report(known, kwargs.get("as_json"))
         except KeyboardInterrupt:
             err_console.print("已取消。")
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _report(exc: PledgebookError, as_json: Any) -> None:
+    if as_json:
+        emit_json({"ok": False, "error": exc.message})
+    else:
+        err_console.print(f"[bold red]错误：[/]{exc.message}")
+    raise typer.Exit(exc.exit_code) from None
 
 
 def open_db(db: Path | None, *, create: bool = False) -> Path:

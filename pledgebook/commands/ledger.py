@@ -240,7 +240,7 @@ def _num(value: float) -> str:
 
 @handle_errors
 def doctor(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """检查数据库：完整性、外键、结构版本、WAL 大小和备份。发现问题时退出码为 1。"""
+    """检查数据库：完整性、外键、孤立记录、未知代码、结构版本、WAL 大小和备份。发现问题时退出码为 1。"""
     from pledgebook.models.health import check
 
     path = open_db(db)
@@ -249,8 +249,10 @@ def doctor(db: DbOption = None, as_json: JsonOption = False) -> None:
         emit_json(report)
     else:
         for item in report["checks"]:
-            mark = "[green]✓[/]" if item["ok"] else "[red]✗[/]"
-            console.print(f"{mark} {item['name']}：{item['detail']}")
+            mark = "[green]✓[/]" if item["ok"] else "[yellow]![/]" if item.get("level") == "warning" else "[red]✗[/]"
+            console.print(f"{mark} {item['name']}：{item['detail']}", markup=True)
+            for line in item.get("items", []):
+                console.print(f"    {line}", markup=False)
         console.print("[green]数据库完好。[/]" if report["ok"] else "[red]发现问题，请查看上面标 ✗ 的项目。[/]")
     if not report["ok"]:
         raise typer.Exit(1)

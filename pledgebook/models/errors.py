@@ -56,3 +56,44 @@ class SchemaTooNew(DatabaseError):
 class NotInitialized(PledgebookError):
     def __init__(self) -> None:
         super().__init__("尚未建立县（区）台账。请先运行「pledgebook init」建立，或运行「pledgebook demo」载入演示数据。")
+
+
+def explain(exc: BaseException) -> PledgebookError | None:
+    """A clear message for an error SQLite or the OS raised underneath the core, or None if it is not one we know.
+
+    Used where a face turns errors into messages (the CLI's ``handle_errors``,
+    the TUI's thread workers): "database is locked", a full disk, a damaged or
+    read-only file must never reach a person as a traceback. Every write runs
+    in a transaction, so when one of these is raised nothing was half-written.
+    """
+    import errno
+    import sqlite3
+
+    text = str(exc).lower()
+    kept = "本次操作没有完成，台账中没有写入不完整的内容。"
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        where = f"（{exc.filename}）" if getattr(exc, "filename", None) else ""
+        if exc.errno == errno.ENOSPC:
+            return DatabaseError(f"磁盘空间已满{where}。{kept}请清理磁盘（或换一个U盘）后重试。")
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return DatabaseError(f"没有写入权限{where}：{exc.strerror}。{kept}请检查文件是否只读、U盘是否写保护。")
+        return DatabaseError(f"读写文件出错{where}：{exc.strerror or exc}。{kept}请检查磁盘或U盘后重试。")
+    module = type(exc).__module__
+    if not (isinstance(exc, sqlite3.Error) or module == "peewee"):
+        # a library's own error wrapping the OS's (xlsxwriter's FileCreateError(OSError) …)
+        for inner in (*getattr(exc, "args", ())[:1], exc.__cause__, exc.__context__):
+            if isinstance(inner, (OSError, sqlite3.Error)) and inner is not exc:
+                return explain(inner)
+        return None
+    if "locked" in text or "busy" in text:
+        return DatabaseError(f"数据库正被其他程序使用（例如正在导入，或界面正在保存），等待多时仍未释放。{kept}请稍后再试。")
+    if "full" in text:
+        return DatabaseError(f"磁盘空间已满，数据库无法写入。{kept}请清理磁盘后重试。")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(f"数据库文件是只读的（或所在磁盘写保护），无法写入。{kept}请检查文件属性和权限。")
+    if "malformed" in text or "not a database" in text or "encrypted" in text or "corrupt" in text:
+        return DatabaseError("数据库文件已损坏（SQLite 报告：" + str(exc) + "）。请不要继续写入；"
+                             "运行「pledgebook doctor」查看，并用「pledgebook restore」从最近的备份恢复。")
+    if "disk i/o" in text or "i/o error" in text:
+        return DatabaseError(f"读写数据库时磁盘出错（{exc}）。{kept}请检查磁盘或U盘后重试。")
+    return DatabaseError(f"读写数据库时出错：{exc}。{kept}")

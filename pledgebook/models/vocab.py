@@ -198,6 +198,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "import": "导入",
     "generate": "生成",
     "end": "结束",
+    "carry": "结转",  # written by the year-end rollover
+    "uncarry": "撤销结转",  # written by reopen
 }
 
 TABLE_LABELS: dict[str, str] = {
