@@ -37,6 +37,7 @@ from pledgebook.models.rules import (
     _get,
     _text,
     ensure_year_open,
+    mark_deleted,
     transaction,
 )
 from pledgebook.models.tables import (
@@ -717,12 +718,7 @@ def soft_delete(table: str, record_id: int | str) -> None:
         logs = HelpLog.select().where((column == obj.id) & HelpLog.deleted_at.is_null()).count()
         if logs:
             raise ValidationError(f"该{label}下还有 {logs} 条帮扶记录，请先删除这些记录；如只是不再联系，请用「结束」", table)
-    with transaction():
-        now = utcnow()
-        obj.deleted_at = now
-        obj.updated_at = now
-        obj.save()
-        audit.record("delete", table, obj.uid, {"deleted_at": (None, now)})
+    mark_deleted(table, obj)
 
 
 def restore(table: str, record_id: int | str) -> None:

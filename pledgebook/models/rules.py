@@ -122,6 +122,30 @@ def _apply(obj: Model, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return changes
 
 
+def _checker(fields: dict[str, Any], values: dict[str, Any], errors: dict[str, str], *, every: bool = False):
+    """A ``check(field, parse)`` that stores the parsed value or the field's error, so a
+    form shows every mistake at once. Only fields present are checked unless ``every``."""
+
+    def check(field: str, parse) -> None:
+        if every or field in fields:
+            try:
+                values[field] = parse(fields.get(field))
+            except ValidationError as exc:
+                errors[exc.field or field] = exc.message
+
+    return check
+
+
+def mark_deleted(table: str, obj: Model) -> None:
+    """Soft-delete one record (the removal travels upward) and audit it."""
+    with transaction():
+        now = utcnow()
+        obj.deleted_at = now
+        obj.updated_at = now
+        obj.save()
+        audit.record("delete", table, obj.uid, {"deleted_at": (None, now)})
+
+
 def year_state(year: int) -> WorkYear:
     wy = WorkYear.get_or_none(WorkYear.year == year)
     if wy is None:
@@ -318,12 +342,7 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
 
-    def check(field: str, fn):
-        if field in fields:
-            try:
-                values[field] = fn(fields[field])
-            except ValidationError as exc:
-                errors[exc.field or field] = exc.message
+    check = _checker(fields, values, errors)
 
     check("name", lambda v: _text(v, "name", "姓名", limit=MAX_NAME))
     check("gender", lambda v: _code(vocab.GENDERS, v, "gender", "性别", required=False))
@@ -404,12 +423,7 @@ def _pledge_values(fields: dict[str, Any], year: int) -> dict[str, Any]:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
 
-    def check(field: str, fn):
-        if field in fields:
-            try:
-                values[field] = fn(fields[field])
-            except ValidationError as exc:
-                errors[exc.field or field] = exc.message
+    check = _checker(fields, values, errors)
 
     check("content", lambda v: _text(v, "content", "承诺事项"))
     check("measures", lambda v: _text(v, "measures", "践诺措施", required=False))
@@ -622,11 +636,7 @@ def _evaluation_values(pledge: Pledge, fields: dict[str, Any]) -> dict[str, Any]
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
 
-    def check(field: str, fn):
-        try:
-            values[field] = fn(fields.get(field))
-        except ValidationError as exc:
-            errors[exc.field or field] = exc.message
+    check = _checker(fields, values, errors, every=True)
 
     check("kind", lambda v: _code(vocab.EVAL_KINDS, v, "kind", "评议方式"))
     check("date", lambda v: _date(v, "date", "评议日期") or date.today())
@@ -789,12 +799,7 @@ def soft_delete(table: str, record_id: int | str) -> None:
             raise ValidationError(
                 f"「{obj.name}」下还有 {live_children} 个下级组织、{live_people} 名人员、{live_pledges} 条承诺，"
                 "请先转移或删除它们；已撤销的组织也可以设为「停用」", "org")
-    with transaction():
-        now = utcnow()
-        obj.deleted_at = now
-        obj.updated_at = now
-        obj.save()
-        audit.record("delete", table, obj.uid, {"deleted_at": (None, now)})
+    mark_deleted(table, obj)
 
 
 def restore(table: str, record_id: int | str) -> None:
