@@ -9,12 +9,13 @@ becomes a kind Chinese message instead of a traceback.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from peewee import OperationalError
+from peewee import DatabaseError as PeeweeDatabaseError
 
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.errors import PledgebookError, explain
 from pledgebook.models.tables import database
 
 # A worker's connection lives for one worker, so a big page cache buys
@@ -36,10 +37,14 @@ def db_thread(cache_kib: int | None = READ_CACHE_KIB) -> Iterator[None]:
         if cache_kib:
             database.execute_sql(f"PRAGMA cache_size = -{int(cache_kib)}")
         yield
-    except OperationalError as exc:
+    except (PeeweeDatabaseError, sqlite3.Error, OSError) as exc:
+        # the same messages the CLI gives (locked, disk full, read-only, damaged …)
         if "locked" in str(exc) or "busy" in str(exc):
             raise DatabaseBusy(BUSY) from exc
-        raise PledgebookError(f"读写数据库时出错：{exc}") from exc
+        friendly = explain(exc)
+        if friendly is None:
+            raise
+        raise friendly from exc
     finally:
         if not database.is_closed():
             database.close()
