@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from pledgebook.models.errors import PledgebookError, YearClosed
-from pledgebook.tui import registry
+from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.worker_db import db_thread
 
@@ -72,8 +72,10 @@ class PledgebookApp(App):
         self.version = 0  # bumped whenever the data changed; screens reload when behind
         self.last_deleted: tuple[str, int] | None = None
         self._data_version: int | None = None
+        areas.register()
         for area in registry.AREAS:
             self.add_mode(area.name, area.factory)
+            self.bind(area.key, f"switch_area('{area.name}')", description=area.title, show=False)
         if db_path is not None:
             from pledgebook.models.db import open_database
             from pledgebook.models.tables import database

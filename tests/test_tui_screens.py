@@ -1,0 +1,123 @@
+"""Pilot tests of the 导入 (4), 上报 (5) and 年度 (6) screens, each on its own temp ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import date
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from pledgebook.models.tables import Pledge
+
+TODAY = date(2011, 10, 1)
+HEADER = ["序号", "所属乡镇", "所在支部", "党员姓名", "承诺内容", "完成时限"]
+
+
+def aio(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+@pytest.fixture(autouse=True)
+def _no_blink(monkeypatch):
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+
+
+async def settle(app, pilot):
+    """Wait for the work to finish (not for DirectoryTree's loader, which runs as long as the tree)."""
+    for _ in range(4):
+        busy = [w for w in app.workers if w.group != "_loader"]
+        if busy:  # an empty list would mean "all of them"
+            await app.workers.wait_for_complete(busy)
+        await pilot.pause()
+
+
+def make_app(path):
+    from pledgebook.tui.app import PledgebookApp
+
+    return PledgebookApp(path, today=TODAY, poll_seconds=0)
+
+
+def workbook(path: Path, rows: list[list]) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("联珠镇")
+    ws.write(0, 0, "XX县2011年党员公开承诺台账")
+    ws.write_row(2, 0, HEADER)
+    for i, row in enumerate(rows, start=3):
+        ws.write_row(i, 0, row)
+    wb.close()
+    return path
+
+
+def live_pledges() -> list[Pledge]:
+    return list(Pledge.select().where(Pledge.deleted_at.is_null()).order_by(Pledge.id))
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def check_file(app, pilot, path: Path) -> None:
+    await pilot.press("4")
+    await settle(app, pilot)
+    assert type(app.screen).__name__ == "ImportScreen"
+    app.screen.query_one("#imp-path").value = str(path)
+    await pilot.press("f2")
+    await settle(app, pilot)
+
+
+@aio
+async def test_import_xlsx_dry_run_then_apply(county, tmp_path):
+    path = workbook(tmp_path / "联珠镇承诺台账.xlsx", [
+        [1, "联珠镇", "新华村党支部", "张三", "为群众代办事项二十件", "2011-12-31"],
+        [2, "联珠镇", "新华村党支部", "李四", "修水渠一条", "2011-11-30"],
+        [3, "联珠镇", "碧溪村党支部", "王五", "义务植树五十棵", "2011-06-30"],
+    ])
+    app = make_app(county["path"])
+    async with app.run_test(size=(100, 34)) as pilot:
+        await check_file(app, pilot, path)
+        shown = text_of(app.screen, "#imp-result")
+        assert "新增 3" in shown and "尚未改动" in shown
+        assert not live_pledges()  # a dry run writes nothing
+        await pilot.press("f3")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "已导入" in text_of(app.screen, "#imp-result")
+    assert [p.content for p in live_pledges()] == ["为群众代办事项二十件", "修水渠一条", "义务植树五十棵"]
+
+
+@aio
+async def test_bad_row_shown_and_abort_writes_nothing(county, tmp_path):
+    path = workbook(tmp_path / "有错.xlsx", [
+        [1, "联珠镇", "新华村党支部", "张三", "为群众代办事项二十件", "2011-12-31"],
+        [2, "联珠镇", "新华村党总支", "李四", "修水渠一条", "2011-11-30"],
+    ])
+    before = county["path"].read_bytes()
+    app = make_app(county["path"])
+    async with app.run_test(size=(100, 34)) as pilot:
+        await check_file(app, pilot, path)
+        shown = text_of(app.screen, "#imp-result")
+        assert "拒绝 1" in shown and "第 5 行" in shown and "新华村党总支" in shown
+        app.screen.query_one("#imp-onerror").value = "abort"
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "未导入" in text_of(app.screen, "#imp-result")
+        assert not live_pledges()
+        await pilot.press("f4")  # the error workbook beside the file
+        await settle(app, pilot)
+        assert (tmp_path / "有错_错误清单.xlsx").exists()
+    assert not live_pledges()
+    del before
