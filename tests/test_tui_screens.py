@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from pledgebook.models import rules
 from pledgebook.models.tables import Pledge
 
 TODAY = date(2011, 10, 1)
@@ -121,3 +122,36 @@ async def test_bad_row_shown_and_abort_writes_nothing(county, tmp_path):
         assert (tmp_path / "有错_错误清单.xlsx").exists()
     assert not live_pledges()
     del before
+
+
+@aio
+async def test_report_and_bundle_to_a_fake_stick(county, tmp_path, monkeypatch):
+    from pledgebook.models.tables import Handoff
+    from pledgebook.tui import places
+
+    rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=county["b2"].id)
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    monkeypatch.setattr(places, "removable_drives", lambda: [stick])
+    report = tmp_path / "报表" / "墨江2011.xlsx"
+    report.parent.mkdir()
+    app = make_app(county["path"])
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.press("5")
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "HandoffScreen"
+        assert "墨江哈尼族自治县2011年度" in screen.query_one("#ho-report-path").value
+        assert screen.query_one("#ho-dir").value == str(stick)  # the stick is offered first
+        screen.query_one("#ho-report-path").value = str(report)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert report.exists() and "报表已导出" in text_of(screen, "#ho-result")
+        await pilot.press("f3")
+        await settle(app, pilot)
+        shown = text_of(screen, "#ho-result")
+        handoff = Handoff.get()
+        assert handoff.sha256 in shown and "可以安全拔出U盘" in shown and "承诺 1" in shown
+        assert Path(handoff.path).parent == stick and Path(handoff.path).exists()
+        history = screen.query_one("#ho-history")
+        assert history.row_count == 1 and handoff.sha256[:16] in str(history.get_row_at(0))
