@@ -155,3 +155,67 @@ async def test_report_and_bundle_to_a_fake_stick(county, tmp_path, monkeypatch):
         assert Path(handoff.path).parent == stick and Path(handoff.path).exists()
         history = screen.query_one("#ho-history")
         assert history.row_count == 1 and handoff.sha256[:16] in str(history.get_row_at(0))
+
+
+@aio
+async def test_rollover_preview_problems_then_forced_rollover(county):
+    from pledgebook.models.tables import WorkYear
+
+    p1 = rules.create_pledge(2011, "为群众代办事项二十件", person_id=county["zhang"].id, due_date="2011-12-31")
+    app = make_app(county["path"])
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.press("6")
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "YearsScreen"
+        assert "进行中" in str(screen.query_one("#yr-years").get_row("2011"))
+        await pilot.press("f3")  # not before a preview
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert "阻止结转" in text_of(screen, "#yr-preview")
+        problems = screen.query_one("#yr-problems")
+        assert problems.row_count >= 1
+        problems.focus()
+        await pilot.press("enter")  # the problem opens its pledge
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PledgeDetailScreen" and app.screen.pledge_id == p1.id
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("f3")  # blocked without 强制结转
+        await settle(app, pilot)
+        assert not WorkYear.get(WorkYear.year == 2011).closed
+        screen.query_one("#yr-force").value = True
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("y")  # first confirmation
+        await pilot.pause()
+        assert "再次确认" in str(app.screen.query_one(".confirm-text").render())
+        await pilot.press("y")  # the explicit second one
+        await settle(app, pilot)
+        assert "已结转并关闭" in text_of(screen, "#yr-preview")
+        assert "已关闭" in str(screen.query_one("#yr-years").get_row("2011"))
+        assert app.year == 2012 and not app.year_closed
+    assert WorkYear.get(WorkYear.year == 2011).closed
+
+
+@aio
+async def test_backup_then_restore(county):
+    app = make_app(county["path"])
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.press("6")
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert "已备份" in text_of(screen, "#yr-backup-note")
+        assert screen.query_one("#yr-backups").row_count == 1
+        rules.create_pledge(2011, "备份之后才录入的承诺", org_id=county["b1"].id)
+        assert len(live_pledges()) == 1
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "已恢复" in text_of(screen, "#yr-backup-note")
+        assert screen.query_one("#yr-backups").row_count == 2  # plus the one taken before restoring
+        assert not live_pledges()
+        assert app.county_name == "墨江哈尼族自治县"
