@@ -103,7 +103,7 @@ class HandoffScreen(JobScreen):
         with Horizontal(classes="row"):
             yield Checkbox("包含身份证号和手机号（默认不包含）", compact=True, id="ho-pii")
         with Horizontal(classes="job-bar"):
-            yield ProgressBar(classes="job", show_eta=False)
+            yield ProgressBar(total=100, classes="job", show_eta=False)
             yield Static("", classes="job-stage")
         yield Static("", id="ho-result", classes="result")
         yield Static("上报记录（最新的在前）", classes="section")

@@ -180,7 +180,7 @@ class ImportScreen(JobScreen):
                     yield Button("导入 F3", compact=True, variant="success", id="imp-apply", disabled=True)
                     yield Button("错误清单 F4", compact=True, id="imp-errors", disabled=True)
                 with Horizontal(classes="job-bar"):
-                    yield ProgressBar(classes="job", show_eta=False)
+                    yield ProgressBar(total=100, classes="job", show_eta=False)
                     yield Static("", classes="job-stage")
                 with VerticalScroll(id="imp-out"):
                     yield Static(self._hint(), id="imp-result", classes="result")
@@ -321,6 +321,9 @@ class ImportScreen(JobScreen):
                         text += "\n\n没有需要写入的行。"
                 self._say(text)
             self._update_buttons()
+            # out of the path field, so that F3 and the number keys work at once
+            apply = self.query_one("#imp-apply", Button)
+            (self.query_one("#imp-out") if apply.disabled else apply).focus()
 
         self.start_job("检查", run, done, lambda message: self._say(f"[b red]{escape(message)}[/]"))
 

@@ -72,7 +72,7 @@ class YearsScreen(JobScreen):
     YearsScreen TabPane { padding: 0; }
     YearsScreen #yr-due { width: 16; }
     YearsScreen Checkbox { border: none; padding: 0; height: 1; }
-    YearsScreen #yr-preview { height: auto; max-height: 5; }
+    YearsScreen #yr-preview { height: auto; max-height: 6; }
     YearsScreen #yr-problems, YearsScreen #yr-backups { height: 1fr; }
     """
     BINDINGS = [
@@ -123,7 +123,7 @@ class YearsScreen(JobScreen):
                 backups.add_columns("时间", "原因", "大小", "文件")
                 yield backups
         with Horizontal(classes="job-bar"):
-            yield ProgressBar(classes="job", show_eta=False)
+            yield ProgressBar(total=100, classes="job", show_eta=False)
             yield Static("", classes="job-stage")
         yield Footer()
 
