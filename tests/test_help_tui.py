@@ -21,7 +21,7 @@ def points(county):
 
 
 async def open_form(app, pilot):
-    await pilot.press("5")
+    await pilot.press("7")
     await settle(app, pilot)
     assert type(app.screen).__name__ == "HelpScreen"
     await pilot.press("enter")
@@ -103,7 +103,7 @@ async def test_coverage_and_idle_lists(points):
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("5")
+        await pilot.press("7")
         await settle(app, pilot)
         await pilot.press("c")
         await settle(app, pilot)

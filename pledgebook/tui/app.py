@@ -1,6 +1,6 @@
 """The TUI: browse, record and evaluate a county's pledges.
 
-Three areas (number keys 1–3): 总览, 承诺台账, 人员; the year is chosen at the
+Areas by number key: 1 总览, 2 承诺台账, 3 人员, 4 导入, 5 上报, 6 年度, 7 帮扶; the year is chosen at the
 top (y). Every action is in the command palette (Ctrl+P). Reads go through
 :mod:`pledgebook.models.queries`, writes through :mod:`pledgebook.models.rules`,
 both in thread workers; this module holds no SQL.
@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from pledgebook.models.errors import PledgebookError, YearClosed
-from pledgebook.tui import registry
+from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.worker_db import db_thread
 
@@ -74,9 +74,10 @@ class PledgebookApp(App):
         self.version = 0  # bumped whenever the data changed; screens reload when behind
         self.last_deleted: tuple[str, int] | None = None
         self._data_version: int | None = None
+        areas.register()
         for area in registry.AREAS:
             self.add_mode(area.name, area.factory)
-            self.bind(area.key, f"switch_area('{area.name}')", description=area.title)
+            self.bind(area.key, f"switch_area('{area.name}')", description=area.title, show=False)
         if db_path is not None:
             from pledgebook.models.db import open_database
             from pledgebook.models.tables import database

@@ -35,7 +35,7 @@ def _idle(app: Any) -> None:
     app.push_screen(IdleScreen())
 
 
-registry.register_area("5", AREA, "帮扶", _area)
+registry.register_area("7", AREA, "帮扶", _area)
 registry.register_command("帮扶工作", "联系点、驻村干部按党委列出，逐月录入帮扶记录", lambda app: app.switch_mode(AREA))
 registry.register_command("帮扶记录录入", "逐月录入联系点、驻村的走访、解决问题、资金等数量", _enter_logs)
 registry.register_command("覆盖情况", "有驻村干部或联系点的村所占比例，列出未覆盖的村", _coverage)

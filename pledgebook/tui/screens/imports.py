@@ -1,0 +1,411 @@
+"""导入: a township's spreadsheet (or a county's bundle) in — check first, then confirm.
+
+Pick a file (type or paste its path, or browse on the left), choose the kind
+(自动识别 by default) and the year, press 检查 (F2): the dry run runs in a thread
+worker and shows what would be added, updated, left alone and refused, with the
+first errors (file, sheet, row, column, what to do) and the columns it did not
+know. 导入 (F3) asks for confirmation and applies it; 错误清单 (F4) writes the
+refused rows beside the file for the township to fix. A bundle (.pledgebook) is
+verified first and then merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Label, ProgressBar, Select, Static
+
+from pledgebook.tui import places
+from pledgebook.tui.screens.job import JOB_CSS, JobScreen
+from pledgebook.tui.widgets.file_tree import FileTree
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".pledgebook")
+SHOW_PROBLEMS = 20
+KIND_CHOICES = [
+    ("自动识别", "auto"),
+    ("党组织名单", "orgs"),
+    ("党员名册", "people"),
+    ("承诺台账", "pledges"),
+    ("践诺记录", "progress"),
+    ("评诺结果", "evaluations"),
+]
+ON_ERROR_CHOICES = [("跳过错误行，导入其余", "skip"), ("有错误就全部不导入", "abort")]
+
+
+@dataclass(frozen=True)
+class Request:
+    path: Path
+    kind: str
+    year: int | None
+
+
+def clean_path(text: str) -> Path | None:
+    """A path as typed or pasted (Explorer's 复制为路径 adds quotes)."""
+    text = text.strip().strip('"').strip("'").strip()
+    return Path(text).expanduser() if text else None
+
+
+def error_book_path(source: Path) -> Path:
+    """`联珠镇承诺台账_错误清单.xlsx` beside the file, never over an existing one."""
+    target = source.with_name(f"{source.stem}_错误清单.xlsx")
+    n = 2
+    while target.exists():
+        target = source.with_name(f"{source.stem}_错误清单_{n}.xlsx")
+        n += 1
+    return target
+
+
+def render_result(result: Any) -> str:
+    """An ImportResult (dry run or applied) for the screen."""
+    e = escape
+    color = {"unusable": "red", "failed": "red", "aborted": "yellow", "already": "yellow"}.get(result.status, "green")
+    if result.rejected and color == "green":
+        color = "yellow"
+    lines = [f"[b {color}]{e(result.summary())}[/]"]
+    if result.status in ("unusable", "failed", "already"):
+        return "\n".join(lines)
+    names = {"org": "党组织", "person": "人员", "pledge": "承诺", "progress": "践诺记录", "evaluation": "评诺"}
+    lines.append(
+        f"新增 [b]{result.added}[/b]    更新 [b]{result.updated}[/b]    不变 [b]{result.unchanged}[/b]    "
+        f"拒绝 [b]{result.rejected}[/b] 行    （共读取 {result.rows_read} 行）"
+    )
+    for table, counts in result.by_table.items():
+        lines.append(f"  {names.get(table, table)}：新增 {counts['add']}，更新 {counts['update']}，不变 {counts['unchanged']}")
+    if result.problems:
+        shown = result.problems[:SHOW_PROBLEMS]
+        more = f"，以下是前 {len(shown)} 处" if len(result.problems) > len(shown) else ""
+        lines += ["", f"[b]错误（共 {len(result.problems)} 处{more}）[/b]  按 F4 把出错的行写成错误清单，交乡镇改正"]
+        lines += [f"  {e(p.text())}" for p in shown]
+    for sheet in result.sheets:
+        if sheet.skipped:
+            lines.append(f"工作表「{e(sheet.name)}」已跳过：{e(sheet.skipped)}")
+        if sheet.unknown_columns:
+            lines.append(f"工作表「{e(sheet.name)}」中未识别的列（不导入）：{e('、'.join(sheet.unknown_columns))}")
+    if result.warnings:
+        lines.append("")
+        lines += [f"提醒：{e(w.text())}" for w in result.warnings[:10]]
+    if result.backup:
+        lines.append(f"导入前已自动备份：{e(str(result.backup))}")
+    return "\n".join(lines)
+
+
+def render_verify(report: Any) -> str:
+    e = escape
+    c = report.county
+    counts = report.counts
+    lines = [
+        f"[b green]数据包完好[/]：{e(c.get('name', ''))}（{e(c.get('code', ''))}），序号 {report.sequence}，导出于 {e(report.created_at)}",
+        f"党组织 {counts.get('org', 0)}，人员 {counts.get('person', 0)}，承诺 {counts.get('pledge', 0)}，"
+        f"践诺记录 {counts.get('progress', 0)}，评诺 {counts.get('evaluation', 0)}",
+        f"SHA-256：{report.sha256}",
+    ]
+    if report.fingerprint:
+        lines.append(f"签名公钥指纹：{e(report.fingerprint)}")
+    bad = report.trust == "mismatch" or report.replay == "replay"
+    for m in report.messages:
+        lines.append(("[b red]✗[/] " if bad else "  ") + e(m))
+    lines.append("" if bad else "确认无误后按 F3 导入（合并到本台账）。")
+    return "\n".join(lines)
+
+
+def render_merge(result: Any) -> str:
+    names = {"org": "党组织", "person": "人员", "pledge": "承诺", "progress": "践诺记录", "evaluation": "评诺"}
+    c = result.county
+    lines = [f"[b green]已导入「{escape(c.get('name', ''))}」数据包[/]：共 {result.records} 条记录，其中新增或更新 {result.changed} 条"]
+    for table, t in result.tables.items():
+        if t.read:
+            lines.append(f"  {names.get(table, table)}：新增 {t.inserted}，更新 {t.updated}，不变 {t.unchanged}"
+                         + (f"，冲突 {t.conflicts}" if t.conflicts else ""))
+    if result.conflicts:
+        lines.append(f"[yellow]有 {len(result.conflicts)} 条记录两边都改过且内容不同，保留了本台账的版本。[/]")
+    lines += [escape(n) for n in result.notes]
+    return "\n".join(lines)
+
+
+class ImportScreen(JobScreen):
+    DEFAULT_CSS = JOB_CSS + """
+    ImportScreen #imp-body { height: 1fr; }
+    ImportScreen #imp-browse { width: 30; border-right: solid $panel-lighten-2; }
+    ImportScreen #imp-tree { height: 1fr; }
+    ImportScreen #imp-main { width: 1fr; }
+    ImportScreen #imp-path { width: 1fr; }
+    ImportScreen #imp-kind { width: 16; }
+    ImportScreen #imp-year { width: 8; }
+    ImportScreen #imp-onerror { width: 26; }
+    ImportScreen #imp-out { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("f2", "check", "检查"),
+        Binding("f3", "apply", "导入"),
+        Binding("f4", "error_book", "错误清单"),
+        Binding("ctrl+l", "focus_path", "路径", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: Request | None = None  # what the shown dry run was for
+        self.preview: Any = None  # ImportResult of the dry run, or VerifyReport of a bundle
+        self.is_bundle = False
+        self.last: Any = None  # the latest ImportResult (for the error workbook)
+
+    def compose(self) -> ComposeResult:
+        starts = places.start_folders()
+        yield Header()
+        with Horizontal(id="imp-body"):
+            with Vertical(id="imp-browse"):
+                yield Select([(label, str(path)) for label, path in starts], value=str(starts[0][1]),
+                             allow_blank=False, compact=True, id="imp-place")
+                yield FileTree(starts[0][1], SUFFIXES, id="imp-tree")
+            with Vertical(id="imp-main"):
+                with Horizontal(classes="row"):
+                    yield Label("文件")
+                    yield Input(placeholder="在左侧选择，或粘贴文件路径", compact=True, id="imp-path")
+                with Horizontal(classes="row"):
+                    yield Label("类型")
+                    yield Select(KIND_CHOICES, value="auto", allow_blank=False, compact=True, id="imp-kind")
+                    yield Label(" 年度")
+                    yield Input(str(self._default_year() or ""), compact=True, id="imp-year", restrict=r"\d{0,4}")
+                with Horizontal(classes="row"):
+                    yield Label("有错误时")
+                    yield Select(ON_ERROR_CHOICES, value="skip", allow_blank=False, compact=True, id="imp-onerror")
+                with Horizontal(classes="row"):
+                    yield Button("检查 F2", compact=True, variant="primary", id="imp-check")
+                    yield Button("导入 F3", compact=True, variant="success", id="imp-apply", disabled=True)
+                    yield Button("错误清单 F4", compact=True, id="imp-errors", disabled=True)
+                with Horizontal(classes="job-bar"):
+                    yield ProgressBar(total=100, classes="job", show_eta=False)
+                    yield Static("", classes="job-stage")
+                with VerticalScroll(id="imp-out"):
+                    yield Static(self._hint(), id="imp-result", classes="result")
+        yield Footer()
+
+    def _default_year(self) -> int | None:
+        app: Any = self.app
+        if app.year is not None and not app.year_closed:
+            return app.year
+        from pledgebook.models import rules
+
+        return rules.current_year()
+
+    @staticmethod
+    def _hint() -> str:
+        return ("选择乡镇报来的表格（.xlsx、.xls、.csv、.txt）或县里的数据包（.pledgebook），按 F2 检查。\n"
+                "检查不会改动台账；看过结果、确认无误后再按 F3 导入。导入前会自动备份。")
+
+    def on_mount(self) -> None:
+        self.query_one("#imp-tree").focus()
+
+    def load(self) -> None:
+        """Nothing to reload: the screen shows the file, not the ledger."""
+
+    # ------------------------------------------------------------ picking
+    @on(Select.Changed, "#imp-place")
+    def _place(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.query_one("#imp-tree", FileTree).path = Path(event.value)
+
+    @on(DirectoryTree.FileSelected, "#imp-tree")
+    def _picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.query_one("#imp-path", Input).value = str(event.path)
+        self.query_one("#imp-check", Button).focus()
+
+    @on(Input.Changed, "#imp-path")
+    @on(Input.Changed, "#imp-year")
+    @on(Select.Changed, "#imp-kind")
+    def _changed(self) -> None:
+        self._update_buttons()
+
+    @on(Input.Submitted, "#imp-path")
+    def _submitted(self) -> None:
+        self.action_check()
+
+    def action_focus_path(self) -> None:
+        self.query_one("#imp-path", Input).focus()
+
+    def _request(self, quiet: bool = True) -> Request | None:
+        path = clean_path(self.query_one("#imp-path", Input).value)
+        kind = self.query_one("#imp-kind", Select).value
+        year_text = self.query_one("#imp-year", Input).value.strip()
+        if path is None:
+            if not quiet:
+                self._say("[yellow]请先选择要导入的文件。[/]")
+            return None
+        year = int(year_text) if year_text.isdigit() else None
+        return Request(path, str(kind), year)
+
+    def _update_buttons(self) -> None:
+        current = self._request()
+        ready = self.checked is not None and current == self.checked and self.preview is not None
+        if ready and not self.is_bundle:
+            ready = self.preview.status == "dry_run" and (self.preview.added + self.preview.updated) > 0
+        if ready and self.is_bundle:
+            ready = not (self.preview.trust == "mismatch" or self.preview.replay in ("replay", "same"))
+        self.query_one("#imp-apply", Button).disabled = not ready
+        self.query_one("#imp-errors", Button).disabled = not (self.last is not None and self.last.rejected_rows)
+
+    def _say(self, text: str) -> None:
+        self.query_one("#imp-result", Static).update(text)
+
+    @on(Button.Pressed, "#imp-check")
+    def _check_pressed(self) -> None:
+        self.action_check()
+
+    @on(Button.Pressed, "#imp-apply")
+    def _apply_pressed(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#imp-errors")
+    def _errors_pressed(self) -> None:
+        self.action_error_book()
+
+    # ------------------------------------------------------------ the dry run
+    def _closed_year(self, year: int | None) -> bool:
+        from pledgebook.models import queries
+        from pledgebook.models.errors import YearClosed
+
+        closed = {y.year for y in queries.years() if y.closed}
+        if year is not None and year in closed:
+            self._say(f"[b red]{escape(YearClosed(year).message)}[/]\n请把「年度」改为一个进行中的年度。")
+            return True
+        return False
+
+    def action_check(self) -> None:
+        request = self._request(quiet=False)
+        if request is None or self._closed_year(request.year):
+            return
+        self.checked = None
+        self.preview = None
+        self._update_buttons()
+        self._say("正在检查……")
+
+        def run(progress):
+            from pledgebook.importers.apply import import_file
+            from pledgebook.importers.bundle import is_bundle
+
+            if not request.path.is_file():
+                return "missing", None
+            if is_bundle(request.path):
+                from pledgebook.exporters.bundle import verify_bundle
+
+                return "bundle", verify_bundle(request.path, progress=lambda stage, f: progress("校验", f))
+            result = import_file(request.path, kind=request.kind, dry_run=True, year=request.year,
+                                 progress=lambda stage, done, total: progress(stage, done / total if total else 0))
+            return "file", result
+
+        def done(outcome) -> None:
+            what, value = outcome
+            if what == "missing":
+                where = request.path
+                text = "是文件夹，请选择其中的一个文件" if where.is_dir() else "不存在，请检查文件位置和名称"
+                self._say(f"[b red]「{escape(str(where))}」{text}。[/]")
+                return
+            self.checked = request
+            self.preview = value
+            self.is_bundle = what == "bundle"
+            if self.is_bundle:
+                self._say(render_verify(value))
+            else:
+                self.last = value
+                text = render_result(value)
+                if value.status == "dry_run":
+                    if value.added + value.updated:
+                        text += "\n\n[b]以上为检查结果，台账尚未改动。[/]确认无误后按 F3 导入。"
+                    else:
+                        text += "\n\n没有需要写入的行。"
+                self._say(text)
+            self._update_buttons()
+            # out of the path field, so that F3 and the number keys work at once
+            apply = self.query_one("#imp-apply", Button)
+            (self.query_one("#imp-out") if apply.disabled else apply).focus()
+
+        self.start_job("检查", run, done, lambda message: self._say(f"[b red]{escape(message)}[/]"))
+
+    # ------------------------------------------------------------ applying
+    def action_apply(self) -> None:
+        request = self._request(quiet=False)
+        if request is None:
+            return
+        if request != self.checked or self.preview is None:
+            self.notify("请先按 F2 检查这个文件，看过结果再导入。", severity="warning")
+            return
+        if self.query_one("#imp-apply", Button).disabled:
+            self.notify("这个文件没有需要导入的内容。", severity="warning")
+            return
+        if self._closed_year(request.year):
+            return
+        from pledgebook.tui.dialogs.confirm import ConfirmDialog
+
+        on_error = str(self.query_one("#imp-onerror", Select).value)
+        if self.is_bundle:
+            county = self.preview.county.get("name", "")
+            message = f"把「{county}」的数据包合并到本台账？\n导入前会自动备份；出错时台账不会有任何改动。"
+        else:
+            p = self.preview
+            rule = ("有错误的行跳过，其余照常导入" if on_error == "skip"
+                    else "有错误就整个文件都不导入")
+            message = (f"导入「{request.path.name}」？\n新增 {p.added}，更新 {p.updated}，不变 {p.unchanged}，"
+                       f"有错误 {p.rejected} 行。\n{rule}。\n导入前会自动备份。")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._apply(request, on_error)
+
+        self.app.push_screen(ConfirmDialog(message, "导入"), confirmed)
+
+    def _apply(self, request: Request, on_error: str) -> None:
+        bundle = self.is_bundle
+
+        def run(progress):
+            if bundle:
+                from pledgebook.importers.bundle import import_bundle
+
+                return import_bundle(request.path, progress=progress)
+            from pledgebook.importers.apply import import_file
+
+            return import_file(request.path, kind=request.kind, on_error=on_error, year=request.year,
+                               progress=lambda stage, done, total: progress(stage, done / total if total else 0))
+
+        def done(result) -> None:
+            self.checked = None
+            self.preview = None
+            if bundle:
+                self._say(render_merge(result))
+                self.notify("数据包已导入。", title="导入完成")
+            else:
+                self.last = result
+                self._say(render_result(result))
+                severity = "information" if result.status == "done" and not result.rejected else "warning"
+                self.notify(result.summary(), title="导入", severity=severity, timeout=8)
+            self._update_buttons()
+            self.app.bump()
+
+        self.start_job("导入", run, done, lambda message: self._say(f"[b red]{escape(message)}[/]"))
+
+    # ------------------------------------------------------------ the error workbook
+    def action_error_book(self) -> None:
+        result = self.last
+        if result is None or not result.rejected_rows:
+            self.notify("没有出错的行，不需要错误清单。", severity="warning")
+            return
+        target = error_book_path(result.path)
+
+        def run(progress):
+            from pledgebook.importers.errorbook import write_error_workbook
+
+            progress("写入", 0.5)
+            return write_error_workbook([result], target)
+
+        def done(path) -> None:
+            self.notify(f"出错的行已写入「{path}」，请乡镇改正后交回再导入。", title="错误清单", timeout=10)
+            self.query_one("#imp-result", Static).update(
+                render_result(result) + f"\n\n[b]错误清单已写入：[/]{escape(str(path))}"
+            )
+
+        self.start_job("错误清单", run, done)
