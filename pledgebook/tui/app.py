@@ -50,14 +50,15 @@ class PledgebookApp(App):
     COMMAND_PALETTE_BINDING = "ctrl+p"
     MODES = {"home": _home, "pledges": _pledges, "people": _people}
     BINDINGS = [
-        Binding("1", "switch_area('home')", "总览"),
-        Binding("2", "switch_area('pledges')", "台账"),
-        Binding("3", "switch_area('people')", "人员"),
+        # one footer entry stands for all area keys (1 总览 … 7 帮扶; F1 lists them)
+        Binding("1", "switch_area('home')", "切换区域", key_display="1-7"),
+        Binding("2", "switch_area('pledges')", "台账", show=False),
+        Binding("3", "switch_area('people')", "人员", show=False),
         Binding("y", "choose_year", "年度"),
         Binding("u", "undo_delete", "撤销删除", show=False),
         Binding("f1", "help", "帮助"),
         Binding("f5", "refresh_data", "刷新", show=False),
-        Binding("q", "quit", "退出"),
+        Binding("q", "quit", "退出", show=False),  # in F1 help; the footer must fit 80 columns
         # our own palette binding, so the footer says 命令面板 (Textual's own says "palette")
         Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True,
                 tooltip="打开命令面板：所有操作"),

@@ -18,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import (
     Button,
-    Checkbox,
     DataTable,
     Footer,
     Header,
@@ -31,6 +30,7 @@ from textual.widgets import (
 
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
+from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
 
 COUNT_NAMES = (("org", "党组织"), ("person", "人员"), ("pledge", "承诺"), ("progress", "践诺记录"), ("evaluation", "评诺"))
@@ -101,7 +101,7 @@ class HandoffScreen(JobScreen):
             yield Input(placeholder="U盘或文件夹", compact=True, id="ho-dir")
             yield Button("生成数据包 F3", compact=True, variant="primary", id="ho-bundle")
         with Horizontal(classes="row"):
-            yield Checkbox("包含身份证号和手机号（默认不包含）", compact=True, id="ho-pii")
+            yield Tick("包含身份证号和手机号（默认不包含）", compact=True, id="ho-pii")
         with Horizontal(classes="job-bar"):
             yield ProgressBar(total=100, classes="job", show_eta=False)
             yield Static("", classes="job-stage")
@@ -205,7 +205,7 @@ class HandoffScreen(JobScreen):
         if folder is None:
             self.notify("请选择U盘或填写要存放数据包的文件夹。", severity="warning")
             return
-        include_pii = self.query_one("#ho-pii", Checkbox).value
+        include_pii = self.query_one("#ho-pii", Tick).value
         self._say("正在生成数据包，写完后会从U盘读回校验，[b]校验完成前请不要拔出U盘[/b]。")
 
         def run(progress):

@@ -44,7 +44,7 @@ class HelpScreen(AreaScreen):
     HelpScreen #help-places { width: 1fr; }
     """
     BINDINGS = [
-        Binding("left_square_bracket", "shift_month(-1)", "上月/] 下月", key_display="["),
+        Binding("left_square_bracket", "shift_month(-1)", "换月", key_display="[ ]"),
         Binding("right_square_bracket", "shift_month(1)", "下月", show=False),
         Binding("c", "coverage", "覆盖"),
         Binding("i", "idle", "未记录"),

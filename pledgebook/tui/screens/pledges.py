@@ -58,7 +58,7 @@ class PledgesScreen(AreaScreen):
     BINDINGS = [
         Binding("n", "app.new_pledge", "新建"),
         Binding("slash", "search", "搜索"),
-        Binding("t", "toggle_focus", "树/列表"),
+        Binding("t", "toggle_focus", "树/列表", show=False),  # in F1 help; the footer must fit 80 columns
         Binding("s", "sort(False)", "排序"),
         Binding("S", "sort(True)", "反向", show=False),
         Binding("o", "view('overdue')", "逾期", show=False),

@@ -18,7 +18,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import (
     Button,
-    Checkbox,
     DataTable,
     Footer,
     Header,
@@ -32,6 +31,7 @@ from textual.widgets import (
 
 from pledgebook.models.figures import percent
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
+from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
 
 CARRY_BOXES = (("in_progress", "践诺中", True), ("partly", "部分兑现", True), ("unfulfilled", "未兑现", True),
@@ -101,11 +101,11 @@ class YearsScreen(JobScreen):
                 with Horizontal(classes="row"):
                     yield Label("结转")
                     for code, label, on_ in CARRY_BOXES:
-                        yield Checkbox(label, on_, compact=True, id=f"yr-carry-{code}")
+                        yield Tick(label, on_, compact=True, id=f"yr-carry-{code}")
                 with Horizontal(classes="row"):
                     yield Label("新时限")
                     yield Select(DUE_CHOICES, value="keep-month-day", allow_blank=False, compact=True, id="yr-due")
-                    yield Checkbox("强制结转（有问题也结转）", compact=True, id="yr-force")
+                    yield Tick("强制结转（有问题也结转）", compact=True, id="yr-force")
                 with Horizontal(classes="row"):
                     yield Button("预览 F2", compact=True, variant="primary", id="yr-preview-btn")
                     yield Button("结转 F3", compact=True, variant="warning", id="yr-roll-btn")
@@ -184,9 +184,9 @@ class YearsScreen(JobScreen):
         return next((y for y in self.overview if y["year"] == year), None)
 
     def _options(self) -> tuple[tuple[str, ...], str, bool]:
-        carry = tuple(code for code, _label, _on in CARRY_BOXES if self.query_one(f"#yr-carry-{code}", Checkbox).value)
+        carry = tuple(code for code, _label, _on in CARRY_BOXES if self.query_one(f"#yr-carry-{code}", Tick).value)
         due = str(self.query_one("#yr-due", Select).value)
-        return carry, due, self.query_one("#yr-force", Checkbox).value
+        return carry, due, self.query_one("#yr-force", Tick).value
 
     def _say(self, text: str) -> None:
         self.query_one("#yr-preview", Static).update(text)
