@@ -338,7 +338,7 @@ def import_file(
 
     if writes:
         folder = backup_folder or Path(database.database).parent / "backups"
-        result.backup = backup_database(folder, reason="import")
+        result.backup = backup_database(folder, reason="before-import")
     try:
         with rules.transaction():
             batch = ImportBatch.create(
