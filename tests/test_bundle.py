@@ -209,3 +209,34 @@ def test_a_write_failing_midway_leaves_no_file(county_a, tmp_path, monkeypatch):
     with pytest.raises(BundleError, match="失败"):
         write_bundle(tmp_path)
     assert not [p for p in tmp_path.iterdir() if ".pledgebook" in p.name]
+
+
+def test_a_bundle_killed_after_the_rename_does_not_reuse_its_number(tmp_path, monkeypatch):
+    """The sequence is taken before writing: dying before the Handoff record costs a number, not a replay."""
+    from pledgebook.demo import build_demo
+    from pledgebook.exporters import bundle as bundle_mod
+    from pledgebook.models.db import get_setting, open_database
+    from pledgebook.models.tables import Handoff
+
+    path = tmp_path / "c.db"
+    open_database(path)
+    build_demo(total_pledges=300, seed=2)
+    out = tmp_path / "stick"
+    out.mkdir()
+
+    class Died(Exception):
+        pass
+
+    def die(*args, **kwargs):
+        raise Died
+
+    monkeypatch.setattr(Handoff, "create", die)
+    try:
+        bundle_mod.write_bundle(out)
+    except Died:
+        pass
+    monkeypatch.undo()
+    first = next(out.glob("*.pledgebook"))
+    assert get_setting("bundle_sequence") == "1"
+    second = bundle_mod.write_bundle(out)
+    assert second.sequence == 2 and second.path != first

@@ -358,8 +358,15 @@ def write_bundle(
         final = folder / f"{bundle_name(code, now)[: -len(SUFFIX)]}_{n}{SUFFIX}"
         n += 1
     tmp = folder / (final.name + ".part")
-    sequence = keymod.next_sequence()
     from pledgebook.models import rules
+
+    # the number is taken before the file is written: a bundle that reaches the stick is never
+    # numbered twice, even if the program dies between the rename and the Handoff record below
+    # (the prefecture would refuse the second one as a replay). A failed export leaves a gap,
+    # which the prefecture accepts: numbers only have to rise.
+    with rules.transaction():
+        sequence = keymod.next_sequence()
+        set_setting("bundle_sequence", str(sequence))
 
     year = rules.current_year()
     counts: dict[str, int] = {}
@@ -434,7 +441,6 @@ def write_bundle(
 
     with transaction():
         Handoff.create(path=str(final), sha256=sha, sequence=sequence, counts=json.dumps(counts))
-        set_setting("bundle_sequence", str(sequence))
     report("完成", 1.0)
     return BundleResult(final, sha, size, counts, sequence, signing_key is not None, recipient is not None,
                         include_pii, time.perf_counter() - started)
