@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import Future
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from pledgebook.models.figures import Figures, percent
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.startup import HomeData, HomeRow, home_rows
 from pledgebook.tui.worker_db import db_thread
 
 BAR = " ▏▎▍▌▋▊▉█"
@@ -56,14 +57,6 @@ def bar(rate: float | None, width: int = 10) -> str:
     return ("█" * full + (BAR[part] if part else "")).ljust(width)
 
 
-@dataclass
-class HomeRow:
-    org_id: int | None
-    name: str
-    has_children: bool
-    figures: Figures
-
-
 class HomeScreen(AreaScreen):
     BINDINGS = [
         Binding("enter", "drill", "进入下级", show=False),
@@ -106,26 +99,24 @@ class HomeScreen(AreaScreen):
         )
 
     def load(self) -> None:
-        self._load(self.app.year, self.stack[-1])
+        year, org_id = self.app.year, self.stack[-1]
+        if year is None:
+            return
+        take = getattr(self.app, "take_home_prefetch", None)
+        self._load(year, org_id, take(year, org_id) if take else None)
 
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
-    def _load(self, year: int, org_id: int | None) -> None:
-        from pledgebook.models.figures import FigureBook
-
-        with db_thread():
-            book = FigureBook(year, today=self.app.today)
-            root = org_id if org_id is not None else book.root_id()
-            rows: list[HomeRow] = []
-            trail: list[str] = []
-            node = book.orgs.get(root) if root is not None else None
-            while node is not None:
-                trail.insert(0, node.name)
-                node = book.orgs.get(node.parent_id) if node.parent_id else None
-            if root is not None:
-                rows.append(HomeRow(root, "合计", False, book.subtree(root)))
-                for child, fig in book.children(root):
-                    rows.append(HomeRow(child.id, child.name, bool(book.children_of.get(child.id)), fig))
-        self.post_message(self.Loaded(rows, trail))
+    def _load(self, year: int, org_id: int | None, prefetched: Future[HomeData | None] | None) -> None:
+        data = None
+        if prefetched is not None:
+            try:
+                data = prefetched.result()
+            except Exception:  # noqa: BLE001 - read again below, where a failure is reported as always
+                data = None
+        if data is None or data.year != year or data.org_id != org_id:
+            with db_thread():
+                data = home_rows(year, org_id, self.app.today)
+        self.post_message(self.Loaded(data.rows, data.trail))
 
     def on_home_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows
