@@ -104,17 +104,18 @@ class PledgebookApp(App):
             self.set_interval(self.poll_seconds, self.poll_changes)
 
     def start_ledger(self) -> None:
-        from pledgebook.models import db, queries, rules
+        from pledgebook.models import db, queries
 
         self.county_name = db.county()["name"]
         queries.category_labels(refresh=True)
-        self.set_year(rules.current_year())
+        known = queries.years()
+        self.set_year(queries.current_year(known), known)
         self.switch_mode("home")
 
-    def set_year(self, year: int | None) -> None:
+    def set_year(self, year: int | None, known: list[Any] | None = None) -> None:
         from pledgebook.models import queries
 
-        closed = {y.year: y.closed for y in queries.years()}
+        closed = {y.year: y.closed for y in (known if known is not None else queries.years())}
         self.year = year
         self.year_closed = bool(closed.get(year, False))
         state = "（已关闭·只读）" if self.year_closed else ""

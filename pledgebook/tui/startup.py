@@ -56,14 +56,14 @@ def home_rows(year: int, org_id: int | None, today: date) -> HomeData:
 
 
 def _read(today: date) -> HomeData | None:
-    from pledgebook.models import rules
+    from pledgebook.models import queries
     from pledgebook.models.db import is_initialized
     from pledgebook.tui.worker_db import db_thread
 
     with db_thread():
         if not is_initialized():
             return None
-        year = rules.current_year()
+        year = queries.current_year()
         return home_rows(year, None, today) if year is not None else None
 
 

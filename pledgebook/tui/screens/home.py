@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 
 from textual import work
@@ -57,6 +58,14 @@ def bar(rate: float | None, width: int = 10) -> str:
     return ("█" * full + (BAR[part] if part else "")).ljust(width)
 
 
+def _usable(future: Future[HomeData | None], year: int, org_id: int | None) -> HomeData | None:
+    """The prefetched figures if they are for this year and level (a failed read is read again)."""
+    if future.exception() is not None:
+        return None
+    data = future.result()
+    return data if data is not None and data.year == year and data.org_id == org_id else None
+
+
 class HomeScreen(AreaScreen):
     BINDINGS = [
         Binding("enter", "drill", "进入下级", show=False),
@@ -66,15 +75,17 @@ class HomeScreen(AreaScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, rows: list[HomeRow], trail: list[str]) -> None:
+        def __init__(self, rows: list[HomeRow], trail: list[str], generation: int = 0) -> None:
             super().__init__()
             self.rows = rows
             self.trail = trail
+            self.generation = generation
 
     def __init__(self) -> None:
         super().__init__()
         self.stack: list[int | None] = [None]  # drill-down: None is the county
         self.rows: list[HomeRow] = []
+        self.generation = 0  # of the latest load: an older answer is dropped
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,23 +113,45 @@ class HomeScreen(AreaScreen):
         year, org_id = self.app.year, self.stack[-1]
         if year is None:
             return
+        self.generation += 1
         take = getattr(self.app, "take_home_prefetch", None)
-        self._load(year, org_id, take(year, org_id) if take else None)
+        prefetched = take(year, org_id) if take else None
+        if prefetched is None:
+            self._load(year, org_id, self.generation)
+            return
+        # the figures read at launch: shown the moment they are ready (posting is thread-safe)
+        generation = self.generation
+        posted = threading.Event()
+
+        def ready(future: Future[HomeData | None]) -> None:
+            data = _usable(future, year, org_id)
+            if data is not None:
+                self.post_message(self.Loaded(data.rows, data.trail, generation))
+            posted.set()
+
+        prefetched.add_done_callback(ready)
+        self._load(year, org_id, generation, posted, prefetched)
 
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
-    def _load(self, year: int, org_id: int | None, prefetched: Future[HomeData | None] | None) -> None:
-        data = None
-        if prefetched is not None:
-            try:
-                data = prefetched.result()
-            except Exception:  # noqa: BLE001 - read again below, where a failure is reported as always
-                data = None
-        if data is None or data.year != year or data.org_id != org_id:
-            with db_thread():
-                data = home_rows(year, org_id, self.app.today)
-        self.post_message(self.Loaded(data.rows, data.trail))
+    def _load(
+        self,
+        year: int,
+        org_id: int | None,
+        generation: int,
+        posted: threading.Event | None = None,
+        prefetched: Future[HomeData | None] | None = None,
+    ) -> None:
+        if posted is not None and prefetched is not None:
+            posted.wait()  # a worker, so that whoever waits for the workers waits for the figures
+            if _usable(prefetched, year, org_id) is not None:
+                return  # posted by ready()
+        with db_thread():
+            data = home_rows(year, org_id, self.app.today)
+        self.post_message(self.Loaded(data.rows, data.trail, generation))
 
     def on_home_screen_loaded(self, message: Loaded) -> None:
+        if message.generation != self.generation:
+            return
         self.rows = message.rows
         table = self.query_one(DataTable)
         row = table.cursor_row
