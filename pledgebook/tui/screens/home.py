@@ -19,10 +19,12 @@ from pledgebook.tui.worker_db import db_thread
 BAR = " ▏▎▍▌▋▊▉█"
 
 
-# one colour per status, for the breakdown line and its stacked bar
+# one colour per status, for the breakdown line and its stacked bar: the RGB of rich's
+# grey62, dodger_blue2, green3, gold3, red3, grey42, medium_purple3. Hex, because Textual's
+# markup tries its own colour names first and a miss costs a "did you mean" search (~1 ms each).
 STATUS_COLOURS = {
-    "draft": "grey62", "in_progress": "dodger_blue2", "fulfilled": "green3", "partly": "gold3",
-    "unfulfilled": "red3", "withdrawn": "grey42", "carried": "medium_purple3",
+    "draft": "#9e9e9e", "in_progress": "#005fff", "fulfilled": "#00d700", "partly": "#d7af00",
+    "unfulfilled": "#d70000", "withdrawn": "#6c6c6c", "carried": "#875fd7",
 }
 
 
