@@ -86,6 +86,11 @@ class PledgebookApp(App):
 
             if database.database != str(Path(db_path)):
                 open_database(db_path)
+            # the UI thread reads a handful of rows at a time (a detail, a poll): a small page
+            # cache, not the 32 MB that imports and reports want (it stays in the peak memory)
+            from pledgebook.tui.worker_db import READ_CACHE_KIB
+
+            database.execute_sql(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
             # the home figures take about as long as Textual's start: read them meanwhile
             self._home_prefetch = prefetch(self.today)
 
