@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from pledgebook.models import vocab
-from pledgebook.models.db import get_setting
+from pledgebook.models.db import fetch_packed, get_setting
 from pledgebook.models.tables import Org, database
 
 
@@ -116,9 +116,25 @@ class OrgNode:
 class FigureBook:
     """The figures of one year (optionally one category), per org, ready to roll up."""
 
-    def __init__(self, year: int, *, category: str | None = None, today: date | None = None):
+    def __init__(
+        self,
+        year: int,
+        *,
+        category: str | None = None,
+        today: date | None = None,
+        by_category: bool = True,
+        people: bool = True,
+    ):
+        """``by_category=False`` adds the categories up in SQL (``by_category()`` and
+        ``subtree(…, category)`` are then refused); ``people=False`` skips the two
+        queries behind ``people_pledged`` and ``orgs_pledged`` (left at 0). The home
+        screen needs neither, and both make the book smaller and quicker."""
         self.year = year
         self.category = category
+        self.split_categories = by_category
+        self.counts_people = people
+        self._totals: dict[int, Figures] | None = None
+        self._own: dict[int, Figures] = {}
         self.today = today or date.today()
         if today is None:
             # a closed year's figures stay as they were at closing: 逾期 is counted as of that day
@@ -137,11 +153,11 @@ class FigureBook:
 
     # ------------------------------------------------------------- loading
     def _load_tree(self) -> None:
-        cursor = database.execute_sql(
-            "SELECT id, name, kind, parent_id, path, township, code, active FROM org "
-            "WHERE deleted_at IS NULL ORDER BY sort, id"
+        rows = fetch_packed(
+            "SELECT id, name, kind, parent_id, path, township, code, active, sort FROM org WHERE deleted_at IS NULL", 9
         )
-        for row in cursor.fetchall():
+        rows.sort(key=lambda r: (r[8], r[0]))  # ORDER BY sort, id (a packed query keeps no order)
+        for row in rows:
             node = OrgNode(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
             self.orgs[node.id] = node
             self.children_of[node.parent_id].append(node.id)
@@ -157,41 +173,45 @@ class FigureBook:
         cat_sql, params = "", [self.year]
         if self.category:
             cat_sql, params = " AND p.category = ?", [self.year, self.category]
+        # the category column, or one bucket ('') for all of them
+        cat, by_cat = ("p.category", ", p.category") if self.split_categories else ("''", "")
         today = self.today.isoformat()
         open_statuses = ",".join(f"'{s}'" for s in vocab.OPEN_STATUSES)
-        rows = database.execute_sql(
-            "SELECT p.org_id, p.category, p.status, count(*), "
+        rows = fetch_packed(
+            f"SELECT p.org_id, {cat}, p.status, count(*), "
             f"sum(p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({open_statuses})) "
             f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} "
-            "GROUP BY p.org_id, p.category, p.status",
-            [today, *params],
-        ).fetchall()
+            f"GROUP BY p.org_id{by_cat}, p.status",
+            5, [today, *params],
+        )
         for org_id, category, status, count, overdue in rows:
             fig = self._fig(org_id, category)
             fig.pledges += count
             fig.by_status[status] = fig.by_status.get(status, 0) + count
             fig.overdue += overdue or 0
-        rows = database.execute_sql(
-            "SELECT p.org_id, p.category, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
-            f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
-            "GROUP BY p.org_id, p.category",
-            params,
-        ).fetchall()
-        for org_id, category, people, org_pledged in rows:
-            fig = self._fig(org_id, category)
-            fig.people_pledged += people or 0
-            fig.orgs_pledged += 1 if org_pledged else 0
-        # a member who pledged in two categories is one member who pledged
-        self.people_by_org: dict[int, int] = dict(
-            database.execute_sql(
-                "SELECT p.org_id, count(DISTINCT p.person_id) "
+        self.people_by_org: dict[int, int] = {}
+        if self.counts_people:
+            rows = fetch_packed(
+                f"SELECT p.org_id, {cat}, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
                 f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
-                "GROUP BY p.org_id",
-                params,
-            ).fetchall()
-        )
-        rows = database.execute_sql(
-            "SELECT p.org_id, p.category, count(*), "
+                f"GROUP BY p.org_id{by_cat}",
+                4, params,
+            )
+            for org_id, category, people, org_pledged in rows:
+                fig = self._fig(org_id, category)
+                fig.people_pledged += people or 0
+                fig.orgs_pledged += 1 if org_pledged else 0
+            # a member who pledged in two categories is one member who pledged
+            self.people_by_org = dict(
+                fetch_packed(
+                    "SELECT p.org_id, count(DISTINCT p.person_id) "
+                    f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
+                    "GROUP BY p.org_id",
+                    2, params,
+                )
+            )
+        rows = fetch_packed(
+            f"SELECT p.org_id, {cat}, count(*), "
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_issued, 0) ELSE 0 END), "
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_valid, 0) ELSE 0 END), "
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_satisfied, 0) ELSE 0 END), "
@@ -201,9 +221,9 @@ class FigureBook:
             "sum(CASE WHEN e.kind = 'public' AND e.ballots_issued IS NOT NULL THEN coalesce(e.ballots_valid, 0) ELSE 0 END) "
             "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
             f"WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL{cat_sql} "
-            "GROUP BY p.org_id, p.category",
-            params,
-        ).fetchall()
+            f"GROUP BY p.org_id{by_cat}",
+            10, params,
+        )
         for org_id, category, count, issued, valid, sat, basic, unsat, rect, valid_issued in rows:
             fig = self._fig(org_id, category)
             fig.evaluations += count
@@ -228,6 +248,18 @@ class FigureBook:
 
     def subtree(self, org_id: int | None = None, category: str | None = None) -> Figures:
         """Figures of an org and everything under it (the whole file when org_id is None)."""
+        if category is not None and not self.split_categories:
+            raise ValueError("this FigureBook adds the categories up (by_category=False)")
+        if category is None:
+            totals = self._rolled_up()
+            if totals is not None:
+                total = Figures(formula=self.formula)
+                if org_id is None:
+                    for fig in self._own.values():
+                        total.add(fig)
+                elif org_id in self.orgs:
+                    total.add(totals[org_id])
+                return total
         ids = set(self.orgs) if org_id is None else set(self.descendants(org_id))
         total = Figures(formula=self.formula)
         for (oid, cat), fig in self.raw.items():
@@ -241,12 +273,51 @@ class FigureBook:
         )
         return total
 
+    def _rolled_up(self) -> dict[int, Figures] | None:
+        """Per live org: the figures of its subtree, all categories (one bottom-up pass).
+
+        ``self._own`` keeps each org's own figures (their sum is the whole file's).
+        Same rows as the path-prefix rule of ``descendants``; None (use that rule) when a
+        path is not of the form ``/1/5/23/``.
+        """
+        if self._totals is not None:
+            return self._totals
+        if not all(n.path.startswith("/") and n.path.endswith("/") for n in self.orgs.values()):
+            return None
+        by_path: dict[str, list[int]] = defaultdict(list)
+        for node in self.orgs.values():
+            by_path[node.path].append(node.id)
+        own: dict[int, Figures] = {}
+        for (oid, _cat), fig in self.raw.items():
+            if oid in self.orgs:
+                mine = own.get(oid)
+                if mine is None:
+                    mine = own[oid] = Figures(formula=self.formula)
+                pledged = mine.orgs_pledged or fig.orgs_pledged
+                mine.add(fig)
+                mine.orgs_pledged = 1 if pledged else 0
+        for oid, people in self.people_by_org.items():
+            if oid in self.orgs:
+                own.setdefault(oid, Figures(formula=self.formula)).people_pledged = people
+        rolled = {oid: Figures(formula=self.formula) for oid in self.orgs}
+        self._own = own
+        for oid, fig in own.items():
+            path = self.orgs[oid].path
+            for i, ch in enumerate(path):
+                if ch == "/" and i:
+                    for ancestor in by_path.get(path[: i + 1], ()):
+                        rolled[ancestor].add(fig)
+        self._totals = rolled
+        return rolled
+
     def children(self, org_id: int | None = None) -> list[tuple[OrgNode, Figures]]:
         """One row per child subtree of org_id (the root's children by default: the 党委 rows)."""
         parent = org_id if org_id is not None else self.root_id()
         return [(self.orgs[c], self.subtree(c)) for c in self.children_of.get(parent, [])]
 
     def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
+        if not self.split_categories:
+            raise ValueError("this FigureBook adds the categories up (by_category=False)")
         cats = sorted({cat for (_o, cat) in self.raw})
         return [(cat, self.subtree(org_id, cat)) for cat in cats]
 

@@ -10,9 +10,12 @@ Add a step by appending to ``MIGRATIONS``; never edit a step that has shipped.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from peewee import SqliteDatabase
-from playhouse.migrate import SqliteMigrator
+
+if TYPE_CHECKING:  # imported by migrate(): opening an up-to-date file needs none of it
+    from playhouse.migrate import SqliteMigrator
 
 # Schema version 1, as shipped in 0.1.0 (frozen; do not edit).
 _V1 = """
@@ -174,6 +177,8 @@ def migrate(db: SqliteDatabase, target: int = LATEST, on_step: Callable[[int, st
     Every step runs in its own transaction together with the version
     bump, so a crash leaves the file at the previous or the next version.
     """
+    from playhouse.migrate import SqliteMigrator
+
     ran: list[int] = []
     migrator = SqliteMigrator(db)
     for number, title, step in MIGRATIONS:

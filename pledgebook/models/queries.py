@@ -251,6 +251,15 @@ def years() -> list[YearInfo]:
     return [YearInfo(int(y), bool(c)) for y, c in rows]
 
 
+def current_year(known: list[YearInfo] | None = None) -> int | None:
+    """The latest open year, else the latest year (``rules.current_year``); ``known``: ``years()``."""
+    known = years() if known is None else known
+    open_years = [y.year for y in known if not y.closed]
+    if open_years:
+        return open_years[-1]
+    return known[-1].year if known else None
+
+
 @dataclass
 class TreeNode:
     id: int

@@ -164,11 +164,9 @@ def open_years() -> list[int]:
 
 def current_year() -> int | None:
     """The latest open year, else the latest year."""
-    years = open_years()
-    if years:
-        return years[-1]
-    last = WorkYear.select().order_by(WorkYear.year.desc()).first()
-    return last.year if last else None
+    from pledgebook.models import queries
+
+    return queries.current_year()
 
 
 def _sane_due(year: int, due: date | None, field: str = "due_date") -> None:

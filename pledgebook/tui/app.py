@@ -9,6 +9,7 @@ both in thread workers; this module holds no SQL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from textual.binding import Binding
 from pledgebook.models.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
+from pledgebook.tui.startup import HomeData, prefetch
 from pledgebook.tui.worker_db import db_thread
 
 AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
@@ -79,12 +81,20 @@ class PledgebookApp(App):
         for area in registry.AREAS:
             self.add_mode(area.name, area.factory)
             self.bind(area.key, f"switch_area('{area.name}')", description=area.title, show=False)
+        self._home_prefetch: Future[HomeData | None] | None = None
         if db_path is not None:
             from pledgebook.models.db import open_database
             from pledgebook.models.tables import database
 
             if database.database != str(Path(db_path)):
                 open_database(db_path)
+            # the UI thread reads a handful of rows at a time (a detail, a poll): a small page
+            # cache, not the 32 MB that imports and reports want (it stays in the peak memory)
+            from pledgebook.tui.worker_db import READ_CACHE_KIB
+
+            database.execute_sql(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+            # the home figures take about as long as Textual's start: read them meanwhile
+            self._home_prefetch = prefetch(self.today)
 
     # ------------------------------------------------------------ start
     def on_mount(self) -> None:
@@ -101,22 +111,30 @@ class PledgebookApp(App):
             self.set_interval(self.poll_seconds, self.poll_changes)
 
     def start_ledger(self) -> None:
-        from pledgebook.models import db, queries, rules
+        from pledgebook.models import db, queries
 
         self.county_name = db.county()["name"]
         queries.category_labels(refresh=True)
-        self.set_year(rules.current_year())
+        known = queries.years()
+        self.set_year(queries.current_year(known), known)
         self.switch_mode("home")
 
-    def set_year(self, year: int | None) -> None:
+    def set_year(self, year: int | None, known: list[Any] | None = None) -> None:
         from pledgebook.models import queries
 
-        closed = {y.year: y.closed for y in queries.years()}
+        closed = {y.year: y.closed for y in (known if known is not None else queries.years())}
         self.year = year
         self.year_closed = bool(closed.get(year, False))
         state = "（已关闭·只读）" if self.year_closed else ""
         self.sub_title = f"{self.county_name} · {year}年度{state}"
         self.bump()
+
+    def take_home_prefetch(self, year: int | None, org_id: int | None) -> Future[HomeData | None] | None:
+        """The figures read at launch, once, for the first load of the county level of ``year``."""
+        future, self._home_prefetch = self._home_prefetch, None
+        if future is None or org_id is not None or year is None:
+            return None
+        return future
 
     # ------------------------------------------------------------ data changes
     def bump(self) -> None:
@@ -137,6 +155,7 @@ class PledgebookApp(App):
         except OperationalError:
             return  # busy right now: look again at the next tick
         if self._data_version is not None and version != self._data_version:
+            self._home_prefetch = None
             self.bump()
         self._data_version = version
 
@@ -160,6 +179,7 @@ class PledgebookApp(App):
         self.call_from_thread(self._written, result, done)
 
     def _written(self, result: Any, done: Callable[[Any], None] | None) -> None:
+        self._home_prefetch = None  # read before this write
         if done is not None:
             done(result)
         self.bump()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from concurrent.futures import Future
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,15 +13,18 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from pledgebook.models.figures import Figures, percent
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.startup import HomeData, HomeRow, home_rows
 from pledgebook.tui.worker_db import db_thread
 
 BAR = " ▏▎▍▌▋▊▉█"
 
 
-# one colour per status, for the breakdown line and its stacked bar
+# one colour per status, for the breakdown line and its stacked bar: the RGB of rich's
+# grey62, dodger_blue2, green3, gold3, red3, grey42, medium_purple3. Hex, because Textual's
+# markup tries its own colour names first and a miss costs a "did you mean" search (~1 ms each).
 STATUS_COLOURS = {
-    "draft": "grey62", "in_progress": "dodger_blue2", "fulfilled": "green3", "partly": "gold3",
-    "unfulfilled": "red3", "withdrawn": "grey42", "carried": "medium_purple3",
+    "draft": "#9e9e9e", "in_progress": "#005fff", "fulfilled": "#00d700", "partly": "#d7af00",
+    "unfulfilled": "#d70000", "withdrawn": "#6c6c6c", "carried": "#875fd7",
 }
 
 
@@ -56,12 +60,12 @@ def bar(rate: float | None, width: int = 10) -> str:
     return ("█" * full + (BAR[part] if part else "")).ljust(width)
 
 
-@dataclass
-class HomeRow:
-    org_id: int | None
-    name: str
-    has_children: bool
-    figures: Figures
+def _usable(future: Future[HomeData | None], year: int, org_id: int | None) -> HomeData | None:
+    """The prefetched figures if they are for this year and level (a failed read is read again)."""
+    if future.exception() is not None:
+        return None
+    data = future.result()
+    return data if data is not None and data.year == year and data.org_id == org_id else None
 
 
 class HomeScreen(AreaScreen):
@@ -73,15 +77,17 @@ class HomeScreen(AreaScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, rows: list[HomeRow], trail: list[str]) -> None:
+        def __init__(self, rows: list[HomeRow], trail: list[str], generation: int = 0) -> None:
             super().__init__()
             self.rows = rows
             self.trail = trail
+            self.generation = generation
 
     def __init__(self) -> None:
         super().__init__()
         self.stack: list[int | None] = [None]  # drill-down: None is the county
         self.rows: list[HomeRow] = []
+        self.generation = 0  # of the latest load: an older answer is dropped
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,28 +112,48 @@ class HomeScreen(AreaScreen):
         )
 
     def load(self) -> None:
-        self._load(self.app.year, self.stack[-1])
+        year, org_id = self.app.year, self.stack[-1]
+        if year is None:
+            return
+        self.generation += 1
+        take = getattr(self.app, "take_home_prefetch", None)
+        prefetched = take(year, org_id) if take else None
+        if prefetched is None:
+            self._load(year, org_id, self.generation)
+            return
+        # the figures read at launch: shown the moment they are ready (posting is thread-safe)
+        generation = self.generation
+        posted = threading.Event()
+
+        def ready(future: Future[HomeData | None]) -> None:
+            data = _usable(future, year, org_id)
+            if data is not None:
+                self.post_message(self.Loaded(data.rows, data.trail, generation))
+            posted.set()
+
+        prefetched.add_done_callback(ready)
+        self._load(year, org_id, generation, posted, prefetched)
 
     @work(thread=True, exclusive=True, group="home", exit_on_error=False)
-    def _load(self, year: int, org_id: int | None) -> None:
-        from pledgebook.models.figures import FigureBook
-
+    def _load(
+        self,
+        year: int,
+        org_id: int | None,
+        generation: int,
+        posted: threading.Event | None = None,
+        prefetched: Future[HomeData | None] | None = None,
+    ) -> None:
+        if posted is not None and prefetched is not None:
+            posted.wait()  # a worker, so that whoever waits for the workers waits for the figures
+            if _usable(prefetched, year, org_id) is not None:
+                return  # posted by ready()
         with db_thread():
-            book = FigureBook(year, today=self.app.today)
-            root = org_id if org_id is not None else book.root_id()
-            rows: list[HomeRow] = []
-            trail: list[str] = []
-            node = book.orgs.get(root) if root is not None else None
-            while node is not None:
-                trail.insert(0, node.name)
-                node = book.orgs.get(node.parent_id) if node.parent_id else None
-            if root is not None:
-                rows.append(HomeRow(root, "合计", False, book.subtree(root)))
-                for child, fig in book.children(root):
-                    rows.append(HomeRow(child.id, child.name, bool(book.children_of.get(child.id)), fig))
-        self.post_message(self.Loaded(rows, trail))
+            data = home_rows(year, org_id, self.app.today)
+        self.post_message(self.Loaded(data.rows, data.trail, generation))
 
     def on_home_screen_loaded(self, message: Loaded) -> None:
+        if message.generation != self.generation:
+            return
         self.rows = message.rows
         table = self.query_one(DataTable)
         row = table.cursor_row
