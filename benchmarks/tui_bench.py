@@ -67,7 +67,7 @@ def drawn(app):
     # the first screen is drawn when the figures are in the table and the crumbs
     try:
         table = app.screen.query_one("#figures")
-        return table.row_count > 0 and "承诺" in str(app.screen.query_one("#crumbs").render())
+        return table.total > 0 and "承诺" in str(app.screen.query_one("#crumbs").render())
     except Exception:  # still starting: no such widget yet
         return False
 async def main():

@@ -65,11 +65,11 @@ async def test_home_shows_committee_figures(ledger):
         assert type(app.screen).__name__ == "HomeScreen"
         crumbs = str(app.screen.query_one("#crumbs").render())
         assert "承诺 2 条" in crumbs
-        table = app.screen.query_one("DataTable")
-        assert table.row_count == 2  # 合计 + 中共联珠镇委员会
+        table = app.screen.query_one("#figures")
+        assert table.total == 2  # 合计 + 中共联珠镇委员会
         await pilot.press("down", "enter")  # drill into the committee
         await settle(app, pilot)
-        assert table.row_count == 3  # 合计 + two branches
+        assert table.total == 3  # 合计 + two branches
 
 
 @aio

@@ -219,3 +219,12 @@ async def test_backup_then_restore(county):
         assert screen.query_one("#yr-backups").row_count == 2  # plus the one taken before restoring
         assert not live_pledges()
         assert app.county_name == "墨江哈尼族自治县"
+
+
+def test_fit_pads_cuts_and_aligns_by_cell_width():
+    from pledgebook.tui.widgets.virtual_table import fit
+
+    assert fit("联珠镇", 8) == "联珠镇  "
+    assert fit("120", 6, right=True) == "   120"
+    assert fit("中共联珠镇委员会", 7) == "中共联…"  # never half a character: 6 cells + the ellipsis
+    assert fit("中共联珠镇委员会", 8) == "中共联 …"  # 8 cells exactly, the odd cell a space

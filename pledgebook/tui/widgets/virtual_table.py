@@ -32,27 +32,29 @@ class Column:
     key: str
     label: str
     width: int = 0  # 0: takes the room that is left
+    right: bool = False  # numbers: aligned to the right
 
 
 @dataclass(frozen=True)
 class VRow:
     id: int
     cells: tuple[str, ...]
-    mark: str = ""  # "" or "warn": drawn in the warning colour
+    mark: str = ""  # "" or "warn" (drawn in the warning colour) or "strong" (bold: a total)
 
 
-def fit(text: str, width: int) -> str:
-    """``text`` padded or cut to exactly ``width`` cells, never splitting a wide character."""
+def fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded (on the left when ``right``) or cut to exactly ``width`` cells,
+    never splitting a wide character."""
     if width <= 0:
         return ""
     length = cell_len(text)
     if length <= width:
-        return text + " " * (width - length)
+        return " " * (width - length) + text if right else text + " " * (width - length)
     return set_cell_size(text, width - 1) + "…"
 
 
 class VirtualTable(ScrollView, can_focus=True):
-    COMPONENT_CLASSES = {"vt--header", "vt--cursor", "vt--warn", "vt--dim"}
+    COMPONENT_CLASSES = {"vt--header", "vt--cursor", "vt--warn", "vt--dim", "vt--strong", "vt--odd"}
     DEFAULT_CSS = """
     VirtualTable { height: 1fr; background: $surface; }
     VirtualTable > .vt--header { text-style: bold; background: $panel; color: $text; }
@@ -60,6 +62,8 @@ class VirtualTable(ScrollView, can_focus=True):
     VirtualTable:focus > .vt--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     VirtualTable > .vt--warn { color: $text-error; }
     VirtualTable > .vt--dim { color: $text-muted; }
+    VirtualTable > .vt--strong { text-style: bold; }
+    VirtualTable > .vt--odd { background: $surface-lighten-1; }
     """
     BINDINGS = [
         Binding("up", "move(-1)", "上", show=False),
@@ -101,15 +105,17 @@ class VirtualTable(ScrollView, can_focus=True):
     def __init__(
         self,
         columns: list[Column],
-        fetch: Callable[[int, int], list[VRow]],
+        fetch: Callable[[int, int], list[VRow]] | None = None,
         *,
         empty: str = "（没有符合条件的记录）",
+        zebra: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.columns = columns
         self.fetch = fetch
         self.empty = empty
+        self.zebra = zebra
         self.total = 0
         self.sort_key: str | None = None
         self.descending = False
@@ -133,6 +139,13 @@ class VirtualTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
             self.cursor = 0
         self.refresh()
+
+    def show_rows(self, rows: list[VRow], *, keep_cursor: bool = False) -> None:
+        """A short list already in memory (a screen's figures): shown whole, nothing fetched."""
+        self.reset(len(rows), keep_cursor=keep_cursor)
+        for start in range(0, len(rows), PAGE):
+            self._pages[start // PAGE] = rows[start:start + PAGE]
+        self.post_message(self.Highlighted(self, self.current_id))
 
     def _set_virtual_height(self, height: int) -> None:
         """Change the scrollable height, laying the screen out again only when the scrollbar comes or goes.
@@ -167,12 +180,13 @@ class VirtualTable(ScrollView, can_focus=True):
         return row.id if row else None
 
     def _request(self, page: int) -> None:
-        if page in self._pending:
+        if page in self._pending or self.fetch is None:
             return
         self._pending.add(page)
         generation = self._generation
 
         def load() -> None:
+            assert self.fetch is not None
             with db_thread():
                 rows = self.fetch(page * PAGE, PAGE)
             self.post_message(self._Loaded(generation, page, rows))
@@ -205,7 +219,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _line(self, cells: tuple[str, ...] | list[str], width: int) -> str:
         widths = self._widths(width)
-        text = " ".join(fit(cell, w) for cell, w in zip(cells, widths))
+        text = " ".join(fit(cell, w, c.right) for cell, w, c in zip(cells, widths, self.columns))
         return fit(text, width)
 
     def render_line(self, y: int) -> Strip:
@@ -231,8 +245,10 @@ class VirtualTable(ScrollView, can_focus=True):
             style = base + self.get_component_rich_style("vt--dim")
         else:
             text = self._line(row.cells, width)
-            if row.mark == "warn":
-                style = base + self.get_component_rich_style("vt--warn")
+            if self.zebra and index % 2:
+                style = base + self.get_component_rich_style("vt--odd")
+            if row.mark:
+                style = style + self.get_component_rich_style(f"vt--{row.mark}")
         if index == self.cursor:
             style = style + self.get_component_rich_style("vt--cursor")
         return Strip([Segment(text, style)], width)
