@@ -407,3 +407,30 @@ async def test_year_chooser_switches_to_a_closed_year_read_only(ledger):
         await pilot.press("up", "enter")
         await settle(app, pilot)
         assert app.year == 2012 and not app.year_closed
+
+
+@aio
+async def test_opening_and_closing_details_leaves_no_widgets_behind(ledger):
+    """An afternoon of opening pledges must not grow the program: each detail's header
+    and footer keys are gone once it is closed (Textual keeps their watchers otherwise)."""
+    import gc
+
+    from textual.widget import Widget
+
+    def live_widgets() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, Widget))
+
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(app, pilot)
+        counts = []
+        for _ in range(6):
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "PledgeDetailScreen"
+            await pilot.press("escape")
+            await settle(app, pilot)
+            counts.append(live_widgets())
+    assert counts[-1] <= counts[1], counts

@@ -6,11 +6,12 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from pledgebook.models import queries
 from pledgebook.models.figures import percent
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.widgets.chrome import Footer, Header
 
 
 def render_detail(d: queries.PledgeDetail) -> str:

@@ -16,20 +16,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Header,
-    Input,
-    Label,
-    ProgressBar,
-    Select,
-    Static,
-)
+from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
 

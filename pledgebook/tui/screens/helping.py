@@ -17,10 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from pledgebook.models import help_queries as hq
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.worker_db import db_thread
 
 

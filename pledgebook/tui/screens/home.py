@@ -9,11 +9,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from pledgebook.models.figures import Figures, percent
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.startup import HomeData, HomeRow, home_rows
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.virtual_table import Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread
 

@@ -20,10 +20,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.file_tree import FileTree
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".pledgebook")

@@ -6,10 +6,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Input, Static
 
 from pledgebook.models import queries
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread

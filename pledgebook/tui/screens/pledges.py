@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Select, Static, Tree
+from textual.widgets import Input, Select, Static, Tree
 from textual.worker import get_current_worker
 
 from pledgebook.models import queries, vocab
 from pledgebook.models.figures import percent
 from pledgebook.tui.screens.base import AreaScreen
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow, fit
 from pledgebook.tui.worker_db import db_thread

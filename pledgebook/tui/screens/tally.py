@@ -22,13 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from pledgebook.models import tally
 from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors
 from pledgebook.models.figures import percent
 from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
+from pledgebook.tui.widgets.chrome import Footer
 
 COLUMNS = tally.FIELDS  # the five number fields of a row, in order
 HEADS = ("发放", "有效", "满意", "基本满意", "不满意")

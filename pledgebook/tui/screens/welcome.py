@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from pledgebook.models.errors import PledgebookError, ValidationErrors
+from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.worker_db import db_thread
 
 
