@@ -250,7 +250,7 @@ def _help_sheets(year: int, root_id: int, group: str, committee_of: dict[int, st
         + ["村\n（个）", "已覆盖村\n（个）", "未覆盖村\n（个）", "覆盖率"],
         ["text"] + ["int"] * 4 + ["money" if m == "funds" else "int" for _kind, m in work] + ["int"] * 3 + ["pct"],
         units="单位：见表头",
-        note=f"联系点、结对帮扶、驻村干部为截至{as_of}的在岗数，帮扶工作量为本年度帮扶记录合计",
+        note=f"联系点、结对帮扶、驻村干部为截至{as_of}的现有数，帮扶工作量为本年度帮扶记录合计",
     )
     by_kind = "、".join(
         f"{label} {total.contact_points_by_kind[kind]}"
