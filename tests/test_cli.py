@@ -160,3 +160,60 @@ def test_db_before_the_command_name_is_honoured(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(invoke("--db", str(db), "stats", "--json").output)
     assert data["county"]["name"] == "某县"
+
+
+def test_stats_by_county_shows_the_second_ledger_per_county(prefecture):
+    """A prefecture file: both ledgers per county, in JSON and text, the same rows as the report's."""
+    db = str(prefecture["path"])
+    close_database()
+    data = json.loads(invoke("stats", "--db", db, "--by", "county", "--json").output)
+    assert [c["name"] for c in data["by_county"]] == ["墨江县", "宁洱县"]
+    help_ = data["help"]
+    assert help_["as_of"] == "2011-12-31"
+    rows = {r["name"]: r for r in help_["by_county"]}
+    assert list(rows) == ["墨江县", "宁洱县"] and rows["墨江县"]["kind"] == "county"
+    mojiang, ninger = rows["墨江县"], rows["宁洱县"]
+    assert (mojiang["contact_points"], mojiang["stationed_cadres"], mojiang["logs"]) == (1, 0, 2)
+    assert mojiang["work"]["visit"] == {"households": 12, "person_times": 30} and mojiang["measures"]["funds"] == 2.5
+    assert (mojiang["villages"], mojiang["villages_covered"], mojiang["coverage_rate"]) == (2, 1, 0.5)
+    assert (ninger["contact_points"], ninger["stationed_cadres"], ninger["logs"]) == (1, 1, 2)
+    assert ninger["work"]["solve"] == {"units": 3} and ninger["work"]["mediate"] == {"cases": 2}
+    assert ninger["contact_points_by_kind"]["school"] == 1 and ninger["coverage_rate"] == 1.0
+    totals = help_["totals"]
+    assert (totals["contact_points"], totals["stationed_cadres"], totals["logs"], totals["villages_covered"]) == (2, 1, 4, 3)
+    for key in ("contact_points", "stationed_cadres", "logs", "villages", "villages_covered"):
+        assert sum(r[key] for r in rows.values()) == totals[key]
+    assert help_["uncovered_villages"] == [
+        {"name": "碧溪村党支部", "code": None, "township": "联珠镇", "committee": "墨江县", "county": "墨江县"}
+    ]
+    # nothing logged since 2011-09-30: all three holders, each with their county
+    assert sorted((p["name"], p["county"]) for p in help_["idle_people"]) == [
+        ("张三", "墨江县"), ("李四", "宁洱县"), ("王五", "宁洱县")]
+    # HelpBook's figures, as the report's 四帮四促 sheet has them
+    from pledgebook.models.db import open_database
+    from pledgebook.models.help_figures import HelpBook
+
+    open_database(prefecture["path"])
+    book = HelpBook(2011)
+    assert totals == book.subtree(book.root_id()).as_dict()
+    close_database()
+
+    human = invoke("stats", "--db", db, "--by", "county")
+    assert human.exit_code == 0, human.output
+    assert "县（区）" in human.output and "┃ 党委" not in human.output
+    assert "墨江县·碧溪村党支部" in human.output
+    # without --by the rows are the counties still, and labelled so
+    plain = invoke("stats", "--db", db)
+    assert "县（区）" in plain.output and "┃ 党委" not in plain.output
+    data = json.loads(invoke("stats", "--db", db, "--json").output)
+    assert [r["name"] for r in data["help"]["by_committee"]] == ["墨江县", "宁洱县"]
+
+
+def test_stats_by_county_in_a_county_file_is_the_county(county):
+    close_database()
+    data = json.loads(invoke("stats", "--db", str(county["path"]), "--by", "county", "--json").output)
+    assert [r["name"] for r in data["by_county"]] == ["墨江哈尼族自治县"]
+    assert [r["name"] for r in data["help"]["by_county"]] == ["墨江哈尼族自治县"]
+    assert data["help"]["by_county"][0]["villages"] == data["help"]["totals"]["villages"] == 2
+    human = invoke("stats", "--db", str(county["path"]), "--by", "county")
+    assert "县（区）" in human.output and "墨江哈尼族自治县" in human.output

@@ -120,23 +120,18 @@ def stats(
     if year is None:
         raise PledgebookError("台账中还没有任何年度。")
     rules.year_state(year)
+    if by not in ("committee", "county"):
+        raise PledgebookError("--by 只能是 committee 或 county")
     book = FigureBook(year)
     root_id = book.root_id()
-    groups = book.children(root_id)
-    if by == "county":
-        # a prefecture file: the root's children are counties
-        groups = [(n, f) for n, f in groups if n.kind == "county"] or groups
-    elif by != "committee":
-        raise PledgebookError("--by 只能是 committee 或 county")
+    groups = _groups(book, root_id, by)
     total = book.subtree(root_id)
     oc = org_counts()
     closed = rules.year_state(year).closed
     if not 1 <= idle_months <= 24:
         raise PledgebookError("--idle-months 应在 1 到 24 之间")
     help_book = HelpBook(year)
-    help_groups = help_book.children(root_id)
-    if by == "county":
-        help_groups = [(n, f) for n, f in help_groups if n.kind == "county"] or help_groups
+    help_groups = _groups(help_book, root_id, by)
     help_total = help_book.subtree(root_id)
     uncovered = help_book.uncovered_villages(root_id)
     idle = idle_people(idle_months, today=help_book.as_of, org_id=root_id)
@@ -159,11 +154,13 @@ def stats(
                         {"name": n.name, "code": n.code, "kind": n.kind, **f.as_dict()} for n, f in help_groups
                     ],
                     "uncovered_villages": [
-                        {"name": v.name, "code": v.code, "committee": v.committee} for v in uncovered
+                        {"name": v.name, "code": v.code, "township": v.township, "committee": v.committee,
+                         "county": v.county}
+                        for v in uncovered
                     ],
                     "idle_months": idle_months,
                     "idle_people": [
-                        {"name": p.name, "org": p.org, "roles": list(p.roles),
+                        {"name": p.name, "org": p.org, "county": help_book.county_of(p.org_id), "roles": list(p.roles),
                          "last_log": p.last_log.isoformat() if p.last_log else None}
                         for p in idle
                     ],
@@ -174,7 +171,7 @@ def stats(
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
     table = Table(title=title, show_lines=False, header_style="bold")
     # numbers never squeeze: long names wrap instead (80 columns must fit)
-    table.add_column("党委" if by == "committee" else "县（区）", overflow="fold", ratio=1)
+    table.add_column(_group_label(groups), overflow="fold", ratio=1)
     for col in ("承诺数", "已兑现", "兑现率", "满意率", "逾期", "待整改"):
         table.add_column(col, justify="right", no_wrap=True, min_width=max(6, 2 * len(col)))
     for node, fig in groups:
@@ -191,10 +188,27 @@ def stats(
     states = "，".join(f"{label} {total.by_status.get(code, 0)}" for code, label in PLEDGE_STATUSES.items())
     console.print(f"按状态：{states}")
     console.print(f"党组织 {sum(v for k, v in oc.items() if k != 'people')} 个，在册人员 {oc.get('people', 0)} 名")
-    _print_help(county["name"], year, by, help_book, help_groups, help_total, uncovered, idle, idle_months)
+    _print_help(county["name"], year, help_book, help_groups, help_total, uncovered, idle, idle_months)
 
 
-def _print_help(county_name, year, by, book, groups, total, uncovered, idle, idle_months) -> None:
+def _groups(book, root_id: int | None, by: str) -> list:
+    """The rows of both stats tables (a FigureBook's or a HelpBook's): the root's children — the 党委,
+    or the counties of a prefecture file. ``by='county'`` keeps only the counties; in a county file
+    that is the county itself, one row."""
+    kids = book.children(root_id)
+    if by != "county":
+        return kids
+    counties = [(n, f) for n, f in kids if n.kind == "county"]
+    if counties or root_id is None or book.orgs[root_id].kind != "county":
+        return counties or kids
+    return [(book.orgs[root_id], book.subtree(root_id))]
+
+
+def _group_label(groups: list) -> str:
+    return "县（区）" if any(n.kind == "county" for n, _f in groups) else "党委"
+
+
+def _print_help(county_name, year, book, groups, total, uncovered, idle, idle_months) -> None:
     """The second table: 四帮四促 (联系点, 结对帮扶, 驻村, 覆盖率) beside the pledges."""
     from pledgebook.models.figures import percent
     from pledgebook.models.vocab import HELP_PLACES, MEASURES, WORK_KINDS, WORK_MEASURES
@@ -203,7 +217,8 @@ def _print_help(county_name, year, by, book, groups, total, uncovered, idle, idl
         console.print("四帮四促：尚无联系点、结对帮扶、驻村或帮扶记录。")
         return
     table = Table(title=f"{county_name} {year}年度 四帮四促工作情况（截至 {book.as_of.isoformat()}）", header_style="bold")
-    table.add_column("党委" if by == "committee" else "县（区）", overflow="fold", ratio=1)
+    label = _group_label(groups)
+    table.add_column(label, overflow="fold", ratio=1)
     # 结对 = 结对帮扶 (running), 驻村 = cadres stationed on the date, 覆盖率 = villages covered
     for col in ("联系点", "结对", "驻村", "解决问题", "资金万元", "覆盖率"):
         table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
@@ -223,7 +238,9 @@ def _print_help(county_name, year, by, book, groups, total, uncovered, idle, idl
     )
     console.print(f"帮扶记录 {total.logs} 条：{work}")
     if uncovered:
-        names = "、".join(v.name for v in uncovered[:10]) + ("等" if len(uncovered) > 10 else "")
+        by_county = label == "县（区）"
+        names = "、".join((f"{v.county}·" if by_county and v.county else "") + v.name for v in uncovered[:10])
+        names += "等" if len(uncovered) > 10 else ""
         console.print(f"未覆盖的村 {len(uncovered)} 个（无驻村干部、无联系点）：{names}")
     if idle:
         counts = {role: sum(role in p.roles for p in idle) for role in HELP_PLACES}

@@ -2,9 +2,10 @@
 
 Sheets: 承诺情况统计表 (one row per 党委/乡镇 — or per county in a prefecture
 file — with a native chart of 兑现率), 分类统计, 评议结果汇总, 逾期及待整改,
-承诺台账 (the full listing). Every figure comes from
-:mod:`pledgebook.models.figures` — the same numbers ``pledgebook stats`` and
-the TUI show.
+四帮四促工作情况统计表 and 未覆盖村 (the second ledger, grouped like the first
+sheet), 承诺台账 (the full listing). Every figure comes from
+:mod:`pledgebook.models.figures` and :mod:`pledgebook.models.help_figures` —
+the same numbers ``pledgebook stats`` and the TUI show.
 
 XlsxWriter runs in ``constant_memory`` mode (rows go straight to disk, in
 order), so a 20,000-row listing stays fast and small in memory. Text is
@@ -26,6 +27,7 @@ from pledgebook.models.db import county as county_info
 from pledgebook.models.db import get_setting
 from pledgebook.models.errors import PledgebookError
 from pledgebook.models.figures import FigureBook, Figures, evaluation_summary, percent
+from pledgebook.models.help_figures import HelpBook
 from pledgebook.models.tables import Org, database
 
 Progress = Callable[[str, float], None]
@@ -41,12 +43,14 @@ class Sheet:
 
     name: str
     title: str
-    headers: list[str]
-    kinds: list[str]  # text | wrap | int | pct | date
+    headers: list[str]  # a "\n" breaks a header in two lines in the workbook (joined in CSV)
+    kinds: list[str]  # text | wrap | int | money | pct | date
     rows: list[list] = field(default_factory=list)
     total: list | None = None
     chart: str | None = None  # title of a column chart of the first pct column by the first column
     note: str = ""
+    units: str = UNITS
+    empty: str = "（无）"  # written under the headers when there are no rows
 
 
 @dataclass
@@ -215,10 +219,71 @@ def build_report(
                              vocab.label(vocab.EVAL_KINDS, kind) + ("：" + vocab.label(vocab.ALL_GRADES, grade) if grade else "")])
     sheets.append(overdue)
 
+    # ---- 四帮四促工作情况统计表, 未覆盖村
+    sheets.extend(_help_sheets(year, root_id, group, committee_of, today))
+
     # ---- 承诺台账
     if listing:
         sheets.append(_listing(year, root, committee_of, cats, today))
     return ReportData(info, year, root.name, unit, today, sheets, total)
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _help_sheets(year: int, root_id: int, group: str, committee_of: dict[int, str], today: date) -> list[Sheet]:
+    """The second ledger: 四帮四促工作情况统计表 (rows as on 承诺情况统计表) and the 未覆盖村 list.
+
+    Every figure is :class:`HelpBook`'s (what ``pledgebook stats`` prints): running contact points,
+    pairings and stationed cadres on ``as_of``; the year's help logs summed by kind of work and measure.
+    """
+    book = HelpBook(year, today=today)
+    total = book.subtree(root_id)
+    as_of = _cn_date(book.as_of)
+    work = [(kind, m) for kind in vocab.WORK_KINDS for m in vocab.WORK_MEASURES[kind]]
+    figures = Sheet(
+        "四帮四促工作情况统计表",
+        "四帮四促工作情况统计表",
+        [group, "联系点\n（个）", "结对帮扶\n（对）", "驻村干部\n（名）", "帮扶记录\n（条）"]
+        + [f"{vocab.WORK_KINDS[kind]}\n（{vocab.MEASURES[m]}）" for kind, m in work]
+        + ["村\n（个）", "已覆盖村\n（个）", "未覆盖村\n（个）", "覆盖率"],
+        ["text"] + ["int"] * 4 + ["money" if m == "funds" else "int" for _kind, m in work] + ["int"] * 3 + ["pct"],
+        units="单位：见表头",
+        note=f"联系点、结对帮扶、驻村干部为截至{as_of}的现有数，帮扶工作量为本年度帮扶记录合计",
+    )
+    by_kind = "、".join(
+        f"{label} {total.contact_points_by_kind[kind]}"
+        for kind, label in vocab.CONTACT_KINDS.items() if total.contact_points_by_kind.get(kind)
+    )
+    if by_kind:
+        figures.note += f"；联系点按类型：{by_kind}"
+
+    def help_row(name: str, fig) -> list:
+        d = fig.as_dict()  # 万元 to 2 places, the other measures whole
+        uncovered = d["villages"] - d["villages_covered"]
+        return [name, d["contact_points"], d["pairings"], d["stationed_cadres"], d["logs"],
+                *(d["work"][kind][m] for kind, m in work),
+                d["villages"], d["villages_covered"], uncovered, _rate(fig.coverage_rate)]
+
+    figures.rows = [help_row(node.name, fig) for node, fig in book.children(root_id)]
+    figures.total = help_row("合计", total)
+
+    villages = book.uncovered_villages(root_id)
+    missing = Sheet(
+        "未覆盖村",
+        f"未覆盖村名单（{len(villages)}个）",
+        ["序号", group, "乡镇", "村（党组织）", "组织代码"],
+        ["int", "text", "text", "text", "text"],
+        units="单位：个",
+        note=f"截至{as_of}既无驻村干部、也无联系点的村（农村党支部、党总支）",
+        empty="全部村已覆盖" if total.villages else "台账中没有村级党组织（农村党支部、党总支）",
+    )
+    missing.rows = [
+        [n, committee_of.get(v.id, v.committee), v.township or "", v.name, v.code or ""]
+        for n, v in enumerate(villages, 1)
+    ]
+    return [figures, missing]
 
 
 def _category_labels() -> dict[str, str]:
@@ -278,7 +343,7 @@ def _listing(year: int, root, committee_of: dict[int, str], cats: dict[str, str]
 
 
 def _widths(sheet: Sheet) -> list[float]:
-    widths = [display_width(h) + 2 for h in sheet.headers]
+    widths = [max(display_width(line) for line in h.split("\n")) + 2 for h in sheet.headers]
     sample = sheet.rows[:LISTING_SAMPLE]
     if sheet.total:
         sample = [*sample, sheet.total]
@@ -311,13 +376,15 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
     f_wrap_quoted = wb.add_format({**base, "border": 1, "text_wrap": True, "quote_prefix": True})
     f_int = wb.add_format({**base, "border": 1, "num_format": "0"})
     f_pct = wb.add_format({**base, "border": 1, "num_format": "0.0%"})
+    f_money = wb.add_format({**base, "border": 1, "num_format": "0.00"})
     f_date = wb.add_format({**base, "border": 1, "align": "center"})
     f_total_text = wb.add_format({**base, "border": 1, "bold": True})
     f_total_int = wb.add_format({**base, "border": 1, "bold": True, "num_format": "0"})
     f_total_pct = wb.add_format({**base, "border": 1, "bold": True, "num_format": "0.0%"})
-    num_fmt = {"int": f_int, "pct": f_pct}
-    total_fmt = {"int": f_total_int, "pct": f_total_pct}
-    made = f"{data.made_on.year}年{data.made_on.month}月{data.made_on.day}日"
+    f_total_money = wb.add_format({**base, "border": 1, "bold": True, "num_format": "0.00"})
+    num_fmt = {"int": f_int, "pct": f_pct, "money": f_money}
+    total_fmt = {"int": f_total_int, "pct": f_total_pct, "money": f_total_money}
+    made = _cn_date(data.made_on)
     counts: dict[str, int] = {}
     n_sheets = len(data.sheets)
     for s_index, sheet in enumerate(data.sheets):
@@ -333,13 +400,15 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C第 &P 页，共 &N 页")
         ws.freeze_panes(3, 0)
-        title = f"{data.county['name']}{'' if data.org_name == data.county['name'] else data.org_name}{data.year}年度{sheet.title}"
         ws.set_row(0, 28)
-        ws.merge_range(0, 0, 0, max(ncols - 1, 1), title, f_title)
-        sub = f"填报单位：{data.unit}　　填报日期：{made}　　{UNITS}"
+        ws.merge_range(0, 0, 0, max(ncols - 1, 1), _title(data, sheet), f_title)
+        sub = f"填报单位：{data.unit}　　填报日期：{made}　　{sheet.units}"
         if sheet.note:
             sub += "　　" + sheet.note
         ws.merge_range(1, 0, 1, max(ncols - 1, 1), sub, f_sub)
+        lines = max(h.count("\n") for h in sheet.headers) + 1
+        if lines > 1:
+            ws.set_row(2, 13.5 * lines + 1.5)
         for c, h in enumerate(sheet.headers):
             ws.write_string(2, c, h, f_head)
         r = 3
@@ -369,7 +438,7 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
                     write_number(r, c, v, total_fmt.get(kinds[c], f_total_int))
             r += 1
         if not sheet.rows:
-            ws.write_string(r, 0, "（无）", f_text)
+            ws.write_string(r, 0, sheet.empty, f_text)
         counts[sheet.name] = len(sheet.rows)
         if sheet.chart and sheet.rows:
             pct_col = kinds.index("pct")
@@ -395,6 +464,18 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
     return counts
 
 
+def _title(data: ReportData, sheet: Sheet) -> str:
+    org = "" if data.org_name == data.county["name"] else data.org_name
+    return f"{data.county['name']}{org}{data.year}年度{sheet.title}"
+
+
+def _csv_number(value, kind: str):
+    """A cell as the workbook shows it: 67.8% for a rate, 2.50 for 万元."""
+    if isinstance(value, str) or value is None:
+        return value
+    return percent(value) if kind == "pct" else f"{value:.2f}" if kind == "money" else value
+
+
 def write_csv_files(data: ReportData, path: Path) -> tuple[list[Path], dict[str, int]]:
     """The same tables as UTF-8-with-BOM CSV files: ``<stem>_<sheet>.csv`` beside ``path``."""
     path = Path(path)
@@ -402,14 +483,15 @@ def write_csv_files(data: ReportData, path: Path) -> tuple[list[Path], dict[str,
     paths, counts = [], {}
     for sheet in data.sheets:
         target = path.parent / f"{stem}_{sheet.name}.csv"
-        rows: list[Sequence] = [[sheet.headers[0]]]
-        rows = [
-            [f"{data.county['name']}{data.year}年度{sheet.title}"],
-            [f"填报单位：{data.unit}", f"填报日期：{data.made_on.isoformat()}", UNITS],
-            sheet.headers,
+        rows: list[Sequence] = [
+            [_title(data, sheet)],
+            [f"填报单位：{data.unit}", f"填报日期：{data.made_on.isoformat()}", sheet.units, *([sheet.note] if sheet.note else [])],
+            [h.replace("\n", "") for h in sheet.headers],
         ]
         for row in [*sheet.rows, *([sheet.total] if sheet.total else [])]:
-            rows.append([percent(v) if k == "pct" and not isinstance(v, str) else v for v, k in zip(row, sheet.kinds)])
+            rows.append([_csv_number(v, k) for v, k in zip(row, sheet.kinds)])
+        if not sheet.rows:
+            rows.append([sheet.empty])
         write_csv(target, rows)
         paths.append(target)
         counts[sheet.name] = len(sheet.rows)

@@ -118,7 +118,8 @@ class Village:
     name: str
     code: str | None
     township: str | None
-    committee: str  # the 党委 (root's child) it belongs to
+    committee: str  # the 党委 (root's child) it belongs to; in a prefecture file, its county
+    county: str = ""  # the county it lies in (its nearest 县委 ancestor), in a county file the root
 
 
 def period_bounds(year: int, month: int | None = None) -> tuple[date, date]:
@@ -258,10 +259,21 @@ class HelpBook:
         parts = [int(p) for p in self.orgs[oid].path.strip("/").split("/") if p]
         return self.orgs[parts[1]].name if len(parts) > 1 and parts[1] in self.orgs else ""
 
+    def county_of(self, oid: int | None) -> str:
+        """The name of the county an org lies in (its nearest 县委 ancestor, itself included); "" if none."""
+        node = self.orgs.get(oid) if oid is not None else None
+        if node is None:
+            return ""
+        for part in reversed(node.path.strip("/").split("/")):
+            up = self.orgs.get(int(part)) if part else None
+            if up is not None and up.kind == "county":
+                return up.name
+        return ""
+
     def uncovered_villages(self, org_id: int | None = None) -> list[Village]:
         """Villages in the subtree with neither a stationed cadre nor a contact point on ``as_of``."""
         rows = [
-            Village(v, self.orgs[v].name, self.orgs[v].code, self.orgs[v].township, self._committee(v))
+            Village(v, self.orgs[v].name, self.orgs[v].code, self.orgs[v].township, self._committee(v), self.county_of(v))
             for v in self.villages
             if v not in self.covered and self._in_subtree(v, org_id)
         ]
@@ -315,6 +327,7 @@ class IdlePerson:
     roles: tuple[str, ...]  # contact_point / pairing / stationing (vocab.HELP_PLACES)
     places: tuple[str, ...]  # the names of their points, helped and villages
     last_log: date | None
+    org_id: int | None = None  # the person's own org
 
 
 def months_before(when: date, months: int) -> date:
@@ -384,20 +397,21 @@ def idle_people(
     idle_ids = [pid for pid in holders if pid not in active]
     if not idle_ids:
         return []
-    found: dict[int, tuple[str, str, str | None]] = {}
+    found: dict[int, tuple[str, str, str | None, int]] = {}
     for chunk in range(0, len(idle_ids), 500):
         ids = idle_ids[chunk:chunk + 500]
         marks = ",".join("?" * len(ids))
-        for pid, name, org, last in database.execute_sql(
+        for pid, name, org, last, org_id in database.execute_sql(
             "SELECT p.id, p.name, o.name, (SELECT max(date) FROM help_log h WHERE h.person_id = p.id "
-            f"AND h.deleted_at IS NULL AND h.date <= ?) FROM person p JOIN org o ON o.id = p.org_id WHERE p.id IN ({marks})",
+            f"AND h.deleted_at IS NULL AND h.date <= ?), o.id FROM person p JOIN org o ON o.id = p.org_id "
+            f"WHERE p.id IN ({marks})",
             [on, *ids],
         ).fetchall():
-            found[pid] = (name, org, last)
+            found[pid] = (name, org, last, org_id)
     result = [
         IdlePerson(
             pid, found[pid][0], found[pid][1], tuple(holders[pid][0]), tuple(holders[pid][1]),
-            date.fromisoformat(found[pid][2]) if found[pid][2] else None,
+            date.fromisoformat(found[pid][2]) if found[pid][2] else None, found[pid][3],
         )
         for pid in idle_ids
         if pid in found
