@@ -417,9 +417,14 @@ async def test_opening_and_closing_details_leaves_no_widgets_behind(ledger):
 
     from textual.widget import Widget
 
-    def live_widgets() -> int:
+    from textual._styles_cache import StylesCache
+
+    def live_widgets() -> tuple[int, int]:
+        """Widgets, and their styles caches (each holds rendered lines)."""
         gc.collect()
-        return sum(1 for o in gc.get_objects() if isinstance(o, Widget))
+        objects = gc.get_objects()
+        return (sum(1 for o in objects if isinstance(o, Widget)),
+                sum(1 for o in objects if isinstance(o, StylesCache)))
 
     app = make_app(ledger["path"])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -433,4 +438,5 @@ async def test_opening_and_closing_details_leaves_no_widgets_behind(ledger):
             await pilot.press("escape")
             await settle(app, pilot)
             counts.append(live_widgets())
-    assert counts[-1] <= counts[1], counts
+    assert counts[-1][0] <= counts[1][0], counts
+    assert counts[-1][1] <= counts[1][1], counts

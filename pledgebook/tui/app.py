@@ -22,6 +22,7 @@ from pledgebook.models.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
+from pledgebook.tui.widgets.chrome import forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
 AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
@@ -113,6 +114,11 @@ class PledgebookApp(App):
             return screen
 
         return make
+
+    def pop_screen(self) -> Any:
+        result = super().pop_screen()
+        forget_closed_widgets()
+        return result
 
     # ------------------------------------------------------------ start
     def on_mount(self) -> None:

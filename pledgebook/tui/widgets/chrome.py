@@ -10,6 +10,11 @@ widgets add watchers that never get dropped in this program:
 - Header watches the app's ``title`` and ``sub_title`` (which change only with
   the year), so every detail screen opened and closed leaves its header behind.
 
+A third keeper is a memo: ``StylesCache.get_inner_outer`` is an ``lru_cache``
+(1,024 entries) on a method, so it holds the styles caches of closed screens'
+widgets, each with its rendered lines. :func:`forget_closed_widgets` clears it
+when a screen closes (it is only a memo: the live widgets refill it as they draw).
+
 Left alone, an afternoon of opening pledges grows the process by about a
 megabyte per detail opened. These subclasses remove their watchers when done.
 """
@@ -28,6 +33,15 @@ def _drop_watchers(obj: Any, dead: Any) -> None:
     watchers: dict[str, list[tuple[Any, Any]]] = getattr(obj, "__watchers", {})
     for entries in watchers.values():
         entries[:] = [(node, callback) for node, callback in entries if not dead(node)]
+
+
+def forget_closed_widgets() -> None:
+    """After a screen closed: drop the memo that keeps its widgets' rendered lines."""
+    from textual._styles_cache import StylesCache
+
+    memo = getattr(StylesCache.get_inner_outer, "cache_clear", None)
+    if memo is not None:
+        memo()
 
 
 class Footer(_Footer):
