@@ -415,9 +415,8 @@ async def test_opening_and_closing_details_leaves_no_widgets_behind(ledger):
     and footer keys are gone once it is closed (Textual keeps their watchers otherwise)."""
     import gc
 
-    from textual.widget import Widget
-
     from textual._styles_cache import StylesCache
+    from textual.widget import Widget
 
     def live_widgets() -> tuple[int, int]:
         """Widgets, and their styles caches (each holds rendered lines)."""

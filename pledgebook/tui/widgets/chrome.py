@@ -45,6 +45,30 @@ def forget_closed_widgets() -> None:
 
 
 class Footer(_Footer):
+    """Textual's footer, composed once per burst of binding changes, and not while hidden.
+
+    Textual's own schedules a full recompose for every change signal: a
+    screen's start sends about ten (mount, focus, each reactive that touches
+    bindings), each one rebuilding every key. Compose reads the bindings as
+    they are when it runs, so one recompose per burst shows the same keys.
+    A hidden screen's footer waits: showing the screen again sends a signal.
+    """
+
+    _pending = False
+
+    def bindings_changed(self, screen: Any) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if not screen.is_current or self._pending:
+            return
+        self._pending = True
+        self.call_after_refresh(self._recompose_once)
+
+    async def _recompose_once(self) -> None:
+        self._pending = False
+        await self.recompose()
+
     async def recompose(self) -> None:
         await super().recompose()
 
