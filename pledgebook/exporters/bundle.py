@@ -8,7 +8,10 @@ A bundle is a zip named ``<admin-code>_<yyyymmdd-hhmmss>.pledgebook`` holding
 - ``signature.json`` (when ``keys init`` has been run): Ed25519 over the
   exact bytes of ``manifest.json`` — which pins every member by hash;
 - one JSON Lines file per table (:data:`TABLES`), fields by name, references
-  by uid, never local integer ids; ID numbers and phones left out unless asked;
+  by uid, never local integer ids; ID numbers and phones left out unless asked.
+  Format version 2 added the second ledger (contact_point, pairing,
+  stationing, help_log); a version-1 bundle (an older program) has none of
+  those members and is still read;
 - ``report.xlsx``, the summary sheets of the open year's report workbook, for people
   (the full listing travels as data; see :data:`REPORT_LISTING`).
 
@@ -52,7 +55,7 @@ from pledgebook.models.tables import Handoff, database
 Progress = Callable[[str, float], None]
 
 FORMAT = "pledgebook-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the second ledger (contact_point, pairing, stationing, help_log)
 SUFFIX = ".pledgebook"
 MANIFEST = "manifest.json"
 SIGNATURE = "signature.json"
@@ -112,12 +115,35 @@ def _t(name: str, nullable: bool = False) -> Field:
     return Field(name, f"t.{name}", "text", nullable)
 
 
+def _d(name: str, nullable: bool = False) -> Field:
+    return Field(name, f"t.{name}", "date", nullable)
+
+
+def _n(name: str, kind: str = "int", nullable: bool = False) -> Field:
+    return Field(name, f"t.{name}", kind, nullable)
+
+
+def _ref(column: str, table: str, nullable: bool = False) -> Field:
+    """``<column>_uid``: the uid of the record that ``t.<column>_id`` points to (joined as ``r_<column>``)."""
+    return Field(f"{column}_uid", f"r_{column}.uid", "ref", nullable, ref=table)
+
+
+def _second(name: str, fields: list[Field], label: str) -> TableSpec:
+    """A table of the second ledger (四帮四促), new in format version 2; every ref joined as ``r_<column>``."""
+    joins = [f"{name} t"] + [
+        f"{'LEFT JOIN' if f.nullable else 'JOIN'} {f.ref} r_{f.name[:-4]} ON r_{f.name[:-4]}.id = t.{f.name[:-4]}_id"
+        for f in fields if f.kind == "ref"
+    ]
+    return TableSpec(name, " ".join(joins), tuple(_common() + fields), label, since=2)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str  # member name without .jsonl, and the SQL table
     source: str  # FROM clause, the table aliased t
     fields: tuple[Field, ...]
     label: str
+    since: int = 1  # the format version that brought the table
 
 
 TABLES: tuple[TableSpec, ...] = (
@@ -184,11 +210,36 @@ TABLES: tuple[TableSpec, ...] = (
         ]),
         "评诺",
     ),
+    # ---- the second ledger (四帮四促), since format version 2
+    _second("contact_point", [
+        _ref("leader", "person"), _code("kind", vocab.CONTACT_KINDS), _t("name"), _ref("org", "org"),
+        _d("start_date"), _d("end_date", True), _n("active", "bool"), _t("note"),
+    ], "联系点"),
+    _second("pairing", [
+        _ref("helper", "person"), _ref("helped_person", "person", True), _t("household", True), _ref("org", "org"),
+        _d("start_date"), _d("end_date", True), _t("note"),
+    ], "结对帮扶"),
+    _second("stationing", [
+        _ref("cadre", "person"), _t("sending_unit"), _code("role", vocab.STATION_ROLES), _ref("village", "org"),
+        _ref("branch", "org", True), _d("start_date"), _d("planned_end", True), _d("actual_end", True), _t("note"),
+    ], "驻村"),
+    _second("help_log", [
+        _d("date"), _ref("person", "person"), _ref("contact_point", "contact_point", True),
+        _ref("pairing", "pairing", True), _ref("stationing", "stationing", True), _ref("org", "org"),
+        _code("kind", vocab.WORK_KINDS),
+        *(_n(m, "float" if m == "funds" else "int") for m in vocab.MEASURES),
+        _t("note"), _t("source"), _n("source_row", "int", True),
+    ], "帮扶记录"),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 PII_FIELDS = ("id_number", "phone")
 DATA_MEMBERS = tuple(f"{t.name}.jsonl" for t in TABLES)
 KNOWN_MEMBERS = frozenset((MANIFEST, SIGNATURE, REPORT, *DATA_MEMBERS))
+
+
+def data_members(version: int) -> tuple[str, ...]:
+    """The JSON Lines members a bundle of format ``version`` carries (version 1: no second ledger)."""
+    return tuple(f"{t.name}.jsonl" for t in TABLES if t.since <= version)
 
 
 def select_sql(
@@ -604,11 +655,15 @@ def _check_manifest(m: object) -> dict:
             or not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
         ):
             raise BundleError(f"manifest.json 中 {name} 的长度或校验值无效。")
-    for name in DATA_MEMBERS:
+    expected = data_members(version)
+    for name in expected:
         if name not in m["members"]:
             raise BundleError(f"数据包缺少 {name}（{TABLE_BY_NAME[name[:-6]].label}）。")
+    for name in m["members"]:
+        if name.endswith(".jsonl") and name not in expected:
+            raise BundleError(f"格式版本 {version} 的数据包不应含有 {name}，已拒绝。")
     for table, n in m["counts"].items():
-        if table not in TABLE_BY_NAME or not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        if f"{table}.jsonl" not in expected or not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise BundleError(f"manifest.json 中的记录数「{table}」无效。")
     return m
 

@@ -5,13 +5,18 @@ the bundle's structure, sizes and hashes (:func:`open_bundle`), its
 signature against the trusted key and its sequence number against the last
 one accepted, every line's JSON, every field's type, every code, every
 reference (by uid, within the bundle), the org tree, and that no record of
-another county is named. Only then, in one ``IMMEDIATE`` transaction:
+another county is named, the second ledger's own rules (one place per help
+log, quantities in the kind's measures). Then the ledger is backed up
+(reason ``before-import``, like a spreadsheet import) and, in one
+``IMMEDIATE`` transaction:
 
 - the county's tree hangs under the prefecture's root;
 - a record new to the prefecture is inserted; a newer one (``updated_at``)
   replaces the older; an older one is left alone; the same ``updated_at`` with
   different content is a conflict, reported and left alone;
 - a deletion travels as ``deleted_at``;
+- every reference (org, person, pledge, contact point, pairing, stationing,
+  and a help log's stored org) is re-pointed from uid to the local id;
 - the same bundle twice changes nothing.
 """
 
@@ -43,7 +48,7 @@ from pledgebook.exporters.bundle import (
     select_sql,
     trust_status,
 )
-from pledgebook.models import audit, vocab
+from pledgebook.models import audit, backup, vocab
 from pledgebook.models.db import county as county_info
 from pledgebook.models.tables import ImportBatch, database
 
@@ -53,9 +58,15 @@ MAX_TEXT = 10_000
 _UID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# local column for a reference field
-REF_COLUMN = {"parent_uid": "parent_id", "org_uid": "org_id", "person_uid": "person_id",
-              "pledge_uid": "pledge_id", "carried_from_uid": "carried_from_id"}
+# which org a record counts under, for the owner check (a record here that belongs to another county)
+OWNER_ORG = {"org": "t.id", "person": "t.org_id", "pledge": "t.org_id", "progress": "p.org_id",
+             "evaluation": "p.org_id", "contact_point": "t.org_id", "pairing": "t.org_id",
+             "stationing": "t.village_id", "help_log": "t.org_id"}
+
+
+def _column(f: Field) -> str:
+    """The local column of a field: a reference ``x_uid`` is stored as ``x_id``."""
+    return f.name[:-4] + "_id" if f.kind == "ref" else f.name
 
 
 @dataclass
@@ -81,6 +92,7 @@ class MergeResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    backup: Path | None = None  # the automatic backup taken before merging
     seconds: float = 0.0
 
     @property
@@ -97,7 +109,8 @@ class MergeResult:
             "signed": self.signed, "trusted": self.trusted, "allow_unsigned_used": self.allow_unsigned_used,
             "already_imported": self.already_imported, "records": self.records, "changed": self.changed,
             "tables": {k: vars(v) for k, v in self.tables.items()}, "conflicts": self.conflicts[:200],
-            "conflict_count": len(self.conflicts), "notes": self.notes, "seconds": round(self.seconds, 2),
+            "conflict_count": len(self.conflicts), "notes": self.notes,
+            "backup": str(self.backup) if self.backup else None, "seconds": round(self.seconds, 2),
         }
 
 
@@ -257,6 +270,36 @@ def _idx(spec: TableSpec, name: str) -> int:
     return [f.name for f in spec.fields].index(name)
 
 
+def _check_rules(parsed: dict[str, list[tuple]]) -> None:
+    """What the second ledger's own rules and the schema's CHECKs ask of a record, beyond its field types.
+
+    A pairing helps a member or a household (exactly one); a help log is recorded against exactly one
+    place, and its quantities are counts in the measures its kind of work is counted in, within the limits
+    the entry form keeps (so the prefecture's sums mean what the county's do).
+    """
+    from pledgebook.models.helping import MAX_FUNDS, MAX_QUANTITY
+
+    spec = TABLE_BY_NAME["pairing"]
+    person_i, household_i = _idx(spec, "helped_person_uid"), _idx(spec, "household")
+    for n, row in enumerate(parsed["pairing"], 1):
+        if (row[person_i] is None) == (row[household_i] is None):
+            raise _bad("pairing.jsonl", n, "帮扶对象应是一名党员（helped_person_uid）或一户困难户（household），二者只能有一个")
+    spec = TABLE_BY_NAME["help_log"]
+    places = [_idx(spec, f"{place}_uid") for place in vocab.HELP_PLACES]
+    kind_i = _idx(spec, "kind")
+    measures = [(m, _idx(spec, m), MAX_FUNDS if m == "funds" else MAX_QUANTITY) for m in vocab.MEASURES]
+    for n, row in enumerate(parsed["help_log"], 1):
+        if sum(row[i] is not None for i in places) != 1:
+            raise _bad("help_log.jsonl", n, "帮扶记录应属于且只属于一个联系点、结对帮扶或驻村（contact_point_uid、pairing_uid、stationing_uid 恰好填一个）")
+        allowed = vocab.WORK_MEASURES[row[kind_i]]
+        for m, i, limit in measures:
+            v = row[i]
+            if not 0 <= v <= limit:
+                raise _bad("help_log.jsonl", n, f"字段「{m}」的数量 {v} 不在 0–{limit:g} 之间")
+            if v and m not in allowed:
+                raise _bad("help_log.jsonl", n, f"「{vocab.WORK_KINDS[row[kind_i]]}」不按{vocab.MEASURES[m]}计，字段「{m}」应为 0")
+
+
 def _check_refs(parsed: dict[str, list[tuple]], code: str) -> None:
     uids = {name: {r[0] for r in rows} for name, rows in parsed.items()}
     for spec in TABLES:
@@ -332,16 +375,11 @@ class _Merger:
             conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)", [(r[0],) for r in self.parsed[spec.name]])
             # the bundle's uids drive the loop (CROSS JOIN keeps that order): a probe per record, never a scan
             # of the whole prefecture, whose tables grow with every county
-            owner = {
-                "org": "t.path FROM temp.in_org i CROSS JOIN org t ON t.uid = i.uid",
-                "person": "o.path FROM temp.in_person i CROSS JOIN person t ON t.uid = i.uid JOIN org o ON o.id = t.org_id",
-                "pledge": "o.path FROM temp.in_pledge i CROSS JOIN pledge t ON t.uid = i.uid JOIN org o ON o.id = t.org_id",
-                "progress": "o.path FROM temp.in_progress i CROSS JOIN progress t ON t.uid = i.uid "
-                            "JOIN pledge p ON p.id = t.pledge_id JOIN org o ON o.id = p.org_id",
-                "evaluation": "o.path FROM temp.in_evaluation i CROSS JOIN evaluation t ON t.uid = i.uid "
-                              "JOIN pledge p ON p.id = t.pledge_id JOIN org o ON o.id = p.org_id",
-            }[spec.name]
-            found = database.execute_sql(f"SELECT t.uid, t.id, t.updated_at, {owner}").fetchall()
+            via_pledge = " JOIN pledge p ON p.id = t.pledge_id" if spec.name in ("progress", "evaluation") else ""
+            found = database.execute_sql(
+                f"SELECT t.uid, t.id, t.updated_at, o.path FROM temp.in_{spec.name} i "
+                f"CROSS JOIN {spec.name} t ON t.uid = i.uid{via_pledge} JOIN org o ON o.id = {OWNER_ORG[spec.name]}"
+            ).fetchall()
             county = self.county_path
             for uid, _id, _upd, path in found:
                 if county is None or not path.startswith(county):
@@ -435,7 +473,7 @@ class _Merger:
         counts.read = len(rows)
         fields = list(spec.fields)
         skip_pii = spec.name == "person" and not self.include_pii
-        cols = [REF_COLUMN.get(f.name, f.name) for f in fields]
+        cols = [_column(f) for f in fields]
         write_idx = [i for i, f in enumerate(fields) if not (skip_pii and f.name in ("id_number", "phone"))]
         existing = self.existing[spec.name]
         upd_i = 2
@@ -621,6 +659,9 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
             spec_cat = TABLE_BY_NAME["category"]
             for i, spec in enumerate(TABLES):
                 report(f"读取{spec.label}", 0.05 + 0.2 * i / len(TABLES))
+                if spec.since > b.manifest["format_version"]:  # from an older program: it has none of these
+                    parsed[spec.name] = []
+                    continue
                 cats = None
                 if spec.name == "pledge":
                     cats = {r[_idx(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
@@ -628,8 +669,11 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
             for name_ in b.manifest["members"]:
                 if not name_.endswith(".jsonl"):
                     b.read_member(name_, lambda chunk: None)  # report.xlsx: size and hash
+            _check_rules(parsed)
             _check_refs(parsed, code)
             merger = _Merger(b, parsed, result)
+            report("备份", 0.28)
+            result.backup = backup.backup(reason="before-import").path
             report("合并", 0.3)
             with transaction():
                 merger.preflight()
