@@ -27,7 +27,9 @@ import json
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +52,7 @@ from pledgebook.exporters.bundle import (
 )
 from pledgebook.models import audit, backup, vocab
 from pledgebook.models.db import county as county_info
+from pledgebook.models.errors import PledgebookError
 from pledgebook.models.tables import ImportBatch, database
 
 Progress = Callable[[str, float], None]
@@ -174,10 +177,11 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
             first_bad(lambda v: None if v is None or type(v) is str else f"应为文本，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
         values = [v for v in col if v is not None]
         if kind in ("uid", "ref"):
-            if not all(map(_UID.fullmatch, values)):
+            # references repeat (a person's many logs): the fast path looks at each distinct value once
+            if not all(map(_UID.fullmatch, values if kind == "uid" else set(values))):
                 first_bad(lambda v: None if v is None or _UID.fullmatch(v) else f"不是有效的 uid：「{v[:40]}」")
         elif kind == "dt":
-            if not all(map(_DT.fullmatch, values)):
+            if not all(map(_DT.fullmatch, set(values))):
                 first_bad(lambda v: None if v is None or _DT.fullmatch(v) else f"不是有效的时间：「{v[:40]}」")
         elif kind == "date":
             if not _dates_ok(set(values)):  # dates repeat a lot: the fast path checks each distinct one once
@@ -216,35 +220,35 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
             first_bad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
 
 
-def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | None) -> list[tuple]:
-    """Read, parse and check one JSON Lines member; returns rows as tuples in field order."""
+def _parse_table(spec: TableSpec, data: bytes, declared: int | None, categories: set[str] | None) -> list[tuple]:
+    """Parse and check one JSON Lines member (already read and hashed); returns rows as tuples in field order."""
     member = f"{spec.name}.jsonl"
-    data = bundle.read_member(member)
     if data and not data.endswith(b"\n"):
         raise BundleError(f"{member} 的最后一行不完整：数据包被截断或改动过。")
-    lines = data.split(b"\n")[:-1] if data else []
-    declared = bundle.manifest["counts"].get(spec.name)
-    if declared is not None and declared != len(lines):
-        raise BundleError(f"{member} 有 {len(lines)} 行，清单写的是 {declared} 条记录：数据包被改动过。")
+    lines = data.count(b"\n")
+    if declared is not None and declared != lines:
+        raise BundleError(f"{member} 有 {lines} 行，清单写的是 {declared} 条记录：数据包被改动过。")
+    objs: list = []
     try:
-        text = data.decode("utf-8")
+        # one JSON array of the whole member, joined as bytes (a newline byte is never inside a UTF-8
+        # character, nor inside a JSON string) and decoded once, strictly
+        text = (b"[" + data[:-1].replace(b"\n", b",") + b"]").decode("utf-8") if lines else ""
     except UnicodeDecodeError as exc:
         raise BundleError(f"{member} 不是 UTF-8 文本（{exc}）。数据包已损坏或被改动过。") from exc
-    objs: list = []
     if lines:
         # one C-level parse of the whole member; on failure, find the bad line for the message
         try:
-            objs = json.loads("[" + text[:-1].replace("\n", ",") + "]")
-            if len(objs) != len(lines):
+            objs = json.loads(text)
+            if len(objs) != lines:
                 raise ValueError("line count")
         except ValueError:
             objs = []
-            for n, line in enumerate(text[:-1].split("\n"), 1):
+            for n, line in enumerate(data[:-1].decode("utf-8").split("\n"), 1):
                 try:
                     objs.append(json.loads(line))
                 except ValueError as exc:
                     raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
-            if len(objs) != len(lines):
+            if len(objs) != lines:
                 raise BundleError(f"{member} 的行数不对：数据包被改动过。") from None
     if any(type(obj) is not dict for obj in objs):
         n = next(n for n, obj in enumerate(objs, 1) if type(obj) is not dict)
@@ -275,29 +279,45 @@ def _check_rules(parsed: dict[str, list[tuple]]) -> None:
 
     A pairing helps a member or a household (exactly one); a help log is recorded against exactly one
     place, and its quantities are counts in the measures its kind of work is counted in, within the limits
-    the entry form keeps (so the prefecture's sums mean what the county's do).
+    the entry form keeps (so the prefecture's sums mean what the county's do). Checked a column at a time;
+    the first bad record is looked for only when there is one.
     """
     from pledgebook.models.helping import MAX_FUNDS, MAX_QUANTITY
 
+    def first_bad(member: str, rows: list[tuple], problem: Callable[[tuple], str | None]) -> None:
+        for n, row in enumerate(rows, 1):
+            if (text := problem(row)) is not None:
+                raise _bad(member, n, text)
+
+    rows = parsed["pairing"]
     spec = TABLE_BY_NAME["pairing"]
     person_i, household_i = _idx(spec, "helped_person_uid"), _idx(spec, "household")
-    for n, row in enumerate(parsed["pairing"], 1):
-        if (row[person_i] is None) == (row[household_i] is None):
-            raise _bad("pairing.jsonl", n, "帮扶对象应是一名党员（helped_person_uid）或一户困难户（household），二者只能有一个")
+    if any((r[person_i] is None) is (r[household_i] is None) for r in rows):
+        first_bad("pairing.jsonl", rows, lambda r: None if (r[person_i] is None) is not (r[household_i] is None) else
+                  "帮扶对象应是一名党员（helped_person_uid）或一户困难户（household），二者只能有一个")
+    rows = parsed["help_log"]
+    if not rows:
+        return
     spec = TABLE_BY_NAME["help_log"]
     places = [_idx(spec, f"{place}_uid") for place in vocab.HELP_PLACES]
+    if any(((r[places[0]] is None) + (r[places[1]] is None) + (r[places[2]] is None)) != 2 for r in rows):
+        first_bad("help_log.jsonl", rows, lambda r: None if sum(r[i] is not None for i in places) == 1 else
+                  "帮扶记录应属于且只属于一个联系点、结对帮扶或驻村（contact_point_uid、pairing_uid、stationing_uid 恰好填一个）")
     kind_i = _idx(spec, "kind")
-    measures = [(m, _idx(spec, m), MAX_FUNDS if m == "funds" else MAX_QUANTITY) for m in vocab.MEASURES]
-    for n, row in enumerate(parsed["help_log"], 1):
-        if sum(row[i] is not None for i in places) != 1:
-            raise _bad("help_log.jsonl", n, "帮扶记录应属于且只属于一个联系点、结对帮扶或驻村（contact_point_uid、pairing_uid、stationing_uid 恰好填一个）")
-        allowed = vocab.WORK_MEASURES[row[kind_i]]
-        for m, i, limit in measures:
-            v = row[i]
-            if not 0 <= v <= limit:
-                raise _bad("help_log.jsonl", n, f"字段「{m}」的数量 {v} 不在 0–{limit:g} 之间")
-            if v and m not in allowed:
-                raise _bad("help_log.jsonl", n, f"「{vocab.WORK_KINDS[row[kind_i]]}」不按{vocab.MEASURES[m]}计，字段「{m}」应为 0")
+
+    def measure(m: str) -> None:
+        i, limit = _idx(spec, m), (MAX_FUNDS if m == "funds" else MAX_QUANTITY)
+        col = [r[i] for r in rows]
+        if min(col) < 0 or max(col) > limit:
+            first_bad("help_log.jsonl", rows, lambda r: None if 0 <= r[i] <= limit else
+                      f"字段「{m}」的数量 {r[i]} 不在 0–{limit:g} 之间")
+        counted_in = {k for k, ms in vocab.WORK_MEASURES.items() if m in ms}
+        if {r[kind_i] for r in rows if r[i]} - counted_in:
+            first_bad("help_log.jsonl", rows, lambda r: None if not r[i] or r[kind_i] in counted_in else
+                      f"「{vocab.WORK_KINDS[r[kind_i]]}」不按{vocab.MEASURES[m]}计，字段「{m}」应为 0")
+
+    for m in vocab.MEASURES:
+        measure(m)
 
 
 def _check_refs(parsed: dict[str, list[tuple]], code: str) -> None:
@@ -609,6 +629,45 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> dict[str, list[tuple]]:
+    """Every member read (sizes and hashes checked) and every table parsed and checked, in table order.
+
+    A helper reads the next member while this thread parses the one before; a failure is still
+    reported for the first bad table, as if they were read one after another.
+    """
+    version = b.manifest["format_version"]
+    specs = [spec for spec in TABLES if spec.since <= version]  # an older program's bundle has fewer tables
+    parsed: dict[str, list[tuple]] = {spec.name: [] for spec in TABLES}
+    spec_cat = TABLE_BY_NAME["category"]
+    pending = deque([pool.submit(b.read_member, f"{specs[0].name}.jsonl")])
+    try:
+        for i, spec in enumerate(specs):
+            report(f"读取{spec.label}", 0.05 + 0.2 * i / len(specs))
+            data = pending.popleft().result()
+            if i + 1 < len(specs):
+                pending.append(pool.submit(b.read_member, f"{specs[i + 1].name}.jsonl"))
+            cats = None
+            if spec.name == "pledge":
+                cats = {r[_idx(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
+            parsed[spec.name] = _parse_table(spec, data, b.manifest["counts"].get(spec.name), cats)
+            del data
+    finally:
+        for future in pending:
+            future.cancel()
+    for name in b.manifest["members"]:
+        if not name.endswith(".jsonl"):
+            b.read_member(name, lambda chunk: None)  # report.xlsx: size and hash
+    return parsed
+
+
+def _discard(taken: Future) -> None:
+    """Wait for a backup that is no longer wanted and remove it (a failed one leaves nothing)."""
+    try:
+        taken.result().path.unlink(missing_ok=True)
+    except (PledgebookError, OSError):
+        pass
+
+
 def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: Progress | None = None) -> MergeResult:
     """Verify a county bundle completely, then merge it by uid in one transaction.
 
@@ -655,25 +714,20 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
         elif trust == "unsigned":
             result.notes.append("数据包没有签名。")
         with _no_gc():
-            parsed: dict[str, list[tuple]] = {}
-            spec_cat = TABLE_BY_NAME["category"]
-            for i, spec in enumerate(TABLES):
-                report(f"读取{spec.label}", 0.05 + 0.2 * i / len(TABLES))
-                if spec.since > b.manifest["format_version"]:  # from an older program: it has none of these
-                    parsed[spec.name] = []
-                    continue
-                cats = None
-                if spec.name == "pledge":
-                    cats = {r[_idx(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
-                parsed[spec.name] = _parse_table(b, spec, cats)
-            for name_ in b.manifest["members"]:
-                if not name_.endswith(".jsonl"):
-                    b.read_member(name_, lambda chunk: None)  # report.xlsx: size and hash
-            _check_rules(parsed)
-            _check_refs(parsed, code)
+            with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
+                # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without
+                # it) and the inflating and hashing of the next member (zlib and hashlib let go of it too)
+                taken = pool.submit(backup.backup, reason="before-import", rotate_after=False)
+                try:
+                    parsed = _read_tables(b, pool, report)
+                    _check_rules(parsed)
+                    _check_refs(parsed, code)
+                    report("备份", 0.28)
+                    result.backup = taken.result().path
+                except BaseException:
+                    _discard(taken)  # the bundle is refused: nothing will change, so the copy is not needed
+                    raise
             merger = _Merger(b, parsed, result)
-            report("备份", 0.28)
-            result.backup = backup.backup(reason="before-import").path
             report("合并", 0.3)
             with transaction():
                 merger.preflight()
@@ -687,6 +741,7 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
                 if result.allow_unsigned_used:
                     note += "；未签名，按 --allow-unsigned 导入"
                 audit.record("import", "org", None, {"bundle": (None, Path(path).name), "sha256": (None, b.sha256)}, note=note)
+    backup.rotate()
     for spec in TABLES:
         database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
     report("完成", 1.0)
