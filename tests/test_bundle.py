@@ -354,3 +354,38 @@ def test_a_bundle_killed_after_the_rename_does_not_reuse_its_number(tmp_path, mo
     assert get_setting("bundle_sequence") == "1"
     second = bundle_mod.write_bundle(out)
     assert second.sequence == 2 and second.path != first
+
+
+def test_the_report_inside_is_built_beside_the_tables(county_a, tmp_path, monkeypatch):
+    """report.xlsx comes from a thread of its own (own read-only connection, closed after); a failure there
+    fails the export and leaves no file."""
+    import io
+    import threading
+
+    import openpyxl
+
+    import pledgebook.exporters.report as report_mod
+
+    seen = []
+    real = report_mod.build_report
+
+    def spy(year, **kw):
+        seen.append((threading.current_thread() is threading.main_thread(),
+                     database.execute_sql("PRAGMA query_only").fetchone()[0]))
+        return real(year, **kw)
+
+    monkeypatch.setattr(report_mod, "build_report", spy)
+    result = write_bundle(tmp_path)
+    assert seen == [(False, 1)]
+    assert database.execute_sql("PRAGMA query_only").fetchone()[0] == 0  # this thread's connection untouched
+    book = openpyxl.load_workbook(io.BytesIO(members(result.path)["report.xlsx"]), read_only=True)
+    assert any("统计" in name for name in book.sheetnames)
+
+    def broken(year, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report_mod, "build_report", broken)
+    (tmp_path / "2").mkdir()
+    with pytest.raises(BundleError, match="失败"):
+        write_bundle(tmp_path / "2")
+    assert not list((tmp_path / "2").iterdir())

@@ -429,14 +429,21 @@ def write_bundle(
             fh = open(tmp, "wb")
         except OSError as exc:
             raise BundleError(f"无法在 {folder} 建立文件：{exc.strerror or exc}。") from exc
-        with fh:
-            # one read transaction: every table, the report and the years come from the same snapshot, so a
-            # change made meanwhile (the TUI, another process) cannot leave a reference dangling in the bundle
+        with fh, ThreadPoolExecutor(1, thread_name_prefix="pledgebook-report") as pool:
+            # the report workbook is built beside the tables (see _build_report)
+            workbook = pool.submit(_build_report, year) if year is not None else None
+            # one read transaction: every table and the years come from the same snapshot, so a change
+            # made meanwhile (the TUI, another process) cannot leave a reference dangling in the bundle
             with database.atomic(), zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zf:
-                _write_tables(zf, stamp, include_pii, counts, members, report)
+                try:
+                    _write_tables(zf, stamp, include_pii, counts, members, report)
+                except BaseException:
+                    if workbook is not None:
+                        workbook.cancel()
+                    raise
                 report("报表", 0.6)
-                if year is not None:
-                    _add_report(zf, members, stamp, year)
+                if workbook is not None:
+                    _add_report(zf, members, stamp, workbook.result())
                 years = [r[0] for r in database.execute_sql("SELECT year FROM work_year ORDER BY year")]
                 manifest = {
                     "format": FORMAT,
@@ -497,17 +504,31 @@ def write_bundle(
                         include_pii, time.perf_counter() - started)
 
 
-def _add_report(zf: zipfile.ZipFile, members: dict, stamp, year: int) -> None:
+def _build_report(year: int) -> bytes:
+    """The summary workbook (report.xlsx) of ``year``, built on a thread of its own while the tables are written.
+
+    This thread has its own SQLite connection (peewee keeps one per thread), made read-only and
+    closed at the end; its read transaction starts as the tables' does. A change committed in the
+    moment between the two could show in one and not the other, which a summary for people can
+    bear: the records travel in the JSON Lines members, from one snapshot.
+    """
     from pledgebook.exporters.report import build_report, write_xlsx
 
     fd, name = tempfile.mkstemp(suffix=".xlsx", prefix="pledgebook-report-")
     os.close(fd)
     tmp = Path(name)
     try:
-        write_xlsx(build_report(year, listing=REPORT_LISTING), tmp)
-        data = tmp.read_bytes()
+        database.execute_sql("PRAGMA query_only = ON")
+        with database.atomic():
+            data = build_report(year, listing=REPORT_LISTING)
+        write_xlsx(data, tmp)
+        return tmp.read_bytes()
     finally:
+        database.close()
         tmp.unlink(missing_ok=True)
+
+
+def _add_report(zf: zipfile.ZipFile, members: dict, stamp, data: bytes) -> None:
     # deflated, so a truncated bundle is never mistaken for the workbook zip stored inside it
     zf.writestr(zipfile.ZipInfo(REPORT, stamp), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     members[REPORT] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -823,13 +844,16 @@ def _verify_member(bundle: OpenedBundle, name: str) -> None:
 def verify_members(bundle: OpenedBundle, progress: Progress | None = None) -> None:
     """Read every member with its limits; sizes, hashes and line counts must match the manifest.
 
-    Members are inflated and hashed two at a time (zlib and hashlib let go of the GIL); results are
-    taken in name order, so the message is the same as reading them one after another.
+    Members are inflated and hashed two at a time (zlib and hashlib let go of the GIL), the largest
+    first so that both threads finish together; results are taken in name order, so the message is
+    the same as reading them one after another.
     """
     report = progress or (lambda stage, frac: None)
     names = sorted(bundle.manifest["members"])
+    largest_first = sorted(names, key=lambda name: -bundle.manifest["members"][name]["size"])
     with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-verify") as pool:
-        futures = [pool.submit(_verify_member, bundle, name) for name in names]
+        started = {name: pool.submit(_verify_member, bundle, name) for name in largest_first}
+        futures = [started[name] for name in names]
         try:
             for i, (name, future) in enumerate(zip(names, futures)):
                 report(name, i / len(names))
