@@ -28,7 +28,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -168,14 +168,15 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
                 raise _bad(member, i + 1, f"字段「{f.name}」{problem}")
 
     types = set(map(type, col))
-    if type(None) in types and not f.nullable:
+    nulls = type(None) in types
+    if nulls and not f.nullable:
         first_bad(lambda v: "缺失或为空" if v is None else None)
     types.discard(type(None))
     kind = f.kind
     if kind in ("uid", "ref", "dt", "date", "text", "code"):
         if types - {str}:
             first_bad(lambda v: None if v is None or type(v) is str else f"应为文本，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
-        values = [v for v in col if v is not None]
+        values = [v for v in col if v is not None] if nulls else col
         if kind in ("uid", "ref"):
             # references repeat (a person's many logs): the fast path looks at each distinct value once
             if not all(map(_UID.fullmatch, values if kind == "uid" else set(values))):
@@ -207,7 +208,7 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
     elif kind == "int":
         if types - {int}:
             first_bad(lambda v: None if v is None or type(v) is int else f"应为整数，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
-        numbers = [v for v in col if v is not None]
+        numbers = [v for v in col if v is not None] if nulls else col
         if numbers and (max(numbers) > 2**53 or min(numbers) < -(2**53)):
             first_bad(lambda v: None if v is None or abs(v) <= 2**53 else "数值过大")
     elif kind == "float":
@@ -392,7 +393,10 @@ class _Merger:
                 continue
             database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
             database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
-            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)", [(r[0],) for r in self.parsed[spec.name]])
+            # in uid order: the temporary B-tree is filled by appending, and the probes below walk the uid
+            # index in order instead of jumping about it
+            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)",
+                             zip(sorted(r[0] for r in self.parsed[spec.name])))
             # the bundle's uids drive the loop (CROSS JOIN keeps that order): a probe per record, never a scan
             # of the whole prefecture, whose tables grow with every county
             via_pledge = " JOIN pledge p ON p.id = t.pledge_id" if spec.name in ("progress", "evaluation") else ""
@@ -461,7 +465,8 @@ class _Merger:
         spec = TABLE_BY_NAME["work_year"]
         yi = _idx(spec, "year")
         have = {r[0] for r in database.execute_sql("SELECT year FROM work_year").fetchall()}
-        years = {r[yi] for r in self.parsed["work_year"]} | {r[_idx(TABLE_BY_NAME["pledge"], "year")] for r in self.parsed["pledge"]}
+        pledge_year = _idx(TABLE_BY_NAME["pledge"], "year")
+        years = {r[yi] for r in self.parsed["work_year"]} | {r[pledge_year] for r in self.parsed["pledge"]}
         counts = self.result.tables.setdefault("work_year", TableCounts(read=len(self.parsed["work_year"])))
         from pledgebook.models.tables import new_uid, utcnow
 
@@ -473,13 +478,14 @@ class _Merger:
             counts.inserted += 1
         counts.unchanged = counts.read - counts.inserted if counts.read >= counts.inserted else 0
 
-    def _local_column(self, spec: TableSpec, f: Field, col: list) -> list:
+    def _local_column(self, spec: TableSpec, f: Field, col: Sequence) -> Sequence:
         """A column of bundle values as local values: refs to local ids, booleans to 0/1, categories mapped."""
         if f.kind == "ref":
             if f.name in ("parent_uid", "carried_from_uid"):
                 return [None] * len(col)  # set afterwards, once every row has an id
             ids = self.ids[f.ref]
-            return [None if v is None else ids[v] for v in col]
+            # every uid is known (_check_refs); None is no key, so .get keeps a missing reference missing
+            return list(map(ids.get if f.nullable else ids.__getitem__, col))
         if f.kind == "bool":
             return [1 if v else 0 for v in col]
         if spec.name == "pledge" and f.name == "category":
@@ -524,14 +530,16 @@ class _Merger:
         if new_rows:
             names = ["id"] + [cols[i] for i in write_idx] + extra_cols
             sql = f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            local = [new_ids] + [self._local_column(spec, fields[i], [r[i] for r in new_rows]) for i in write_idx]
+            columns = list(zip(*new_rows))  # one C-level transpose, not a list per column
+            local = [new_ids] + [self._local_column(spec, fields[i], columns[i]) for i in write_idx]
             local += [[v] * len(new_rows) for v in extra_vals]
             conn.executemany(sql, zip(*local))
             counts.inserted = len(new_rows)
         if newer:
             set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
             sql = f"UPDATE {spec.name} SET {', '.join(cols[i] + ' = ?' for i in set_idx)} WHERE id = ?"
-            local = [self._local_column(spec, fields[i], [r[i] for r, _ in newer]) for i in set_idx]
+            columns = list(zip(*(r for r, _ in newer)))
+            local = [self._local_column(spec, fields[i], columns[i]) for i in set_idx]
             local.append([rid for _, rid in newer])
             conn.executemany(sql, zip(*local))
             counts.updated = len(newer)
