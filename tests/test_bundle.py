@@ -389,3 +389,13 @@ def test_the_report_inside_is_built_beside_the_tables(county_a, tmp_path, monkey
     with pytest.raises(BundleError, match="失败"):
         write_bundle(tmp_path / "2")
     assert not list((tmp_path / "2").iterdir())
+
+
+def test_members_are_the_records_in_id_order_whatever_the_batch(county_a, tmp_path, monkeypatch):
+    import pledgebook.exporters.bundle as bmod
+
+    monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, and a short last one
+    got = members(write_bundle(tmp_path).path)
+    for spec in TABLES:
+        rows = database.execute_sql(select_sql(spec, include_pii=False, as_json=True, as_bytes=True)).fetchall()
+        assert got[f"{spec.name}.jsonl"] == b"".join(r[0] + b"\n" for r in rows), spec.name

@@ -41,7 +41,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
 
 from pledgebook import __version__
@@ -80,10 +79,10 @@ RATIO_FLOOR = 64 * 1024
 CHUNK = 1024 * 1024
 # deflate level of the members. Measured on the 100,000-pledge demo (220 MB of JSON Lines):
 # level 1 → 47 MB, level 3 → 43 MB, level 6 (zlib's default) → 37 MB; 6 costs about twice the time of 3.
-LEVEL = 3
+# With the second ledger (267 MB): level 1 → 53 MB, level 3 → 50 MB, and level 1 deflates about a fifth
+# faster, which is half a second of the export's three: deflating is its largest part.
+LEVEL = 1
 BATCH = 5000  # rows per SQLite fetch while writing
-EMPTY_ROW = (b"",)
-first = itemgetter(0)
 
 
 class BundleError(PledgebookError):
@@ -242,6 +241,15 @@ def data_members(version: int) -> tuple[str, ...]:
     return tuple(f"{t.name}.jsonl" for t in TABLES if t.since <= version)
 
 
+def _record(spec: TableSpec, include_pii: bool, as_json: bool) -> str:
+    """A table's travelling fields (refs as uids) as a column list, or as one json_object()."""
+    exprs = []
+    for f in spec.fields:
+        expr = "NULL" if (not include_pii and spec.name == "person" and f.name in PII_FIELDS) else f.sql
+        exprs.append(f"'{f.name}', {expr}" if as_json else expr)
+    return f"json_object({', '.join(exprs)})" if as_json else ", ".join(exprs)
+
+
 def select_sql(
     spec: TableSpec, *, include_pii: bool = True, as_json: bool = False, as_bytes: bool = False, where: str = ""
 ) -> str:
@@ -250,14 +258,24 @@ def select_sql(
     With ``as_bytes`` the JSON comes as its UTF-8 bytes (a blob), ready to write without decoding
     and re-encoding every record in Python.
     """
-    exprs = []
-    for f in spec.fields:
-        expr = "NULL" if (not include_pii and spec.name == "person" and f.name in PII_FIELDS) else f.sql
-        exprs.append(f"'{f.name}', {expr}" if as_json else expr)
-    cols = f"json_object({', '.join(exprs)})" if as_json else ", ".join(exprs)
+    cols = _record(spec, include_pii, as_json)
     if as_json and as_bytes:
         cols = f"CAST({cols} AS BLOB)"
     return f"SELECT {cols} FROM {spec.source}{(' WHERE ' + where) if where else ''} ORDER BY t.id"
+
+
+def batch_sql(spec: TableSpec, *, include_pii: bool, size: int) -> str:
+    """The next ``size`` records after id ``?`` as one blob of JSON Lines (each line ended), its last id and count.
+
+    SQLite builds and joins the lines in one call, without the GIL: fetching a row at a time, the
+    writing thread would take the GIL back 600,000 times, waiting whenever another thread (the
+    report's) holds it.
+    """
+    return (
+        f"SELECT CAST(group_concat(j, char(10)) || char(10) AS BLOB), max(i), count(*) FROM ("
+        f"SELECT t.id AS i, {_record(spec, include_pii, True)} AS j FROM {spec.source} "
+        f"WHERE t.id > ? ORDER BY t.id LIMIT {int(size)})"
+    )
 
 
 # ================================================================== writing
@@ -314,11 +332,13 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
                 pending: deque[Future] = deque()
                 done = False
                 try:
-                    cursor = database.execute_sql(select_sql(spec, include_pii=include_pii, as_json=True, as_bytes=True))
-                    while batch := cursor.fetchmany(BATCH):
-                        rows += len(batch)
-                        batch.append(EMPTY_ROW)  # the last line ends with a newline too
-                        pending.append(pool.submit(out.write, b"\n".join(map(first, batch))))
+                    sql, last = batch_sql(spec, include_pii=include_pii, size=BATCH), 0
+                    while True:
+                        blob, last, n = database.execute_sql(sql, [last]).fetchone()
+                        if not n:
+                            break
+                        rows += n
+                        pending.append(pool.submit(out.write, blob))
                         if len(pending) > 2:
                             pending.popleft().result()
                     done = True
