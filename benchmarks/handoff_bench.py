@@ -127,14 +127,15 @@ def main() -> None:
         from datetime import date
 
         rules.init_county("普洱市", "530800", date.today().year, level="prefecture")
-        records = pledges = 0
+        records = pledges = logs = 0
         t = {}
         with clock(t):
             for b in bundles:
-                r = import_bundle(b)
+                r = import_bundle(b)  # each takes its automatic backup first
                 records += r.records
                 pledges += r.tables["pledge"].read
-        rows.append((f"prefecture merge of {counties} bundles ({pledges:,} pledges, {records:,} records)",
+                logs += r.tables["help_log"].read
+        rows.append((f"prefecture merge of {counties} bundles ({pledges:,} pledges, {logs:,} help logs, {records:,} records)",
                      f"{t['wall']:.2f} s", f"{t['cpu']:.2f} s", "< 20 s"))
         rows.append(("  records per second", f"{records / t['wall']:,.0f}/s", f"{records / t['cpu']:,.0f}/s", ""))
         t = {}

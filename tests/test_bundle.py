@@ -8,13 +8,16 @@ import sys
 from datetime import date
 
 import pytest
-from handoff_util import make_county, make_prefecture, members, use
+from handoff_util import make_county, make_prefecture, members, rezip, use
 
 from pledgebook.exporters.bundle import TABLES, BundleError, select_sql, verify_bundle, write_bundle
 from pledgebook.importers.bundle import import_bundle, is_bundle
 from pledgebook.models import rules
 from pledgebook.models.figures import FigureBook
+from pledgebook.models.help_figures import HelpBook
 from pledgebook.models.tables import Org, database
+
+SECOND = ("contact_point", "pairing", "stationing", "help_log")
 
 
 def _records(where_root: str | None = None) -> dict[str, set]:
@@ -28,6 +31,16 @@ def _records(where_root: str | None = None) -> dict[str, set]:
 def _figures_by_year(root_id: int | None) -> dict:
     years = [r[0] for r in database.execute_sql("SELECT DISTINCT year FROM pledge")]
     return {y: FigureBook(y, today=date(2026, 6, 1)).subtree(root_id).as_dict() for y in years}
+
+
+def _help_by_year(root_id: int | None) -> dict:
+    """The second ledger's figures (HelpBook) of every year with help logs, and of each month of the last one."""
+    years = sorted({int(r[0][:4]) for r in database.execute_sql("SELECT DISTINCT date FROM help_log")})
+    assert years, "the demo has a campaign"
+    out = {y: HelpBook(y, today=date(2026, 6, 1)).subtree(root_id).as_dict() for y in years}
+    out.update({(years[-1], m): HelpBook(years[-1], m, today=date(2026, 6, 1)).subtree(root_id).as_dict()
+                for m in range(1, 13)})
+    return out
 
 
 @pytest.fixture
@@ -61,6 +74,106 @@ def test_round_trip_gives_the_same_records_and_figures(county_a, tmp_path):
     assert _figures_by_year(root.id) == figures
 
 
+def test_round_trip_of_the_second_ledger(county_a, tmp_path):
+    """contact points, pairings, stationings and help logs travel with references by uid; same HelpBook figures."""
+    before = _records()
+    help_figures = _help_by_year(None)
+    result = write_bundle(tmp_path)
+    assert json.loads(members(result.path)["manifest.json"])["format_version"] == 2
+    for name in SECOND:
+        assert result.counts[name] == len(before[name]) > 0, name
+    line = json.loads(members(result.path)["help_log.jsonl"].split(b"\n")[0])
+    assert {"person_uid", "contact_point_uid", "pairing_uid", "stationing_uid", "org_uid"} <= set(line)
+    assert not any(k.endswith("_id") for k in line)
+    use(make_prefecture(tmp_path / "p.db"))
+    # the prefecture already has records of its own, so local ids differ from the county's
+    database.execute_sql("INSERT INTO org (uid, created_at, updated_at, name, kind, parent_id, path, depth, pinyin, "
+                         "active, sort) VALUES ('00000000-0000-4000-8000-000000000001', '2020-01-01 00:00:00', "
+                         "'2020-01-01 00:00:00', '市直机关工委', 'working_committee', 1, '/1/2/', 1, '', 1, 0)")
+    merged = import_bundle(result.path)
+    for name in SECOND:
+        assert merged.tables[name].inserted == result.counts[name], name
+    after = _records()
+    for name in SECOND:
+        assert after[name] == before[name], name
+    root = Org.get(Org.code == "539901")
+    assert root.id != 1
+    assert _help_by_year(root.id) == help_figures
+    # every stored org_id of a help log is the local id of the org the county recorded
+    bad = database.execute_sql(
+        "SELECT count(*) FROM help_log h JOIN org o ON o.id = h.org_id WHERE o.path NOT LIKE ? || '%'", [root.path]
+    ).fetchone()[0]
+    assert bad == 0
+
+
+def test_a_bundle_of_format_version_1_still_imports(county_a, tmp_path):
+    """A county on an older program sends no second-ledger members: its pledges merge all the same."""
+    src = members(write_bundle(tmp_path).path)
+    m = json.loads(src["manifest.json"])
+    m["format_version"] = 1
+    for name in SECOND:
+        src.pop(f"{name}.jsonl")
+        m["members"].pop(f"{name}.jsonl")
+        m["counts"].pop(name)
+    src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
+    src.pop("signature.json", None)
+    old = rezip(src, tmp_path / "old.pledgebook", fix_manifest=True)
+    before = _records()
+    use(make_prefecture(tmp_path / "p.db"))
+    merged = import_bundle(old)
+    assert merged.tables["pledge"].inserted == len(before["pledge"])
+    assert all(merged.tables[name].read == 0 for name in SECOND)
+    assert database.execute_sql("SELECT count(*) FROM help_log").fetchone()[0] == 0
+    # and a version-1 manifest that lists a second-ledger member is not a version-1 bundle
+    src["help_log.jsonl"] = members(next(tmp_path.glob("539901_*.pledgebook")))["help_log.jsonl"]
+    m["members"]["help_log.jsonl"] = {"sha256": "0" * 64, "size": 0}
+    src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
+    with pytest.raises(BundleError, match="不应含有 help_log.jsonl"):
+        import_bundle(rezip(src, tmp_path / "odd.pledgebook", fix_manifest=True))
+
+
+def test_the_second_ledger_updates_deletes_and_reimports(county_a, tmp_path):
+    from pledgebook.models import helping
+
+    first = write_bundle(tmp_path)
+    log_id, = database.execute_sql(
+        "SELECT id FROM help_log WHERE deleted_at IS NULL AND kind = 'visit' ORDER BY date DESC, id LIMIT 1").fetchone()
+    helping.update_help_log(log_id, quantities={"households": 99, "person_times": 99}, note="补录")
+    gone, = database.execute_sql(
+        "SELECT id FROM help_log WHERE deleted_at IS NULL AND id != ? ORDER BY date DESC, id LIMIT 1", [log_id]).fetchone()
+    helping.soft_delete("help_log", gone)
+    cp_id, = database.execute_sql("SELECT id FROM contact_point WHERE deleted_at IS NULL ORDER BY id LIMIT 1").fetchone()
+    helping.update_contact_point(cp_id, name="新的联系点名称")
+    uids = {n: database.execute_sql(f"SELECT uid FROM {t} WHERE id = ?", [i]).fetchone()[0]
+            for n, t, i in (("log", "help_log", log_id), ("gone", "help_log", gone), ("cp", "contact_point", cp_id))}
+    expected = _records()
+    help_figures = _help_by_year(None)
+    (tmp_path / "2").mkdir()
+    second = write_bundle(tmp_path / "2")
+    (tmp_path / "3").mkdir()
+    third = write_bundle(tmp_path / "3")  # nothing changed since the second
+    use(make_prefecture(tmp_path / "p.db"))
+    import_bundle(first.path)
+    assert import_bundle(first.path).already_imported
+    merged = import_bundle(second.path)
+    assert merged.tables["help_log"].updated == 2 and merged.tables["help_log"].inserted == 0
+    assert merged.tables["contact_point"].updated == 1
+    assert merged.tables["pairing"].unchanged == merged.tables["pairing"].read
+    assert database.execute_sql("SELECT households, note FROM help_log WHERE uid = ?", [uids["log"]]).fetchone() == (99, "补录")
+    assert database.execute_sql("SELECT deleted_at FROM help_log WHERE uid = ?", [uids["gone"]]).fetchone()[0] is not None
+    assert database.execute_sql("SELECT name FROM contact_point WHERE uid = ?", [uids["cp"]]).fetchone()[0] == "新的联系点名称"
+    after = _records()
+    for name in SECOND:
+        assert after[name] == expected[name], name
+    root = Org.get(Org.code == "539901")
+    assert _help_by_year(root.id) == help_figures
+    # the same records once more, under a new sequence number: nothing changes
+    again = import_bundle(third.path)
+    assert again.changed == 0 and not again.conflicts
+    assert all(again.tables[name].unchanged == again.tables[name].read for name in SECOND)
+    assert _records() == after
+
+
 def test_pii_left_out_unless_asked(county_a, tmp_path):
     database.execute_sql("UPDATE person SET phone = '13812345678' WHERE id = 1")
     plain = members(write_bundle(tmp_path).path)
@@ -75,15 +188,16 @@ def test_two_counties_merge_and_stats_by_county(tmp_path):
     make_county(tmp_path / "a.db", seed=7)
     (tmp_path / "out").mkdir()
     a = write_bundle(tmp_path / "out")
-    fa = _figures_by_year(None)
+    fa, ha = _figures_by_year(None), _help_by_year(None)
     use(make_county(tmp_path / "b.db", seed=8, code="539902", name="云海县"))
     b = write_bundle(tmp_path / "out")
-    fb = _figures_by_year(None)
+    fb, hb = _figures_by_year(None), _help_by_year(None)
     use(make_prefecture(tmp_path / "p.db"))
     import_bundle(a.path)
     import_bundle(b.path)
     ra, rb = Org.get(Org.code == "539901"), Org.get(Org.code == "539902")
     assert _figures_by_year(ra.id) == fa and _figures_by_year(rb.id) == fb
+    assert _help_by_year(ra.id) == ha and _help_by_year(rb.id) == hb
     from pledgebook.models.db import close_database
 
     close_database()
@@ -240,3 +354,48 @@ def test_a_bundle_killed_after_the_rename_does_not_reuse_its_number(tmp_path, mo
     assert get_setting("bundle_sequence") == "1"
     second = bundle_mod.write_bundle(out)
     assert second.sequence == 2 and second.path != first
+
+
+def test_the_report_inside_is_built_beside_the_tables(county_a, tmp_path, monkeypatch):
+    """report.xlsx comes from a thread of its own (own read-only connection, closed after); a failure there
+    fails the export and leaves no file."""
+    import io
+    import threading
+
+    import openpyxl
+
+    import pledgebook.exporters.report as report_mod
+
+    seen = []
+    real = report_mod.build_report
+
+    def spy(year, **kw):
+        seen.append((threading.current_thread() is threading.main_thread(),
+                     database.execute_sql("PRAGMA query_only").fetchone()[0]))
+        return real(year, **kw)
+
+    monkeypatch.setattr(report_mod, "build_report", spy)
+    result = write_bundle(tmp_path)
+    assert seen == [(False, 1)]
+    assert database.execute_sql("PRAGMA query_only").fetchone()[0] == 0  # this thread's connection untouched
+    book = openpyxl.load_workbook(io.BytesIO(members(result.path)["report.xlsx"]), read_only=True)
+    assert any("统计" in name for name in book.sheetnames)
+
+    def broken(year, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report_mod, "build_report", broken)
+    (tmp_path / "2").mkdir()
+    with pytest.raises(BundleError, match="失败"):
+        write_bundle(tmp_path / "2")
+    assert not list((tmp_path / "2").iterdir())
+
+
+def test_members_are_the_records_in_id_order_whatever_the_batch(county_a, tmp_path, monkeypatch):
+    import pledgebook.exporters.bundle as bmod
+
+    monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, and a short last one
+    got = members(write_bundle(tmp_path).path)
+    for spec in TABLES:
+        rows = database.execute_sql(select_sql(spec, include_pii=False, as_json=True, as_bytes=True)).fetchall()
+        assert got[f"{spec.name}.jsonl"] == b"".join(r[0] + b"\n" for r in rows), spec.name

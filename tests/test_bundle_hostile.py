@@ -177,3 +177,71 @@ def test_not_a_bundle(pref, tmp_path):
     bad = tmp_path / "x.pledgebook"
     bad.write_bytes(b"hello")
     _refused(bad, pref, "不是完整")
+
+
+def _edit_record(good, tmp_path, member: str, pick, change) -> object:
+    """Rewrite the first record of ``member`` that ``pick`` accepts, with hashes and counts fixed to match."""
+    lines = members(good[1])[member].split(b"\n")
+    n = next(i for i, line in enumerate(lines[:-1]) if pick(json.loads(line)))
+    row = json.loads(lines[n])
+    change(row)
+    lines[n] = json.dumps(row, ensure_ascii=False).encode()
+    return _edit(good, tmp_path, fix=True, **{member.replace(".", "__"): b"\n".join(lines)})
+
+
+def _refused_unchanged(bad, pref, match, member):
+    before = file_state(pref)
+    with pytest.raises(BundleError, match=match) as exc:
+        import_bundle(bad)
+    assert member in str(exc.value)
+    assert file_state(pref) == before
+    assert not list(pref.parent.glob("backups/*.db")), "no backup for a bundle refused before merging"
+
+
+UNKNOWN = "12345678-1234-4234-8234-123456789abc"
+
+
+def test_help_log_pointing_at_an_unknown_contact_point(good, pref, tmp_path):
+    bad = _edit_record(good, tmp_path, "help_log.jsonl", lambda r: r["contact_point_uid"],
+                       lambda r: r.update(contact_point_uid=UNKNOWN))
+    _refused_unchanged(bad, pref, "contact_point_uid.*不在数据包中", "help_log.jsonl")
+
+
+def _both_places(r):
+    r["pairing_uid"] = r["contact_point_uid"]  # (a uid that exists, in the wrong table too)
+
+
+@pytest.mark.parametrize(
+    "member,pick,change,match",
+    [
+        ("contact_point.jsonl", lambda r: True, lambda r: r.update(kind="palace"), "未知代码"),
+        ("stationing.jsonl", lambda r: True, lambda r: r.update(role="boss"), "未知代码"),
+        ("help_log.jsonl", lambda r: True, lambda r: r.update(kind="bribe"), "未知代码"),
+        ("help_log.jsonl", lambda r: r["kind"] == "visit", lambda r: r.update(households=-3), "不在 0"),
+        ("help_log.jsonl", lambda r: r["kind"] == "visit", lambda r: r.update(households=10**9), "不在 0"),
+        ("help_log.jsonl", lambda r: r["kind"] == "visit", lambda r: r.update(funds=5.0), "不按万元计"),
+        ("help_log.jsonl", lambda r: True, lambda r: r.update(person_times="12"), "应为整数"),
+        ("help_log.jsonl", lambda r: True, lambda r: r.update(funds=float("inf")), "有限"),
+        ("help_log.jsonl", lambda r: r["contact_point_uid"], _both_places, "恰好填一个"),
+        ("help_log.jsonl", lambda r: r["contact_point_uid"], lambda r: r.update(contact_point_uid=None), "恰好填一个"),
+        ("help_log.jsonl", lambda r: True, lambda r: r.update(org_uid=UNKNOWN), "org_uid.*不在数据包中"),
+        ("help_log.jsonl", lambda r: True, lambda r: r.update(date="2025-13-01"), "日期"),
+        ("pairing.jsonl", lambda r: r["household"], lambda r: r.update(household=None), "二者只能有一个"),
+        ("pairing.jsonl", lambda r: True, lambda r: r.update(helper_uid=UNKNOWN), "helper_uid.*不在数据包中"),
+        ("stationing.jsonl", lambda r: True, lambda r: r.update(village_uid=None), "缺失"),
+        ("contact_point.jsonl", lambda r: True, lambda r: r.update(leader_uid="x"), "不是有效的 uid"),
+    ],
+)
+def test_bad_second_ledger_records(good, pref, tmp_path, member, pick, change, match):
+    _refused_unchanged(_edit_record(good, tmp_path, member, pick, change), pref, match, member)
+
+
+def test_second_ledger_member_missing(good, pref, tmp_path):
+    _refused(_edit(good, tmp_path, help_log__jsonl=None), pref, "缺少")
+
+
+def test_a_bundle_is_backed_up_before_it_is_merged(good, pref):
+    result = import_bundle(good[1])
+    assert result.backup is not None and result.backup.exists()
+    assert result.backup.parent == pref.parent / "backups" and "before-import" in result.backup.name
+    assert import_bundle(good[1]).backup is None  # the same bundle again: nothing to merge, no backup

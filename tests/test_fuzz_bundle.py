@@ -32,6 +32,7 @@ FUZZ = settings(
 )
 
 NAMES = ["manifest.json", "signature.json", "report.xlsx", "org.jsonl", "person.jsonl", "pledge.jsonl", "progress.jsonl",
+         "contact_point.jsonl", "pairing.jsonl", "stationing.jsonl", "help_log.jsonl",
          "evaluation.jsonl", "../evil.jsonl", "/etc/passwd", "C:\\evil.jsonl", "dir/pledge.jsonl", "承诺.jsonl",
          "PLEDGE.JSONL", "pledge.jsonl\x00.txt", "a" * 300, "", "."]
 
@@ -94,7 +95,8 @@ def mutate(src: dict[str, bytes], op: str, name: str, blob: bytes, pos: int) -> 
 json_blob = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["uid", "name", "org_uid", "pledge_uid", "year", "status", "content", "updated_at", "x"]) | st.text(max_size=8),
+        st.sampled_from(["uid", "name", "org_uid", "pledge_uid", "year", "status", "content", "updated_at", "x",
+                         "contact_point_uid", "pairing_uid", "kind", "households", "funds"]) | st.text(max_size=8),
         inner, max_size=6),
     max_leaves=12,
 ).map(lambda v: json.dumps(v, ensure_ascii=False).encode())

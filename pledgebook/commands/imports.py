@@ -56,6 +56,7 @@ def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progres
         result.message = exc.message
         return result
     result.message = _merge_text(path, summary)
+    result.backup = getattr(summary, "backup", None)
     return result
 
 

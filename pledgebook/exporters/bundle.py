@@ -8,7 +8,10 @@ A bundle is a zip named ``<admin-code>_<yyyymmdd-hhmmss>.pledgebook`` holding
 - ``signature.json`` (when ``keys init`` has been run): Ed25519 over the
   exact bytes of ``manifest.json`` — which pins every member by hash;
 - one JSON Lines file per table (:data:`TABLES`), fields by name, references
-  by uid, never local integer ids; ID numbers and phones left out unless asked;
+  by uid, never local integer ids; ID numbers and phones left out unless asked.
+  Format version 2 added the second ledger (contact_point, pairing,
+  stationing, help_log); a version-1 bundle (an older program) has none of
+  those members and is still read;
 - ``report.xlsx``, the summary sheets of the open year's report workbook, for people
   (the full listing travels as data; see :data:`REPORT_LISTING`).
 
@@ -38,7 +41,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
 
 from pledgebook import __version__
@@ -52,7 +54,7 @@ from pledgebook.models.tables import Handoff, database
 Progress = Callable[[str, float], None]
 
 FORMAT = "pledgebook-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the second ledger (contact_point, pairing, stationing, help_log)
 SUFFIX = ".pledgebook"
 MANIFEST = "manifest.json"
 SIGNATURE = "signature.json"
@@ -77,10 +79,10 @@ RATIO_FLOOR = 64 * 1024
 CHUNK = 1024 * 1024
 # deflate level of the members. Measured on the 100,000-pledge demo (220 MB of JSON Lines):
 # level 1 → 47 MB, level 3 → 43 MB, level 6 (zlib's default) → 37 MB; 6 costs about twice the time of 3.
-LEVEL = 3
+# With the second ledger (267 MB): level 1 → 53 MB, level 3 → 50 MB, and level 1 deflates about a fifth
+# faster, which is half a second of the export's three: deflating is its largest part.
+LEVEL = 1
 BATCH = 5000  # rows per SQLite fetch while writing
-EMPTY_ROW = (b"",)
-first = itemgetter(0)
 
 
 class BundleError(PledgebookError):
@@ -112,12 +114,35 @@ def _t(name: str, nullable: bool = False) -> Field:
     return Field(name, f"t.{name}", "text", nullable)
 
 
+def _d(name: str, nullable: bool = False) -> Field:
+    return Field(name, f"t.{name}", "date", nullable)
+
+
+def _n(name: str, kind: str = "int", nullable: bool = False) -> Field:
+    return Field(name, f"t.{name}", kind, nullable)
+
+
+def _ref(column: str, table: str, nullable: bool = False) -> Field:
+    """``<column>_uid``: the uid of the record that ``t.<column>_id`` points to (joined as ``r_<column>``)."""
+    return Field(f"{column}_uid", f"r_{column}.uid", "ref", nullable, ref=table)
+
+
+def _second(name: str, fields: list[Field], label: str) -> TableSpec:
+    """A table of the second ledger (四帮四促), new in format version 2; every ref joined as ``r_<column>``."""
+    joins = [f"{name} t"] + [
+        f"{'LEFT JOIN' if f.nullable else 'JOIN'} {f.ref} r_{f.name[:-4]} ON r_{f.name[:-4]}.id = t.{f.name[:-4]}_id"
+        for f in fields if f.kind == "ref"
+    ]
+    return TableSpec(name, " ".join(joins), tuple(_common() + fields), label, since=2)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str  # member name without .jsonl, and the SQL table
     source: str  # FROM clause, the table aliased t
     fields: tuple[Field, ...]
     label: str
+    since: int = 1  # the format version that brought the table
 
 
 TABLES: tuple[TableSpec, ...] = (
@@ -184,11 +209,45 @@ TABLES: tuple[TableSpec, ...] = (
         ]),
         "评诺",
     ),
+    # ---- the second ledger (四帮四促), since format version 2
+    _second("contact_point", [
+        _ref("leader", "person"), _code("kind", vocab.CONTACT_KINDS), _t("name"), _ref("org", "org"),
+        _d("start_date"), _d("end_date", True), _n("active", "bool"), _t("note"),
+    ], "联系点"),
+    _second("pairing", [
+        _ref("helper", "person"), _ref("helped_person", "person", True), _t("household", True), _ref("org", "org"),
+        _d("start_date"), _d("end_date", True), _t("note"),
+    ], "结对帮扶"),
+    _second("stationing", [
+        _ref("cadre", "person"), _t("sending_unit"), _code("role", vocab.STATION_ROLES), _ref("village", "org"),
+        _ref("branch", "org", True), _d("start_date"), _d("planned_end", True), _d("actual_end", True), _t("note"),
+    ], "驻村"),
+    _second("help_log", [
+        _d("date"), _ref("person", "person"), _ref("contact_point", "contact_point", True),
+        _ref("pairing", "pairing", True), _ref("stationing", "stationing", True), _ref("org", "org"),
+        _code("kind", vocab.WORK_KINDS),
+        *(_n(m, "float" if m == "funds" else "int") for m in vocab.MEASURES),
+        _t("note"), _t("source"), _n("source_row", "int", True),
+    ], "帮扶记录"),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 PII_FIELDS = ("id_number", "phone")
 DATA_MEMBERS = tuple(f"{t.name}.jsonl" for t in TABLES)
 KNOWN_MEMBERS = frozenset((MANIFEST, SIGNATURE, REPORT, *DATA_MEMBERS))
+
+
+def data_members(version: int) -> tuple[str, ...]:
+    """The JSON Lines members a bundle of format ``version`` carries (version 1: no second ledger)."""
+    return tuple(f"{t.name}.jsonl" for t in TABLES if t.since <= version)
+
+
+def _record(spec: TableSpec, include_pii: bool, as_json: bool) -> str:
+    """A table's travelling fields (refs as uids) as a column list, or as one json_object()."""
+    exprs = []
+    for f in spec.fields:
+        expr = "NULL" if (not include_pii and spec.name == "person" and f.name in PII_FIELDS) else f.sql
+        exprs.append(f"'{f.name}', {expr}" if as_json else expr)
+    return f"json_object({', '.join(exprs)})" if as_json else ", ".join(exprs)
 
 
 def select_sql(
@@ -199,14 +258,24 @@ def select_sql(
     With ``as_bytes`` the JSON comes as its UTF-8 bytes (a blob), ready to write without decoding
     and re-encoding every record in Python.
     """
-    exprs = []
-    for f in spec.fields:
-        expr = "NULL" if (not include_pii and spec.name == "person" and f.name in PII_FIELDS) else f.sql
-        exprs.append(f"'{f.name}', {expr}" if as_json else expr)
-    cols = f"json_object({', '.join(exprs)})" if as_json else ", ".join(exprs)
+    cols = _record(spec, include_pii, as_json)
     if as_json and as_bytes:
         cols = f"CAST({cols} AS BLOB)"
     return f"SELECT {cols} FROM {spec.source}{(' WHERE ' + where) if where else ''} ORDER BY t.id"
+
+
+def batch_sql(spec: TableSpec, *, include_pii: bool, size: int) -> str:
+    """The next ``size`` records after id ``?`` as one blob of JSON Lines (each line ended), its last id and count.
+
+    SQLite builds and joins the lines in one call, without the GIL: fetching a row at a time, the
+    writing thread would take the GIL back 600,000 times, waiting whenever another thread (the
+    report's) holds it.
+    """
+    return (
+        f"SELECT CAST(group_concat(j, char(10)) || char(10) AS BLOB), max(i), count(*) FROM ("
+        f"SELECT t.id AS i, {_record(spec, include_pii, True)} AS j FROM {spec.source} "
+        f"WHERE t.id > ? ORDER BY t.id LIMIT {int(size)})"
+    )
 
 
 # ================================================================== writing
@@ -263,11 +332,13 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
                 pending: deque[Future] = deque()
                 done = False
                 try:
-                    cursor = database.execute_sql(select_sql(spec, include_pii=include_pii, as_json=True, as_bytes=True))
-                    while batch := cursor.fetchmany(BATCH):
-                        rows += len(batch)
-                        batch.append(EMPTY_ROW)  # the last line ends with a newline too
-                        pending.append(pool.submit(out.write, b"\n".join(map(first, batch))))
+                    sql, last = batch_sql(spec, include_pii=include_pii, size=BATCH), 0
+                    while True:
+                        blob, last, n = database.execute_sql(sql, [last]).fetchone()
+                        if not n:
+                            break
+                        rows += n
+                        pending.append(pool.submit(out.write, blob))
                         if len(pending) > 2:
                             pending.popleft().result()
                     done = True
@@ -378,14 +449,21 @@ def write_bundle(
             fh = open(tmp, "wb")
         except OSError as exc:
             raise BundleError(f"无法在 {folder} 建立文件：{exc.strerror or exc}。") from exc
-        with fh:
-            # one read transaction: every table, the report and the years come from the same snapshot, so a
-            # change made meanwhile (the TUI, another process) cannot leave a reference dangling in the bundle
+        with fh, ThreadPoolExecutor(1, thread_name_prefix="pledgebook-report") as pool:
+            # the report workbook is built beside the tables (see _build_report)
+            workbook = pool.submit(_build_report, year) if year is not None else None
+            # one read transaction: every table and the years come from the same snapshot, so a change
+            # made meanwhile (the TUI, another process) cannot leave a reference dangling in the bundle
             with database.atomic(), zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zf:
-                _write_tables(zf, stamp, include_pii, counts, members, report)
+                try:
+                    _write_tables(zf, stamp, include_pii, counts, members, report)
+                except BaseException:
+                    if workbook is not None:
+                        workbook.cancel()
+                    raise
                 report("报表", 0.6)
-                if year is not None:
-                    _add_report(zf, members, stamp, year)
+                if workbook is not None:
+                    _add_report(zf, members, stamp, workbook.result())
                 years = [r[0] for r in database.execute_sql("SELECT year FROM work_year ORDER BY year")]
                 manifest = {
                     "format": FORMAT,
@@ -446,17 +524,31 @@ def write_bundle(
                         include_pii, time.perf_counter() - started)
 
 
-def _add_report(zf: zipfile.ZipFile, members: dict, stamp, year: int) -> None:
+def _build_report(year: int) -> bytes:
+    """The summary workbook (report.xlsx) of ``year``, built on a thread of its own while the tables are written.
+
+    This thread has its own SQLite connection (peewee keeps one per thread), made read-only and
+    closed at the end; its read transaction starts as the tables' does. A change committed in the
+    moment between the two could show in one and not the other, which a summary for people can
+    bear: the records travel in the JSON Lines members, from one snapshot.
+    """
     from pledgebook.exporters.report import build_report, write_xlsx
 
     fd, name = tempfile.mkstemp(suffix=".xlsx", prefix="pledgebook-report-")
     os.close(fd)
     tmp = Path(name)
     try:
-        write_xlsx(build_report(year, listing=REPORT_LISTING), tmp)
-        data = tmp.read_bytes()
+        database.execute_sql("PRAGMA query_only = ON")
+        with database.atomic():
+            data = build_report(year, listing=REPORT_LISTING)
+        write_xlsx(data, tmp)
+        return tmp.read_bytes()
     finally:
+        database.close()
         tmp.unlink(missing_ok=True)
+
+
+def _add_report(zf: zipfile.ZipFile, members: dict, stamp, data: bytes) -> None:
     # deflated, so a truncated bundle is never mistaken for the workbook zip stored inside it
     zf.writestr(zipfile.ZipInfo(REPORT, stamp), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     members[REPORT] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -604,11 +696,15 @@ def _check_manifest(m: object) -> dict:
             or not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
         ):
             raise BundleError(f"manifest.json 中 {name} 的长度或校验值无效。")
-    for name in DATA_MEMBERS:
+    expected = data_members(version)
+    for name in expected:
         if name not in m["members"]:
             raise BundleError(f"数据包缺少 {name}（{TABLE_BY_NAME[name[:-6]].label}）。")
+    for name in m["members"]:
+        if name.endswith(".jsonl") and name not in expected:
+            raise BundleError(f"格式版本 {version} 的数据包不应含有 {name}，已拒绝。")
     for table, n in m["counts"].items():
-        if table not in TABLE_BY_NAME or not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        if f"{table}.jsonl" not in expected or not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise BundleError(f"manifest.json 中的记录数「{table}」无效。")
     return m
 
@@ -768,13 +864,16 @@ def _verify_member(bundle: OpenedBundle, name: str) -> None:
 def verify_members(bundle: OpenedBundle, progress: Progress | None = None) -> None:
     """Read every member with its limits; sizes, hashes and line counts must match the manifest.
 
-    Members are inflated and hashed two at a time (zlib and hashlib let go of the GIL); results are
-    taken in name order, so the message is the same as reading them one after another.
+    Members are inflated and hashed two at a time (zlib and hashlib let go of the GIL), the largest
+    first so that both threads finish together; results are taken in name order, so the message is
+    the same as reading them one after another.
     """
     report = progress or (lambda stage, frac: None)
     names = sorted(bundle.manifest["members"])
+    largest_first = sorted(names, key=lambda name: -bundle.manifest["members"][name]["size"])
     with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-verify") as pool:
-        futures = [pool.submit(_verify_member, bundle, name) for name in names]
+        started = {name: pool.submit(_verify_member, bundle, name) for name in largest_first}
+        futures = [started[name] for name in names]
         try:
             for i, (name, future) in enumerate(zip(names, futures)):
                 report(name, i / len(names))

@@ -5,13 +5,18 @@ the bundle's structure, sizes and hashes (:func:`open_bundle`), its
 signature against the trusted key and its sequence number against the last
 one accepted, every line's JSON, every field's type, every code, every
 reference (by uid, within the bundle), the org tree, and that no record of
-another county is named. Only then, in one ``IMMEDIATE`` transaction:
+another county is named, the second ledger's own rules (one place per help
+log, quantities in the kind's measures). Then the ledger is backed up
+(reason ``before-import``, like a spreadsheet import) and, in one
+``IMMEDIATE`` transaction:
 
 - the county's tree hangs under the prefecture's root;
 - a record new to the prefecture is inserted; a newer one (``updated_at``)
   replaces the older; an older one is left alone; the same ``updated_at`` with
   different content is a conflict, reported and left alone;
 - a deletion travels as ``deleted_at``;
+- every reference (org, person, pledge, contact point, pairing, stationing,
+  and a help log's stored org) is re-pointed from uid to the local id;
 - the same bundle twice changes nothing.
 """
 
@@ -22,7 +27,9 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,8 +50,9 @@ from pledgebook.exporters.bundle import (
     select_sql,
     trust_status,
 )
-from pledgebook.models import audit, vocab
+from pledgebook.models import audit, backup, vocab
 from pledgebook.models.db import county as county_info
+from pledgebook.models.errors import PledgebookError
 from pledgebook.models.tables import ImportBatch, database
 
 Progress = Callable[[str, float], None]
@@ -53,9 +61,15 @@ MAX_TEXT = 10_000
 _UID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# local column for a reference field
-REF_COLUMN = {"parent_uid": "parent_id", "org_uid": "org_id", "person_uid": "person_id",
-              "pledge_uid": "pledge_id", "carried_from_uid": "carried_from_id"}
+# which org a record counts under, for the owner check (a record here that belongs to another county)
+OWNER_ORG = {"org": "t.id", "person": "t.org_id", "pledge": "t.org_id", "progress": "p.org_id",
+             "evaluation": "p.org_id", "contact_point": "t.org_id", "pairing": "t.org_id",
+             "stationing": "t.village_id", "help_log": "t.org_id"}
+
+
+def _column(f: Field) -> str:
+    """The local column of a field: a reference ``x_uid`` is stored as ``x_id``."""
+    return f.name[:-4] + "_id" if f.kind == "ref" else f.name
 
 
 @dataclass
@@ -81,6 +95,7 @@ class MergeResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    backup: Path | None = None  # the automatic backup taken before merging
     seconds: float = 0.0
 
     @property
@@ -97,7 +112,8 @@ class MergeResult:
             "signed": self.signed, "trusted": self.trusted, "allow_unsigned_used": self.allow_unsigned_used,
             "already_imported": self.already_imported, "records": self.records, "changed": self.changed,
             "tables": {k: vars(v) for k, v in self.tables.items()}, "conflicts": self.conflicts[:200],
-            "conflict_count": len(self.conflicts), "notes": self.notes, "seconds": round(self.seconds, 2),
+            "conflict_count": len(self.conflicts), "notes": self.notes,
+            "backup": str(self.backup) if self.backup else None, "seconds": round(self.seconds, 2),
         }
 
 
@@ -152,19 +168,21 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
                 raise _bad(member, i + 1, f"字段「{f.name}」{problem}")
 
     types = set(map(type, col))
-    if type(None) in types and not f.nullable:
+    nulls = type(None) in types
+    if nulls and not f.nullable:
         first_bad(lambda v: "缺失或为空" if v is None else None)
     types.discard(type(None))
     kind = f.kind
     if kind in ("uid", "ref", "dt", "date", "text", "code"):
         if types - {str}:
             first_bad(lambda v: None if v is None or type(v) is str else f"应为文本，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
-        values = [v for v in col if v is not None]
+        values = [v for v in col if v is not None] if nulls else col
         if kind in ("uid", "ref"):
-            if not all(map(_UID.fullmatch, values)):
+            # references repeat (a person's many logs): the fast path looks at each distinct value once
+            if not all(map(_UID.fullmatch, values if kind == "uid" else set(values))):
                 first_bad(lambda v: None if v is None or _UID.fullmatch(v) else f"不是有效的 uid：「{v[:40]}」")
         elif kind == "dt":
-            if not all(map(_DT.fullmatch, values)):
+            if not all(map(_DT.fullmatch, set(values))):
                 first_bad(lambda v: None if v is None or _DT.fullmatch(v) else f"不是有效的时间：「{v[:40]}」")
         elif kind == "date":
             if not _dates_ok(set(values)):  # dates repeat a lot: the fast path checks each distinct one once
@@ -190,7 +208,7 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
     elif kind == "int":
         if types - {int}:
             first_bad(lambda v: None if v is None or type(v) is int else f"应为整数，实为 {json.dumps(v, ensure_ascii=False)[:40]}")
-        numbers = [v for v in col if v is not None]
+        numbers = [v for v in col if v is not None] if nulls else col
         if numbers and (max(numbers) > 2**53 or min(numbers) < -(2**53)):
             first_bad(lambda v: None if v is None or abs(v) <= 2**53 else "数值过大")
     elif kind == "float":
@@ -203,35 +221,35 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
             first_bad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
 
 
-def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | None) -> list[tuple]:
-    """Read, parse and check one JSON Lines member; returns rows as tuples in field order."""
+def _parse_table(spec: TableSpec, data: bytes, declared: int | None, categories: set[str] | None) -> list[tuple]:
+    """Parse and check one JSON Lines member (already read and hashed); returns rows as tuples in field order."""
     member = f"{spec.name}.jsonl"
-    data = bundle.read_member(member)
     if data and not data.endswith(b"\n"):
         raise BundleError(f"{member} 的最后一行不完整：数据包被截断或改动过。")
-    lines = data.split(b"\n")[:-1] if data else []
-    declared = bundle.manifest["counts"].get(spec.name)
-    if declared is not None and declared != len(lines):
-        raise BundleError(f"{member} 有 {len(lines)} 行，清单写的是 {declared} 条记录：数据包被改动过。")
+    lines = data.count(b"\n")
+    if declared is not None and declared != lines:
+        raise BundleError(f"{member} 有 {lines} 行，清单写的是 {declared} 条记录：数据包被改动过。")
+    objs: list = []
     try:
-        text = data.decode("utf-8")
+        # one JSON array of the whole member, joined as bytes (a newline byte is never inside a UTF-8
+        # character, nor inside a JSON string) and decoded once, strictly
+        text = (b"[" + data[:-1].replace(b"\n", b",") + b"]").decode("utf-8") if lines else ""
     except UnicodeDecodeError as exc:
         raise BundleError(f"{member} 不是 UTF-8 文本（{exc}）。数据包已损坏或被改动过。") from exc
-    objs: list = []
     if lines:
         # one C-level parse of the whole member; on failure, find the bad line for the message
         try:
-            objs = json.loads("[" + text[:-1].replace("\n", ",") + "]")
-            if len(objs) != len(lines):
+            objs = json.loads(text)
+            if len(objs) != lines:
                 raise ValueError("line count")
         except ValueError:
             objs = []
-            for n, line in enumerate(text[:-1].split("\n"), 1):
+            for n, line in enumerate(data[:-1].decode("utf-8").split("\n"), 1):
                 try:
                     objs.append(json.loads(line))
                 except ValueError as exc:
                     raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
-            if len(objs) != len(lines):
+            if len(objs) != lines:
                 raise BundleError(f"{member} 的行数不对：数据包被改动过。") from None
     if any(type(obj) is not dict for obj in objs):
         n = next(n for n, obj in enumerate(objs, 1) if type(obj) is not dict)
@@ -255,6 +273,52 @@ def _parse_table(bundle: OpenedBundle, spec: TableSpec, categories: set[str] | N
 
 def _idx(spec: TableSpec, name: str) -> int:
     return [f.name for f in spec.fields].index(name)
+
+
+def _check_rules(parsed: dict[str, list[tuple]]) -> None:
+    """What the second ledger's own rules and the schema's CHECKs ask of a record, beyond its field types.
+
+    A pairing helps a member or a household (exactly one); a help log is recorded against exactly one
+    place, and its quantities are counts in the measures its kind of work is counted in, within the limits
+    the entry form keeps (so the prefecture's sums mean what the county's do). Checked a column at a time;
+    the first bad record is looked for only when there is one.
+    """
+    from pledgebook.models.helping import MAX_FUNDS, MAX_QUANTITY
+
+    def first_bad(member: str, rows: list[tuple], problem: Callable[[tuple], str | None]) -> None:
+        for n, row in enumerate(rows, 1):
+            if (text := problem(row)) is not None:
+                raise _bad(member, n, text)
+
+    rows = parsed["pairing"]
+    spec = TABLE_BY_NAME["pairing"]
+    person_i, household_i = _idx(spec, "helped_person_uid"), _idx(spec, "household")
+    if any((r[person_i] is None) is (r[household_i] is None) for r in rows):
+        first_bad("pairing.jsonl", rows, lambda r: None if (r[person_i] is None) is not (r[household_i] is None) else
+                  "帮扶对象应是一名党员（helped_person_uid）或一户困难户（household），二者只能有一个")
+    rows = parsed["help_log"]
+    if not rows:
+        return
+    spec = TABLE_BY_NAME["help_log"]
+    places = [_idx(spec, f"{place}_uid") for place in vocab.HELP_PLACES]
+    if any(((r[places[0]] is None) + (r[places[1]] is None) + (r[places[2]] is None)) != 2 for r in rows):
+        first_bad("help_log.jsonl", rows, lambda r: None if sum(r[i] is not None for i in places) == 1 else
+                  "帮扶记录应属于且只属于一个联系点、结对帮扶或驻村（contact_point_uid、pairing_uid、stationing_uid 恰好填一个）")
+    kind_i = _idx(spec, "kind")
+
+    def measure(m: str) -> None:
+        i, limit = _idx(spec, m), (MAX_FUNDS if m == "funds" else MAX_QUANTITY)
+        col = [r[i] for r in rows]
+        if min(col) < 0 or max(col) > limit:
+            first_bad("help_log.jsonl", rows, lambda r: None if 0 <= r[i] <= limit else
+                      f"字段「{m}」的数量 {r[i]} 不在 0–{limit:g} 之间")
+        counted_in = {k for k, ms in vocab.WORK_MEASURES.items() if m in ms}
+        if {r[kind_i] for r in rows if r[i]} - counted_in:
+            first_bad("help_log.jsonl", rows, lambda r: None if not r[i] or r[kind_i] in counted_in else
+                      f"「{vocab.WORK_KINDS[r[kind_i]]}」不按{vocab.MEASURES[m]}计，字段「{m}」应为 0")
+
+    for m in vocab.MEASURES:
+        measure(m)
 
 
 def _check_refs(parsed: dict[str, list[tuple]], code: str) -> None:
@@ -329,19 +393,17 @@ class _Merger:
                 continue
             database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
             database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
-            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)", [(r[0],) for r in self.parsed[spec.name]])
+            # in uid order: the temporary B-tree is filled by appending, and the probes below walk the uid
+            # index in order instead of jumping about it
+            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)",
+                             zip(sorted(r[0] for r in self.parsed[spec.name])))
             # the bundle's uids drive the loop (CROSS JOIN keeps that order): a probe per record, never a scan
             # of the whole prefecture, whose tables grow with every county
-            owner = {
-                "org": "t.path FROM temp.in_org i CROSS JOIN org t ON t.uid = i.uid",
-                "person": "o.path FROM temp.in_person i CROSS JOIN person t ON t.uid = i.uid JOIN org o ON o.id = t.org_id",
-                "pledge": "o.path FROM temp.in_pledge i CROSS JOIN pledge t ON t.uid = i.uid JOIN org o ON o.id = t.org_id",
-                "progress": "o.path FROM temp.in_progress i CROSS JOIN progress t ON t.uid = i.uid "
-                            "JOIN pledge p ON p.id = t.pledge_id JOIN org o ON o.id = p.org_id",
-                "evaluation": "o.path FROM temp.in_evaluation i CROSS JOIN evaluation t ON t.uid = i.uid "
-                              "JOIN pledge p ON p.id = t.pledge_id JOIN org o ON o.id = p.org_id",
-            }[spec.name]
-            found = database.execute_sql(f"SELECT t.uid, t.id, t.updated_at, {owner}").fetchall()
+            via_pledge = " JOIN pledge p ON p.id = t.pledge_id" if spec.name in ("progress", "evaluation") else ""
+            found = database.execute_sql(
+                f"SELECT t.uid, t.id, t.updated_at, o.path FROM temp.in_{spec.name} i "
+                f"CROSS JOIN {spec.name} t ON t.uid = i.uid{via_pledge} JOIN org o ON o.id = {OWNER_ORG[spec.name]}"
+            ).fetchall()
             county = self.county_path
             for uid, _id, _upd, path in found:
                 if county is None or not path.startswith(county):
@@ -403,7 +465,8 @@ class _Merger:
         spec = TABLE_BY_NAME["work_year"]
         yi = _idx(spec, "year")
         have = {r[0] for r in database.execute_sql("SELECT year FROM work_year").fetchall()}
-        years = {r[yi] for r in self.parsed["work_year"]} | {r[_idx(TABLE_BY_NAME["pledge"], "year")] for r in self.parsed["pledge"]}
+        pledge_year = _idx(TABLE_BY_NAME["pledge"], "year")
+        years = {r[yi] for r in self.parsed["work_year"]} | {r[pledge_year] for r in self.parsed["pledge"]}
         counts = self.result.tables.setdefault("work_year", TableCounts(read=len(self.parsed["work_year"])))
         from pledgebook.models.tables import new_uid, utcnow
 
@@ -415,13 +478,14 @@ class _Merger:
             counts.inserted += 1
         counts.unchanged = counts.read - counts.inserted if counts.read >= counts.inserted else 0
 
-    def _local_column(self, spec: TableSpec, f: Field, col: list) -> list:
+    def _local_column(self, spec: TableSpec, f: Field, col: Sequence) -> Sequence:
         """A column of bundle values as local values: refs to local ids, booleans to 0/1, categories mapped."""
         if f.kind == "ref":
             if f.name in ("parent_uid", "carried_from_uid"):
                 return [None] * len(col)  # set afterwards, once every row has an id
             ids = self.ids[f.ref]
-            return [None if v is None else ids[v] for v in col]
+            # every uid is known (_check_refs); None is no key, so .get keeps a missing reference missing
+            return list(map(ids.get if f.nullable else ids.__getitem__, col))
         if f.kind == "bool":
             return [1 if v else 0 for v in col]
         if spec.name == "pledge" and f.name == "category":
@@ -435,7 +499,7 @@ class _Merger:
         counts.read = len(rows)
         fields = list(spec.fields)
         skip_pii = spec.name == "person" and not self.include_pii
-        cols = [REF_COLUMN.get(f.name, f.name) for f in fields]
+        cols = [_column(f) for f in fields]
         write_idx = [i for i, f in enumerate(fields) if not (skip_pii and f.name in ("id_number", "phone"))]
         existing = self.existing[spec.name]
         upd_i = 2
@@ -466,14 +530,16 @@ class _Merger:
         if new_rows:
             names = ["id"] + [cols[i] for i in write_idx] + extra_cols
             sql = f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            local = [new_ids] + [self._local_column(spec, fields[i], [r[i] for r in new_rows]) for i in write_idx]
+            columns = list(zip(*new_rows))  # one C-level transpose, not a list per column
+            local = [new_ids] + [self._local_column(spec, fields[i], columns[i]) for i in write_idx]
             local += [[v] * len(new_rows) for v in extra_vals]
             conn.executemany(sql, zip(*local))
             counts.inserted = len(new_rows)
         if newer:
             set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
             sql = f"UPDATE {spec.name} SET {', '.join(cols[i] + ' = ?' for i in set_idx)} WHERE id = ?"
-            local = [self._local_column(spec, fields[i], [r[i] for r, _ in newer]) for i in set_idx]
+            columns = list(zip(*(r for r, _ in newer)))
+            local = [self._local_column(spec, fields[i], columns[i]) for i in set_idx]
             local.append([rid for _, rid in newer])
             conn.executemany(sql, zip(*local))
             counts.updated = len(newer)
@@ -571,6 +637,45 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> dict[str, list[tuple]]:
+    """Every member read (sizes and hashes checked) and every table parsed and checked, in table order.
+
+    A helper reads the next member while this thread parses the one before; a failure is still
+    reported for the first bad table, as if they were read one after another.
+    """
+    version = b.manifest["format_version"]
+    specs = [spec for spec in TABLES if spec.since <= version]  # an older program's bundle has fewer tables
+    parsed: dict[str, list[tuple]] = {spec.name: [] for spec in TABLES}
+    spec_cat = TABLE_BY_NAME["category"]
+    pending = deque([pool.submit(b.read_member, f"{specs[0].name}.jsonl")])
+    try:
+        for i, spec in enumerate(specs):
+            report(f"读取{spec.label}", 0.05 + 0.2 * i / len(specs))
+            data = pending.popleft().result()
+            if i + 1 < len(specs):
+                pending.append(pool.submit(b.read_member, f"{specs[i + 1].name}.jsonl"))
+            cats = None
+            if spec.name == "pledge":
+                cats = {r[_idx(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
+            parsed[spec.name] = _parse_table(spec, data, b.manifest["counts"].get(spec.name), cats)
+            del data
+    finally:
+        for future in pending:
+            future.cancel()
+    for name in b.manifest["members"]:
+        if not name.endswith(".jsonl"):
+            b.read_member(name, lambda chunk: None)  # report.xlsx: size and hash
+    return parsed
+
+
+def _discard(taken: Future) -> None:
+    """Wait for a backup that is no longer wanted and remove it (a failed one leaves nothing)."""
+    try:
+        taken.result().path.unlink(missing_ok=True)
+    except (PledgebookError, OSError):
+        pass
+
+
 def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: Progress | None = None) -> MergeResult:
     """Verify a county bundle completely, then merge it by uid in one transaction.
 
@@ -617,18 +722,19 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
         elif trust == "unsigned":
             result.notes.append("数据包没有签名。")
         with _no_gc():
-            parsed: dict[str, list[tuple]] = {}
-            spec_cat = TABLE_BY_NAME["category"]
-            for i, spec in enumerate(TABLES):
-                report(f"读取{spec.label}", 0.05 + 0.2 * i / len(TABLES))
-                cats = None
-                if spec.name == "pledge":
-                    cats = {r[_idx(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
-                parsed[spec.name] = _parse_table(b, spec, cats)
-            for name_ in b.manifest["members"]:
-                if not name_.endswith(".jsonl"):
-                    b.read_member(name_, lambda chunk: None)  # report.xlsx: size and hash
-            _check_refs(parsed, code)
+            with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
+                # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without
+                # it) and the inflating and hashing of the next member (zlib and hashlib let go of it too)
+                taken = pool.submit(backup.backup, reason="before-import", rotate_after=False)
+                try:
+                    parsed = _read_tables(b, pool, report)
+                    _check_rules(parsed)
+                    _check_refs(parsed, code)
+                    report("备份", 0.28)
+                    result.backup = taken.result().path
+                except BaseException:
+                    _discard(taken)  # the bundle is refused: nothing will change, so the copy is not needed
+                    raise
             merger = _Merger(b, parsed, result)
             report("合并", 0.3)
             with transaction():
@@ -643,6 +749,7 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
                 if result.allow_unsigned_used:
                     note += "；未签名，按 --allow-unsigned 导入"
                 audit.record("import", "org", None, {"bundle": (None, Path(path).name), "sha256": (None, b.sha256)}, note=note)
+    backup.rotate()
     for spec in TABLES:
         database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
     report("完成", 1.0)
