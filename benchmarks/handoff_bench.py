@@ -130,8 +130,11 @@ def main() -> None:
         records = pledges = logs = 0
         t = {}
         with clock(t):
+            taken = None
             for b in bundles:
-                r = import_bundle(b)  # each takes its automatic backup first
+                # as `pledgebook import *.pledgebook` does: the first takes the automatic backup
+                r = import_bundle(b, backed_up=taken)
+                taken = taken or r.backup
                 records += r.records
                 pledges += r.tables["pledge"].read
                 logs += r.tables["help_log"].read

@@ -399,3 +399,27 @@ def test_members_are_the_records_in_id_order_whatever_the_batch(county_a, tmp_pa
     for spec in TABLES:
         rows = database.execute_sql(select_sql(spec, include_pii=False, as_json=True, as_bytes=True)).fetchall()
         assert got[f"{spec.name}.jsonl"] == b"".join(r[0] + b"\n" for r in rows), spec.name
+
+
+def test_one_import_run_of_several_bundles_takes_one_backup(tmp_path):
+    """`pledgebook import a.pledgebook b.pledgebook`: one backup, from before the run, shared by both."""
+    make_county(tmp_path / "a.db", seed=7, pledges=60)
+    (tmp_path / "out").mkdir()
+    a = write_bundle(tmp_path / "out")
+    use(make_county(tmp_path / "b.db", seed=8, pledges=60, code="539902", name="云海县"))
+    b = write_bundle(tmp_path / "out")
+    use(make_prefecture(tmp_path / "p.db"))
+    from pledgebook.models.db import close_database
+
+    close_database()
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-m", "pledgebook", "import", str(a.path), str(b.path), "--json", "--db", str(tmp_path / "p.db")],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    backups = sorted((tmp_path / "backups").glob("*before-import*"))
+    assert len(backups) == 1, backups
+    assert text.count(backups[0].name) == 2  # both results name the one backup

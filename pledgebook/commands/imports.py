@@ -39,7 +39,7 @@ def _looks_like_bundle(path: Path, module: Any | None) -> bool:
     return path.suffix.lower() == ".pledgebook"
 
 
-def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progress) -> Any:
+def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progress, backed_up: Path | None = None) -> Any:
     from pledgebook.importers.apply import ImportResult
 
     result = ImportResult(path=path, status="bundle", kind="bundle")
@@ -49,7 +49,7 @@ def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progres
                           "请升级承诺台账后再导入，或请对方改发 Excel 表格。")
         return result
     try:
-        summary = module.import_bundle(path, allow_unsigned=allow_unsigned,
+        summary = module.import_bundle(path, allow_unsigned=allow_unsigned, backed_up=backed_up,
                                        progress=(lambda *a: progress("导入数据包", 0, 1)) if progress else None)
     except PledgebookError as exc:
         result.status = "unusable"
@@ -118,9 +118,14 @@ def import_(
     options = {"kind": kind, "dry_run": dry_run, "on_error": on_error, "year": year, "aliases": aliases,
                "evaluation_date": _evaluation_date(evaluation_date, live)}
 
+    run_backup: list[Path] = []  # the bundles of one run share the backup the first merged one took
+
     def run_one(path: Path, progress) -> ImportResult:
         if _looks_like_bundle(path, bundles):
-            return _import_bundle(path, bundles, allow_unsigned, progress)
+            result = _import_bundle(path, bundles, allow_unsigned, progress, run_backup[0] if run_backup else None)
+            if result.backup is not None and not run_backup:
+                run_backup.append(Path(result.backup))
+            return result
         return import_file(path, progress=progress, **options)
 
     results: list[ImportResult] = []

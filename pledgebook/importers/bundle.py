@@ -676,8 +676,18 @@ def _discard(taken: Future) -> None:
         pass
 
 
-def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: Progress | None = None) -> MergeResult:
+def import_bundle(
+    path: str | Path,
+    *,
+    allow_unsigned: bool = False,
+    progress: Progress | None = None,
+    backed_up: Path | None = None,
+) -> MergeResult:
     """Verify a county bundle completely, then merge it by uid in one transaction.
+
+    An automatic backup is taken first, unless ``backed_up`` names the one this
+    run already took (one ``pledgebook import`` of twelve bundles backs up once:
+    the point is to be able to go back to before the run).
 
     Raises :class:`BundleError` (nothing written) when anything is wrong.
     """
@@ -725,15 +735,16 @@ def import_bundle(path: str | Path, *, allow_unsigned: bool = False, progress: P
             with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
                 # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without
                 # it) and the inflating and hashing of the next member (zlib and hashlib let go of it too)
-                taken = pool.submit(backup.backup, reason="before-import", rotate_after=False)
+                taken = None if backed_up else pool.submit(backup.backup, reason="before-import", rotate_after=False)
                 try:
                     parsed = _read_tables(b, pool, report)
                     _check_rules(parsed)
                     _check_refs(parsed, code)
                     report("备份", 0.28)
-                    result.backup = taken.result().path
+                    result.backup = taken.result().path if taken is not None else backed_up
                 except BaseException:
-                    _discard(taken)  # the bundle is refused: nothing will change, so the copy is not needed
+                    if taken is not None:
+                        _discard(taken)  # the bundle is refused: nothing will change, so the copy is not needed
                     raise
             merger = _Merger(b, parsed, result)
             report("合并", 0.3)
