@@ -140,6 +140,32 @@ def test_stationing_defaults_and_person_of_a_log(campaign):
     assert other.person_id == campaign["qian"].id
 
 
+def test_places_list_pairings_and_take_their_months(campaign):
+    from pledgebook.models import help_queries as hq
+
+    c = campaign
+    may = hq.places(None, 2011, 5)
+    pairings = [(r.person, r.what, r.name, r.logged) for r in may if r.table == "pairing"]
+    assert pairings == [("赵六", "结对帮扶", "王五", 1), ("钱七", "结对帮扶", "李小红户", 0)]
+    assert [r.table for r in hq.places(None, 2011, 6) if r.table == "pairing"] == ["pairing"]  # 李小红户 ended 05-31
+    pa = c["pa"][0]
+    assert hq.save_month("pairing", pa.id, 2011, 6, {("visit", "households"): 2}, today=date(2011, 7, 1)) == 1
+    june = HelpLog.get((HelpLog.pairing == pa.id) & (HelpLog.date == date(2011, 6, 1)))
+    assert (june.households, june.org_id) == (2, c["b2"].id)
+    with pytest.raises(ValidationError, match="期间"):
+        hq.save_month("pairing", c["pa"][1].id, 2011, 6, {("visit", "households"): 1}, today=date(2011, 7, 1))
+    # what the edit forms start from
+    detail = hq.place_detail("pairing", pa.id)
+    assert (detail.holder.label, detail.helped.person_id, detail.org.org_id, detail.name) == (
+        "赵六 · 县财政局机关党支部", c["wang"].id, c["b2"].id, "")
+    st = hq.place_detail("stationing", c["st"][0].id)
+    assert (st.kind, st.sending_unit, st.branch.org_id, st.planned_end) == (
+        "first_secretary", "县财政局", c["temp"].id, date(2013, 6, 1))
+    assert hq.place_detail("contact_point", c["cp"][0].id).kind == "village"
+    assert hq.place_detail("contact_point", 999) is None
+    assert helping.default_planned_end(date(2012, 2, 29)) == date(2015, 2, 28)
+
+
 def test_audit_soft_delete_and_restore(campaign):
     log = campaign["logs"][0]
     helping.update_help_log(log.id, quantities={"户": 13, "人次": 30}, note="补记")

@@ -127,6 +127,31 @@ async def test_create_pledge_with_validation(ledger):
 
 
 @aio
+async def test_a_form_starts_at_its_first_field_and_fits_80x24(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert app.focused is form.query_one("#pledger-search")  # typing starts at once
+        assert form.query_one(".form-body").scroll_y == 0  # its label in sight
+        dialog = form.query_one(".dialog").region
+        assert dialog.contains_region(form.query_one("#save").region)  # the fields scroll, the buttons stay
+        await type_text(pilot, "ls")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is form.query_one("#f-content")  # picked 李四: on to the next field
+        form.query_one("#pledger-search").focus()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "承诺事项" in str(form.query_one("#e-content").render())
+        assert app.focused is form.query_one("#f-content")  # the topmost error
+
+
+@aio
 async def test_bad_date_shown_next_to_field(ledger):
     app = make_app(ledger["path"])
     async with app.run_test(size=(100, 40)) as pilot:

@@ -10,11 +10,14 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
+from peewee import JOIN
+
 from pledgebook.models import helping, vocab
 from pledgebook.models.errors import ValidationError
 from pledgebook.models.help_figures import HelpBook, idle_people
+from pledgebook.models.queries import PledgerChoice
 from pledgebook.models.rules import ensure_year_open, transaction
-from pledgebook.models.tables import ContactPoint, HelpLog, Org, Person, Stationing, database
+from pledgebook.models.tables import ContactPoint, HelpLog, Org, Pairing, Person, Stationing, database
 
 # the number fields of the monthly form, in order: (work kind, measure)
 FIELDS: tuple[tuple[str, str], ...] = tuple((k, m) for k, ms in vocab.WORK_MEASURES.items() for m in ms)
@@ -30,12 +33,12 @@ class CommitteeRow:
 
 @dataclass
 class PlaceRow:
-    table: str  # contact_point | stationing
+    table: str  # contact_point | pairing | stationing
     id: int
     person_id: int
     person: str
-    what: str  # 联系点 kind label, or 驻村 role
-    name: str  # the point's name, or the village
+    what: str  # 联系点 kind label, 结对帮扶, or 驻村 role
+    name: str  # the point's name, the helped member or household, or the village
     org: str
     start: date
     end: date | None
@@ -89,7 +92,7 @@ def committees(today: date) -> list[CommitteeRow]:
 
 
 def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
-    """Contact points and stationings running in the month under ``org_id``, with their log counts."""
+    """Contact points, pairings and stationings running in the month under ``org_id``, with their log counts."""
     first, last = month_bounds(year, month)
     path = "%"
     if org_id is not None:
@@ -98,9 +101,10 @@ def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
     f, la = first.isoformat(), last.isoformat()
     logged = {
         (t, pid): n for t, pid, n in database.execute_sql(
-            "SELECT CASE WHEN contact_point_id IS NOT NULL THEN 'contact_point' ELSE 'stationing' END, "
-            "coalesce(contact_point_id, stationing_id), count(*) FROM help_log WHERE deleted_at IS NULL "
-            "AND date BETWEEN ? AND ? AND pairing_id IS NULL GROUP BY 1, 2", (f, la)).fetchall()
+            "SELECT CASE WHEN contact_point_id IS NOT NULL THEN 'contact_point' "
+            "WHEN pairing_id IS NOT NULL THEN 'pairing' ELSE 'stationing' END, "
+            "coalesce(contact_point_id, pairing_id, stationing_id), count(*) FROM help_log WHERE deleted_at IS NULL "
+            "AND date BETWEEN ? AND ? GROUP BY 1, 2", (f, la)).fetchall()
     }
     rows: list[PlaceRow] = []
     query = (ContactPoint.select(ContactPoint, Person.name, Org.name)
@@ -115,6 +119,18 @@ def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
         rows.append(PlaceRow("contact_point", cp["id"], cp["leader"], values[-2],
                              vocab.label(vocab.CONTACT_KINDS, cp["kind"]), cp["name"], values[-1],
                              cp["start_date"], cp["end_date"], logged.get(("contact_point", cp["id"]), 0)))
+    helped = Person.alias()
+    query = (Pairing.select(Pairing.id, Pairing.helper, Person.name, Pairing.household, helped.name, Org.name,
+                            Pairing.start_date, Pairing.end_date)
+             .join(Person, on=Pairing.helper == Person.id).switch(Pairing)
+             .join(helped, JOIN.LEFT_OUTER, on=Pairing.helped_person == helped.id).switch(Pairing)
+             .join(Org, on=Pairing.org == Org.id)
+             .where(Pairing.deleted_at.is_null(), Org.path ** path, Pairing.start_date <= last,
+                    Pairing.end_date.is_null() | (Pairing.end_date >= first))
+             .order_by(Person.name, Pairing.id).tuples())
+    for pid, helper, person, household, helped_name, org_name, start, end in query:
+        rows.append(PlaceRow("pairing", pid, helper, person, vocab.HELP_PLACES["pairing"], household or helped_name,
+                             org_name, start, end, logged.get(("pairing", pid), 0)))
     query = (Stationing.select(Stationing.id, Stationing.cadre, Person.name, Stationing.role, Org.name,
                                Stationing.sending_unit, Stationing.start_date, Stationing.actual_end)
              .join(Person, on=Stationing.cadre == Person.id).switch(Stationing)
@@ -126,6 +142,52 @@ def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
         rows.append(PlaceRow("stationing", sid, cadre, person, "驻村" + vocab.label(vocab.STATION_ROLES, role),
                              village, unit, start, end, logged.get(("stationing", sid), 0)))
     return rows
+
+
+@dataclass
+class PlaceDetail:
+    """One contact point, pairing or stationing as the edit forms start from it."""
+
+    table: str
+    id: int
+    holder: PledgerChoice  # the leader, helper or cadre
+    org: PledgerChoice  # the point's org, the helped's org or village, the stationing's village
+    start: date
+    end: date | None
+    note: str
+    kind: str = ""  # a contact point's kind, a stationing's role (codes)
+    name: str = ""  # a contact point's name, a pairing's household
+    helped: PledgerChoice | None = None  # a pairing's helped member
+    sending_unit: str = ""
+    branch: PledgerChoice | None = None  # a stationing's 临时党支部
+    planned_end: date | None = None
+
+
+def person_choice(person: Person) -> PledgerChoice:
+    """A person as the pickers show one: 张三 · 新华村党支部."""
+    return PledgerChoice(person.org_id, person.id, f"{person.name} · {person.org.name}")
+
+
+def org_choice(org: Org) -> PledgerChoice:
+    return PledgerChoice(org.id, None, f"{org.name}（党组织）")
+
+
+def place_detail(table: str, place_id: int) -> PlaceDetail | None:
+    """The record behind a row of :func:`places`; None if it is gone."""
+    model, end_field = _SPANS[table]
+    obj = model.get_or_none(model.id == place_id)
+    if obj is None or obj.deleted_at is not None:
+        return None
+    if table == "contact_point":
+        return PlaceDetail(table, obj.id, person_choice(obj.leader), org_choice(obj.org), obj.start_date, obj.end_date,
+                           obj.note, kind=obj.kind, name=obj.name)
+    if table == "pairing":
+        helped = person_choice(obj.helped_person) if obj.helped_person_id else None
+        return PlaceDetail(table, obj.id, person_choice(obj.helper), org_choice(obj.org), obj.start_date, obj.end_date,
+                           obj.note, name=obj.household or "", helped=helped)
+    return PlaceDetail(table, obj.id, person_choice(obj.cadre), org_choice(obj.village), obj.start_date,
+                       getattr(obj, end_field), obj.note, kind=obj.role, sending_unit=obj.sending_unit,
+                       branch=org_choice(obj.branch) if obj.branch_id else None, planned_end=obj.planned_end)
 
 
 def _logs(table: str, place_id: int, year: int, month: int) -> list[HelpLog]:
@@ -147,6 +209,10 @@ def month_entry(table: str, place_id: int, year: int, month: int) -> MonthEntry:
     return entry
 
 
+_SPANS = {"contact_point": (ContactPoint, "end_date"), "pairing": (Pairing, "end_date"),
+          "stationing": (Stationing, "actual_end")}
+
+
 def save_month(table: str, place_id: int, year: int, month: int, values: dict[tuple[str, str], float],
                *, today: date | None = None, note: str = "") -> int:
     """Make the place's logs of the month say ``values``: one log per kind of work, added,
@@ -156,10 +222,10 @@ def save_month(table: str, place_id: int, year: int, month: int, values: dict[tu
     today = today or date.today()
     ensure_year_open(year)
     first, last = month_bounds(year, month)
-    model = ContactPoint if table == "contact_point" else Stationing
+    model, end_field = _SPANS[table]
     place = model.get_by_id(place_id)
     start = place.start_date
-    end = place.end_date if table == "contact_point" else place.actual_end
+    end = getattr(place, end_field)
     when = max(first, start)
     if when > min(last, today) or (end is not None and when > end):
         span = f"{start.isoformat()} 至 {end.isoformat() if end else '今'}"

@@ -141,6 +141,11 @@ def _add_years(when: date, years: int) -> date:
         return when.replace(year=when.year + years, day=28)
 
 
+def default_planned_end(start: date) -> date:
+    """A stationing's planned end when none is given: three years after its start."""
+    return _add_years(start, STATION_YEARS)
+
+
 # ------------------------------------------------------------ contact points
 
 
@@ -413,7 +418,7 @@ def create_stationing(
             planned = _end(planned_end, start, "planned_end", "计划结束日期") if planned_end not in (None, "") else None
         except ValidationError as exc:
             errors["planned_end"] = exc.message
-        planned = planned or _add_years(start, STATION_YEARS)
+        planned = planned or default_planned_end(start)
     if errors:
         raise ValidationErrors(errors)
     _ensure_not_closed(start)

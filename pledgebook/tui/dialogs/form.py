@@ -19,6 +19,8 @@ class FormDialog(ModalScreen[Any]):
     """Subclasses give ``title``, ``body()`` (yielding ``field(...)`` rows) and ``save(values)``."""
 
     form_title = ""
+    save_label = "保存 Ctrl+S"
+    AUTO_FOCUS = ""  # on_mount focuses the first field (Textual's own would scroll its label away)
     BINDINGS = [
         Binding("escape", "cancel", "取消"),
         Binding("ctrl+s", "save", "保存"),
@@ -32,10 +34,11 @@ class FormDialog(ModalScreen[Any]):
         with Vertical(classes="dialog"):
             yield Static(self.form_title, classes="dialog-title")
             yield Static("", id="form-error", classes="form-error")
-            with VerticalScroll(classes="form-body"):
+            # not focusable itself: the first field has the focus when the form opens, so typing starts at once
+            with VerticalScroll(classes="form-body", can_focus=False):
                 yield from self.body()
             with Horizontal(classes="buttons"):
-                yield Button("保存 Ctrl+S", variant="primary", id="save")
+                yield Button(self.save_label, variant="primary", id="save")
                 yield Button("取消 Esc", id="cancel")
 
     def body(self) -> ComposeResult:
@@ -79,19 +82,22 @@ class FormDialog(ModalScreen[Any]):
         else:
             errors = {"": exc.message}
         general = []
-        first = None
+        marked = set()
         for field, message in errors.items():
             target = self.error_target(field)
             found = self.query(f"#e-{target}") if target else None
             if found:
                 found.first().update(f"✗ {message}")
                 found.first().display = True
-                first = first or target
+                marked.add(target)
             else:
                 general.append(message)
         self.query_one("#form-error", Static).update("✗ " + "；".join(general) if general else "请改正标红的项目后再保存。")
+        first = next((name for name in self._fields if name in marked), None)  # the topmost, as the form reads
         if first:
-            self.query_one(f"#f-{first}").focus()
+            widget = self.query_one(f"#f-{first}")
+            inputs = widget.query("Input")  # a picker: its search box
+            (widget if widget.can_focus or not inputs else inputs.first()).focus()
 
     def error_target(self, field: str) -> str | None:
         """The form field that shows a rule's error for ``field``."""
@@ -100,6 +106,18 @@ class FormDialog(ModalScreen[Any]):
     # ------------------------------------------------------------ actions
     def on_mount(self) -> None:
         self.clear_errors()
+        self.fit_body(self.app.size.height)
+        fields = self.query_one(".form-body").query("Input, Select")
+        if fields:
+            self.set_focus(fields.first(), scroll_visible=False)
+
+    def on_resize(self) -> None:
+        self.fit_body(self.size.height)
+
+    def fit_body(self, height: int) -> None:
+        """The fields scroll within what the screen leaves (the dialog is at most 92% of it, less the
+        title, the message line and the buttons), so the buttons stay in sight at 80×24."""
+        self.query_one(".form-body").styles.max_height = min(30, max(5, int(height * 0.92) - 10))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -21,20 +21,30 @@ class PledgerPicker(Static):
     PledgerPicker OptionList { height: auto; max-height: 6; }
     """
 
-    def __init__(self, chosen: queries.PledgerChoice | None = None, *, orgs_only: bool = False) -> None:
+    def __init__(
+        self, chosen: queries.PledgerChoice | None = None, *, orgs_only: bool = False, people_only: bool = False,
+        placeholder: str = "输入姓名、组织名或拼音首字母，如 zs",
+    ) -> None:
         super().__init__()
         self.chosen = chosen
         self.orgs_only = orgs_only
+        self.people_only = people_only
+        self.placeholder = placeholder
         self._choices: list[queries.PledgerChoice] = []
 
     @property
     def value(self) -> queries.PledgerChoice | None:
         return self.chosen
 
+    @property
+    def typed(self) -> str:
+        """What is in the search box (to name it when nothing was picked)."""
+        return self.query_one(Input).value.strip()
+
     def compose(self) -> ComposeResult:
         yield Input(
             value=self.chosen.label if self.chosen else "",
-            placeholder="输入姓名、组织名或拼音首字母，如 zs",
+            placeholder=self.placeholder,
             id="pledger-search",
         )
         yield OptionList(id="pledger-options")
@@ -50,6 +60,8 @@ class PledgerPicker(Static):
         choices = queries.search_pledgers(event.value, limit=8)
         if self.orgs_only:
             choices = [c for c in choices if c.person_id is None]
+        elif self.people_only:
+            choices = [c for c in choices if c.person_id is not None]
         self._choices = choices
         options = self.query_one(OptionList)
         options.clear_options()
@@ -79,7 +91,8 @@ class PledgerPicker(Static):
         search = self.query_one(Input)
         search.value = self.chosen.label
         self.query_one(OptionList).display = False
-        search.focus()
+        # on to the next field (set_focus at once: focus() would come after focus_next and undo it)
+        self.screen.set_focus(search)
         self.screen.focus_next()
 
 

@@ -1,14 +1,17 @@
-"""帮扶: contact points and stationed cadres per 党委, the monthly entry form, coverage, idle people.
+"""帮扶: contact points, pairings and stationed cadres per 党委, the monthly entry form, coverage, idle people.
 
 Left: the 党委 (全县 first) with their running contact points and cadres; right: the
-places of the chosen one in the shown month with how many logs each has. Enter on a
-place opens the monthly form; after a save the next place opens, so a month's sheet
-is typed straight through. [ and ] change the month, c shows coverage, i the people
-who logged nothing lately. Reads go through :mod:`pledgebook.models.help_queries`.
+places (contact points, pairings, stationings) of the chosen one in the shown month with
+how many logs each has. Enter on a place opens the monthly form; after a save the next
+place opens, so a month's sheet is typed straight through. [ and ] change the month,
+n adds a contact point, pairing or stationing, E changes the selected one, x ends it;
+c shows coverage, i the people who logged nothing lately. Reads go through
+:mod:`pledgebook.models.help_queries`, the forms are in :mod:`pledgebook.tui.dialogs.help_places`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from textual import on, work
@@ -20,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from pledgebook.models import help_queries as hq
+from pledgebook.models import vocab
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.worker_db import db_thread
@@ -47,9 +51,13 @@ class HelpScreen(AreaScreen):
     BINDINGS = [
         Binding("left_square_bracket", "shift_month(-1)", "换月", key_display="[ ]"),
         Binding("right_square_bracket", "shift_month(1)", "下月", show=False),
-        Binding("c", "coverage", "覆盖"),
-        Binding("i", "idle", "未记录"),
         Binding("e", "enter_logs", "录入"),
+        Binding("n", "new_place", "新增"),
+        Binding("E", "edit_place", "修改"),
+        # in F1 help and the palette; the footer must fit 80 columns
+        Binding("x", "end_place", "结束", show=False),
+        Binding("c", "coverage", "覆盖", show=False),
+        Binding("i", "idle", "未记录", show=False),
     ]
 
     class Loaded(Message):
@@ -66,6 +74,7 @@ class HelpScreen(AreaScreen):
         self.rows: list[hq.PlaceRow] = []
         self.committee_rows: list[hq.CommitteeRow] = []
         self.open_next = False
+        self.select_after: tuple[str, int] | None = None  # a record just written: put the cursor on it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,7 +86,7 @@ class HelpScreen(AreaScreen):
                 table.add_column(label, width=width)
             yield table
             places = DataTable(id="help-places", cursor_type="row", zebra_stripes=True)
-            for label, width in (("姓名", 6), ("类型", 8), ("联系点/村", 24), ("本月", 4)):
+            for label, width in (("姓名", 6), ("类型", 8), ("联系点/帮扶对象/村", 24), ("本月", 4)):
                 places.add_column(label, width=width)
             yield places
         yield Footer()
@@ -113,16 +122,25 @@ class HelpScreen(AreaScreen):
         places.clear()
         self.rows = message.places
         for row in self.rows:
-            places.add_row(row.person, row.what, row.name, str(row.logged) if row.logged else "—")
+            name = f"{row.name}（{self.ended(row.end)}止）" if row.end else row.name
+            places.add_row(row.person, row.what, name, str(row.logged) if row.logged else "—")
         if self.rows:
             places.move_cursor(row=min(keep, len(self.rows) - 1))
         done = sum(1 for r in self.rows if r.logged)
         where = next((c.name for c in self.committee_rows if c.id == self.org_id), "全县")
         self.query_one("#help-summary", Static).update(
-            f"[b]{self.year}年{self.month}月[/b] · {short(where)} · {len(self.rows)} 处联系点/驻村，本月已记录 {done} 处")
+            f"[b]{self.year}年{self.month}月[/b] · {short(where)} · {len(self.rows)} 处联系点/结对/驻村，"
+            f"本月已记录 {done} 处")
+        if self.select_after is not None:
+            self._select_written(*self.select_after)
+            self.select_after = None
         if self.open_next:
             self.open_next = False
             self.action_enter_logs()
+
+    def ended(self, end: date) -> str:
+        """An end date, short: the year only when it is not the shown month's."""
+        return f"{end.year}年{end.month}月{end.day}日" if end.year != self.year else f"{end.month}月{end.day}日"
 
     @on(DataTable.RowSelected, "#help-committees")
     def _committee(self, event: DataTable.RowSelected) -> None:
@@ -146,11 +164,17 @@ class HelpScreen(AreaScreen):
             return None
         return self.rows[table.cursor_row]
 
-    def action_enter_logs(self) -> None:
+    def chosen_place(self) -> hq.PlaceRow | None:
+        """The selected place, or None with a word on what to do."""
         place = self.current_place()
         if place is None:
-            self.app.notify("这里没有在期的联系点或驻村记录。请先选择党委，或导入联系点名单、驻村干部名单。",
+            self.app.notify("这里没有在期的联系点、结对或驻村记录。请先选择党委、换月，或按 n 新增、导入名单。",
                             severity="warning")
+        return place
+
+    def action_enter_logs(self) -> None:
+        place = self.chosen_place()
+        if place is None:
             return
         from pledgebook.tui.dialogs.help_month import HelpMonthForm
 
@@ -163,6 +187,56 @@ class HelpScreen(AreaScreen):
                 self.open_next = True  # the reload after the save opens the next place
 
         self.app.push_screen(HelpMonthForm(place, self.year, self.month, today=self.today), after)
+
+    # ------------------------------------------------------------ add, change, end
+    def action_new_place(self, table: str = "") -> None:
+        """n: choose the kind, then its form; the palette names the kind directly."""
+        if not self.app.writable():
+            return
+        from pledgebook.tui.dialogs import help_places
+
+        if not table:
+            self.app.push_screen(help_places.NewPlaceChooser(), lambda chosen: chosen and self.action_new_place(chosen))
+            return
+        form = help_places.FORMS[table](today=self.today)
+        self.app.push_screen(form, self._written(f"已新增{help_places.KINDS[table]}"))
+
+    def action_edit_place(self) -> None:
+        place = self.chosen_place()
+        if place is None or not self.app.writable():
+            return
+        from pledgebook.tui.dialogs import help_places
+
+        detail = hq.place_detail(place.table, place.id)
+        if detail is None:
+            self.app.notify("这条记录已被删除，请按 F5 刷新。", severity="warning")
+            return
+        self.app.push_screen(help_places.FORMS[place.table](detail, today=self.today), self._written("已保存修改"))
+
+    def action_end_place(self) -> None:
+        place = self.chosen_place()
+        if place is None or not self.app.writable():
+            return
+        from pledgebook.tui.dialogs.help_places import EndPlaceForm
+
+        what = vocab.HELP_PLACES[place.table]
+        self.app.push_screen(EndPlaceForm(place, today=self.today), self._written(f"已结束{place.person}的{what}"))
+
+    def _written(self, message: str) -> Callable[[tuple[str, int] | None], None]:
+        def after(result: tuple[str, int] | None) -> None:
+            if result:
+                self.select_after = result  # the reload after the write moves the cursor there
+                self.app.notify(message)
+
+        return after
+
+    def _select_written(self, table: str, record_id: int) -> None:
+        index = next((i for i, r in enumerate(self.rows) if (r.table, r.id) == (table, record_id)), None)
+        if index is not None:
+            self.query_one("#help-places", DataTable).move_cursor(row=index)
+            return
+        self.app.notify(f"已保存。{self.year}年{self.month}月的这份列表中没有它（这个月不在它的期间内，或属于别的党委）。",
+                        timeout=8)
 
     def action_coverage(self) -> None:
         self.app.push_screen(CoverageScreen(self.year, self.org_id))
