@@ -362,6 +362,8 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
     """Write the workbook (to ``path``); returns data rows per sheet."""
     import xlsxwriter
 
+    from pledgebook.exporters import fastrows
+
     report = progress or (lambda stage, frac: None)
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, **XLSX_OPTIONS})
@@ -411,31 +413,23 @@ def write_xlsx(data: ReportData, path: Path, progress: Progress | None = None) -
             ws.set_row(2, 13.5 * lines + 1.5)
         for c, h in enumerate(sheet.headers):
             ws.write_string(2, c, h, f_head)
-        r = 3
         kinds = sheet.kinds
-        write_string, write_number = ws.write_string, ws.write_number
         every = max(1, len(sheet.rows) // 20)
         # formats per column, chosen once (not per cell)
         plain = [f_wrap if k == "wrap" else f_date if k == "date" else f_text for k in kinds]
         quoted = [f_wrap_quoted if k == "wrap" else f_quoted for k in kinds]
         numeric = [num_fmt.get(k, f_int) for k in kinds]
-        for i, row in enumerate(sheet.rows):
-            for c, v in enumerate(row):
-                if v is None or v == "":
-                    continue
-                if isinstance(v, str):  # non-empty here; see safety.is_dangerous
-                    write_string(r, c, v, quoted[c] if v[0] in DANGEROUS_START else plain[c])
-                else:
-                    write_number(r, c, v, numeric[c])
-            r += 1
-            if i % every == 0:
-                report(sheet.name, (s_index + i / max(1, len(sheet.rows))) / n_sheets)
+        r = 3
+        for start in range(0, len(sheet.rows), every):
+            # text starting with = + - @ tab CR gets the quote-prefixed format (see safety.is_dangerous)
+            r = fastrows.write_rows(ws, r, sheet.rows[start:start + every], plain, numeric, quoted, DANGEROUS_START)
+            report(sheet.name, (s_index + start / max(1, len(sheet.rows))) / n_sheets)
         if sheet.total:
             for c, v in enumerate(sheet.total):
                 if isinstance(v, str):
-                    write_string(r, c, v, f_total_text)
+                    ws.write_string(r, c, v, f_total_text)
                 else:
-                    write_number(r, c, v, total_fmt.get(kinds[c], f_total_int))
+                    ws.write_number(r, c, v, total_fmt.get(kinds[c], f_total_int))
             r += 1
         if not sheet.rows:
             ws.write_string(r, 0, sheet.empty, f_text)
