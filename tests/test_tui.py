@@ -435,6 +435,31 @@ async def test_year_chooser_switches_to_a_closed_year_read_only(ledger):
 
 
 @aio
+async def test_a_closed_detail_is_freed_at_once(ledger):
+    """Its widgets hold each other in cycles; closing the screen collects them, not some later
+    run of Python's collector (here switched off, so only the program's own collection counts)."""
+    import gc
+
+    from pledgebook.tui.screens.detail import PledgeDetailScreen
+
+    app = make_app(ledger["path"])
+    gc.disable()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, PledgeDetailScreen)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            await pilot.pause()
+            assert not any(isinstance(o, PledgeDetailScreen) for o in gc.get_objects())
+    finally:
+        gc.enable()
+
+
+@aio
 async def test_opening_and_closing_details_leaves_no_widgets_behind(ledger):
     """An afternoon of opening pledges must not grow the program: each detail's header
     and footer keys are gone once it is closed (Textual keeps their watchers otherwise)."""
