@@ -22,7 +22,7 @@ from pledgebook.models.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
-from pledgebook.tui.widgets.chrome import forget_closed_widgets, freeze_startup
+from pledgebook.tui.widgets.chrome import forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
 AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
@@ -125,7 +125,6 @@ class PledgebookApp(App):
         from pledgebook.models.db import is_initialized
 
         self.theme = "textual-dark"
-        freeze_startup()
         if is_initialized():
             self.start_ledger()
         else:

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from pledgebook.models.figures import Figures, percent
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.startup import HomeData, HomeRow, home_rows
-from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.chrome import Footer, Header, freeze_startup
 from pledgebook.tui.widgets.virtual_table import Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread
 
@@ -105,6 +105,7 @@ class HomeScreen(AreaScreen):
         self.stack: list[int | None] = [None]  # drill-down: None is the county
         self.rows: list[HomeRow] = []
         self.generation = 0  # of the latest load: an older answer is dropped
+        self._settled = False  # start-up objects frozen (see freeze_startup)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -182,6 +183,9 @@ class HomeScreen(AreaScreen):
             f"[b]{' › '.join(message.trail)}[/b]  {year}年度  承诺 {total.pledges} 条，已兑现 {total.fulfilled}，"
             f"兑现率 {percent(total.fulfilment_rate)}，满意率 {percent(total.satisfaction_rate)}{ro}"
         )
+        if not self._settled:  # a moment after the first figures are on screen (freeze_startup runs once)
+            self._settled = True
+            self.set_timer(1.0, freeze_startup)
 
     def _current(self) -> HomeRow | None:
         cursor = self.query_one(VirtualTable).cursor
