@@ -53,6 +53,7 @@ def taken(monkeypatch):
     """What each read-ahead gave the merge: True when its tables were used."""
     got: list[bool] = []
     real = bundle_mod._ReadAhead.take
+    monkeypatch.setattr(bundle_mod, "_spare_cpu", lambda: True)  # whatever this machine has
 
     def take(self, b):
         tables = real(self, b)
@@ -133,6 +134,15 @@ def test_no_read_ahead_for_a_bundle_already_merged(bundles, pref, monkeypatch):
     assert run[1].already_imported and started == []
 
 
+def test_no_read_ahead_on_one_cpu(bundles, pref, monkeypatch):
+    started = []
+    monkeypatch.setattr(bundle_mod._ReadAhead, "start", classmethod(lambda cls, path, allow: started.append(path)))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # pinned to one CPU
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    run = list(import_bundles([bundles["a1"], bundles["b"]]))
+    assert started == [] and all(isinstance(r, MergeResult) and r.changed for r in run)
+
+
 def test_the_read_ahead_is_only_a_head_start(bundles, pref, monkeypatch, taken):
     """A child that fails, or read other bytes than the merge opened, leaves the reading to the merge."""
     real = subprocess.Popen
@@ -180,3 +190,19 @@ def test_the_cli_reports_each_bundle_of_a_run(bundles, pref):
     assert "已导入" in files[0]["message"] and "已导入" in files[2]["message"]
     backups = list((pref.parent / "backups").glob("*before-import*"))
     assert len(backups) == 1 and files[0]["backup"] == files[2]["backup"] == str(backups[0])
+
+
+def test_bundles_encrypted_to_the_prefecture_are_read_ahead_too(tmp_path, taken):
+    from pledgebook.exporters import keys
+
+    make_prefecture(tmp_path / "p.db")
+    (tmp_path / "pref").mkdir()
+    _, _, pub_path = keys.init_keys(tmp_path / "pref")  # the child finds the private key as the merge does
+    sealed = []
+    for i, (code, name) in enumerate((("539901", "云岭县"), ("539902", "云海县"))):
+        use(make_county(tmp_path / f"{code}.db", seed=7 + i, pledges=60, code=code, name=name))
+        (tmp_path / code).mkdir()
+        sealed.append(write_bundle(tmp_path / code, encrypt_to=pub_path).path)
+    use(tmp_path / "p.db")
+    run = list(import_bundles(sealed))
+    assert taken == [True] and [r.tables["pledge"].inserted for r in run] == [60, 60]

@@ -18,6 +18,13 @@ log, quantities in the kind's measures). Then the ledger is backed up
 - every reference (org, person, pledge, contact point, pairing, stationing,
   and a help log's stored org) is re-pointed from uid to the local id;
 - the same bundle twice changes nothing.
+
+Several bundles (``pledgebook import *.pledgebook``) are one run,
+:func:`import_bundles`: one backup before the first that merges, each bundle
+checked and merged in its own transaction in turn, a refused one reported and
+the others merged. While one is being written, a child process
+(:mod:`.bundle_child`) reads and checks the next as far as it can without the
+database; the checks against the ledger are made at that bundle's own turn.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -693,6 +701,14 @@ def read_for_merge(path: str | Path) -> dict:
         return {"sha256": b.sha256, "manifest": b.manifest_bytes, "tables": parsed}
 
 
+def _spare_cpu() -> bool:
+    """Whether a second CPU can read ahead: on one (or pinned to one) the child would only add its own cost."""
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:  # Windows has no affinity call here
+        return (os.cpu_count() or 1) > 1
+
+
 class _ReadAhead:
     """The next bundle of a run, read and checked in a child process while this one merges the current one.
 
@@ -839,9 +855,11 @@ def import_bundles(
     One bundle failing does not stop the others. The run takes one automatic backup, before the first
     bundle that merges (none when ``backed_up`` names one this run already took). Each bundle is checked completely and merged in its own transaction, in order;
     while one is being merged, the next one is read and checked (everything that needs no database) in a
-    child process (:class:`_ReadAhead`); its checks against the ledger run at its own turn.
+    child process (:class:`_ReadAhead`, when there is a second CPU for it); its checks against the ledger
+    run at its own turn.
     """
     paths = [Path(p) for p in paths]
+    read_ahead = read_ahead and _spare_cpu()
     ahead: _ReadAhead | None = None
     try:
         for i, path in enumerate(paths):
