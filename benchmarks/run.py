@@ -296,7 +296,7 @@ def main() -> None:
         raise Failed(f"prefecture merge failed: {bad[0]}")
     pledges = child([py, "-c", "import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute("
                      "'select count(*) from pledge').fetchone()[0])", str(pref)], env)[2].strip()
-    add(f"prefecture merge of {counties} bundles", t, peak, f"{int(pledges):,} pledges merged, one process")
+    add(f"prefecture merge of {counties} bundles", t, peak, f"{int(pledges):,} pledges merged, one command")
 
     # ---- year end on the large file: rollover (fresh copy each run), backup
     roll = out / "rollover" / "ledger.db"

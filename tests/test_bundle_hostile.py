@@ -140,6 +140,7 @@ def test_manifest_of_another_county(good, pref, tmp_path):
         (b'{"uid"', b'{"uid" x', "不是有效的 JSON"),
         (b'"due_date":"', b'"due_date":"2026-02-31', "日期"),
         (b'"org_uid":"', b'"org_uid":"0', "uid|引用"),
+        (b'"content":"', b'"content":"\\ud800', "代理项"),  # a lone surrogate: sqlite3 could not encode it
     ],
 )
 def test_bad_records(good, pref, tmp_path, old, new, match):

@@ -32,6 +32,17 @@ def test_fresh_file_is_at_latest_version_with_pragmas(db_path):
     assert database.execute_sql("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
+def test_indexes_that_others_cover_are_dropped(db_path):
+    from pledgebook.models.tables import database
+
+    names = {r[0] for r in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not names & {"pledge_year_org_id", "help_log_org_id"}
+    assert {"pledge_year", "pledge_year_status", "pledge_year_due", "pledge_figures", "help_log_figures"} <= names
+    plan = " ".join(r[3] for r in database.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT org_id, count(*) FROM pledge WHERE year = 2026 AND org_id = 5 GROUP BY org_id"))
+    assert "pledge_figures" in plan
+
+
 def test_old_populated_file_is_migrated_keeping_every_row(tmp_path):
     """A file at schema version 1 with a county in it upgrades to the latest, rows intact."""
     from pledgebook.demo import build_demo

@@ -39,25 +39,54 @@ def _looks_like_bundle(path: Path, module: Any | None) -> bool:
     return path.suffix.lower() == ".pledgebook"
 
 
-def _import_bundle(path: Path, module: Any | None, allow_unsigned: bool, progress, backed_up: Path | None = None) -> Any:
-    from pledgebook.importers.apply import ImportResult
+class _BundleRun:
+    """The bundles among one list of files, merged by one ``import_bundles`` run, in the list's order.
 
-    result = ImportResult(path=path, status="bundle", kind="bundle")
-    if module is None or not hasattr(module, "import_bundle"):
-        result.status = "unusable"
-        result.message = (f"此文件是数据包（{path.name}），本程序版本尚不能导入数据包。"
-                          "请升级承诺台账后再导入，或请对方改发 Excel 表格。")
+    While one bundle merges, the run reads the next one; a spreadsheet between them is imported at its
+    turn as usual. ``backed_up`` holds the run's one automatic backup, shared with a later list.
+    """
+
+    def __init__(self, paths: list[Path], module: Any | None, allow_unsigned: bool, backed_up: list[Path]):
+        self.module, self.backed_up = module, backed_up
+        self.progress = None
+        self.outcomes = None
+        if module is not None and hasattr(module, "import_bundles") and paths:
+            self.outcomes = module.import_bundles(paths, allow_unsigned=allow_unsigned, progress=self._report,
+                                                  backed_up=backed_up[0] if backed_up else None)
+
+    def _report(self, path: Path, stage: str, frac: float) -> None:
+        if self.progress is not None:
+            self.progress("导入数据包", 0, 1)
+
+    def close(self) -> None:
+        if self.outcomes is not None:
+            self.outcomes.close()
+
+    def next(self, path: Path, progress) -> Any:
+        """The outcome of ``path``, the next bundle of the list, as an ImportResult."""
+        from pledgebook.importers.apply import ImportResult
+
+        result = ImportResult(path=path, status="bundle", kind="bundle")
+        if self.outcomes is None:
+            result.status = "unusable"
+            result.message = (f"此文件是数据包（{path.name}），本程序版本尚不能导入数据包。"
+                              "请升级承诺台账后再导入，或请对方改发 Excel 表格。")
+            return result
+        self.progress = progress
+        try:
+            merged = next(self.outcomes)
+        finally:
+            self.progress = None
+        assert merged.path == path, (merged.path, path)
+        if isinstance(merged, self.module.BundleFailure):
+            result.status = "unusable"
+            result.message = merged.error.message
+            return result
+        result.message = _merge_text(path, merged)
+        result.backup = merged.backup
+        if merged.backup is not None and not self.backed_up:
+            self.backed_up.append(Path(merged.backup))
         return result
-    try:
-        summary = module.import_bundle(path, allow_unsigned=allow_unsigned, backed_up=backed_up,
-                                       progress=(lambda *a: progress("导入数据包", 0, 1)) if progress else None)
-    except PledgebookError as exc:
-        result.status = "unusable"
-        result.message = exc.message
-        return result
-    result.message = _merge_text(path, summary)
-    result.backup = getattr(summary, "backup", None)
-    return result
 
 
 def _merge_text(path: Path, merged: Any) -> str:
@@ -119,19 +148,24 @@ def import_(
                "evaluation_date": _evaluation_date(evaluation_date, live)}
 
     run_backup: list[Path] = []  # the bundles of one run share the backup the first merged one took
+    merges: list[_BundleRun] = []  # the bundles of the list being imported
 
     def run_one(path: Path, progress) -> ImportResult:
         if _looks_like_bundle(path, bundles):
-            result = _import_bundle(path, bundles, allow_unsigned, progress, run_backup[0] if run_backup else None)
-            if result.backup is not None and not run_backup:
-                run_backup.append(Path(result.backup))
-            return result
+            return merges[-1].next(path, progress)
         return import_file(path, progress=progress, **options)
 
     results: list[ImportResult] = []
     moved: dict[str, str] = {}
 
     def each(paths: list[Path], runner) -> None:
+        merges.append(_BundleRun([p for p in paths if _looks_like_bundle(p, bundles)], bundles, allow_unsigned, run_backup))
+        try:
+            each_file(paths, runner)
+        finally:
+            merges[-1].close()
+
+    def each_file(paths: list[Path], runner) -> None:
         if not show_bar:
             for path in paths:
                 results.append(runner(path, None))

@@ -157,11 +157,24 @@ def _m4_second_ledger(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
         db.execute_sql(stmt)
 
 
+def _m5_drop_covered_indexes(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # Indexes that every write pays for and no query needs: pledge (year, org_id) is the prefix of
+    # pledge_figures, which serves the same lookups (EXPLAIN QUERY PLAN of the list, the figures and the
+    # tree is unchanged without it); help_log (org_id) is read by no query (the figures read
+    # help_log_figures) and orgs are never deleted, only marked. Measured on a 12-county prefecture
+    # (CPU of one county's executemany): 40,000 help logs 1.29 → 1.04 s, 11,500 pledges 0.53 → 0.51 s.
+    # (year), (year, status) and (year, due_date) stay: dropping them makes the list sort the year
+    # (filtered by status, sorted by status, overdue) where it now reads it in order.
+    db.execute_sql('DROP INDEX IF EXISTS "pledge_year_org_id"')
+    db.execute_sql('DROP INDEX IF EXISTS "help_log_org_id"')
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
     (1, "initial schema", _m1_initial),
     (2, "indexes for the figures", _m2_figure_indexes),
     (3, "trigram search index of pledges", _m3_pledge_search),
     (4, "second ledger: contact points, pairings, stationing, help logs", _m4_second_ledger),
+    (5, "drop the pledge (year, org) and help log (org) indexes that others cover", _m5_drop_covered_indexes),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -153,10 +153,7 @@ class Pledge(Tracked):
     deleted_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = (
-            (("year", "org"), False),
-            (("year", "status"), False),
-        )
+        indexes = ((("year", "status"), False),)  # and more: the schema comes from the migrations
 
 
 class Progress(Tracked):
@@ -286,7 +283,7 @@ class HelpLog(Tracked):
     contact_point = ForeignKeyField(ContactPoint, null=True, backref="logs", on_delete="RESTRICT")
     pairing = ForeignKeyField(Pairing, null=True, backref="logs", on_delete="RESTRICT")
     stationing = ForeignKeyField(Stationing, null=True, backref="logs", on_delete="RESTRICT")
-    org = ForeignKeyField(Org, backref="help_logs", on_delete="RESTRICT")
+    org = ForeignKeyField(Org, backref="help_logs", on_delete="RESTRICT", index=False)  # see migration 5
     kind = CharField()
     households = IntegerField(default=0)  # 户
     person_times = IntegerField(default=0)  # 人次
