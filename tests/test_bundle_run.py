@@ -206,3 +206,41 @@ def test_bundles_encrypted_to_the_prefecture_are_read_ahead_too(tmp_path, taken)
     use(tmp_path / "p.db")
     run = list(import_bundles(sealed))
     assert taken == [True] and [r.tables["pledge"].inserted for r in run] == [60, 60]
+
+
+def test_a_dry_run_checks_and_counts_but_writes_nothing(bundles, pref):
+    """`import --dry-run` of bundles: every check and the counts of a real merge; the ledger stays as it was."""
+    from pledgebook.models.db import close_database
+
+    use(pref)
+    before = _records()
+    close_database()
+
+    def cli(*args: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-m", "pledgebook", "import", str(bundles["a1"]), str(bundles["b"]), *args,
+             "--json", "--db", str(pref)],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": os.getcwd()},
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    tried = cli("--dry-run")
+    assert tried["dry_run"] and [f["status"] for f in tried["files"]] == ["bundle", "bundle"]
+    assert all("试导入（未写入）" in f["message"] and f["backup"] is None for f in tried["files"])
+    use(pref)
+    assert _records() == before
+    assert database.execute_sql("SELECT count(*) FROM import_batch").fetchone()[0] == 0
+    assert not (pref.parent / "backups").exists() or not list((pref.parent / "backups").iterdir())
+    close_database()
+
+    done = cli()  # the sequence was not remembered: the real import merges, with the counts the dry run gave
+    assert all("已导入" in f["message"] and "试导入" not in f["message"] for f in done["files"])
+    # each bundle of a dry run is counted against the ledger as it is (the first: exactly as the real run;
+    # a later one would also meet what the earlier ones add, e.g. a work year the first one brings)
+    def changed(f: dict) -> str:
+        return f["message"].split("新增或更新 ")[1].split(" 条")[0]
+
+    assert changed(tried["files"][0]) == changed(done["files"][0])
+    use(pref)
+    assert _records() != before

@@ -46,13 +46,14 @@ class _BundleRun:
     turn as usual. ``backed_up`` holds the run's one automatic backup, shared with a later list.
     """
 
-    def __init__(self, paths: list[Path], module: Any | None, allow_unsigned: bool, backed_up: list[Path]):
-        self.module, self.backed_up = module, backed_up
+    def __init__(self, paths: list[Path], module: Any | None, allow_unsigned: bool, backed_up: list[Path],
+                 dry_run: bool = False):
+        self.module, self.backed_up, self.dry_run = module, backed_up, dry_run
         self.progress = None
         self.outcomes = None
         if module is not None and hasattr(module, "import_bundles") and paths:
             self.outcomes = module.import_bundles(paths, allow_unsigned=allow_unsigned, progress=self._report,
-                                                  backed_up=backed_up[0] if backed_up else None)
+                                                  backed_up=backed_up[0] if backed_up else None, dry_run=dry_run)
 
     def _report(self, path: Path, stage: str, frac: float) -> None:
         if self.progress is not None:
@@ -66,7 +67,7 @@ class _BundleRun:
         """The outcome of ``path``, the next bundle of the list, as an ImportResult."""
         from pledgebook.importers.apply import ImportResult
 
-        result = ImportResult(path=path, status="bundle", kind="bundle")
+        result = ImportResult(path=path, status="bundle", kind="bundle", dry_run=self.dry_run)
         if self.outcomes is None:
             result.status = "unusable"
             result.message = (f"此文件是数据包（{path.name}），本程序版本尚不能导入数据包。"
@@ -95,7 +96,11 @@ def _merge_text(path: Path, merged: Any) -> str:
     who = f"{county.get('name', '')}（{county.get('code', '')}）"
     if merged.already_imported:
         return f"数据包「{path.name}」（{who}，序号 {merged.sequence}）此前已导入，本次未作任何改动。"
-    parts = [f"数据包「{path.name}」已导入：{who}，序号 {merged.sequence}，共 {merged.records} 条记录，新增或更新 {merged.changed} 条"]
+    if getattr(merged, "dry_run", False):
+        parts = [f"试导入（未写入）：数据包「{path.name}」校验通过，{who}，序号 {merged.sequence}，共 {merged.records} 条记录，"
+                 f"导入将新增或更新 {merged.changed} 条"]
+    else:
+        parts = [f"数据包「{path.name}」已导入：{who}，序号 {merged.sequence}，共 {merged.records} 条记录，新增或更新 {merged.changed} 条"]
     if merged.conflicts:
         parts.append(f"冲突 {len(merged.conflicts)} 条（保留了本级较新的记录，详见 --json）")
     if not merged.signed:
@@ -159,7 +164,8 @@ def import_(
     moved: dict[str, str] = {}
 
     def each(paths: list[Path], runner) -> None:
-        merges.append(_BundleRun([p for p in paths if _looks_like_bundle(p, bundles)], bundles, allow_unsigned, run_backup))
+        merges.append(_BundleRun([p for p in paths if _looks_like_bundle(p, bundles)], bundles, allow_unsigned, run_backup,
+                                 dry_run))
         try:
             each_file(paths, runner)
         finally:

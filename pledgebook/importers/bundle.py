@@ -109,6 +109,7 @@ class MergeResult:
     notes: list[str] = field(default_factory=list)
     backup: Path | None = None  # the automatic backup taken before merging
     seconds: float = 0.0
+    dry_run: bool = False  # merged to count, then rolled back: nothing written
 
     @property
     def records(self) -> int:
@@ -126,6 +127,7 @@ class MergeResult:
             "tables": {k: vars(v) for k, v in self.tables.items()}, "conflicts": self.conflicts[:200],
             "conflict_count": len(self.conflicts), "notes": self.notes,
             "backup": str(self.backup) if self.backup else None, "seconds": round(self.seconds, 2),
+            "dry_run": self.dry_run,
         }
 
 
@@ -829,17 +831,19 @@ def import_bundle(
     allow_unsigned: bool = False,
     progress: Progress | None = None,
     backed_up: Path | None = None,
+    dry_run: bool = False,
 ) -> MergeResult:
     """Verify a county bundle completely, then merge it by uid in one transaction.
 
     An automatic backup is taken first, unless ``backed_up`` names the one this
     run already took (one ``pledgebook import`` of twelve bundles backs up once:
     the point is to be able to go back to before the run). Several bundles:
-    :func:`import_bundles`.
+    :func:`import_bundles`. ``dry_run``: every check and the whole merge, counted,
+    then rolled back (no backup, nothing written, the sequence not remembered).
 
     Raises :class:`BundleError` (nothing written) when anything is wrong.
     """
-    return _import(path, allow_unsigned, progress or (lambda stage, frac: None), backed_up, None)
+    return _import(path, allow_unsigned, progress or (lambda stage, frac: None), backed_up, None, dry_run)
 
 
 @dataclass
@@ -857,6 +861,7 @@ def import_bundles(
     progress: Callable[[Path, str, float], None] | None = None,
     backed_up: Path | None = None,
     read_ahead: bool = True,
+    dry_run: bool = False,
 ) -> Iterator[MergeResult | BundleFailure]:
     """Merge several bundles in turn, as :func:`import_bundle` does each, yielding each one's outcome.
 
@@ -876,7 +881,7 @@ def import_bundles(
                 ahead = _ReadAhead.start(paths[i + 1], allow_unsigned)
             report = (lambda stage, frac, path=path: progress(path, stage, frac)) if progress else (lambda stage, frac: None)
             try:
-                result = _import(path, allow_unsigned, report, backed_up, current)
+                result = _import(path, allow_unsigned, report, backed_up, current, dry_run)
             except PledgebookError as exc:
                 yield BundleFailure(path, exc)
                 continue
@@ -890,8 +895,12 @@ def import_bundles(
             ahead.close()
 
 
+class _RollBack(Exception):
+    """Raised inside a dry run's transaction once everything is merged and counted."""
+
+
 def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up: Path | None,
-            ahead: _ReadAhead | None) -> MergeResult:
+            ahead: _ReadAhead | None, dry_run: bool = False) -> MergeResult:
     from pledgebook.models.rules import transaction
 
     started = time.perf_counter()
@@ -907,7 +916,8 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
             with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
                 # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without
                 # it) and the inflating and hashing of the next member (zlib and hashlib let go of it too)
-                taken = None if backed_up else pool.submit(backup.backup, reason="before-import", rotate_after=False)
+                taken = None if backed_up or dry_run else pool.submit(
+                    backup.backup, reason="before-import", rotate_after=False)
                 try:
                     if parsed is None:
                         parsed = _read_checked(b, pool, report)
@@ -919,19 +929,25 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
                     raise
             merger = _Merger(b, parsed, result)
             report("合并", 0.3)
-            with transaction():
-                merger.preflight()
-                merger.run(report)
-                ImportBatch.create(
-                    file_name=Path(path).name[:250], sha256=b.sha256, kind="bundle-unsigned" if result.allow_unsigned_used else "bundle",
-                    user=audit.os_user(), rows_read=result.records, rows_written=result.changed, rows_rejected=0,
-                )
-                keymod.remember_accepted(code, b.manifest["sequence"], b.sha256)
-                note = f"导入{name}（{code}）数据包，序号 {b.manifest['sequence']}"
-                if result.allow_unsigned_used:
-                    note += "；未签名，按 --allow-unsigned 导入"
-                audit.record("import", "org", None, {"bundle": (None, Path(path).name), "sha256": (None, b.sha256)}, note=note)
-    backup.rotate()
+            try:
+                with transaction():
+                    merger.preflight()
+                    merger.run(report)
+                    if dry_run:
+                        raise _RollBack
+                    ImportBatch.create(
+                        file_name=Path(path).name[:250], sha256=b.sha256, kind="bundle-unsigned" if result.allow_unsigned_used else "bundle",
+                        user=audit.os_user(), rows_read=result.records, rows_written=result.changed, rows_rejected=0,
+                    )
+                    keymod.remember_accepted(code, b.manifest["sequence"], b.sha256)
+                    note = f"导入{name}（{code}）数据包，序号 {b.manifest['sequence']}"
+                    if result.allow_unsigned_used:
+                        note += "；未签名，按 --allow-unsigned 导入"
+                    audit.record("import", "org", None, {"bundle": (None, Path(path).name), "sha256": (None, b.sha256)}, note=note)
+            except _RollBack:
+                result.dry_run = True
+    if not dry_run:
+        backup.rotate()
     for spec in TABLES:
         database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
     report("完成", 1.0)
