@@ -52,7 +52,10 @@ PLEDGEBOOK = r"""
 import time, sys, json, statistics
 t0 = time.perf_counter()
 from pathlib import Path
-from pledgebook.tui.app import PledgebookApp  # only what launching imports: screens come in lazily
+# as `pledgebook` launches: open the file, start the first figures, then import Textual and build the app
+from pledgebook.models.db import open_database
+open_database(Path(sys.argv[1]))
+from pledgebook.tui.startup import launch
 KEYS = sys.argv[2]
 MARK = []
 def rss():
@@ -72,7 +75,7 @@ def drawn(app):
     except Exception:  # still starting: no such widget yet
         return False
 async def main():
-    app = PledgebookApp(Path(sys.argv[1]), poll_seconds=0)
+    app = launch(Path(sys.argv[1]), poll_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         while not drawn(app):
             await pilot.pause(0.002)

@@ -70,9 +70,9 @@ def root(
         err_console.print("界面需要在终端窗口中运行。脚本请使用子命令，见 pledgebook --help。")
         raise typer.Exit(2)
     path = open_db(db, create=True)
-    from pledgebook.tui.app import run
+    from pledgebook.tui.startup import launch
 
-    run(path)
+    launch(path).run()
 
 
 def main() -> None:

@@ -94,3 +94,19 @@ def test_as_dict_uses_snake_case_and_all_statuses(ledger):
     assert data["fulfilment_rate"] == round(2 / 6, 4)
     assert data["by_status"]["carried"] == 0 and data["by_status"]["draft"] == 0
     assert {"pledges", "fulfilled", "satisfaction_rate", "overdue", "rectification_open"} <= set(data)
+
+
+def test_adding_figures_adds_every_count():
+    """A rolled-up 党委 must carry every count of its branches (add() names them in SUMMED)."""
+    import dataclasses
+
+    from pledgebook.models.figures import Figures
+
+    counts = [f.name for f in dataclasses.fields(Figures) if f.type in ("int", int)]
+    a, b = Figures(by_status={"fulfilled": 1}), Figures(by_status={"fulfilled": 2, "overdue": 1})
+    for i, name in enumerate(counts, 1):
+        setattr(a, name, i)
+        setattr(b, name, 10 * i)
+    a.add(b)
+    assert {name: getattr(a, name) for name in counts} == {name: 11 * i for i, name in enumerate(counts, 1)}
+    assert a.by_status == {"fulfilled": 3, "overdue": 1}

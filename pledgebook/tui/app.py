@@ -67,7 +67,9 @@ class PledgebookApp(App):
                 tooltip="打开命令面板：所有操作"),
     ]
 
-    def __init__(self, db_path: Path | None = None, *, today: date | None = None, poll_seconds: float = 2.0):
+    def __init__(self, db_path: Path | None = None, *, today: date | None = None, poll_seconds: float = 2.0,
+                 prefetched: Future[HomeData | None] | None = None):
+        """``prefetched``: the home figures already being read (:func:`pledgebook.tui.startup.launch`)."""
         super().__init__()
         self.db_path = db_path
         self.today = today or date.today()
@@ -97,7 +99,7 @@ class PledgebookApp(App):
 
             database.execute_sql(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
             # the home figures take about as long as Textual's start: read them meanwhile
-            self._home_prefetch = prefetch(self.today)
+            self._home_prefetch = prefetched or prefetch(self.today)
 
     def _fresh_screen(self, factory: Callable[[], Any]) -> Callable[[], Any]:
         """``factory`` for an area's screen, made so that opening it costs no stylesheet re-parse.
@@ -360,5 +362,3 @@ class PledgebookApp(App):
         return after
 
 
-def run(db_path: Path) -> None:
-    PledgebookApp(db_path).run()

@@ -27,6 +27,7 @@ from typing import Any
 from textual.widget import Widget
 from textual.widgets import Footer as _Footer
 from textual.widgets import Header as _Header
+from textual.widgets._footer import FooterKey
 
 
 def _drop_watchers(obj: Any, dead: Any) -> None:
@@ -76,16 +77,24 @@ def freeze_startup() -> None:
 
 
 class Footer(_Footer):
-    """Textual's footer, composed once per burst of binding changes, and not while hidden.
+    """Textual's footer, composed once per burst of binding changes, not while hidden, and not
+    when the keys it would show are the ones it shows.
 
     Textual's own schedules a full recompose for every change signal: a
     screen's start sends about ten (mount, focus, each reactive that touches
-    bindings), each one rebuilding every key. Compose reads the bindings as
-    they are when it runs, so one recompose per burst shows the same keys.
-    A hidden screen's footer waits: showing the screen again sends a signal.
+    bindings), each one rebuilding every key (~30 ms for eight keys). Compose
+    reads the bindings as they are when it runs, so one recompose per burst
+    shows the same keys; and a focus change that leaves the keys as they were
+    (most do) needs none. A hidden screen's footer waits: showing the screen
+    again sends a signal.
+
+    Each key bound to the footer also starts in the footer's ``compact`` state:
+    Textual's FooterKey starts compact and is switched back by that binding once
+    mounted, restyling every key twice.
     """
 
     _pending = False
+    _shown: tuple | None = None  # the keys of the last compose
 
     def bindings_changed(self, screen: Any) -> None:
         self._bindings_ready = True
@@ -96,9 +105,28 @@ class Footer(_Footer):
         self._pending = True
         self.call_after_refresh(self._recompose_once)
 
+    def _keys(self) -> tuple:
+        """What compose would show: every active binding as the footer reads it."""
+        return (self.compact, self.show_command_palette, tuple(
+            (binding.key, binding.action, binding.description, binding.show, binding.key_display, enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+        ))
+
     async def _recompose_once(self) -> None:
         self._pending = False
+        keys = self._keys()
+        if keys == self._shown:
+            return
+        self._shown = keys
         await self.recompose()
+
+    def compose(self) -> Any:
+        for widget in super().compose():
+            # the palette key is not bound to the footer: it stays compact, as in Textual's
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     async def recompose(self) -> None:
         await super().recompose()
