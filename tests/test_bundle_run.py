@@ -228,6 +228,7 @@ def test_a_dry_run_checks_and_counts_but_writes_nothing(bundles, pref):
     tried = cli("--dry-run")
     assert tried["dry_run"] and [f["status"] for f in tried["files"]] == ["bundle", "bundle"]
     assert all("试导入（未写入）" in f["message"] and f["backup"] is None for f in tried["files"])
+    assert all("分别按台账现状计算" in f["message"] for f in tried["files"])  # two bundles: each counted alone
     use(pref)
     assert _records() == before
     assert database.execute_sql("SELECT count(*) FROM import_batch").fetchone()[0] == 0

@@ -49,6 +49,7 @@ class _BundleRun:
     def __init__(self, paths: list[Path], module: Any | None, allow_unsigned: bool, backed_up: list[Path],
                  dry_run: bool = False):
         self.module, self.backed_up, self.dry_run = module, backed_up, dry_run
+        self.several = len(paths) > 1
         self.progress = None
         self.outcomes = None
         if module is not None and hasattr(module, "import_bundles") and paths:
@@ -84,6 +85,8 @@ class _BundleRun:
             result.message = merged.error.message
             return result
         result.message = _merge_text(path, merged)
+        if self.dry_run and self.several and not merged.already_imported:
+            result.message += "（试导入时各数据包分别按台账现状计算，未计入同批前面的数据包。）"
         result.backup = merged.backup
         if merged.backup is not None and not self.backed_up:
             self.backed_up.append(Path(merged.backup))
