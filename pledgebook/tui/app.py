@@ -8,6 +8,7 @@ both in thread workers; this module holds no SQL.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
@@ -135,6 +136,9 @@ class PledgebookApp(App):
             self.push_screen(WelcomeScreen())
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll_changes)
+        # launch() starts with the cyclic collector off; the home screen turns it back on once drawn,
+        # this whatever the first screen is (the welcome on an empty file)
+        self.set_timer(5.0, gc.enable)
 
     def start_ledger(self) -> None:
         from pledgebook.models import db, queries

@@ -12,6 +12,7 @@ No Textual here: this module is imported before the first frame.
 
 from __future__ import annotations
 
+import gc
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ def launch(db_path: Path, **options: Any) -> Any:
     the import, the figures came 50-80 ms after the screen was ready for them.
     """
     future = prefetch(options.get("today") or date.today())
+    # no cyclic collection while starting: with Textual's ~80,000 objects a full one costs
+    # 30-60 ms, and start-up makes little cyclic garbage; the home screen switches it back
+    # on once drawn (the app after 5 s whatever happens)
+    gc.disable()
     from pledgebook.tui.app import PledgebookApp
 
     return PledgebookApp(db_path, prefetched=future, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from concurrent.futures import Future
 
@@ -183,8 +184,9 @@ class HomeScreen(AreaScreen):
             f"[b]{' › '.join(message.trail)}[/b]  {year}年度  承诺 {total.pledges} 条，已兑现 {total.fulfilled}，"
             f"兑现率 {percent(total.fulfilment_rate)}，满意率 {percent(total.satisfaction_rate)}{ro}"
         )
-        if not self._settled:  # a moment after the first figures are on screen (freeze_startup runs once)
-            self._settled = True
+        if not self._settled:  # the first figures are on screen: the collector back on, and soon
+            self._settled = True  # start-up frozen out of its way (see freeze_startup)
+            self.app.call_after_refresh(gc.enable)
             self.set_timer(1.0, freeze_startup)
 
     def _current(self) -> HomeRow | None:

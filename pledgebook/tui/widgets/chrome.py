@@ -74,6 +74,7 @@ def freeze_startup() -> None:
         _frozen = True
         gc.collect()
         gc.freeze()
+    gc.enable()  # off while starting (pledgebook.tui.startup.launch)
 
 
 class Footer(_Footer):
