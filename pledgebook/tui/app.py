@@ -8,7 +8,6 @@ both in thread workers; this module holds no SQL.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
@@ -23,7 +22,7 @@ from pledgebook.models.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
-from pledgebook.tui.widgets.chrome import forget_closed_widgets
+from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
 AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
@@ -138,7 +137,7 @@ class PledgebookApp(App):
             self.set_interval(self.poll_seconds, self.poll_changes)
         # launch() starts with the cyclic collector off; the home screen turns it back on once drawn,
         # this whatever the first screen is (the welcome on an empty file)
-        self.set_timer(5.0, gc.enable)
+        self.set_timer(5.0, collector_on)
 
     def start_ledger(self) -> None:
         from pledgebook.models import db, queries

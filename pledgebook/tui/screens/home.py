@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from concurrent.futures import Future
 
@@ -15,7 +14,7 @@ from textual.widgets import Static
 from pledgebook.models.figures import Figures, percent
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.startup import HomeData, HomeRow, home_rows
-from pledgebook.tui.widgets.chrome import Footer, Header, freeze_startup
+from pledgebook.tui.widgets.chrome import Footer, Header, collector_on, freeze_startup
 from pledgebook.tui.widgets.virtual_table import Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread
 
@@ -186,7 +185,7 @@ class HomeScreen(AreaScreen):
         )
         if not self._settled:  # the first figures are on screen: the collector back on, and soon
             self._settled = True  # start-up frozen out of its way (see freeze_startup)
-            self.app.call_after_refresh(gc.enable)
+            self.app.call_after_refresh(collector_on)
             self.set_timer(1.0, freeze_startup)
 
     def _current(self) -> HomeRow | None:
