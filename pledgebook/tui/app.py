@@ -95,9 +95,9 @@ class PledgebookApp(App):
                 open_database(db_path)
             # the UI thread reads a handful of rows at a time (a detail, a poll): a small page
             # cache, not the 32 MB that imports and reports want (it stays in the peak memory)
-            from pledgebook.tui.worker_db import READ_CACHE_KIB
+            from pledgebook.tui.worker_db import UI_CACHE_KIB
 
-            database.execute_sql(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+            database.execute_sql(f"PRAGMA cache_size = -{UI_CACHE_KIB}")
             # the home figures take about as long as Textual's start: read them meanwhile
             self._home_prefetch = prefetched or prefetch(self.today)
 

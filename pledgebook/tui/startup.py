@@ -62,9 +62,9 @@ def home_rows(year: int, org_id: int | None, today: date) -> HomeData:
 def _read(today: date) -> HomeData | None:
     from pledgebook.models import queries
     from pledgebook.models.db import is_initialized
-    from pledgebook.tui.worker_db import db_thread
+    from pledgebook.tui.worker_db import FIGURES_CACHE_KIB, db_thread
 
-    with db_thread():
+    with db_thread(FIGURES_CACHE_KIB):
         if not is_initialized():
             return None
         year = queries.current_year()

@@ -16,7 +16,7 @@ from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.startup import HomeData, HomeRow, home_rows
 from pledgebook.tui.widgets.chrome import Footer, Header, collector_on, freeze_startup
 from pledgebook.tui.widgets.virtual_table import Column, VirtualTable, VRow
-from pledgebook.tui.worker_db import db_thread
+from pledgebook.tui.worker_db import FIGURES_CACHE_KIB, db_thread
 
 BAR = " ▏▎▍▌▋▊▉█"
 
@@ -153,7 +153,7 @@ class HomeScreen(AreaScreen):
             posted.wait()  # a worker, so that whoever waits for the workers waits for the figures
             if _usable(prefetched, year, org_id) is not None:
                 return  # posted by ready()
-        with db_thread():
+        with db_thread(FIGURES_CACHE_KIB):
             data = home_rows(year, org_id, self.app.today)
         self.post_message(self.Loaded(data.rows, data.trail, generation))
 
