@@ -43,6 +43,15 @@ def make_app(path):
     return PledgebookApp(path, today=TODAY, poll_seconds=0)
 
 
+async def new_pledge_form(app, pilot):
+    """From the start: the ledger (2), then n; the screen that opened."""
+    await pilot.press("2")
+    await settle(app, pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    return app.screen
+
+
 @pytest.fixture
 def ledger(county):
     """The hand-made county with two pledges."""
@@ -101,11 +110,7 @@ async def test_filter_by_pinyin_initials(ledger):
 async def test_create_pledge_with_validation(ledger):
     app = make_app(ledger["path"])
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("2")
-        await settle(app, pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
+        form = await new_pledge_form(app, pilot)
         assert type(form).__name__ == "PledgeForm"
         # save empty: errors next to the fields, nothing written
         await pilot.press("ctrl+s")
@@ -130,11 +135,7 @@ async def test_create_pledge_with_validation(ledger):
 async def test_a_form_starts_at_its_first_field_and_fits_80x24(ledger):
     app = make_app(ledger["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await settle(app, pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
+        form = await new_pledge_form(app, pilot)
         assert app.focused is form.query_one("#pledger-search")  # typing starts at once
         assert form.query_one(".form-body").scroll_y == 0  # its label in sight
         dialog = form.query_one(".dialog").region
