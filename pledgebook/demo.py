@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pledgebook.models import audit, migrations, search
 from pledgebook.models.db import is_initialized, set_setting
 from pledgebook.models.errors import PledgebookError
-from pledgebook.models.tables import database
+from pledgebook.models.tables import database, utcnow
 from pledgebook.models.values import id_check_digit, pinyin_keys
 from pledgebook.models.vocab import DEFAULT_CATEGORIES
 
@@ -123,7 +123,9 @@ class _Gen:
 
 
 def _ts(d: date, rng: random.Random) -> str:
-    return datetime(d.year, d.month, d.day, rng.randint(8, 17), rng.randint(0, 59), rng.randint(0, 59)).isoformat(" ")
+    """A time in the working day of ``d``, but never later than now: an edit made today must be newer."""
+    when = datetime(d.year, d.month, d.day, rng.randint(8, 17), rng.randint(0, 59), rng.randint(0, 59))
+    return min(when, utcnow().replace(microsecond=0)).isoformat(" ")
 
 
 def build_demo(

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlite3 import Connection
 
 from pledgebook.models.help_figures import months_before
+from pledgebook.models.tables import utcnow
 from pledgebook.models.values import pinyin_keys
 
 # work done, by where it is recorded: (kind, weight)
@@ -259,6 +260,7 @@ def build_campaign(
         months.append((max(first, log_start), min(nxt - timedelta(days=1), today)))
         first = nxt
     log_rows = []
+    now = utcnow().replace(microsecond=0).isoformat(" ")  # a log of today is not stamped in the future
     mixes = {k: ([m for m, _ in v], [w for _, w in v]) for k, v in WORK_MIX.items()}
     for place, pid, person, org_id, start, end in places:
         rate = LOG_RATE[place]
@@ -272,7 +274,7 @@ def build_campaign(
             span = (hi2 - lo2).days
             for kind in r.choices(kinds, weights, k=n):
                 when = (lo2 + timedelta(days=r.randint(0, span))).isoformat()
-                ts = when + " 18:00:00"
+                ts = min(when + " 18:00:00", now)
                 note = r.choice(NOTES[kind]) if r.random() < 0.3 else ""
                 log_rows.append((uid(), ts, ts, when, person,
                                  pid if place == "contact_point" else None,
