@@ -286,16 +286,56 @@ def test_write_refuses_missing_small_or_readonly_target(county_a, tmp_path, monk
     assert not list(tmp_path.glob("*.pledgebook*"))
 
 
-def test_failed_read_back_leaves_no_file_under_the_final_name(county_a, tmp_path, monkeypatch):
+@pytest.mark.parametrize("isal", [True, False], ids=["isal", "zlib-only"])
+def test_members_are_plain_deflate_that_any_unzip_reads(county_a, tmp_path, monkeypatch, isal):
+    """Written with ISA-L or (where it is missing) zlib; read back with zlib alone, and the other way round."""
+    import hashlib
+    import zipfile
+
+    from pledgebook.exporters import deflate
+
+    if isal and not deflate.fast():
+        pytest.skip("isal is not installed here")
+    if not isal:
+        monkeypatch.setattr(deflate, "isal_zlib", None)
+    result = write_bundle(tmp_path)
+    with zipfile.ZipFile(result.path) as zf:  # zipfile's own zlib, as any unzip program
+        manifest = json.loads(zf.read("manifest.json"))
+        for name, declared in manifest["members"].items():
+            data = zf.read(name)
+            assert (len(data), hashlib.sha256(data).hexdigest()) == (declared["size"], declared["sha256"]), name
+            assert zf.getinfo(name).compress_type == zipfile.ZIP_DEFLATED
+    monkeypatch.undo()
+    assert verify_bundle(result.path).ok  # inflated by ISA-L where it is installed
+
+
+@pytest.mark.parametrize("encrypt", [False, True])
+def test_a_stick_that_garbles_what_it_was_sent_is_caught_on_read_back(county_a, tmp_path, monkeypatch, encrypt):
+    """What the stick gives back differs from what it was sent (a bad block, a fake-capacity stick)."""
     import pledgebook.exporters.bundle as bmod
 
-    def broken(path, **kw):
-        raise BundleError("读回校验失败（测试）")
+    drop = bmod._drop_cache
 
-    monkeypatch.setattr(bmod, "verify_bundle", broken)
-    with pytest.raises(BundleError, match="读回"):
-        write_bundle(tmp_path)
-    assert not [p for p in tmp_path.iterdir() if ".pledgebook" in p.name]
+    def garble(path):
+        drop(path)
+        with open(path, "r+b") as fh:  # one byte in the middle of the data, as a bad block would
+            fh.seek(fh.seek(0, os.SEEK_END) // 2)
+            byte = fh.read(1)
+            fh.seek(-1, os.SEEK_CUR)
+            fh.write(bytes([byte[0] ^ 0x40]))
+
+    monkeypatch.setattr(bmod, "_drop_cache", garble)
+    kw = {}
+    if encrypt:
+        from pledgebook.exporters import keys
+
+        (tmp_path / "keys").mkdir()
+        kw["encrypt_to"] = keys.init_keys(tmp_path / "keys")[2]  # any public key will do to seal it
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with pytest.raises(BundleError, match="读回的数据包与写入的不一致"):
+        write_bundle(stick, **kw)
+    assert list(stick.iterdir()) == []
 
 
 def test_verify_reports_counts_and_hash(county_a, tmp_path):
@@ -395,10 +435,94 @@ def test_members_are_the_records_in_id_order_whatever_the_batch(county_a, tmp_pa
     import pledgebook.exporters.bundle as bmod
 
     monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, and a short last one
+    database.execute_sql("DELETE FROM progress WHERE id % 3 = 0")  # gaps in the ids: some batches are empty
     got = members(write_bundle(tmp_path).path)
-    for spec in TABLES:
-        rows = database.execute_sql(select_sql(spec, include_pii=False, as_json=True, as_bytes=True)).fetchall()
-        assert got[f"{spec.name}.jsonl"] == b"".join(r[0] + b"\n" for r in rows), spec.name
+    expected = _expected_members()
+    for name in expected:
+        assert got[name] == expected[name], name
+
+
+def _expected_members() -> dict[str, bytes]:
+    return {
+        f"{spec.name}.jsonl": b"".join(
+            r[0] + b"\n" for r in database.execute_sql(select_sql(spec, include_pii=False, as_json=True, as_bytes=True))
+        )
+        for spec in TABLES
+    }
+
+
+def test_a_change_committed_while_the_bundle_is_written_is_not_in_it(county_a, tmp_path, monkeypatch):
+    """Two connections read the tables side by side; both see the ledger as it was when the export began."""
+    import sqlite3
+    import threading
+
+    import pledgebook.exporters.bundle as bmod
+
+    before = _expected_members()
+    monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, shared by both readers
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    write = bmod._HashingWriter.write
+    seen = {}
+
+    def meanwhile(self, data):
+        if not seen:  # someone edits the ledger while the first member is being written
+            seen["readers"] = sum(t.name.startswith("pledgebook-read") for t in threading.enumerate())
+            other = sqlite3.connect(database.database, isolation_level=None)
+            other.execute("BEGIN")
+            other.execute("UPDATE pledge SET content = content || '（改）', updated_at = '2030-01-01 00:00:00'")
+            other.execute("DELETE FROM progress WHERE id % 2 = 0")
+            other.execute("UPDATE org SET name = name || '新' WHERE parent_id IS NOT NULL")
+            other.execute("COMMIT")
+            other.close()
+        write(self, data)
+
+    monkeypatch.setattr(bmod._HashingWriter, "write", meanwhile)
+    got = members(write_bundle(tmp_path).path)
+    assert seen["readers"] == 2
+    assert {k: got[k] for k in before} == before
+    assert _expected_members() != before  # the change was committed, after the snapshot
+
+
+def test_a_writer_holding_the_ledger_makes_the_bundle_read_on_one_connection(county_a, tmp_path, monkeypatch):
+    """Someone is saving (the TUI, an import): the export does not wait for them, and reads alone."""
+    import sqlite3
+    import threading
+    from contextlib import contextmanager
+
+    import pledgebook.exporters.bundle as bmod
+
+    before = _expected_members()
+    monkeypatch.setattr(bmod, "LOCK_WAIT", 0.05)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    other = sqlite3.connect(database.database, isolation_level=None)
+    readers_of = bmod._readers
+
+    @contextmanager
+    def saving_meanwhile():
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock while the tables are read
+        other.execute("UPDATE pledge SET content = content || '（改）'")
+        try:
+            with readers_of() as readers:
+                yield readers
+        finally:
+            other.execute("COMMIT")
+
+    write = bmod._HashingWriter.write
+    readers = []
+
+    def count(self, data):
+        readers.append(sum(t.name.startswith("pledgebook-read") for t in threading.enumerate()))
+        write(self, data)
+
+    monkeypatch.setattr(bmod, "_readers", saving_meanwhile)
+    monkeypatch.setattr(bmod._HashingWriter, "write", count)
+    try:
+        got = members(write_bundle(tmp_path).path)
+    finally:
+        other.close()
+    assert readers and max(readers) == 0
+    assert {k: got[k] for k in before} == before
+    assert _expected_members() != before
 
 
 def test_one_import_run_of_several_bundles_takes_one_backup(tmp_path):

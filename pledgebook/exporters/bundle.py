@@ -32,18 +32,21 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from pledgebook import __version__
+from pledgebook.exporters import deflate
 from pledgebook.exporters import keys as keymod
 from pledgebook.models import vocab
 from pledgebook.models.db import county as county_info
@@ -77,12 +80,12 @@ MAX_TOTAL = 2 * 1024**3
 MAX_RATIO = 100  # uncompressed ÷ compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 64 * 1024
 CHUNK = 1024 * 1024
-# deflate level of the members. Measured on the 100,000-pledge demo (220 MB of JSON Lines):
-# level 1 → 47 MB, level 3 → 43 MB, level 6 (zlib's default) → 37 MB; 6 costs about twice the time of 3.
-# With the second ledger (267 MB): level 1 → 53 MB, level 3 → 50 MB, and level 1 deflates about a fifth
-# faster, which is half a second of the export's three: deflating is its largest part.
+# zlib's deflate level for the members, where ISA-L is missing (see deflate.py). Measured on the
+# 100,000-pledge demo (267 MB of JSON Lines): level 1 → 53 MB, level 3 → 50 MB, and level 1 deflates about
+# a fifth faster; level 6 (zlib's default) costs about twice the time of 3.
 LEVEL = 1
-BATCH = 5000  # rows per SQLite fetch while writing
+BATCH = 5000  # ids per SQLite fetch while writing
+LOCK_WAIT = 2.0  # seconds to wait for a writer to finish before reading on one connection (see _readers)
 
 
 class BundleError(PledgebookError):
@@ -264,17 +267,17 @@ def select_sql(
     return f"SELECT {cols} FROM {spec.source}{(' WHERE ' + where) if where else ''} ORDER BY t.id"
 
 
-def batch_sql(spec: TableSpec, *, include_pii: bool, size: int) -> str:
-    """The next ``size`` records after id ``?`` as one blob of JSON Lines (each line ended), its last id and count.
+def batch_sql(spec: TableSpec, *, include_pii: bool) -> str:
+    """The records with ids ``?`` to ``?`` as one blob of JSON Lines (each line ended), and their count.
 
     SQLite builds and joins the lines in one call, without the GIL: fetching a row at a time, the
     writing thread would take the GIL back 600,000 times, waiting whenever another thread (the
-    report's) holds it.
+    report's) holds it. Batches are id ranges, so that two connections can build them side by side.
     """
     return (
-        f"SELECT CAST(group_concat(j, char(10)) || char(10) AS BLOB), max(i), count(*) FROM ("
-        f"SELECT t.id AS i, {_record(spec, include_pii, True)} AS j FROM {spec.source} "
-        f"WHERE t.id > ? ORDER BY t.id LIMIT {int(size)})"
+        f"SELECT CAST(group_concat(j, char(10)) || char(10) AS BLOB), count(*) FROM ("
+        f"SELECT {_record(spec, include_pii, True)} AS j FROM {spec.source} "
+        f"WHERE t.id BETWEEN ? AND ? ORDER BY t.id)"
     )
 
 
@@ -315,41 +318,140 @@ def _member_info(name: str, stamp: tuple) -> zipfile.ZipInfo:
 
 
 def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: dict[str, int],
-                  members: dict[str, dict], report: Progress) -> None:
+                  members: dict[str, dict], report: Progress, readers: list[_SnapshotReader]) -> None:
     """Every table as JSON Lines, straight from SQLite's json_object(), hashed on the way in.
 
-    Two threads: this one asks SQLite for the next batch while a helper hashes,
-    deflates and writes the previous one (zlib, hashlib and SQLite all let go
-    of the GIL while they work). Batches stay in order; at most a few are in flight.
+    The records are read in id ranges by ``readers`` (two connections on this thread's snapshot, or
+    this thread alone), while a helper hashes, deflates and writes them in order (SQLite, hashlib and
+    zlib/ISA-L all let go of the GIL while they work). A few batches are in flight at most.
     """
+    ahead = 2 * len(readers) if readers else 1
     with ThreadPoolExecutor(1, thread_name_prefix="pledgebook-bundle") as pool:
         for i, spec in enumerate(TABLES):
             report(spec.label, 0.05 + 0.55 * i / len(TABLES))
             name = f"{spec.name}.jsonl"
             rows = 0
-            with zf.open(_member_info(name, stamp), "w", force_zip64=True) as raw:
+            sql = batch_sql(spec, include_pii=include_pii)
+            lo, hi = database.execute_sql(f"SELECT min(id), max(id) FROM {spec.name}").fetchone()
+            ranges = iter([] if lo is None else [(a, min(a + BATCH - 1, hi)) for a in range(lo, hi + 1, BATCH)])
+
+            def fetch(k: int, bounds: tuple[int, int], sql: str = sql) -> Future:
+                if readers:
+                    return readers[k % len(readers)].fetch(sql, bounds)
+                done: Future = Future()
+                done.set_result(database.execute_sql(sql, bounds).fetchone())
+                return done
+
+            with deflate.open_write(zf, _member_info(name, stamp)) as raw:
                 out = _HashingWriter(raw)
+                fetches: deque[Future] = deque()
                 pending: deque[Future] = deque()
                 done = False
                 try:
-                    sql, last = batch_sql(spec, include_pii=include_pii, size=BATCH), 0
-                    while True:
-                        blob, last, n = database.execute_sql(sql, [last]).fetchone()
-                        if not n:
-                            break
-                        rows += n
-                        pending.append(pool.submit(out.write, blob))
-                        if len(pending) > 2:
-                            pending.popleft().result()
+                    for k, bounds in enumerate(ranges):
+                        fetches.append(fetch(k, bounds))
+                        if len(fetches) < ahead:
+                            continue
+                        blob, n = fetches.popleft().result()
+                        if n:
+                            rows += n
+                            pending.append(pool.submit(out.write, blob))
+                            if len(pending) > 2:
+                                pending.popleft().result()
+                    while fetches:
+                        blob, n = fetches.popleft().result()
+                        if n:
+                            rows += n
+                            pending.append(pool.submit(out.write, blob))
                     done = True
                 finally:
                     # the member is closed (finished or abandoned) only once every write handed out is over
+                    for f in fetches:
+                        f.cancel()
                     failed = [exc for exc in (f.exception() for f in pending) if exc is not None]
                     pending.clear()
                     if failed and done:  # otherwise the first error is already on its way up
                         raise failed[0]
             counts[spec.name] = rows
             members[name] = {"sha256": out.sha.hexdigest(), "size": out.size}
+
+
+class _SnapshotReader:
+    """A thread with a read-only connection of its own, reading in one snapshot until :meth:`close`.
+
+    Made while the snapshot's writers are held off (:func:`_readers`), it sees exactly what the
+    calling thread's open transaction sees.
+    """
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="pledgebook-read")
+        try:
+            self.pool.submit(self._begin).result()
+        except BaseException:
+            self.pool.shutdown()
+            raise
+
+    @staticmethod
+    def _begin() -> None:
+        try:
+            database.execute_sql("PRAGMA query_only = ON")
+            database.execute_sql("BEGIN")
+            database.execute_sql("SELECT count(*) FROM work_year").fetchone()  # the snapshot is taken here
+        except BaseException:
+            database.close()
+            raise
+
+    def fetch(self, sql: str, params: tuple) -> Future:
+        return self.pool.submit(lambda: database.execute_sql(sql, params).fetchone())
+
+    def close(self) -> None:
+        def end() -> None:
+            try:
+                database.execute_sql("ROLLBACK")
+            finally:
+                database.close()
+
+        try:
+            self.pool.submit(end).result()
+        finally:
+            self.pool.shutdown()
+
+
+@contextmanager
+def _readers() -> Iterator[list[_SnapshotReader]]:
+    """Read every table in one snapshot: this thread's transaction, and two more connections on it.
+
+    Building the JSON is the longest part of a bundle, and SQLite works without the GIL: two
+    connections build it on two cores. To see the same snapshot, both begin while another
+    connection holds the write lock (BEGIN IMMEDIATE), so that nothing can be committed in between;
+    the lock is let go as soon as they have begun. With one CPU, or when a writer holds the lock
+    for more than a moment, this thread reads alone (an empty list).
+    """
+    lock = None
+    if (os.cpu_count() or 1) > 1:
+        try:
+            lock = sqlite3.connect(database.database, timeout=LOCK_WAIT, isolation_level=None)
+            lock.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            if lock is not None:
+                lock.close()
+            lock = None
+    readers: list[_SnapshotReader] = []
+    with database.atomic():
+        try:
+            try:
+                database.execute_sql("SELECT count(*) FROM work_year").fetchone()  # this thread's snapshot
+                if lock is not None:
+                    readers.append(_SnapshotReader())
+                    readers.append(_SnapshotReader())
+            finally:
+                if lock is not None:
+                    lock.execute("ROLLBACK")
+                    lock.close()
+            yield readers
+        finally:
+            for r in readers:
+                r.close()
 
 
 class _HashingWriter:
@@ -454,9 +556,9 @@ def write_bundle(
             workbook = pool.submit(_build_report, year) if year is not None else None
             # one read transaction: every table and the years come from the same snapshot, so a change
             # made meanwhile (the TUI, another process) cannot leave a reference dangling in the bundle
-            with database.atomic(), zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zf:
+            with _readers() as readers, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zf:
                 try:
-                    _write_tables(zf, stamp, include_pii, counts, members, report)
+                    _write_tables(zf, stamp, include_pii, counts, members, report, readers)
                 except BaseException:
                     if workbook is not None:
                         workbook.cancel()
@@ -487,16 +589,17 @@ def write_bundle(
             os.fsync(fh.fileno())
         report("校验", 0.8)
         if recipient is not None:
-            # check the plain zip before sealing it; the stick copy is checked by its hash below
-            verify_bundle(tmp, check_trust=False)
+            with open_bundle(tmp):  # its directory, manifest and signature, checked before they are sealed
+                pass
             sealed = keymod.seal(tmp.read_bytes(), recipient)
             with open(tmp, "wb") as out_fh:
                 out_fh.write(sealed)
                 out_fh.flush()
                 os.fsync(out_fh.fileno())
-            expected_sha = hashlib.sha256(sealed).hexdigest()
+            written = hashlib.sha256(sealed).hexdigest()
         else:
-            expected_sha = None
+            written, _ = _file_sha(tmp)  # the bytes as they were handed to the stick, still in memory
+        _drop_cache(tmp)
         os.replace(tmp, final)
     except OSError as exc:
         raise BundleError(f"写入 {folder} 失败：{exc.strerror or exc}。U盘可能已拔出或已满；没有留下不完整的数据包。") from exc
@@ -505,13 +608,9 @@ def write_bundle(
             tmp.unlink()
     # FAT has no journal: trust the read-back, not the rename
     try:
-        if expected_sha is not None:
-            sha, size = _file_sha(final)
-            if sha != expected_sha:
-                raise BundleError(f"从 {folder} 读回的数据包与写入的不一致（U盘可能有坏块）。请换一个U盘重新导出。")
-        else:
-            checked = verify_bundle(final, check_trust=False)  # reads the file once: its hash, then every member
-            sha, size = checked.sha256, checked.size
+        sha, size = _read_back(final, sealed=recipient is not None)
+        if sha != written:
+            raise BundleError(f"从 {folder} 读回的数据包与写入的不一致（U盘可能有坏块或是扩容盘）。请换一个U盘重新导出。")
     except (PledgebookError, OSError):
         final.unlink(missing_ok=True)
         raise
@@ -522,6 +621,36 @@ def write_bundle(
     report("完成", 1.0)
     return BundleResult(final, sha, size, counts, sequence, signing_key is not None, recipient is not None,
                         include_pii, time.perf_counter() - started)
+
+
+def _drop_cache(path: Path) -> None:
+    """Forget the written file's pages (clean after fsync), so that the read-back comes from the stick itself.
+
+    Read from the page cache, a stick that lost or garbled what it was sent (a fake-capacity stick
+    wraps around and overwrites its first files) would still look perfect. posix_fadvise is POSIX
+    only; Windows reads back through its own cache.
+    """
+    if hasattr(os, "posix_fadvise"):
+        try:
+            with open(path, "rb") as fh:
+                os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:  # a file system without it: the read-back still compares every byte
+            pass
+
+
+def _read_back(path: Path, *, sealed: bool) -> tuple[str, int]:
+    """Read the bundle back from the stick: the SHA-256 and size of every byte, and (unless sealed,
+    which only the prefecture can open) its zip directory, manifest and signature checked as ``verify``
+    checks them.
+
+    The members are not inflated again: their bytes are the ones just compressed from the hashed
+    records, and the whole file's hash, compared with what was handed to the stick, shows every byte
+    arrived. ``pledgebook verify`` and the prefecture's import still inflate and hash every member.
+    """
+    if sealed:
+        return _file_sha(path)
+    with open_bundle(path) as b:
+        return b.sha256, b.size
 
 
 def _build_report(year: int) -> bytes:
@@ -624,7 +753,7 @@ class OpenedBundle:
         got = 0
         parts: list[bytes] = []
         try:
-            with self.zf.open(info) as src:
+            with deflate.open_read(self.zf, info) as src:
                 while True:
                     chunk = src.read(min(CHUNK, limit - got + 1))
                     if not chunk:
