@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 import zipfile
@@ -85,6 +86,10 @@ CHUNK = 1024 * 1024
 # a fifth faster; level 6 (zlib's default) costs about twice the time of 3.
 LEVEL = 1
 BATCH = 5000  # ids per SQLite fetch while writing
+# The readers map the ledger file instead of copying each page through read(): on the 100,000-pledge
+# demo the whole bundle takes 3.0 s instead of 3.6 s (median of 7 interleaved runs each). Not on a
+# 32-bit Python, whose address space is too small to map a large file.
+READ_MMAP = 1024**3 if sys.maxsize > 2**32 else 0
 LOCK_WAIT = 2.0  # seconds to wait for a writer to finish before reading on one connection (see _readers)
 
 
@@ -395,6 +400,7 @@ class _SnapshotReader:
     def _begin() -> None:
         try:
             database.execute_sql("PRAGMA query_only = ON")
+            database.execute_sql(f"PRAGMA mmap_size = {READ_MMAP}")
             database.execute_sql("BEGIN")
             database.execute_sql("SELECT count(*) FROM work_year").fetchone()  # the snapshot is taken here
         except BaseException:
