@@ -152,6 +152,7 @@ async def test_report_and_bundle_to_a_fake_stick(county, tmp_path, monkeypatch):
         shown = text_of(screen, "#ho-result")
         handoff = Handoff.get()
         assert handoff.sha256 in shown and "可以安全拔出U盘" in shown and "承诺 1" in shown
+        assert "联系点 0" in shown and "帮扶记录 0" in shown  # the second ledger travels too
         assert Path(handoff.path).parent == stick and Path(handoff.path).exists()
         history = screen.query_one("#ho-history")
         assert history.row_count == 1 and handoff.sha256[:16] in str(history.get_row_at(0))
@@ -228,3 +229,32 @@ def test_fit_pads_cuts_and_aligns_by_cell_width():
     assert fit("120", 6, right=True) == "   120"
     assert fit("中共联珠镇委员会", 7) == "中共联…"  # never half a character: 6 cells + the ellipsis
     assert fit("中共联珠镇委员会", 8) == "中共联 …"  # 8 cells exactly, the odd cell a space
+
+
+@aio
+async def test_a_prefecture_checks_then_merges_a_county_bundle(tmp_path):
+    """At the prefecture: the import screen recognises a bundle, shows what it holds, merges it on F3."""
+    from handoff_util import make_county, make_prefecture
+
+    from pledgebook.exporters.bundle import write_bundle
+    from pledgebook.models.db import close_database
+
+    make_county(tmp_path / "a.db", seed=7, pledges=60)
+    bundle = write_bundle(tmp_path).path
+    close_database()
+    make_prefecture(tmp_path / "p.db")
+    close_database()
+    app = make_app(tmp_path / "p.db")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await check_file(app, pilot, bundle)
+        shown = text_of(app.screen, "#imp-result")
+        assert "数据包完好" in shown and "云岭县（539901）" in shown
+        assert "承诺 60" in shown and "帮扶记录" in shown and "help_log" not in shown
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert "把「云岭县」的数据包合并到本台账" in app.screen.message
+        await pilot.press("y")
+        await settle(app, pilot)
+        shown = text_of(app.screen, "#imp-result")
+        assert "已导入「云岭县」数据包" in shown
+        assert "承诺：新增 60" in shown and "帮扶记录：新增" in shown and "_" not in shown.split("\n", 1)[1]

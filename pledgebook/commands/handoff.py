@@ -18,6 +18,7 @@ from pledgebook.commands.common import (
     interactive,
     open_db,
 )
+from pledgebook.models.vocab import counts_text
 
 export_app = typer.Typer(help="导出：报表工作簿（xlsx/csv）和上报数据包。", no_args_is_help=True, rich_markup_mode=None)
 keys_app = typer.Typer(help="签名密钥：生成本台账密钥、信任下级县的公钥、查看指纹。", no_args_is_help=True, rich_markup_mode=None)
@@ -86,10 +87,7 @@ def export_bundle(
         return
     c = result.counts
     console.print(f"已写入并读回校验：{result.path}（{_size(result.size)}）")
-    console.print(
-        f"党组织 {c.get('org', 0)}，人员 {c.get('person', 0)}，承诺 {c.get('pledge', 0)}，"
-        f"践诺记录 {c.get('progress', 0)}，评诺 {c.get('evaluation', 0)}；序号 {result.sequence}"
-    )
+    console.print(f"{counts_text(c)}；序号 {result.sequence}")
     console.print(f"SHA-256：{result.sha256}")
     notes = ["已签名" if result.signed else "未签名（运行 pledgebook keys init 后会自动签名）"]
     notes.append("已加密" if result.encrypted else "未加密")

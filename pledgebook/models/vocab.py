@@ -206,6 +206,7 @@ TABLE_LABELS: dict[str, str] = {
     "org": "党组织",
     "person": "人员",
     "workyear": "年度",
+    "work_year": "年度",  # as a bundle names it
     "pledge": "承诺",
     "progress": "践诺记录",
     "evaluation": "评诺",
@@ -216,6 +217,15 @@ TABLE_LABELS: dict[str, str] = {
     "stationing": "驻村",
     "help_log": "帮扶记录",
 }
+
+
+# the tables of records, in the ledger's order (the first ledger, then 四帮四促)
+RECORD_TABLES = ("org", "person", "pledge", "progress", "evaluation", "contact_point", "pairing", "stationing", "help_log")
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """Record counts for people, in the ledger's order: 党组织 736，人员 13724，…，帮扶记录 39512 (the tables given)."""
+    return "，".join(f"{TABLE_LABELS[t]} {counts[t]}" for t in RECORD_TABLES if t in counts)
 
 
 def label(vocabulary: dict[str, str], code: str | None, default: str = "") -> str:

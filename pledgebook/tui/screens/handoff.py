@@ -18,21 +18,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
+from pledgebook.models.vocab import counts_text
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
 
-COUNT_NAMES = (("org", "党组织"), ("person", "人员"), ("pledge", "承诺"), ("progress", "践诺记录"), ("evaluation", "评诺"))
-
 
 def size_text(n: int) -> str:
     return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{max(1, round(n / 1024))} KB"
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    return "，".join(f"{label} {counts.get(key, 0)}" for key, label in COUNT_NAMES)
 
 
 def report_name(county: str, year: int | None) -> str:

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
+from pledgebook.models.vocab import TABLE_LABELS, counts_text
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
@@ -72,7 +73,7 @@ def render_result(result: Any) -> str:
     lines = [f"[b {color}]{e(result.summary())}[/]"]
     if result.status in ("unusable", "failed", "already"):
         return "\n".join(lines)
-    names = {"org": "党组织", "person": "人员", "pledge": "承诺", "progress": "践诺记录", "evaluation": "评诺"}
+    names = TABLE_LABELS
     lines.append(
         f"新增 [b]{result.added}[/b]    更新 [b]{result.updated}[/b]    不变 [b]{result.unchanged}[/b]    "
         f"拒绝 [b]{result.rejected}[/b] 行    （共读取 {result.rows_read} 行）"
@@ -103,8 +104,7 @@ def render_verify(report: Any) -> str:
     counts = report.counts
     lines = [
         f"[b green]数据包完好[/]：{e(c.get('name', ''))}（{e(c.get('code', ''))}），序号 {report.sequence}，导出于 {e(report.created_at)}",
-        f"党组织 {counts.get('org', 0)}，人员 {counts.get('person', 0)}，承诺 {counts.get('pledge', 0)}，"
-        f"践诺记录 {counts.get('progress', 0)}，评诺 {counts.get('evaluation', 0)}",
+        counts_text(counts),
         f"SHA-256：{report.sha256}",
     ]
     if report.fingerprint:
@@ -117,7 +117,7 @@ def render_verify(report: Any) -> str:
 
 
 def render_merge(result: Any) -> str:
-    names = {"org": "党组织", "person": "人员", "pledge": "承诺", "progress": "践诺记录", "evaluation": "评诺"}
+    names = TABLE_LABELS
     c = result.county
     lines = [f"[b green]已导入「{escape(c.get('name', ''))}」数据包[/]：共 {result.records} 条记录，其中新增或更新 {result.changed} 条"]
     for table, t in result.tables.items():
