@@ -188,6 +188,7 @@ def test_the_cli_reports_each_bundle_of_a_run(bundles, pref):
     assert [f["status"] for f in files] == ["bundle", "unusable", "bundle"]
     assert "pledge.jsonl" in files[1]["message"] and "未知代码" in files[1]["message"]
     assert "已导入" in files[0]["message"] and "已导入" in files[2]["message"]
+    assert files[0]["message"].count("签名") == 1 and "keys init" in files[0]["message"]  # unsigned: said once, with what to do
     backups = list((pref.parent / "backups").glob("*before-import*"))
     assert len(backups) == 1 and files[0]["backup"] == files[2]["backup"] == str(backups[0])
 

@@ -106,11 +106,9 @@ def _merge_text(path: Path, merged: Any) -> str:
         parts = [f"数据包「{path.name}」已导入：{who}，序号 {merged.sequence}，共 {merged.records} 条记录，新增或更新 {merged.changed} 条"]
     if merged.conflicts:
         parts.append(f"冲突 {len(merged.conflicts)} 条（保留了本级较新的记录，详见 --json）")
-    if not merged.signed:
-        parts.append("注意：该数据包未签名，请让报送单位运行 pledgebook keys init 后重新导出，并在本级运行 pledgebook keys trust")
     text = "，".join(parts) + "。"
     if merged.notes:
-        text += " " + "；".join(merged.notes)
+        text += " " + " ".join(merged.notes)
     return text
 
 

@@ -818,7 +818,7 @@ def _open_checked(path: str | Path, allow_unsigned: bool) -> tuple[OpenedBundle,
         if trust == "untrusted":
             result.notes.append(f"数据包已签名（指纹 {keymod.fingerprint(b.signer_key or b'')}），但本台账尚未信任该县公钥。")
         elif trust == "unsigned":
-            result.notes.append("数据包没有签名。")
+            result.notes.append("数据包没有签名：请让报送单位运行 pledgebook keys init 后重新导出，并在本级运行 pledgebook keys trust。")
         return b, result
     except BaseException:
         b.close()
