@@ -460,7 +460,7 @@ def test_a_change_committed_while_the_bundle_is_written_is_not_in_it(county_a, t
 
     before = _expected_members()
     monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, shared by both readers
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(bmod, "spare_cpu", lambda: True)
     write = bmod._HashingWriter.write
     seen = {}
 
@@ -493,7 +493,7 @@ def test_a_writer_holding_the_ledger_makes_the_bundle_read_on_one_connection(cou
 
     before = _expected_members()
     monkeypatch.setattr(bmod, "LOCK_WAIT", 0.05)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(bmod, "spare_cpu", lambda: True)
     other = sqlite3.connect(database.database, isolation_level=None)
     readers_of = bmod._readers
 

@@ -423,6 +423,14 @@ class _SnapshotReader:
             self.pool.shutdown()
 
 
+def spare_cpu() -> bool:
+    """Whether this process may use a second CPU (not when the machine has one, or it is pinned to one)."""
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:  # Windows has no affinity call here
+        return (os.cpu_count() or 1) > 1
+
+
 @contextmanager
 def _readers() -> Iterator[list[_SnapshotReader]]:
     """Read every table in one snapshot: this thread's transaction, and two more connections on it.
@@ -434,7 +442,7 @@ def _readers() -> Iterator[list[_SnapshotReader]]:
     for more than a moment, this thread reads alone (an empty list).
     """
     lock = None
-    if (os.cpu_count() or 1) > 1:
+    if spare_cpu():
         try:
             lock = sqlite3.connect(database.database, timeout=LOCK_WAIT, isolation_level=None)
             lock.execute("BEGIN IMMEDIATE")

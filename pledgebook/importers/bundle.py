@@ -32,7 +32,6 @@ from __future__ import annotations
 import gc
 import json
 import math
-import os
 import re
 import sys
 import time
@@ -57,6 +56,7 @@ from pledgebook.exporters.bundle import (
     TableSpec,
     open_bundle,
     select_sql,
+    spare_cpu,
     trust_status,
 )
 from pledgebook.models import audit, backup, vocab
@@ -713,10 +713,7 @@ def read_for_merge(path: str | Path) -> dict:
 
 def _spare_cpu() -> bool:
     """Whether a second CPU can read ahead: on one (or pinned to one) the child would only add its own cost."""
-    try:
-        return len(os.sched_getaffinity(0)) > 1
-    except AttributeError:  # Windows has no affinity call here
-        return (os.cpu_count() or 1) > 1
+    return spare_cpu()
 
 
 class _ReadAhead:
