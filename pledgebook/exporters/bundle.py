@@ -343,9 +343,9 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
             def fetch(k: int, bounds: tuple[int, int], sql: str = sql) -> Future:
                 if readers:
                     return readers[k % len(readers)].fetch(sql, bounds)
-                done: Future = Future()
-                done.set_result(database.execute_sql(sql, bounds).fetchone())
-                return done
+                fetched: Future = Future()
+                fetched.set_result(database.execute_sql(sql, bounds).fetchone())
+                return fetched
 
             with deflate.open_write(zf, _member_info(name, stamp)) as raw:
                 out = _HashingWriter(raw)
