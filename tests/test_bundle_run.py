@@ -53,7 +53,7 @@ def taken(monkeypatch):
     """What each read-ahead gave the merge: True when its tables were used."""
     got: list[bool] = []
     real = bundle_mod._ReadAhead.take
-    monkeypatch.setattr(bundle_mod, "_spare_cpu", lambda: True)  # whatever this machine has
+    monkeypatch.setattr(bundle_mod, "spare_cpu", lambda: True)  # whatever this machine has
 
     def take(self, b):
         tables = real(self, b)

@@ -355,19 +355,10 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
                 try:
                     for k, bounds in enumerate(ranges):
                         fetches.append(fetch(k, bounds))
-                        if len(fetches) < ahead:
-                            continue
-                        blob, n = fetches.popleft().result()
-                        if n:
-                            rows += n
-                            pending.append(pool.submit(out.write, blob))
-                            if len(pending) > 2:
-                                pending.popleft().result()
+                        if len(fetches) >= ahead:
+                            rows += _hand_on(fetches, pending, pool, out)
                     while fetches:
-                        blob, n = fetches.popleft().result()
-                        if n:
-                            rows += n
-                            pending.append(pool.submit(out.write, blob))
+                        rows += _hand_on(fetches, pending, pool, out)
                     done = True
                 finally:
                     # the member is closed (finished or abandoned) only once every write handed out is over
@@ -379,6 +370,16 @@ def _write_tables(zf: zipfile.ZipFile, stamp: tuple, include_pii: bool, counts: 
                         raise failed[0]
             counts[spec.name] = rows
             members[name] = {"sha256": out.sha.hexdigest(), "size": out.size}
+
+
+def _hand_on(fetches: deque[Future], pending: deque[Future], pool: ThreadPoolExecutor, out: _HashingWriter) -> int:
+    """Give the oldest fetched batch to the writing thread (at most three writes queued); its record count."""
+    blob, n = fetches.popleft().result()
+    if n:
+        pending.append(pool.submit(out.write, blob))
+        if len(pending) > 2:
+            pending.popleft().result()
+    return n
 
 
 class _SnapshotReader:

@@ -711,11 +711,6 @@ def read_for_merge(path: str | Path) -> dict:
         return {"sha256": b.sha256, "manifest": b.manifest_bytes, "tables": parsed}
 
 
-def _spare_cpu() -> bool:
-    """Whether a second CPU can read ahead: on one (or pinned to one) the child would only add its own cost."""
-    return spare_cpu()
-
-
 class _ReadAhead:
     """The next bundle of a run, read and checked in a child process while this one merges the current one.
 
@@ -869,7 +864,7 @@ def import_bundles(
     run at its own turn.
     """
     paths = [Path(p) for p in paths]
-    read_ahead = read_ahead and _spare_cpu()
+    read_ahead = read_ahead and spare_cpu()  # on one CPU the child would only add its own cost
     ahead: _ReadAhead | None = None
     try:
         for i, path in enumerate(paths):
