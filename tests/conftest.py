@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -10,17 +12,26 @@ import pytest
 from pledgebook.models.db import close_database, open_database
 
 
+def _point_user_folders_at(home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "USERPROFILE": str(home), "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"), "XDG_STATE_HOME": str(home / "state"),
+            "LOCALAPPDATA": str(home / "localappdata"), "APPDATA": str(home / "appdata")}
+
+
+# Module- and session-scoped fixtures run before any function-scoped one, so the whole test process
+# (each xdist worker) starts pointed at a throw-away home: a module fixture that makes keys or a ledger
+# never writes into the real user folders (a key left there by one run broke the next).
+_PROCESS_HOME = Path(tempfile.mkdtemp(prefix="pledgebook-test-home-"))
+os.environ.update(_point_user_folders_at(_PROCESS_HOME))
+os.environ.pop("PLEDGEBOOK_DB", None)
+
+
 @pytest.fixture(autouse=True)
 def _isolate_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every user folder (data, config, home) into a temporary place."""
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
-    monkeypatch.setenv("LOCALAPPDATA", str(home / "localappdata"))
-    monkeypatch.setenv("APPDATA", str(home / "appdata"))
+    for name, value in _point_user_folders_at(home).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("PLEDGEBOOK_DB", raising=False)
 
 
