@@ -73,8 +73,13 @@ def _report(exc: PledgebookError, as_json: Any) -> None:
     raise typer.Exit(exc.exit_code) from None
 
 
-def open_db(db: Path | None, *, create: bool = False) -> Path:
-    """Open the ledger named by the command's ``--db``, else by ``pledgebook --db X command``."""
+def open_db(db: Path | None, *, create: bool = False, write: bool = False) -> Path:
+    """Open the ledger named by the command's ``--db``, else by ``pledgebook --db X command``.
+
+    ``write=True`` for a command that changes the ledger: a file that cannot be written
+    (read-only disk, folder without permission) is refused at once, saying which; a reading
+    command opens such a file read-only.
+    """
     from pledgebook.models.db import open_database
 
-    return open_database(db if db is not None else root_options.get("db"), create=create)
+    return open_database(db if db is not None else root_options.get("db"), create=create, write=write)

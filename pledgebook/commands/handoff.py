@@ -79,7 +79,7 @@ def export_bundle(
     """导出上报数据包（.pledgebook）：写入、读回校验，然后提示可以安全拔出U盘。"""
     from pledgebook.exporters.bundle import write_bundle
 
-    open_db(db)
+    open_db(db, write=True)  # the bundle's sequence number is kept in the ledger
     with _progress("导出数据包", as_json) as cb:
         result = write_bundle(to, include_pii=include_pii, encrypt_to=encrypt_to, progress=cb)
     if as_json:
@@ -138,7 +138,7 @@ def keys_init(
     """生成本台账的签名密钥：私钥存在本机用户配置文件夹，公钥写成文件交给上级。"""
     from pledgebook.exporters.keys import init_keys
 
-    open_db(db)
+    open_db(db, write=True)
     pub, priv, pub_path = init_keys(out, force=force)
     if as_json:
         emit_json({"ok": True, "public_key_file": str(pub_path), "private_key_file": str(priv), "fingerprint": pub.fingerprint})
@@ -159,7 +159,7 @@ def keys_trust(
     """信任某县（区）的公钥：此后该县的数据包必须有有效签名、序号递增。"""
     from pledgebook.exporters.keys import read_public_key, trust
 
-    open_db(db)
+    open_db(db, write=True)
     pub = read_public_key(file)
     if interactive() and not yes and not as_json:
         console.print(f"{pub.county_name}（{pub.county_code}）的公钥指纹：[bold]{pub.fingerprint}[/]")

@@ -145,7 +145,7 @@ def import_(
 
     if not files and inbox is None:
         raise PledgebookError("请指定要导入的文件或文件夹，例如：pledgebook import 联珠镇承诺台账.xlsx；或用 --inbox 文件夹")
-    open_db(db)
+    open_db(db, write=not dry_run)
     aliases = load_aliases(mapping) if mapping else None
     bundles = _bundle_module()
     show_bar = console.is_terminal and not as_json

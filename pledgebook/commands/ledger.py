@@ -46,7 +46,7 @@ def init(
     missing = [opt for opt, val in (("--name", name), ("--code", code), ("--year", year)) if not val]
     if missing:
         raise PledgebookError(f"缺少 {'、'.join(missing)}。例如：pledgebook init --name 墨江哈尼族自治县 --code 530822 --year 2011")
-    path = open_db(db, create=True)
+    path = open_db(db, create=True, write=True)
     try:
         root = rules.init_county(name or "", code or "", int(year or 0), level=level)
     except ValidationErrors as exc:
@@ -72,7 +72,7 @@ def demo(
 
     if scale < 100 or scale > 1_000_000:
         raise PledgebookError("--scale 应在 100 到 1000000 之间")
-    path = open_db(db, create=True)
+    path = open_db(db, create=True, write=True)
     started = time.perf_counter()
     if as_json or not console.is_terminal:
         counts = build_demo(seed=seed, total_pledges=scale)

@@ -64,7 +64,7 @@ def notice(
     from pledgebook.exporters import paper
     from pledgebook.models.db import county
 
-    open_db(db)
+    open_db(db, write=True)  # the notice sets the pledges' 公示日期
     county()
     paper.find_org(org)  # a wrong --org is said before any question
     if published_on is None:

@@ -126,7 +126,7 @@ def rollover(
     """年终结转：关闭年度，把未完成的承诺结转到下一年度（先自动备份；可用 reopen 撤销）。"""
     from pledgebook import rollover as core
 
-    open_db(db)
+    open_db(db, write=not dry_run)
     pv = core.preview(year, to, carry, due)
     if pv.already_closed:
         if dry_run:
@@ -201,7 +201,7 @@ def reopen(
     """重新开启已关闭的年度（撤销结转）：只在下一年度的结转承诺还没有改动时可以。"""
     from pledgebook import rollover as core
 
-    open_db(db)
+    open_db(db, write=True)
     check = core.reopen_check(year)
     if not check.ok:
         err = core.ReopenBlocked(check)
@@ -348,6 +348,7 @@ def restore(
                 "db": str(result.db),
                 "source": str(result.source),
                 "safety_backup": str(result.safety_backup) if result.safety_backup else None,
+                "moved_aside": [str(p) for p in result.moved_aside],
                 "schema_version": result.schema_version,
                 "migrated": result.migrated,
                 "backup": summary.as_dict(),
@@ -357,5 +358,8 @@ def restore(
     console.print(f"[green]已恢复[/]：{result.db} 现在是 {result.source.name} 的内容。")
     if result.safety_backup:
         console.print(f"恢复前的数据库已备份为：{result.safety_backup}")
+    if result.moved_aside:
+        console.print(f"原来的数据库文件已损坏（或不是承诺台账），已原样移到一旁保存（未删除）：{result.moved_aside[0]}",
+                      markup=False)
     if result.migrated:
         console.print("备份来自旧版本，已升级到当前结构。")
