@@ -12,6 +12,7 @@ failed backup. Long copies report progress through ``progress(stage, fraction)``
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import re
@@ -36,7 +37,8 @@ DEFAULT_KEEP = 20
 _PAGES_PER_STEP = 4096  # 16 MB at 4 KB pages: progress without slowing the copy
 _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6}-\d{6})_(?P<reason>[A-Za-z0-9-]+)\.db$")
 _YEAR_TAG = re.compile(r"-(?P<year>\d{4})$")
-_STALE_PART_SECONDS = 3600
+# a copy in progress rewrites its .part file every step: one untouched this long was left by a kill
+_STALE_PART_SECONDS = 300
 
 REASONS = {
     "manual": "手动备份",
@@ -60,6 +62,8 @@ class BackupInfo:
     taken_at: datetime
     reason: str
     year: int | None  # the year a year-end backup belongs to (before-rollover-2024 → 2024)
+    # temporary files a killed earlier copy left in the same folder, removed after this one succeeded
+    cleaned: tuple[Path, ...] = ()
 
     @property
     def label(self) -> str:
@@ -79,6 +83,7 @@ class BackupInfo:
             "reason": self.reason,
             "label": self.label,
             "year": self.year,
+            "cleaned": [str(p) for p in self.cleaned],
         }
 
 
@@ -261,9 +266,38 @@ def backup(
     backup_to_file(target, source=src_path, progress=progress)
     if to is None and rotate_after:
         rotate(folder)
+    cleaned = remove_leftovers(folder, src_path.stem, keep=target)
     info = _info(target)
     assert info is not None
-    return info
+    return dataclasses.replace(info, cleaned=tuple(cleaned))
+
+
+def remove_leftovers(folder: Path, stem: str, *, keep: Path | None = None) -> list[Path]:
+    """Remove what a killed copy of this ledger left in ``folder``; returns the files removed.
+
+    Only our own temporary files, by their exact names: ``<stem>_<stamp>_<reason>.db.part``
+    and SQLite's ``….db.part-journal`` beside it, untouched for :data:`_STALE_PART_SECONDS`
+    (a copy still running rewrites its file all the time). Nothing else is looked at.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for path in folder.iterdir():
+        name = path.name
+        base = name.removesuffix("-journal")
+        if not base.endswith(".db.part"):
+            continue
+        m = _NAME.match(base.removesuffix(".part"))
+        if m is None or m["stem"] != stem or (keep is not None and base == keep.name + ".part"):
+            continue
+        try:
+            if path.is_file() and now - path.stat().st_mtime > _STALE_PART_SECONDS:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # in use (Windows) or read-only: the next run tries again
+    return sorted(removed)
 
 
 def backup_database(folder: Path, reason: str = "manual") -> Path:
@@ -341,14 +375,6 @@ def rotate(folder: Path | None = None, keep: int | None = None) -> list[Path]:
                 removed.append(b.path)
             except OSError:
                 continue  # in use (Windows) or read-only: try again at the next rotation
-    # a copy killed half-way leaves a .part file behind
-    now = time.time()
-    for part in folder.glob(f"{db.stem}_*.db.part"):
-        try:
-            if now - part.stat().st_mtime > _STALE_PART_SECONDS:
-                part.unlink()
-        except OSError:
-            continue
     return removed
 
 

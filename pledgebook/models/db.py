@@ -59,11 +59,17 @@ def default_db_path() -> Path:
 def resolve_db_path(option: str | os.PathLike[str] | None = None) -> Path:
     """``--db`` wins, then ``PLEDGEBOOK_DB``, then the platform's user data folder."""
     if option:
-        return Path(option).expanduser()
+        return _not_a_folder(Path(option).expanduser(), "--db")
     env = os.environ.get("PLEDGEBOOK_DB")
     if env:
-        return Path(env).expanduser()
+        return _not_a_folder(Path(env).expanduser(), "环境变量 PLEDGEBOOK_DB")
     return default_db_path()
+
+
+def _not_a_folder(path: Path, given_by: str) -> Path:
+    if path.is_dir():
+        raise DatabaseError(f"{given_by} 指定的「{path}」是一个文件夹，不是数据库文件。请写出文件名，例如 {path / 'pledgebook.db'}")
+    return path
 
 
 def sqlite_uri(path: str | os.PathLike[str], *, immutable: bool = False) -> str:
@@ -335,6 +341,37 @@ def _restrict_permissions(path: Path) -> None:
         os.chmod(path, 0o600)
     except OSError:
         pass  # a file system without modes (FAT stick): nothing more we can do
+
+
+# the provinces' two-digit prefixes of GB/T 2260 (11 北京 … 65 新疆, 71 台湾, 81 香港, 82 澳门)
+PROVINCE_PREFIXES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+
+
+def county_code_problem(code: str, level: str = "county") -> str | None:
+    """What is wrong with an administrative code, in Chinese, or None when it is plausible.
+
+    Six ASCII digits (not full-width ５３０８２２, no space or line break), a real
+    province's prefix, not a province itself; a county's code does not end in 00
+    (that is a prefecture's: 530800 普洱市).
+    """
+    example = "例如：530822（墨江哈尼族自治县）" if level == "county" else "例如：530800（普洱市）"
+    if not isinstance(code, str) or not code:
+        return f"请填写6位行政区划代码，{example}"
+    if len(code) != 6 or not all("0" <= c <= "9" for c in code):
+        if code.strip() != code:
+            return f"行政区划代码「{code.strip()}」前后有空格或换行，请只填6位数字，{example}"
+        if len(code) == 6 and code.isdigit():
+            return f"行政区划代码「{code}」含全角数字，请用半角数字（英文输入法）重新输入，{example}"
+        return f"行政区划代码应为6位数字，{example}"
+    if code[:2] not in PROVINCE_PREFIXES:
+        return f"行政区划代码「{code}」的前两位 {code[:2]} 不是任何省（区、市）的代码，请核对，{example}"
+    if code[2:] == "0000":
+        return f"行政区划代码「{code}」是省级代码，请填写本县（区）或州（市）的6位代码，{example}"
+    if level == "county" and code.endswith("00"):
+        return f"行政区划代码「{code}」是州（市）级代码（末两位为 00），请填写本县（区）的代码，{example}"
+    return None
 
 
 def get_setting(key: str, default: str | None = None) -> str | None:
