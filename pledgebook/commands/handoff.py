@@ -141,7 +141,7 @@ def keys_init(
     """生成本台账的签名密钥：私钥存在本机用户配置文件夹，公钥写成文件交给上级。"""
     from pledgebook.exporters.keys import init_keys
 
-    open_db(db, write=True)
+    open_db(db)  # the keys live in the user's folder: a read-only ledger can have them
     pub, priv, pub_path = init_keys(out, force=force)
     if as_json:
         emit_json({"ok": True, "public_key_file": str(pub_path), "private_key_file": str(priv), "fingerprint": pub.fingerprint})

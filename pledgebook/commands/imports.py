@@ -240,21 +240,27 @@ def import_(
     raise typer.Exit(code)
 
 
+# measured: 3000 pledges from a 146 KB .xlsx grow the ledger by 3.7 MB (rows, indexes, search), and
+# the write-ahead log holds as much again until it is written back; text files are not compressed
+IMPORT_GROWTH = {".xlsx": 50, ".xls": 25}
+IMPORT_GROWTH_TEXT = 25
+
+
 def _room_for_import(db: Path, inputs: list[Path]) -> None:
     """What an import needs on the ledger's disk, for a full disk's message: the automatic backup
-    before it (the ledger and its -wal) and the rows themselves (a few times the files' size)."""
+    before it (the ledger and its -wal) and the rows themselves (many times the files' size)."""
     from pledgebook.models.errors import expect_room
 
     def size(p: Path) -> int:
         try:
             if p.is_dir():
-                return sum(f.stat().st_size for f in p.iterdir() if f.is_file())
-            return p.stat().st_size
+                return sum(size(f) for f in p.iterdir() if f.is_file())
+            return p.stat().st_size * IMPORT_GROWTH.get(p.suffix.lower(), IMPORT_GROWTH_TEXT)
         except OSError:
             return 0
 
-    backup = size(db) + size(Path(str(db) + "-wal"))
-    expect_room(db.parent, backup + 4 * sum(size(p) for p in inputs) + 1024 * 1024, "本次导入（含导入前的自动备份）")
+    backup = sum(Path(str(db) + sfx).stat().st_size for sfx in ("", "-wal") if Path(str(db) + sfx).exists())
+    expect_room(db.parent, backup + sum(size(p) for p in inputs) + 1024 * 1024, "本次导入（含导入前的自动备份）")
 
 
 def _evaluation_date(text: str | None, live: dict[str, Any]) -> Any:

@@ -134,11 +134,16 @@ def _is_not_writable(exc: BaseException) -> bool:
     return "unable to open database file" in text or "readonly database" in text
 
 
-def _explain(exc: BaseException, folder: Path, what: str = "备份") -> BackupError:
+def _folder_blocked(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder`` (or the nearest folder above it that exists), or None."""
     from pledgebook.models.db import write_blocked
 
     existing = next((p for p in (folder, *folder.parents) if p.is_dir()), None)  # backups/ may not exist yet
-    blocked = write_blocked(existing / "-") if existing is not None else None
+    return write_blocked(existing / "-") if existing is not None else None
+
+
+def _explain(exc: BaseException, folder: Path, what: str = "备份") -> BackupError:
+    blocked = _folder_blocked(folder)
     if _is_disk_full(exc):
         msg = f"{what}失败：磁盘空间不足（文件夹 {folder}）。请清理磁盘，或用 --to 换一个有足够空间的文件夹。数据库未作改动。"
     elif blocked:
@@ -225,20 +230,37 @@ def backup_to_file(target: Path, *, source: Path | None = None, progress: Progre
     """Copy the ledger (the open one by default) to exactly ``target``."""
     src_path = source or current_db()
     folder = target.parent
+    blocked = _folder_blocked(folder)
+    if blocked:
+        raise BackupError(f"备份失败：{blocked}。请用 --to 换一个可写入的文件夹（例如U盘）。数据库未作改动。")
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _explain(exc, folder) from exc
-    _check_room(folder, src_path)
     try:
+        _check_room(folder, src_path)
         src = _open_source(src_path)
         try:
             _copy(src, target, progress, "备份")
         finally:
             src.close()
     except (OSError, sqlite3.Error) as exc:
+        _remove_empty(made)
         raise _explain(exc, folder) from exc
+    except BackupError:
+        _remove_empty(made)
+        raise
     return target
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """A failed backup takes away the folders it made (``backups/`` on a full disk): nothing left behind."""
+    for folder in folders:  # the deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def backup(
@@ -460,7 +482,8 @@ def _current_is_usable(target: Path) -> bool:
     if not head.startswith(b"SQLite format 3\x00"):
         return False
     try:
-        con = sqlite3.connect(sqlite_uri(target), uri=True, timeout=BUSY_SECONDS)
+        # immutable: no -shm or -wal made beside a file that may be broken, nothing written to it
+        con = sqlite3.connect(sqlite_uri(target, immutable=True), uri=True)
     except sqlite3.Error:
         return False
     try:
@@ -475,7 +498,6 @@ def _current_is_usable(target: Path) -> bool:
         con.close()
 
 
-BUSY_SECONDS = 10
 _ASIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
@@ -558,7 +580,10 @@ def restore(file: Path, target: Path | None = None, *, progress: Progress | None
         open_database(target)
         return RestoreResult(target, file, None, version, migrated=version < migrations.LATEST, moved_aside=moved)
     if target.exists() and target.stat().st_size > 0:
-        safety = _safety_copy(target, progress)
+        try:
+            safety = _safety_copy(target, progress)
+        except BackupError as exc:
+            raise BackupError(f"恢复前要先备份当前数据库，但{exc.message}") from exc
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
     try:

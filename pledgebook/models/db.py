@@ -13,7 +13,7 @@ from typing import Any
 from peewee import OperationalError as PeeweeOperationalError
 
 from pledgebook.models import migrations
-from pledgebook.models.errors import DatabaseError, NotInitialized, SchemaTooNew
+from pledgebook.models.errors import DatabaseError, NotInitialized, SchemaTooNew, forget_room
 from pledgebook.models.tables import Setting, database
 
 APP_NAME = "pledgebook"
@@ -219,6 +219,7 @@ def open_database(
     file at once with that reason. A ledger on a network share is refused.
     Returns the resolved path.
     """
+    forget_room()
     db_path = resolve_db_path(path)
     refuse_network_share(db_path)
     _read_only["reason"] = None

@@ -68,6 +68,11 @@ def expect_room(folder: object, need: int, what: str) -> None:
     _room.update(folder=folder, need=int(need), what=what)
 
 
+def forget_room() -> None:
+    """A new command (a new open of the ledger): the last one's room is no longer what is needed."""
+    _room.clear()
+
+
 def _mb(n: float) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
@@ -88,7 +93,7 @@ def disk_full(where: object | None = None) -> DatabaseError:
     if folder is not None:
         parts.append(f"：文件夹 {folder} 所在的磁盘")
         try:
-            parts.append(f"只剩 {_mb(shutil.disk_usage(str(folder)).free)}")
+            parts.append(f"现在只剩 {_mb(shutil.disk_usage(str(folder)).free)}")
         except OSError:
             pass
     need = _room.get("need")
