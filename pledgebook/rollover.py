@@ -712,13 +712,14 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
                 old.unlink(missing_ok=True)
             existing = [copy]
         result.files.append(existing[-1])
-        if fresh or not summary.exists():
-            write_year_summary(year, folder)
-        result.cleaned.extend(backup.remove_leftovers(folder, db.stem))
         stale = summary.with_name(summary.name + ".part")  # the summary a kill interrupted
-        if stale.is_file():
-            stale.unlink()
+        interrupted = stale.is_file()
+        if fresh or not summary.exists():
+            write_year_summary(year, folder)  # writes through the same .part: it is gone after
+        stale.unlink(missing_ok=True)
+        if interrupted:
             result.cleaned.append(stale)
+        result.cleaned.extend(backup.remove_leftovers(folder, db.stem))
         result.files.append(summary)
         report = write_year_report(year, folder)
         if report is not None:
