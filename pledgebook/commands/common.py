@@ -35,6 +35,12 @@ def _path_problem(value: Path) -> str | None:
     text = str(value)
     if any(ord(c) < 32 for c in text):
         return "路径中含有换行或其他控制字符，请重新输入（可从资源管理器地址栏复制）"
+    try:
+        value.exists()
+    except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG), …
+        return f"路径无法使用（{exc.strerror or exc}）：请换一个较短的路径或文件名"
+    except ValueError:
+        return "路径中含有无法使用的字符，请重新输入"
     return None
 
 

@@ -143,6 +143,8 @@ def explain(exc: BaseException) -> PledgebookError | None:
             import os
 
             return disk_full(os.path.dirname(exc.filename) if getattr(exc, "filename", None) else None)
+        if exc.errno == errno.ENAMETOOLONG:
+            return DatabaseError(f"文件路径太长{where}，无法使用。{kept}请换一个较短的文件夹或文件名。")
         if exc.errno == errno.EROFS:
             return DatabaseError(f"磁盘为只读{where}，无法写入。{kept}请换一个可写入的文件夹或U盘（U盘请检查写保护开关）。")
         if exc.errno in (errno.EACCES, errno.EPERM):
