@@ -630,3 +630,13 @@ def test_deeply_nested_json_is_refused_with_a_message(ledger, tmp_path, template
         assert message.startswith("上级.pub 不是承诺台账公钥文件（"), message
     assert snapshot(ledger) == before
     assert not list(tmp_path.glob("*.pledgebook"))
+
+
+def test_json_output_carries_a_file_name_that_is_not_utf8(capsys):
+    from pledgebook.commands.common import emit_json
+
+    name = b"\xb0\xa1.xlsx".decode("utf-8", "surrogateescape")  # 啊.xlsx in GBK, as Linux hands it over
+    emit_json({"ok": False, "path": name})
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # valid UTF-8
+    assert json.loads(out)["path"] == name

@@ -5,7 +5,7 @@ option is fuzzed without touching this file) followed by random text — empty s
 numbers, control characters, full-width digits, paths with odd names — and random positional
 words. Every command runs in-process on one small demo ledger, in a scratch folder (a random
 ``-o`` writes there, never elsewhere). ``PLEDGEBOOK_FUZZ_EXAMPLES`` raises the case count
-(default 150: about ten seconds on one core).
+(default 100: about ten seconds on one core).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from pledgebook.cli import app
 from pledgebook.models.db import close_database
 
-EXAMPLES = int(os.environ.get("PLEDGEBOOK_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("PLEDGEBOOK_FUZZ_EXAMPLES", "100"))
 OUTCOMES: collections.Counter[str] = collections.Counter()
 
 

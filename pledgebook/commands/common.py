@@ -93,7 +93,11 @@ def interactive() -> bool:
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    # a file name that is not UTF-8 (GBK bytes on Linux) arrives as lone surrogates: written as the
+    # JSON escape \udcb0, which reads back as the same name, instead of failing to encode
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

@@ -481,9 +481,12 @@ def _current_is_usable(target: Path) -> bool:
         return True  # unreadable for another reason: the copy will say what
     if not head.startswith(b"SQLite format 3\x00"):
         return False
+    # read-only, but through the WAL (a healthy ledger's latest pages, its application_id
+    # even, may still be there); the empty -wal/-shm such a reader makes are taken away after
+    sidecars = [Path(str(target) + sfx) for sfx in ("-wal", "-shm")]
+    had = {p for p in sidecars if p.exists()}
     try:
-        # immutable: no -shm or -wal made beside a file that may be broken, nothing written to it
-        con = sqlite3.connect(sqlite_uri(target, immutable=True), uri=True)
+        con = sqlite3.connect(sqlite_uri(target), uri=True)
     except sqlite3.Error:
         return False
     try:
@@ -496,6 +499,14 @@ def _current_is_usable(target: Path) -> bool:
         return False
     finally:
         con.close()
+        wal, shm = sidecars
+        try:
+            if wal not in had and wal.exists() and wal.stat().st_size == 0:
+                wal.unlink()
+            if shm not in had and shm.exists() and not wal.exists():
+                shm.unlink()
+        except OSError:
+            pass  # only tidiness: SQLite ignores an empty -wal
 
 
 _ASIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
