@@ -170,6 +170,7 @@ class ArchiveResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     error: str | None = None
+    cleaned: list[Path] = field(default_factory=list)  # temporary files a killed earlier archiving left
 
 
 @dataclass
@@ -198,7 +199,8 @@ class RolloverResult:
             "backup": str(self.backup) if self.backup else None,
             "archive": None
             if self.archive is None
-            else {"folder": str(self.archive.folder), "files": [str(f) for f in self.archive.files], "error": self.archive.error},
+            else {"folder": str(self.archive.folder), "files": [str(f) for f in self.archive.files], "error": self.archive.error,
+                  "cleaned": [str(f) for f in self.archive.cleaned]},
             "seconds": round(self.seconds, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -703,13 +705,21 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if fresh or not existing:
-            copy = backup.backup(folder, f"closed-{year}", progress=progress, rotate_after=False).path
+            made = backup.backup(folder, f"closed-{year}", progress=progress, rotate_after=False)
+            copy = made.path
+            result.cleaned.extend(made.cleaned)
             for old in existing:
                 old.unlink(missing_ok=True)
             existing = [copy]
         result.files.append(existing[-1])
+        stale = summary.with_name(summary.name + ".part")  # the summary a kill interrupted
+        interrupted = stale.is_file()
         if fresh or not summary.exists():
-            write_year_summary(year, folder)
+            write_year_summary(year, folder)  # writes through the same .part: it is gone after
+        stale.unlink(missing_ok=True)
+        if interrupted:
+            result.cleaned.append(stale)
+        result.cleaned.extend(backup.remove_leftovers(folder, db.stem))
         result.files.append(summary)
         report = write_year_report(year, folder)
         if report is not None:

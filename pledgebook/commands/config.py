@@ -21,7 +21,7 @@ def config(
     from pledgebook.models import settings
     from pledgebook.models.db import county
 
-    open_db(db)
+    open_db(db, write=value is not None)
     county()  # refuses an uninitialised file with a clear message
     if key is not None and value is not None:
         settings.set_value(key, value)

@@ -12,6 +12,9 @@ import typer
 from pledgebook.commands.common import (
     DbOption,
     JsonOption,
+    check_output_file,
+    check_path,
+    check_year,
     console,
     emit_json,
     handle_errors,
@@ -44,9 +47,9 @@ def _size(n: int) -> str:
 @export_app.command("report")
 @handle_errors
 def export_report(
-    output: Annotated[Path, typer.Option("-o", "--output", help="保存为：报表文件路径，例如 D:\\上报\\2026年承诺情况.xlsx")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="保存为：报表文件路径，例如 D:\\上报\\2026年承诺情况.xlsx", callback=check_output_file)],
     db: DbOption = None,
-    year: Annotated[int | None, typer.Option("--year", help="年度（默认：当前开放年度）")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="年度（默认：当前开放年度）", callback=check_year)] = None,
     org: Annotated[str | None, typer.Option("--org", help="只导出某个党委（组织代码）的报表")] = None,
     fmt: Annotated[str, typer.Option("--format", help="xlsx（默认）或 csv（每张表一个 UTF-8 CSV 文件）")] = "xlsx",
     as_json: JsonOption = False,
@@ -68,18 +71,18 @@ def export_report(
 @export_app.command("bundle")
 @handle_errors
 def export_bundle(
-    to: Annotated[Path, typer.Option("--to", help="导出到的文件夹，通常是U盘，例如 E:\\")],
+    to: Annotated[Path, typer.Option("--to", help="导出到的文件夹，通常是U盘，例如 E:\\", callback=check_path)],
     db: DbOption = None,
     include_pii: Annotated[bool, typer.Option("--include-pii", help="包含身份证号和手机号（默认不包含）")] = False,
     encrypt_to: Annotated[
-        Path | None, typer.Option("--encrypt-to", help="用上级（州/市）的公钥文件加密，U盘丢失也不会泄露")
+        Path | None, typer.Option("--encrypt-to", help="用上级（州/市）的公钥文件加密，U盘丢失也不会泄露", callback=check_path)
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """导出上报数据包（.pledgebook）：写入、读回校验，然后提示可以安全拔出U盘。"""
     from pledgebook.exporters.bundle import write_bundle
 
-    open_db(db)
+    open_db(db, write=True)  # the bundle's sequence number is kept in the ledger
     with _progress("导出数据包", as_json) as cb:
         result = write_bundle(to, include_pii=include_pii, encrypt_to=encrypt_to, progress=cb)
     if as_json:
@@ -98,7 +101,7 @@ def export_bundle(
 
 @handle_errors
 def verify(
-    bundle: Annotated[Path, typer.Argument(help="数据包文件（.pledgebook）")],
+    bundle: Annotated[Path, typer.Argument(help="数据包文件（.pledgebook）", callback=check_path)],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -131,14 +134,14 @@ def verify(
 @handle_errors
 def keys_init(
     db: DbOption = None,
-    out: Annotated[Path, typer.Option("--out", help="公钥文件写到哪个文件夹（默认：当前文件夹）")] = Path("."),
+    out: Annotated[Path, typer.Option("--out", help="公钥文件写到哪个文件夹（默认：当前文件夹）", callback=check_path)] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="已有密钥时重新生成（上级需重新信任新公钥）")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """生成本台账的签名密钥：私钥存在本机用户配置文件夹，公钥写成文件交给上级。"""
     from pledgebook.exporters.keys import init_keys
 
-    open_db(db)
+    open_db(db)  # the keys live in the user's folder: a read-only ledger can have them
     pub, priv, pub_path = init_keys(out, force=force)
     if as_json:
         emit_json({"ok": True, "public_key_file": str(pub_path), "private_key_file": str(priv), "fingerprint": pub.fingerprint})
@@ -151,7 +154,7 @@ def keys_init(
 @keys_app.command("trust")
 @handle_errors
 def keys_trust(
-    file: Annotated[Path, typer.Argument(help="县（区）交来的公钥文件（.pub）")],
+    file: Annotated[Path, typer.Argument(help="县（区）交来的公钥文件（.pub）", callback=check_path)],
     db: DbOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接信任")] = False,
     as_json: JsonOption = False,
@@ -159,7 +162,7 @@ def keys_trust(
     """信任某县（区）的公钥：此后该县的数据包必须有有效签名、序号递增。"""
     from pledgebook.exporters.keys import read_public_key, trust
 
-    open_db(db)
+    open_db(db, write=True)
     pub = read_public_key(file)
     if interactive() and not yes and not as_json:
         console.print(f"{pub.county_name}（{pub.county_code}）的公钥指纹：[bold]{pub.fingerprint}[/]")
@@ -179,7 +182,7 @@ def keys_trust(
 @keys_app.command("show")
 @handle_errors
 def keys_show(
-    file: Annotated[Path | None, typer.Argument(help="要查看指纹的公钥文件；不写则显示本台账的密钥和已信任的公钥")] = None,
+    file: Annotated[Path | None, typer.Argument(help="要查看指纹的公钥文件；不写则显示本台账的密钥和已信任的公钥", callback=check_path)] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

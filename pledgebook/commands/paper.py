@@ -11,6 +11,8 @@ import typer
 from pledgebook.commands.common import (
     DbOption,
     JsonOption,
+    check_output_file,
+    check_year,
     console,
     emit_json,
     handle_errors,
@@ -22,8 +24,8 @@ from pledgebook.models.errors import PledgebookError
 print_app = typer.Typer(help="打印纸质材料：承诺公示、评议票和计票表。", no_args_is_help=True, rich_markup_mode=None)
 
 OrgOption = Annotated[str | None, typer.Option("--org", help="党组织代码（或全称）：只打印该组织及其下级；默认全县")]
-YearOption = Annotated[int | None, typer.Option("--year", help="承诺所属年度（默认：当前开放年度）")]
-OutOption = Annotated[Path, typer.Option("-o", "--out", help="要写入的 Excel 文件（.xlsx）", show_default=False)]
+YearOption = Annotated[int | None, typer.Option("--year", help="承诺所属年度（默认：当前开放年度）", callback=check_year)]
+OutOption = Annotated[Path, typer.Option("-o", "--out", help="要写入的 Excel 文件（.xlsx）", show_default=False, callback=check_output_file)]
 
 
 def _size(n: int) -> str:
@@ -64,7 +66,7 @@ def notice(
     from pledgebook.exporters import paper
     from pledgebook.models.db import county
 
-    open_db(db)
+    open_db(db, write=True)  # the notice sets the pledges' 公示日期
     county()
     paper.find_org(org)  # a wrong --org is said before any question
     if published_on is None:
@@ -94,7 +96,7 @@ def ballots(
     org: OrgOption = None,
     year: YearOption = None,
     tally: Annotated[
-        Path | None, typer.Option("--tally", help="计票表写入的文件（默认：与选票同名加「_计票表」）", show_default=False)
+        Path | None, typer.Option("--tally", help="计票表写入的文件（默认：与选票同名加「_计票表」）", show_default=False, callback=check_output_file)
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,

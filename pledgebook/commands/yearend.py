@@ -17,6 +17,8 @@ from rich.table import Table
 from pledgebook.commands.common import (
     DbOption,
     JsonOption,
+    check_path,
+    check_year,
     console,
     emit_json,
     err_console,
@@ -53,6 +55,13 @@ def _progress(enabled: bool):
     with Progress(transient=True, console=console) as bar:
         task = bar.add_task("准备", total=1.0)
         yield lambda stage, frac: bar.update(task, completed=frac, description=stage)
+
+
+def _say_cleaned(paths) -> None:
+    """Name the temporary files of an earlier, interrupted run that this successful one removed."""
+    if paths:
+        names = "、".join(p.name for p in paths)
+        console.print(f"已删除上次中断（程序被关闭或断电）留下的 {len(paths)} 个临时文件：{names}", markup=False)
 
 
 def _size(n: int) -> str:
@@ -108,8 +117,8 @@ def _problem_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 @handle_errors
 def rollover(
-    year: Annotated[int, typer.Argument(help="要关闭并结转的年度，例如 2024")],
-    to: Annotated[int | None, typer.Option("--to", help="结转到的年度（默认：下一年）")] = None,
+    year: Annotated[int, typer.Argument(help="要关闭并结转的年度，例如 2024", callback=check_year)],
+    to: Annotated[int | None, typer.Option("--to", help="结转到的年度（默认：下一年）", callback=check_year)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只预览，不作任何改动")] = False,
     carry: Annotated[
         str,
@@ -126,7 +135,7 @@ def rollover(
     """年终结转：关闭年度，把未完成的承诺结转到下一年度（先自动备份；可用 reopen 撤销）。"""
     from pledgebook import rollover as core
 
-    open_db(db)
+    open_db(db, write=not dry_run)
     pv = core.preview(year, to, carry, due)
     if pv.already_closed:
         if dry_run:
@@ -140,6 +149,8 @@ def rollover(
             emit_json({"ok": True, "dry_run": dry_run, **result.as_dict()})
         else:
             console.print(f"{year}年度已经关闭（结转过），未作任何改动。如需撤销，请用 pledgebook reopen {year}。")
+            if result.archive:
+                _say_cleaned(result.archive.cleaned)
         return
     blocked = pv.blocked and not force
     if dry_run:
@@ -185,6 +196,7 @@ def rollover(
             err_console.print(f"[yellow]注意：[/]{result.archive.error}（结转本身已完成；再次运行本命令会补写归档）")
         else:
             console.print(f"归档（年度备份和汇总表）：{result.archive.folder}")
+        _say_cleaned(result.archive.cleaned)
     console.print(f"如结转有误，可用 pledgebook reopen {year} 撤销（结转的承诺尚未改动时）。")
 
 
@@ -193,7 +205,7 @@ def rollover(
 
 @handle_errors
 def reopen(
-    year: Annotated[int, typer.Argument(help="要重新开启的年度")],
+    year: Annotated[int, typer.Argument(help="要重新开启的年度", callback=check_year)],
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -201,7 +213,7 @@ def reopen(
     """重新开启已关闭的年度（撤销结转）：只在下一年度的结转承诺还没有改动时可以。"""
     from pledgebook import rollover as core
 
-    open_db(db)
+    open_db(db, write=True)
     check = core.reopen_check(year)
     if not check.ok:
         err = core.ReopenBlocked(check)
@@ -251,7 +263,7 @@ backup_app = typer.Typer(
 def backup(
     ctx: typer.Context,
     to: Annotated[
-        Path | None, typer.Option("--to", help="备份到这个文件夹（如 U 盘）；默认：数据库旁的 backups 文件夹（自动轮换）")
+        Path | None, typer.Option("--to", help="备份到这个文件夹（如 U 盘）；默认：数据库旁的 backups 文件夹（自动轮换）", callback=check_path)
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -269,6 +281,7 @@ def backup(
         emit_json({"ok": True, **info.as_dict()})
     else:
         console.print(f"[green]已备份[/]：{info.path}（{_size(info.size)}）")
+        _say_cleaned(info.cleaned)
 
 
 @backup_app.command("list")
@@ -320,7 +333,7 @@ def backup_list(
 
 @handle_errors
 def restore(
-    file: Annotated[Path, typer.Argument(help="备份文件（.db），例如 backups 文件夹中的一份")],
+    file: Annotated[Path, typer.Argument(help="备份文件（.db），例如 backups 文件夹中的一份", callback=check_path)],
     yes: YesOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -348,6 +361,7 @@ def restore(
                 "db": str(result.db),
                 "source": str(result.source),
                 "safety_backup": str(result.safety_backup) if result.safety_backup else None,
+                "moved_aside": [str(p) for p in result.moved_aside],
                 "schema_version": result.schema_version,
                 "migrated": result.migrated,
                 "backup": summary.as_dict(),
@@ -357,5 +371,8 @@ def restore(
     console.print(f"[green]已恢复[/]：{result.db} 现在是 {result.source.name} 的内容。")
     if result.safety_backup:
         console.print(f"恢复前的数据库已备份为：{result.safety_backup}")
+    if result.moved_aside:
+        console.print(f"原来的数据库文件已损坏（或不是承诺台账），已原样移到一旁保存（未删除）：{result.moved_aside[0]}",
+                      markup=False)
     if result.migrated:
         console.print("备份来自旧版本，已升级到当前结构。")

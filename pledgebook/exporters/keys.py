@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pledgebook.models import jsonsafe
 from pledgebook.models.db import county as county_info
 from pledgebook.models.db import get_setting, set_setting
 from pledgebook.models.errors import PledgebookError
@@ -141,10 +142,10 @@ def read_public_key(path: str | os.PathLike[str]) -> PublicKey:
     try:
         if path.stat().st_size > MAX_KEY_FILE:
             raise KeyProblem(f"{path.name} 太大，不是承诺台账公钥文件。")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonsafe.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise KeyProblem(f"找不到公钥文件 {path}。") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, JsonTooDeep/JsonTooLarge
         raise KeyProblem(f"{path.name} 不是承诺台账公钥文件（{exc}）。") from exc
     if not isinstance(data, dict) or data.get("format") != KEY_FORMAT:
         raise KeyProblem(f"{path.name} 不是承诺台账公钥文件（缺少 format: {KEY_FORMAT}）。")

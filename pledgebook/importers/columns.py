@@ -19,7 +19,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pledgebook.models import jsonsafe
 from pledgebook.models.errors import PledgebookError
+
+MAPPING_MAX_CHARS = 1_000_000  # a county's own column names: a few hundred lines at most
 
 # canonical name → variants (written here as people write them; normalized on load)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -242,9 +245,11 @@ def load_aliases(path: str | Path) -> dict[str, str]:
     pairs: list[tuple[int, str, str]] = []
     if text.lstrip().startswith(("{", "[")):
         try:
-            loaded = json.loads(text)
+            loaded = jsonsafe.loads(text, max_bytes=MAPPING_MAX_CHARS)
         except json.JSONDecodeError as exc:
             raise MappingFileError(f"列名映射文件「{path.name}」第 {exc.lineno} 行 JSON 格式有误。") from None
+        except ValueError as exc:  # jsonsafe's bounds: nested too deep, too large
+            raise MappingFileError(f"列名映射文件「{path.name}」不是列名映射：{exc}") from None
         items = loaded.items() if isinstance(loaded, dict) else loaded
         for number, item in enumerate(items, start=1):
             if not (isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(x, str) for x in item)):

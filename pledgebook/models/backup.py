@@ -12,6 +12,7 @@ failed backup. Long copies report progress through ``progress(stage, fraction)``
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import re
@@ -36,7 +37,8 @@ DEFAULT_KEEP = 20
 _PAGES_PER_STEP = 4096  # 16 MB at 4 KB pages: progress without slowing the copy
 _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6}-\d{6})_(?P<reason>[A-Za-z0-9-]+)\.db$")
 _YEAR_TAG = re.compile(r"-(?P<year>\d{4})$")
-_STALE_PART_SECONDS = 3600
+# a copy in progress rewrites its .part file every step: one untouched this long was left by a kill
+_STALE_PART_SECONDS = 300
 
 REASONS = {
     "manual": "手动备份",
@@ -60,6 +62,8 @@ class BackupInfo:
     taken_at: datetime
     reason: str
     year: int | None  # the year a year-end backup belongs to (before-rollover-2024 → 2024)
+    # temporary files a killed earlier copy left in the same folder, removed after this one succeeded
+    cleaned: tuple[Path, ...] = ()
 
     @property
     def label(self) -> str:
@@ -79,6 +83,7 @@ class BackupInfo:
             "reason": self.reason,
             "label": self.label,
             "year": self.year,
+            "cleaned": [str(p) for p in self.cleaned],
         }
 
 
@@ -89,6 +94,8 @@ class RestoreResult:
     safety_backup: Path | None
     schema_version: int
     migrated: bool
+    # a damaged or non-SQLite current file, moved aside whole (never deleted) before the backup went in
+    moved_aside: tuple[Path, ...] = ()
 
 
 # ------------------------------------------------------------------ places
@@ -127,9 +134,20 @@ def _is_not_writable(exc: BaseException) -> bool:
     return "unable to open database file" in text or "readonly database" in text
 
 
+def _folder_blocked(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder`` (or the nearest folder above it that exists), or None."""
+    from pledgebook.models.db import write_blocked
+
+    existing = next((p for p in (folder, *folder.parents) if p.is_dir()), None)  # backups/ may not exist yet
+    return write_blocked(existing / "-") if existing is not None else None
+
+
 def _explain(exc: BaseException, folder: Path, what: str = "备份") -> BackupError:
+    blocked = _folder_blocked(folder)
     if _is_disk_full(exc):
         msg = f"{what}失败：磁盘空间不足（文件夹 {folder}）。请清理磁盘，或用 --to 换一个有足够空间的文件夹。数据库未作改动。"
+    elif blocked:
+        msg = f"{what}失败：{blocked}。请用 --to 换一个可写入的文件夹（例如U盘）。数据库未作改动。"
     elif _is_not_writable(exc):
         msg = f"{what}失败：文件夹 {folder} 无法写入（没有权限、是只读的，或同名文件占用了该位置）。请换一个文件夹。数据库未作改动。"
     else:
@@ -199,6 +217,10 @@ def _copy(src: sqlite3.Connection, target: Path, progress: Progress | None, stag
 
 
 def _open_source(path: Path) -> sqlite3.Connection:
+    from pledgebook.models.db import sqlite_uri, write_blocked
+
+    if write_blocked(path):  # a ledger on a read-only disk can still be copied elsewhere
+        return sqlite3.connect(sqlite_uri(path, immutable=True), uri=True)
     con = sqlite3.connect(str(path), timeout=10)
     con.execute("PRAGMA busy_timeout = 10000")
     return con
@@ -208,20 +230,37 @@ def backup_to_file(target: Path, *, source: Path | None = None, progress: Progre
     """Copy the ledger (the open one by default) to exactly ``target``."""
     src_path = source or current_db()
     folder = target.parent
+    blocked = _folder_blocked(folder)
+    if blocked:
+        raise BackupError(f"备份失败：{blocked}。请用 --to 换一个可写入的文件夹（例如U盘）。数据库未作改动。")
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _explain(exc, folder) from exc
-    _check_room(folder, src_path)
     try:
+        _check_room(folder, src_path)
         src = _open_source(src_path)
         try:
             _copy(src, target, progress, "备份")
         finally:
             src.close()
     except (OSError, sqlite3.Error) as exc:
+        _remove_empty(made)
         raise _explain(exc, folder) from exc
+    except BackupError:
+        _remove_empty(made)
+        raise
     return target
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """A failed backup takes away the folders it made (``backups/`` on a full disk): nothing left behind."""
+    for folder in folders:  # the deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def backup(
@@ -249,9 +288,38 @@ def backup(
     backup_to_file(target, source=src_path, progress=progress)
     if to is None and rotate_after:
         rotate(folder)
+    cleaned = remove_leftovers(folder, src_path.stem, keep=target)
     info = _info(target)
     assert info is not None
-    return info
+    return dataclasses.replace(info, cleaned=tuple(cleaned))
+
+
+def remove_leftovers(folder: Path, stem: str, *, keep: Path | None = None) -> list[Path]:
+    """Remove what a killed copy of this ledger left in ``folder``; returns the files removed.
+
+    Only our own temporary files, by their exact names: ``<stem>_<stamp>_<reason>.db.part``
+    and SQLite's ``….db.part-journal`` beside it, untouched for :data:`_STALE_PART_SECONDS`
+    (a copy still running rewrites its file all the time). Nothing else is looked at.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for path in folder.iterdir():
+        name = path.name
+        base = name.removesuffix("-journal")
+        if not base.endswith(".db.part"):
+            continue
+        m = _NAME.match(base.removesuffix(".part"))
+        if m is None or m["stem"] != stem or (keep is not None and base == keep.name + ".part"):
+            continue
+        try:
+            if path.is_file() and now - path.stat().st_mtime > _STALE_PART_SECONDS:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # in use (Windows) or read-only: the next run tries again
+    return sorted(removed)
 
 
 def backup_database(folder: Path, reason: str = "manual") -> Path:
@@ -329,14 +397,6 @@ def rotate(folder: Path | None = None, keep: int | None = None) -> list[Path]:
                 removed.append(b.path)
             except OSError:
                 continue  # in use (Windows) or read-only: try again at the next rotation
-    # a copy killed half-way leaves a .part file behind
-    now = time.time()
-    for part in folder.glob(f"{db.stem}_*.db.part"):
-        try:
-            if now - part.stat().st_mtime > _STALE_PART_SECONDS:
-                part.unlink()
-        except OSError:
-            continue
     return removed
 
 
@@ -350,7 +410,7 @@ def verify_backup(path: Path, *, full: bool = True) -> int:
     :class:`SchemaTooNew`. Never writes to the file.
     """
     from pledgebook.models import migrations
-    from pledgebook.models.db import APPLICATION_ID
+    from pledgebook.models.db import APPLICATION_ID, sqlite_uri
 
     path = Path(path)
     if not path.is_file():
@@ -360,7 +420,7 @@ def verify_backup(path: Path, *, full: bool = True) -> int:
     if not head.startswith(b"SQLite format 3\x00"):
         raise BackupError(f"文件 {path} 不是承诺台账的备份（不是 SQLite 数据库文件）。未作任何改动。")
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = sqlite3.connect(sqlite_uri(path), uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"无法打开备份文件 {path}：{exc}") from exc
     try:
@@ -406,31 +466,139 @@ def _safety_copy(target: Path, progress: Progress | None) -> Path:
     return raw
 
 
+def _current_is_usable(target: Path) -> bool:
+    """True when ``target`` is an intact SQLite file the backup API can write into.
+
+    False for a damaged file, one that is not SQLite at all, or another program's
+    database: :func:`restore` moves such a file aside instead of writing into it.
+    """
+    from pledgebook.models.db import APPLICATION_ID, sqlite_uri
+
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(100)
+    except OSError:
+        return True  # unreadable for another reason: the copy will say what
+    if not head.startswith(b"SQLite format 3\x00"):
+        return False
+    # read-only, but through the WAL (a healthy ledger's latest pages, its application_id
+    # even, may still be there); the empty -wal/-shm such a reader makes are taken away after
+    sidecars = [Path(str(target) + sfx) for sfx in ("-wal", "-shm")]
+    had = {p for p in sidecars if p.exists()}
+    try:
+        con = sqlite3.connect(sqlite_uri(target), uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        if con.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            return False
+        return [r[0] for r in con.execute("PRAGMA quick_check").fetchall()] == ["ok"]
+    except sqlite3.OperationalError as exc:
+        return "malformed" not in str(exc) and "not a database" not in str(exc)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        con.close()
+        wal, shm = sidecars
+        try:
+            if wal not in had and wal.exists() and wal.stat().st_size == 0:
+                wal.unlink()
+            if shm not in had and shm.exists() and not wal.exists():
+                shm.unlink()
+        except OSError:
+            pass  # only tidiness: SQLite ignores an empty -wal
+
+
+_ASIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _move_aside(target: Path) -> tuple[Path, ...]:
+    """Rename a damaged ledger (and its -wal/-shm/-journal) to ``<name>.damaged-<stamp>`` beside it.
+
+    Beside the ledger, not in ``backups/``: rotation never deletes it. Returns the new names.
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = target.with_name(f"{target.name}.damaged-{stamp}")
+    n = 1
+    while any(Path(str(base) + sfx).exists() for sfx in _ASIDE_SUFFIXES):
+        n += 1
+        base = target.with_name(f"{target.name}.damaged-{stamp}-{n}")
+    moved = []
+    for sfx in _ASIDE_SUFFIXES:
+        src = Path(str(target) + sfx)
+        if src.exists():
+            dst = Path(str(base) + sfx)
+            os.replace(src, dst)
+            moved.append(dst)
+    return tuple(moved)
+
+
+def _copy_into_new(file: Path, target: Path) -> None:
+    """Put the backup at ``target`` (which does not exist): a .part file, then one rename."""
+    from pledgebook.models.db import sqlite_uri
+
+    src = sqlite3.connect(sqlite_uri(file), uri=True)
+    try:
+        _copy(src, target, None, "恢复")
+    finally:
+        src.close()
+
+
 def restore(file: Path, target: Path | None = None, *, progress: Progress | None = None) -> RestoreResult:
     """Replace the ledger at ``target`` (the open one by default) with the backup ``file``.
 
     Verifies the backup first (a Pledgebook file, intact, not newer than this
     program), backs up the current file, then copies the backup *into* the
     live file with the backup API, which is one transaction: a crash leaves the
-    old or the new contents, and an open TUI sees one or the other. An older
-    schema is migrated afterwards. Leaves the restored ledger open.
+    old or the new contents, and an open TUI sees one or the other. A current
+    file that is damaged, not SQLite or not ours cannot take that copy: it is
+    moved aside whole (``<name>.damaged-<stamp>``, kept beside it, never
+    deleted) and the backup is put in its place. An older schema is migrated
+    afterwards. Leaves the restored ledger open.
     """
     from pledgebook.models import migrations
-    from pledgebook.models.db import BUSY_TIMEOUT_MS, close_database, open_database
+    from pledgebook.models.db import (
+        BUSY_TIMEOUT_MS,
+        close_database,
+        open_database,
+        refuse_network_share,
+        sqlite_uri,
+        write_blocked,
+    )
 
     file = Path(file)
     target = Path(target) if target is not None else current_db()
+    refuse_network_share(target)
     if target.exists() and file.resolve() == target.resolve():
         raise BackupError("不能用正在使用的数据库文件恢复它自己。请选择 backups 文件夹中的一份备份。")
     version = verify_backup(file)
+    blocked = write_blocked(target) if target.parent.is_dir() else None
+    if blocked:
+        raise BackupError(f"恢复失败：{blocked}，无法替换 {target}。请把台账文件夹复制到可写入的位置后再恢复。当前数据库未作改动。")
     close_database()
     safety = None
+    moved: tuple[Path, ...] = ()
+    if target.exists() and target.stat().st_size > 0 and not _current_is_usable(target):
+        try:
+            moved = _move_aside(target)
+            _copy_into_new(file, target)
+        except (OSError, sqlite3.Error) as exc:
+            kept = "、".join(str(p) for p in moved)
+            err = _explain(exc, target.parent, "恢复")
+            if moved:
+                err = BackupError(f"{err.message.removesuffix('数据库未作改动。')}原来的（损坏的）文件已原样保存为 {kept}。")
+            raise err from exc
+        open_database(target)
+        return RestoreResult(target, file, None, version, migrated=version < migrations.LATEST, moved_aside=moved)
     if target.exists() and target.stat().st_size > 0:
-        safety = _safety_copy(target, progress)
+        try:
+            safety = _safety_copy(target, progress)
+        except BackupError as exc:
+            raise BackupError(f"恢复前要先备份当前数据库，但{exc.message}") from exc
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        src = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+        src = sqlite3.connect(sqlite_uri(file), uri=True)
         try:
             dst = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
             try:
@@ -483,9 +651,11 @@ class BackupSummary:
 
 def inspect_backup(path: Path) -> BackupSummary:
     """Verify ``path`` (see :func:`verify_backup`) and say what it holds. Read-only."""
+    from pledgebook.models.db import sqlite_uri
+
     path = Path(path)
     version = verify_backup(path)
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    con = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         row = con.execute("SELECT value FROM setting WHERE key = 'county_name'").fetchone()
         years = [(int(y), bool(c)) for y, c in con.execute("SELECT year, closed FROM work_year ORDER BY year")]

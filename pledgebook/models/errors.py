@@ -58,6 +58,63 @@ class NotInitialized(PledgebookError):
         super().__init__("尚未建立县（区）台账。请先运行「pledgebook init」建立，或运行「pledgebook demo」载入演示数据。")
 
 
+# what the running operation needs on which disk, told by the command before it writes (see expect_room)
+_room: dict[str, object] = {}
+
+
+def expect_room(folder: object, need: int, what: str) -> None:
+    """Say, before a long write, how much room ``what`` needs in ``folder``: a full disk's message then tells."""
+    _room.clear()
+    _room.update(folder=folder, need=int(need), what=what)
+
+
+def forget_room() -> None:
+    """A new command (a new open of the ledger): the last one's room is no longer what is needed."""
+    _room.clear()
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def disk_full(where: object | None = None) -> DatabaseError:
+    """「磁盘空间已满」: where, how much is left, how much the operation needs, and that the ledger is untouched."""
+    import shutil
+
+    folder = _room.get("folder") or where
+    if folder is None:
+        try:
+            from pledgebook.models.tables import database
+
+            folder = __import__("pathlib").Path(database.database).parent if database.database else None
+        except Exception:  # noqa: BLE001 - only for the message
+            folder = None
+    parts = ["磁盘空间已满"]
+    if folder is not None:
+        parts.append(f"：文件夹 {folder} 所在的磁盘")
+        try:
+            parts.append(f"现在只剩 {_mb(shutil.disk_usage(str(folder)).free)}")
+        except OSError:
+            pass
+    need = _room.get("need")
+    if need:
+        parts.append(f"，{_room.get('what') or '本次操作'}约需 {_mb(int(need))}")  # type: ignore[arg-type]
+    return DatabaseError(
+        "".join(parts) + "。本次操作没有完成，台账没有改动（写入在同一个事务中，已整体撤销）。"
+        "请清理该磁盘（或换一个空间足够的文件夹、U盘）后重试。"
+    )
+
+
+def _read_only_text() -> str:
+    try:
+        from pledgebook.models.db import read_only_reason
+
+        reason = read_only_reason()
+    except ImportError:  # pragma: no cover - only while the package is half-imported
+        reason = None
+    return reason or "数据库文件是只读的，或它所在的文件夹没有写入权限、磁盘为只读（写保护）"
+
+
 def explain(exc: BaseException) -> PledgebookError | None:
     """A clear message for an error SQLite or the OS raised underneath the core, or None if it is not one we know.
 
@@ -71,11 +128,26 @@ def explain(exc: BaseException) -> PledgebookError | None:
 
     text = str(exc).lower()
     kept = "本次操作没有完成，台账中没有写入不完整的内容。"
+    if "cannot rollback" in text or "cannot commit" in text:
+        # SQLite rolled the transaction back itself (a full disk, an I/O error); the rollback that
+        # followed found none: the first error is the one to tell
+        inner = exc.__context__ or exc.__cause__
+        if inner is not None and inner is not exc:
+            told = explain(inner)
+            if told is not None:
+                return told
+        return DatabaseError(f"写入数据库时出错，SQLite 已撤销本次写入。{kept}请检查磁盘空间和磁盘后重试。")
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
         where = f"（{exc.filename}）" if getattr(exc, "filename", None) else ""
-        if exc.errno == errno.ENOSPC:
-            return DatabaseError(f"磁盘空间已满{where}。{kept}请清理磁盘（或换一个U盘）后重试。")
-        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            import os
+
+            return disk_full(os.path.dirname(exc.filename) if getattr(exc, "filename", None) else None)
+        if exc.errno == errno.ENAMETOOLONG:
+            return DatabaseError(f"文件路径太长{where}，无法使用。{kept}请换一个较短的文件夹或文件名。")
+        if exc.errno == errno.EROFS:
+            return DatabaseError(f"磁盘为只读{where}，无法写入。{kept}请换一个可写入的文件夹或U盘（U盘请检查写保护开关）。")
+        if exc.errno in (errno.EACCES, errno.EPERM):
             return DatabaseError(f"没有写入权限{where}：{exc.strerror}。{kept}请检查文件是否只读、U盘是否写保护。")
         return DatabaseError(f"读写文件出错{where}：{exc.strerror or exc}。{kept}请检查磁盘或U盘后重试。")
     module = type(exc).__module__
@@ -88,9 +160,12 @@ def explain(exc: BaseException) -> PledgebookError | None:
     if "locked" in text or "busy" in text:
         return DatabaseError(f"数据库正被其他程序使用（例如正在导入，或界面正在保存），等待多时仍未释放。{kept}请稍后再试。")
     if "full" in text:
-        return DatabaseError(f"磁盘空间已满，数据库无法写入。{kept}请清理磁盘后重试。")
+        return disk_full()
     if "readonly" in text or "read-only" in text:
-        return DatabaseError(f"数据库文件是只读的（或所在磁盘写保护），无法写入。{kept}请检查文件属性和权限。")
+        return DatabaseError(f"无法写入台账：{_read_only_text()}。数据库文件完好，{kept}"
+                             "请把台账文件夹复制到可写入的位置后用 --db 指定，或请管理员开放写入权限。")
+    if "unable to open" in text:
+        return DatabaseError(f"无法打开数据库文件（{exc}）：请检查文件是否存在、所在文件夹是否有读写权限。文件未作改动。")
     if "malformed" in text or "not a database" in text or "encrypted" in text or "corrupt" in text:
         return DatabaseError("数据库文件已损坏（SQLite 报告：" + str(exc) + "）。请不要继续写入；"
                              "运行「pledgebook doctor」查看，并用「pledgebook restore」从最近的备份恢复。")

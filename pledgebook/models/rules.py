@@ -17,7 +17,7 @@ from typing import Any
 from peewee import Model
 
 from pledgebook.models import audit, search, vocab
-from pledgebook.models.db import get_setting, is_initialized, set_setting
+from pledgebook.models.db import county_code_problem, get_setting, is_initialized, set_setting
 from pledgebook.models.errors import NotFound, PledgebookError, ValidationError, ValidationErrors, YearClosed
 from pledgebook.models.tables import (
     Category,
@@ -185,11 +185,12 @@ def init_county(name: str, code: str, year: int, *, level: str = "county") -> Or
     """Create the county (or prefecture) root, its settings, first year and categories."""
     errors: dict[str, str] = {}
     name = (name or "").strip()
-    code = (code or "").strip()
+    code = code or ""
     if not name:
         errors["name"] = "请填写县（区）名称，例如：墨江哈尼族自治县"
-    if not (len(code) == 6 and code.isdigit()):
-        errors["code"] = "行政区划代码应为6位数字，例如：530822"
+    problem = county_code_problem(code, level)
+    if problem:
+        errors["code"] = problem
     if not isinstance(year, int) or not (2000 <= year <= 2100):
         errors["year"] = "起始年度应为 2000–2100 之间的年份"
     if level not in ("county", "prefecture"):

@@ -155,7 +155,13 @@ class PledgebookApp(App):
         self.year = year
         self.year_closed = bool(closed.get(year, False))
         state = "（已关闭·只读）" if self.year_closed else ""
-        self.sub_title = f"{self.county_name} · {year}年度{state}"
+        from pledgebook.models.db import read_only_reason
+
+        # a ledger on a read-only disk or in a folder without write permission: shown, and said once
+        locked = read_only_reason()
+        self.sub_title = f"{self.county_name} · {year}年度{state}" + ("（只读打开：不能修改）" if locked else "")
+        if locked and known is not None:
+            self.notify(f"{locked}，台账以只读方式打开：可以查看和导出，不能修改。", title="只读打开", timeout=15)
         self.bump()
 
     def take_home_prefetch(self, year: int | None, org_id: int | None) -> Future[HomeData | None] | None:
