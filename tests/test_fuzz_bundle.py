@@ -45,7 +45,7 @@ def good(tmp_path_factory):
     make_county(d / "a.db", seed=7, pledges=120)
     path = write_bundle(d).path
     close_database()
-    make_prefecture(d / "prefecture.db")
+    make_prefecture(d / "prefecture.db", trusting=[path])
     close_database()  # checkpointed: the bytes on disk are the whole state
     return members(path), d / "prefecture.db"
 
