@@ -239,6 +239,8 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
             allowed = choices if choices is not None else set(f.choices)
             if set(values) - allowed:
                 first_bad(lambda v: None if v is None or v in allowed else f"是未知代码「{v[:40]}」")
+        if choices is not None and kind != "code" and set(values) - choices:  # a pledge's category (a text field)
+            first_bad(lambda v: None if v is None or v in choices else f"是未知代码「{v[:40]}」（数据包的承诺类别中没有）")
         if surrogates and any(map(_SURROGATE.search, values)):
             first_bad(lambda v: "含有无法保存的字符（不成对的 UTF-16 代理项）" if v is not None and _SURROGATE.search(v) else None)
         if controls and any(map(has_control_chars, values)):
@@ -610,18 +612,16 @@ class _Merger:
         own = county_info()
         if self.code == own["code"]:
             raise BundleError(f"数据包来自代码为 {self.code} 的台账，与本台账（{own['name']}）的代码相同，不能导入自己。")
-        spec = TABLE_BY_NAME["org"]
-        root = next(r for r in self.parsed["org"] if r[_idx(spec, "parent_uid")] is None)
-        row = database.execute_sql("SELECT uid, path, name FROM org WHERE code = ?", [self.code]).fetchone()
-        if row is not None and row[0] != root[0]:
-            raise BundleError(
-                f"本台账已有行政区划代码为 {self.code} 的「{row[2]}」，但与数据包中的县不是同一个台账（uid 不同）。"
-                "请核实数据包的来源；如该县重新建过台账，请联系管理员处理。"
-            )
         conn = database.connection()
+        # the prefecture's own tree (orgs nobody's bundle brought; a few): its uids are taken in every table
+        own_tree = {uid for (uid,) in database.execute_sql(
+            "SELECT t.uid FROM org t WHERE NOT EXISTS (SELECT 1 FROM record_owner o WHERE o.uid = t.uid)").fetchall()}
         for spec in TABLES:
             if spec.name in ("category", "work_year"):
                 continue
+            taken = own_tree.intersection(r[0] for r in self.parsed[spec.name])
+            if taken:
+                self._refuse(spec, min(taken), None)
             database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
             database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
             # in uid order: the temporary B-tree is filled by appending, and the probes below walk the uid
@@ -644,6 +644,15 @@ class _Merger:
                 if owner != self.code:  # None: the prefecture's own record
                     self._refuse(spec, uid, owner)
             self.existing[spec.name] = {uid: (rid, str(upd)) for uid, rid, upd, _owner in found}
+        # after the owners (whose message says more): the county's code, already here, is the same ledger's
+        spec = TABLE_BY_NAME["org"]
+        root = next(r for r in self.parsed["org"] if r[_idx(spec, "parent_uid")] is None)
+        row = database.execute_sql("SELECT uid, path, name FROM org WHERE code = ?", [self.code]).fetchone()
+        if row is not None and row[0] != root[0]:
+            raise BundleError(
+                f"本台账已有行政区划代码为 {self.code} 的「{row[2]}」，但与数据包中的县不是同一个台账（uid 不同）。"
+                "请核实数据包的来源；如该县重新建过台账，请联系管理员处理。"
+            )
 
     def _refuse(self, spec: TableSpec, uid: str, owner: str | None) -> None:
         """Refuse the bundle: one of its records (``uid``) belongs to another county, or to the prefecture."""
