@@ -115,3 +115,29 @@ def rezip(src: dict[str, bytes], dest: Path, *, fix_manifest: bool = False, drop
         for name, data in src.items():
             zf.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
     return dest
+
+
+PERSON_REFS = {"pledge": ("person_uid",), "contact_point": ("leader_uid",), "pairing": ("helper_uid", "helped_person_uid"),
+               "stationing": ("cadre_uid",), "help_log": ("person_uid",)}
+
+
+def rows(src: dict[str, bytes], table: str) -> list[dict]:
+    return [json.loads(line) for line in src[f"{table}.jsonl"].split(b"\n") if line]
+
+
+def put(src: dict[str, bytes], table: str, records: list[dict]) -> dict[str, bytes]:
+    def line(r: dict) -> bytes:
+        try:
+            return json.dumps(r, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate: as its \\u escape, the way a hostile file would carry it
+            return json.dumps(r).encode()
+
+    src[f"{table}.jsonl"] = b"".join(line(r) + b"\n" for r in records)
+    return src
+
+
+def slim(src: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle with only the members anything points at (a demo county has 13,724): fast to merge."""
+    src = dict(src)
+    wanted = {r[f] for t, fields in PERSON_REFS.items() for r in rows(src, t) for f in fields if r[f]}
+    return put(src, "person", [r for r in rows(src, "person") if r["uid"] in wanted])

@@ -17,7 +17,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from handoff_util import file_state, make_county, make_prefecture, members, resign, rezip, use
+from handoff_util import (
+    file_state,
+    make_county,
+    make_prefecture,
+    members,
+    put,
+    resign,
+    rezip,
+    rows,
+    slim,
+    use,
+)
 
 from pledgebook.exporters import keys
 from pledgebook.exporters.bundle import TABLES, write_bundle
@@ -27,25 +38,6 @@ from pledgebook.models.errors import PledgebookError
 from pledgebook.models.tables import AuditLog, ImportBatch, database
 
 RECORDS = ("org", "person", "pledge", "progress", "evaluation", "contact_point", "pairing", "stationing", "help_log")
-PERSON_REFS = {"pledge": ("person_uid",), "contact_point": ("leader_uid",), "pairing": ("helper_uid", "helped_person_uid"),
-               "stationing": ("cadre_uid",), "help_log": ("person_uid",)}
-
-
-def rows(src: dict[str, bytes], table: str) -> list[dict]:
-    return [json.loads(line) for line in src[f"{table}.jsonl"].split(b"\n") if line]
-
-
-def put(src: dict[str, bytes], table: str, records: list[dict]) -> dict[str, bytes]:
-    src[f"{table}.jsonl"] = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
-    return src
-
-
-def slim(src: dict[str, bytes]) -> dict[str, bytes]:
-    """The bundle with only the members anything points at (a demo county has 13,724): fast to merge."""
-    src = dict(src)
-    wanted = {r[f] for t, fields in PERSON_REFS.items() for r in rows(src, t) for f in fields if r[f]}
-    return put(src, "person", [r for r in rows(src, "person") if r["uid"] in wanted])
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
