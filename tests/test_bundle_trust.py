@@ -128,6 +128,13 @@ def test_the_prefectures_own_tree_cannot_be_touched(world, pref, tmp_path, which
     refused(bundle, pref, r"党组织记录（uid .*）在本台账中属于「本级（普洱市）」，本数据包（云海县，539902）无权修改")
 
 
+def test_an_upper_case_copy_of_another_countys_uid_is_refused(world, pref, tmp_path):
+    victim = rows(world["B"], "pledge")[0]["uid"]
+    bundle = rezip(swap_uid(world["B"], victim, rows(world["A"], "pledge")[0]["uid"].upper()), tmp_path / "up.pledgebook",
+                   fix_manifest=True)
+    refused(bundle, pref, "pledge.jsonl 第 1 行：字段「uid」不是有效的 uid")
+
+
 def test_a_uid_cannot_change_tables_in_a_later_bundle(world, pref, tmp_path):
     """B's next bundle with a pledge and a progress record trading uids (B's own uids, other tables): refused."""
     import_bundle(world["b"])

@@ -71,7 +71,9 @@ MAX_TEXT = 10_000
 MAX_TREE_DEPTH = 12  # levels of a county's org tree, root included (a real county has about 5)
 MAX_LINE_DEPTH = 1  # a record line is one flat JSON object
 # ASCII digits only ([0-9], never \d, which also takes full-width and other look-alike digits)
-_UID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# lower case, as every ledger writes them (str(uuid4())): an upper-case copy of another county's uid would
+# otherwise be a different key that looks the same
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DT = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CATEGORY_CODE = re.compile(r"[A-Za-z0-9_]{1,40}")
