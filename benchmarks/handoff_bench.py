@@ -57,6 +57,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS))
     ap.add_argument("--repeat", type=int, default=1, help="write the bundle N times; its figure is the median")
+    ap.add_argument("--counties", type=int, help="how many county bundles the prefecture merges (default 12, quick 3)")
+    ap.add_argument("--per-county", type=int, help="pledges per county (default 11,500, quick 1,150)")
     args = ap.parse_args()
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
     if parts - set(PARTS):
@@ -75,7 +77,8 @@ def main() -> None:
     from pledgebook.models.tables import database
 
     big, per_county, counties = (3_000, 1_150, 3) if args.quick else (100_000, 11_500, 12)
-    tag = "quick-" if args.quick else ""
+    per_county, counties = args.per_county or per_county, args.counties or counties
+    tag = ("quick-" if args.quick else "") + ("" if per_county in (1_150, 11_500) else f"{per_county}-")
     rows: list[tuple[str, str, str, str]] = []  # what, wall, cpu, aim
 
     def fresh(folder: Path) -> Path:
@@ -123,7 +126,9 @@ def main() -> None:
 
     # ---- 12 county bundles of 11,500 pledges (one year each), merged at a prefecture
     if "merge" in parts:
-        bundles = []
+        from pledgebook.exporters import keys
+
+        bundles, county_keys = [], []
         for i in range(counties):
             db = work / f"{tag}county{i}.db"
             code = f"5399{i + 10:02d}"
@@ -134,6 +139,8 @@ def main() -> None:
                     set_setting("county_code", code)
                     set_setting("county_name", f"第{i + 1}县")
                     database.execute_sql("UPDATE org SET code = ? || substr(code, 7) WHERE code IS NOT NULL", [code])
+            # each county signs (keys init); the prefecture trusts each key, as after the phone call
+            county_keys.append(keys.own_public_key() or keys.init_keys(work, force=True)[0])
             bundles.append(write_bundle(fresh(work / f"{tag}bundles{i}")).path)
             close_database()
         pref = work / f"{tag}prefecture.db"
@@ -143,6 +150,8 @@ def main() -> None:
         from datetime import date
 
         rules.init_county("普洱市", "530800", date.today().year, level="prefecture")
+        for pub in county_keys:
+            keys.trust(pub)
         records = pledges = logs = 0
         t = {}
         with clock(t):

@@ -1,7 +1,14 @@
-"""Helpers for the hand-off tests: county and prefecture ledgers in temp files, re-zipping bundles."""
+"""Helpers for the hand-off tests: county and prefecture ledgers in temp files, re-zipping bundles.
+
+A county made here signs its bundles (``keys init``), as a county that follows the instructions does; the
+prefecture trusts a county's key only when a test says so (:func:`trust_bundles`, the ``keys trust`` after
+the phone call). :func:`rezip` re-signs an edited manifest with the county's own key, so that a hostile
+edit is caught by the checks of the data, not by the signature.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import zipfile
@@ -10,10 +17,15 @@ from pathlib import Path
 from pledgebook.models.db import close_database, open_database, set_setting
 from pledgebook.models.tables import database
 
+SIGNERS: dict[str, object] = {}  # base64 public key → the county's SigningKey, to re-sign edited bundles
 
-def make_county(path: Path, *, seed: int = 7, pledges: int = 300, code: str = "539901", name: str = "云岭县") -> Path:
-    """A small demo county in its own file, renamed to ``code``/``name`` (left open)."""
+
+def make_county(path: Path, *, seed: int = 7, pledges: int = 300, code: str = "539901", name: str = "云岭县",
+                signed: bool = True) -> Path:
+    """A small demo county in its own file, renamed to ``code``/``name`` (left open); with ``signed``, its
+    key pair made (``keys init``, public key beside the file) so that its bundles are signed."""
     from pledgebook.demo import build_demo
+    from pledgebook.exporters import keys
 
     open_database(path)
     build_demo(total_pledges=pledges, seed=seed)
@@ -23,16 +35,35 @@ def make_county(path: Path, *, seed: int = 7, pledges: int = 300, code: str = "5
             set_setting("county_name", name)
             database.execute_sql("UPDATE org SET code = ? || substr(code, 7) WHERE code IS NOT NULL", [code])
             database.execute_sql("UPDATE org SET name = ? WHERE parent_id IS NULL", [name])
+    if signed:
+        pub, _, _ = keys.init_keys(path.parent, force=True)
+        sk = keys.load_signing_key(code)
+        SIGNERS[base64.b64encode(pub.key).decode("ascii")] = sk
     return path
 
 
-def make_prefecture(path: Path, year: int | None = None) -> Path:
+def trust_bundles(*bundles: Path) -> None:
+    """At the open prefecture, trust the key each bundle is signed with (as ``keys trust`` after the phone call)."""
+    from pledgebook.exporters import keys
+
+    for bundle in bundles:
+        src = members(bundle)
+        m = json.loads(src["manifest.json"])
+        sig = json.loads(src["signature.json"])
+        pub = keys.PublicKey(m["county"]["name"], m["county"]["code"], base64.b64decode(sig["public_key"]))
+        if keys.trusted_key(pub.county_code) != pub:
+            keys.trust(pub, replace=True)
+
+
+def make_prefecture(path: Path, year: int | None = None, *, trusting: tuple[Path, ...] | list[Path] = ()) -> Path:
+    """A prefecture ledger (left open) that trusts the keys of the bundles in ``trusting``."""
     from datetime import date
 
     from pledgebook.models import rules
 
     open_database(path)
     rules.init_county("普洱市", "530800", year or date.today().year, level="prefecture")
+    trust_bundles(*trusting)
     return path
 
 
@@ -52,8 +83,20 @@ def members(bundle: Path) -> dict[str, bytes]:
         return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
-def rezip(src: dict[str, bytes], dest: Path, *, fix_manifest: bool = False, drop_signature: bool = False) -> Path:
-    """Write members to a new zip; with fix_manifest, recompute sizes and hashes in manifest.json."""
+def resign(src: dict[str, bytes]) -> dict[str, bytes]:
+    """Sign manifest.json again with the key that signed the bundle (a county's own key, see SIGNERS)."""
+    from pledgebook.exporters import keys
+
+    if "signature.json" in src:
+        sk = SIGNERS[json.loads(src["signature.json"])["public_key"]]
+        src["signature.json"] = json.dumps(keys.sign(src["manifest.json"], sk)).encode("ascii")
+    return src
+
+
+def rezip(src: dict[str, bytes], dest: Path, *, fix_manifest: bool = False, drop_signature: bool = False,
+          sign: bool = True) -> Path:
+    """Write members to a new zip; with fix_manifest, recompute sizes and hashes in manifest.json and (unless
+    ``sign`` is false) sign it again with the county's key, as a county that meant harm could."""
     src = dict(src)
     if drop_signature:
         src.pop("signature.json", None)
@@ -66,7 +109,35 @@ def rezip(src: dict[str, bytes], dest: Path, *, fix_manifest: bool = False, drop
             if name.endswith(".jsonl") and name in m["members"]:
                 m["counts"][name[:-6]] = data.count(b"\n")
         src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
+        if sign:
+            resign(src)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in src.items():
             zf.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
     return dest
+
+
+PERSON_REFS = {"pledge": ("person_uid",), "contact_point": ("leader_uid",), "pairing": ("helper_uid", "helped_person_uid"),
+               "stationing": ("cadre_uid",), "help_log": ("person_uid",)}
+
+
+def rows(src: dict[str, bytes], table: str) -> list[dict]:
+    return [json.loads(line) for line in src[f"{table}.jsonl"].split(b"\n") if line]
+
+
+def put(src: dict[str, bytes], table: str, records: list[dict]) -> dict[str, bytes]:
+    def line(r: dict) -> bytes:
+        try:
+            return json.dumps(r, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate: as its \\u escape, the way a hostile file would carry it
+            return json.dumps(r).encode()
+
+    src[f"{table}.jsonl"] = b"".join(line(r) + b"\n" for r in records)
+    return src
+
+
+def slim(src: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle with only the members anything points at (a demo county has 13,724): fast to merge."""
+    src = dict(src)
+    wanted = {r[f] for t, fields in PERSON_REFS.items() for r in rows(src, t) for f in fields if r[f]}
+    return put(src, "person", [r for r in rows(src, "person") if r["uid"] in wanted])

@@ -56,7 +56,7 @@ def test_round_trip_gives_the_same_records_and_figures(county_a, tmp_path):
     assert result.path.name.isascii()
     assert not list(tmp_path.glob("*.part"))
     assert is_bundle(result.path)
-    make_prefecture(tmp_path / "p.db")
+    make_prefecture(tmp_path / "p.db", trusting=[result.path])
     merged = import_bundle(result.path)
     assert merged.tables["pledge"].inserted == result.counts["pledge"]
     root = Org.get(Org.code == "539901")
@@ -85,7 +85,7 @@ def test_round_trip_of_the_second_ledger(county_a, tmp_path):
     line = json.loads(members(result.path)["help_log.jsonl"].split(b"\n")[0])
     assert {"person_uid", "contact_point_uid", "pairing_uid", "stationing_uid", "org_uid"} <= set(line)
     assert not any(k.endswith("_id") for k in line)
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[result.path]))
     # the prefecture already has records of its own, so local ids differ from the county's
     database.execute_sql("INSERT INTO org (uid, created_at, updated_at, name, kind, parent_id, path, depth, pinyin, "
                          "active, sort) VALUES ('00000000-0000-4000-8000-000000000001', '2020-01-01 00:00:00', "
@@ -116,13 +116,14 @@ def test_a_bundle_of_format_version_1_still_imports(county_a, tmp_path):
         m["members"].pop(f"{name}.jsonl")
         m["counts"].pop(name)
     src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
-    src.pop("signature.json", None)
+    # signed again by rezip with the county's key, as an older program signs
     old = rezip(src, tmp_path / "old.pledgebook", fix_manifest=True)
     before = _records()
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[old]))
     merged = import_bundle(old)
     assert merged.tables["pledge"].inserted == len(before["pledge"])
     assert all(merged.tables[name].read == 0 for name in SECOND)
+    assert "不含四帮四促数据" in " ".join(merged.notes)
     assert database.execute_sql("SELECT count(*) FROM help_log").fetchone()[0] == 0
     # and a version-1 manifest that lists a second-ledger member is not a version-1 bundle
     src["help_log.jsonl"] = members(next(tmp_path.glob("539901_*.pledgebook")))["help_log.jsonl"]
@@ -152,7 +153,7 @@ def test_the_second_ledger_updates_deletes_and_reimports(county_a, tmp_path):
     second = write_bundle(tmp_path / "2")
     (tmp_path / "3").mkdir()
     third = write_bundle(tmp_path / "3")  # nothing changed since the second
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[first.path]))
     import_bundle(first.path)
     assert import_bundle(first.path).already_imported
     merged = import_bundle(second.path)
@@ -192,7 +193,7 @@ def test_two_counties_merge_and_stats_by_county(tmp_path):
     use(make_county(tmp_path / "b.db", seed=8, code="539902", name="云海县"))
     b = write_bundle(tmp_path / "out")
     fb, hb = _figures_by_year(None), _help_by_year(None)
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[a.path, b.path]))
     import_bundle(a.path)
     import_bundle(b.path)
     ra, rb = Org.get(Org.code == "539901"), Org.get(Org.code == "539902")
@@ -227,7 +228,7 @@ def test_reimport_is_a_no_op_and_a_newer_bundle_updates(county_a, tmp_path):
     (tmp_path / "2").mkdir()
     second = write_bundle(tmp_path / "2")
     assert second.sequence == first.sequence + 1
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[first.path]))
     import_bundle(first.path)
     again = import_bundle(first.path)
     assert again.already_imported and again.changed == 0
@@ -245,7 +246,7 @@ def test_reimport_is_a_no_op_and_a_newer_bundle_updates(county_a, tmp_path):
 
 def test_conflict_is_reported_and_local_kept(county_a, tmp_path):
     first = write_bundle(tmp_path)
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[first.path]))
     import_bundle(first.path)
     uid = database.execute_sql("SELECT uid FROM pledge ORDER BY id LIMIT 1").fetchone()[0]
     database.execute_sql("UPDATE pledge SET content = '州里改过的内容' WHERE uid = ?", [uid])
@@ -330,7 +331,7 @@ def test_a_stick_that_garbles_what_it_was_sent_is_caught_on_read_back(county_a, 
         from pledgebook.exporters import keys
 
         (tmp_path / "keys").mkdir()
-        kw["encrypt_to"] = keys.init_keys(tmp_path / "keys")[2]  # any public key will do to seal it
+        kw["encrypt_to"] = keys.init_keys(tmp_path / "keys", force=True)[2]  # any public key will do to seal it
     stick = tmp_path / "stick"
     stick.mkdir()
     with pytest.raises(BundleError, match="读回的数据包与写入的不一致"):
@@ -532,7 +533,7 @@ def test_one_import_run_of_several_bundles_takes_one_backup(tmp_path):
     a = write_bundle(tmp_path / "out")
     use(make_county(tmp_path / "b.db", seed=8, pledges=60, code="539902", name="云海县"))
     b = write_bundle(tmp_path / "out")
-    use(make_prefecture(tmp_path / "p.db"))
+    use(make_prefecture(tmp_path / "p.db", trusting=[a.path, b.path]))
     from pledgebook.models.db import close_database
 
     close_database()

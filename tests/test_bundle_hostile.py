@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import date
 
 import pytest
-from handoff_util import file_state, make_county, make_prefecture, members, rezip, use
+from handoff_util import file_state, make_county, make_prefecture, members, resign, rezip, use
 
 from pledgebook.exporters.bundle import BundleError, verify_bundle, write_bundle
 from pledgebook.importers.bundle import import_bundle
@@ -29,7 +30,7 @@ def good(tmp_path_factory):
 
 @pytest.fixture
 def pref(good, tmp_path):
-    make_prefecture(tmp_path / "p.db")
+    make_prefecture(tmp_path / "p.db", trusting=[good[1], good[2]])
     return tmp_path / "p.db"
 
 
@@ -127,8 +128,10 @@ def test_manifest_of_another_county(good, pref, tmp_path):
     m["county"]["code"] = "539902"
     src["manifest.json"] = json.dumps(m).encode()
     before = file_state(pref)
-    with pytest.raises(BundleError, match="根组织|不属于同一个县"):
-        import_bundle(rezip(src, tmp_path / "claim.pledgebook"))
+    with pytest.raises(BundleError, match="不能冒充另一个县"):  # signed with 539901's key, trusted for 539901
+        import_bundle(rezip(resign(src), tmp_path / "claim.pledgebook"))
+    with pytest.raises(BundleError, match="根组织|不属于同一个县"):  # unsigned, allowed: the data still tells
+        import_bundle(rezip(src, tmp_path / "claim2.pledgebook", drop_signature=True), allow_unsigned=True)
     assert file_state(pref) == before
 
 
@@ -165,11 +168,11 @@ def test_record_of_another_county_is_refused(good, pref, tmp_path):
     n = next(i for i, line in enumerate(data[:-1]) if json.loads(line)["uid"].encode() not in refs)
     row = json.loads(data[n])
     row["uid"] = other_uid
-    row["updated_at"] = "2099-01-01 00:00:00"
+    row["updated_at"] = f"{date.today().isoformat()} 23:59:59"
     data[n] = json.dumps(row, ensure_ascii=False).encode()
     bad = _edit(good, tmp_path, fix=True, pledge__jsonl=b"\n".join(data))
     before = file_state(pref)
-    with pytest.raises(BundleError, match="另一个县"):
+    with pytest.raises(BundleError, match=f"pledge.jsonl 第 {n + 1} 行：承诺记录（uid {other_uid}）在本台账中属于「云海县（539902）」，本数据包（云岭县，539901）无权修改"):
         import_bundle(bad)
     assert file_state(pref) == before
 

@@ -131,7 +131,10 @@ def test_bundle_export_killed_anywhere_leaves_no_bad_bundle_and_an_intact_ledger
 PREFECTURE = (
     "import sys; from datetime import date; from pledgebook.models import rules; "
     "from pledgebook.models.db import open_database; open_database(sys.argv[1]); "
-    "rules.init_county('普洱市', '530800', date.today().year, level='prefecture')"
+    "rules.init_county('普洱市', '530800', date.today().year, level='prefecture'); "
+    # first contact is not trust (issue 21): the counties' public keys, trusted as after the phone call
+    "from pathlib import Path; from pledgebook.exporters import keys; "
+    "[keys.trust(keys.read_public_key(p)) for p in sorted(Path(sys.argv[2]).glob('*.pub'))]"
 )
 COUNTY = (
     "import sys; sys.path.insert(0, sys.argv[4]); from handoff_util import make_county; "
@@ -152,7 +155,7 @@ def test_prefecture_merge_killed_anywhere_is_all_or_nothing(tmp_path):
     info: dict[str, int] = {}
 
     def make(path: Path) -> None:
-        sh(sys.executable, "-c", PREFECTURE, str(path))
+        sh(sys.executable, "-c", PREFECTURE, str(path), str(tmp_path))
         sh(*PB, "import", bundles[0], "--db", str(path), "--json")  # one county already merged
         info["pledges"] = count(path, "SELECT count(*) FROM pledge")
         info["orgs"] = count(path, "SELECT count(*) FROM org")

@@ -1,9 +1,13 @@
-"""Fuzzed hand-off bundles: random members, names, sizes and bytes.
+"""Fuzzed hand-off bundles: random members, names, sizes and bytes; and random field values.
 
 Each is either merged correctly (when the change was harmless) or refused
 with a BundleError (a PledgebookError, exit 2 in the CLI) — and then the
 prefecture's file is byte-for-byte unchanged. ``PLEDGEBOOK_FUZZ=2000`` for a
 long local run; the suite runs a small seeded set.
+
+The field fuzzer changes values inside valid JSON lines and signs the manifest again with the county's own
+trusted key: only the checks of the data stand between it and the ledger. A bundle it gets merged must
+leave a file that ``pledgebook doctor`` calls healthy.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import os
 import zipfile
 
 import pytest
-from handoff_util import file_state, make_county, make_prefecture, members, rezip
+from handoff_util import file_state, make_county, make_prefecture, members, put, rezip, rows, slim
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +49,7 @@ def good(tmp_path_factory):
     make_county(d / "a.db", seed=7, pledges=120)
     path = write_bundle(d).path
     close_database()
-    make_prefecture(d / "prefecture.db")
+    make_prefecture(d / "prefecture.db", trusting=[path])
     close_database()  # checkpointed: the bytes on disk are the whole state
     return members(path), d / "prefecture.db"
 
@@ -161,3 +165,86 @@ def test_random_bytes_as_a_bundle(blank, tmp_path_factory, blob, zipped):
     assert file_state(pref) == before
     open_database(pref)
     close_database()
+
+
+@pytest.fixture(scope="module")
+def slim_good(tmp_path_factory):
+    """A small signed county bundle (members slimmed to those referenced) and a prefecture trusting its key."""
+    from pledgebook.exporters.bundle import write_bundle
+
+    d = tmp_path_factory.mktemp("fuzz-values")
+    make_county(d / "a.db", seed=11, pledges=60)
+    (d / "out").mkdir()
+    path = rezip(slim(members(write_bundle(d / "out").path)), d / "slim.pledgebook", fix_manifest=True)
+    close_database()
+    make_prefecture(d / "prefecture.db", trusting=[path])
+    close_database()
+    return members(path), d / "prefecture.db"
+
+
+TABLE_NAMES = ["category", "work_year", "org", "person", "pledge", "progress", "evaluation", "contact_point", "pairing",
+               "stationing", "help_log"]
+HOSTILE_TEXT = ["", " ", "\x00", "a\x07b", "\x1b[2J", "\x85", "\u202e", "\ud800", "２０２６-01-01", "2026-02-30",
+                "2026-99-99 99:99:99", "2026-01-01T24:00:00", "2999-12-31 00:00:00", "0000-00-00", "1899-12-31",
+                "county", "prefecture", "fulfilled", "satisfied", "excellent", "public", "visit", "x" * 2001,
+                "５３９９０１", "539901", "null", "NaN", "-1", "1e309", "=cmd|' /C calc'!A0"]
+field_value = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**63), st.sampled_from([0, -1, 1, 99999, 1999, 2101, 101, 2**53 + 1]),
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(HOSTILE_TEXT), st.text(max_size=12),
+    st.sampled_from(["@self", "@other-uid", "@same-table-uid"]),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+SEEN = {"tried": 0, "refused": 0, "merged": 0}  # printed with -s: how the field fuzzer's bundles fared
+
+
+def mutate_value(src: dict[str, bytes], table: str, line: int, field: int, value) -> dict[str, bytes]:
+    """Set one field of one record to ``value`` (a few tokens name another record's uid, or its own)."""
+    recs = rows(src, table)
+    if not recs:
+        return src
+    rec = recs[line % len(recs)]
+    name = sorted(rec)[field % len(rec)]
+    if value == "@self":
+        value = rec["uid"]
+    elif value == "@same-table-uid":
+        value = recs[(line + 1) % len(recs)]["uid"]
+    elif value == "@other-uid":
+        other = rows(src, TABLE_NAMES[(TABLE_NAMES.index(table) + 1 + line) % len(TABLE_NAMES)])
+        value = other[line % len(other)]["uid"] if other else None
+    rec[name] = value
+    return put(dict(src), table, recs)
+
+
+@FUZZ
+@given(changes=st.lists(st.tuples(st.sampled_from(TABLE_NAMES), st.integers(0, 10**6), st.integers(0, 40), field_value),
+                        min_size=1, max_size=3))
+def test_fuzzed_field_values(slim_good, tmp_path_factory, changes):
+    from pledgebook.models import health
+
+    src = dict(slim_good[0])
+    for change in changes:
+        src = mutate_value(src, *change)
+    d = tmp_path_factory.mktemp("v")
+    bundle = rezip(src, d / "539901_20260101-120000.pledgebook", fix_manifest=True)  # signed again: valid
+    pref = fresh_prefecture(slim_good[1], d)
+    before = file_state(pref)
+    open_database(pref)
+    SEEN["tried"] += 1
+    try:
+        import_bundle(bundle)
+    except PledgebookError as exc:
+        assert exc.message.strip() and "Traceback" not in exc.message
+        close_database()
+        assert file_state(pref) == before, f"a refused bundle changed the prefecture's file: {exc.message}"
+        SEEN["refused"] += 1
+        print(f"field fuzzer: {SEEN}")
+        return
+    SEEN["merged"] += 1
+    print(f"field fuzzer: {SEEN}")
+    try:
+        report = health.check(pref)
+        assert report["ok"], (changes, [c for c in report["checks"] if not c["ok"]])
+    finally:
+        close_database()

@@ -17,7 +17,7 @@ from pledgebook.models.tables import ImportBatch
 
 @pytest.fixture
 def setup(tmp_path):
-    make_county(tmp_path / "a.db", seed=7, pledges=150)
+    make_county(tmp_path / "a.db", seed=7, pledges=150, signed=False)
     pub, priv, pub_path = keys.init_keys(tmp_path)
     return tmp_path, pub, priv, pub_path
 
@@ -97,6 +97,7 @@ def test_encrypted_to_the_prefecture(setup):
     raw = sealed.path.read_bytes()
     assert not raw.startswith(b"PK") and "云岭县".encode() not in raw
     use(tmp_path / "p.db")
+    keys.trust(pub)
     assert import_bundle(sealed.path).tables["pledge"].inserted == 150
     # without the prefecture's private key it cannot be opened
     shutil.rmtree(keys.keys_dir())

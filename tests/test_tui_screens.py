@@ -242,7 +242,7 @@ async def test_a_prefecture_checks_then_merges_a_county_bundle(tmp_path):
     make_county(tmp_path / "a.db", seed=7, pledges=60)
     bundle = write_bundle(tmp_path).path
     close_database()
-    make_prefecture(tmp_path / "p.db")
+    make_prefecture(tmp_path / "p.db", trusting=[bundle])
     close_database()
     app = make_app(tmp_path / "p.db")
     async with app.run_test(size=(100, 34)) as pilot:

@@ -96,6 +96,8 @@ def export_bundle(
     notes.append("已加密" if result.encrypted else "未加密")
     notes.append("含身份证号和手机号" if result.include_pii else "不含身份证号和手机号")
     console.print("，".join(notes))
+    if result.removed_stale:
+        console.print(f"已删除上次中断的导出留下的临时文件 {len(result.removed_stale)} 个：{'、'.join(result.removed_stale)}")
     console.print("[bold green]可以安全拔出U盘。[/]")
 
 
@@ -157,9 +159,10 @@ def keys_trust(
     file: Annotated[Path, typer.Argument(help="县（区）交来的公钥文件（.pub）", callback=check_path)],
     db: DbOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接信任")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="该县已有信任的公钥时，换成这个新公钥（电话核对新指纹后再用；记入审计日志）")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """信任某县（区）的公钥：此后该县的数据包必须有有效签名、序号递增。"""
+    """信任某县（区）的公钥：此后该县的数据包必须有有效签名、序号递增。换公钥须加 --replace。"""
     from pledgebook.exporters.keys import read_public_key, trust
 
     open_db(db, write=True)
@@ -169,7 +172,7 @@ def keys_trust(
         if not typer.confirm("请与该县电话核对指纹。指纹一致，确认信任？", default=False):
             console.print("未信任。")
             raise typer.Exit(1)
-    old = trust(pub)
+    old = trust(pub, replace=replace)
     if as_json:
         emit_json({"ok": True, "county": {"name": pub.county_name, "code": pub.county_code}, "fingerprint": pub.fingerprint,
                    "replaced": old.fingerprint if old else None})

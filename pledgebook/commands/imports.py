@@ -138,7 +138,7 @@ def import_(
     mapping: Annotated[Path | None, typer.Option("--mapping", help="本县自己的列名映射文件（CSV 或 JSON：本县列名,标准列名）", callback=check_path)] = None,
     year: Annotated[int | None, typer.Option("--year", help="承诺台账所属年度（默认：当前开放年度）", callback=check_year)] = None,
     inbox: Annotated[Path | None, typer.Option("--inbox", help="收件文件夹：导入其中所有新文件，并移入「已导入」或「有错误」子文件夹", callback=check_path)] = None,
-    allow_unsigned: Annotated[bool, typer.Option("--allow-unsigned", help="数据包：允许导入未签名的数据包")] = False,
+    allow_unsigned: Annotated[bool, typer.Option("--allow-unsigned", help="数据包：导入未签名、或签名公钥尚未信任（keys trust）的数据包；会记入审计日志并在结果中注明")] = False,
     evaluation_date: Annotated[str | None, typer.Option("--date", help="评诺结果（计票表）中未填评议日期的行用这个日期，如 2024-11-20；在终端中不填会询问")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,

@@ -76,6 +76,7 @@ MAX_SEALED = 512 * 1024**2  # decrypted in memory
 MAX_ENTRIES = 32
 MAX_MANIFEST = 1024**2
 MAX_SIGNATURE = 8 * 1024
+MANIFEST_DEPTH = 4  # manifest → members → a member → its size: nothing in manifest.json or signature.json is deeper
 MAX_MEMBER = 1024**3
 MAX_TOTAL = 2 * 1024**3
 MAX_RATIO = 100  # uncompressed ÷ compressed, for members over RATIO_FLOOR
@@ -301,12 +302,14 @@ class BundleResult:
     include_pii: bool
     seconds: float
     verified: bool = True
+    removed_stale: list[str] = field(default_factory=list)  # temporary files of an interrupted export, removed
 
     def as_dict(self) -> dict:
         return {
             "path": str(self.path), "sha256": self.sha256, "size": self.size, "counts": self.counts,
             "sequence": self.sequence, "signed": self.signed, "encrypted": self.encrypted,
             "include_pii": self.include_pii, "verified": self.verified, "seconds": round(self.seconds, 2),
+            "removed_stale": self.removed_stale,
         }
 
 
@@ -516,6 +519,37 @@ def _estimate_size() -> int:
     return pages * page_size // 2 + 2 * 1024**2
 
 
+def _stale_pattern(code: str) -> re.Pattern[str]:
+    """The names of the temporary files an export of ``code`` writes, exactly (see :func:`write_bundle`)."""
+    return re.compile(rf"{code}_[0-9]{{8}}-[0-9]{{6}}(?:_[0-9]{{1,4}})?{re.escape(SUFFIX)}\.part|\.pledgebook-probe-[0-9]{{1,10}}")
+
+
+def remove_stale_parts(folder: Path, code: str) -> list[str]:
+    """Remove what an export of this ledger that was killed midway left in ``folder``; their names.
+
+    Only files named exactly as this program names its temporary files (``<code>_<stamp>.pledgebook.part``
+    and the write probe), never a finished bundle, another county's file or anything else; a file that
+    cannot be removed (open elsewhere, read-only stick) is left and not named.
+    """
+    pattern = _stale_pattern(code)
+    removed = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(entry.name)
+    return removed
+
+
 def bundle_name(code: str, when: datetime) -> str:
     return f"{code}_{when.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
 
@@ -533,12 +567,13 @@ def write_bundle(
     report = progress or (lambda stage, frac: None)
     info = county_info()
     code = info["code"]
-    if not (len(code) == 6 and code.isdigit()):
-        raise BundleError(f"本台账的行政区划代码「{code}」不是6位数字，无法导出数据包。")
+    if not is_county_code(code):
+        raise BundleError(f"本台账的行政区划代码「{code}」不是6位半角数字，无法导出数据包。")
     recipient = keymod.read_public_key(encrypt_to) if encrypt_to else None
     signing_key = keymod.load_signing_key(code)
     folder = Path(to_dir)
     _check_target(folder, _estimate_size())
+    removed = remove_stale_parts(folder, code)
     now = now or datetime.now()
     final = folder / bundle_name(code, now)
     n = 2
@@ -635,7 +670,7 @@ def write_bundle(
         Handoff.create(path=str(final), sha256=sha, sequence=sequence, counts=json.dumps(counts))
     report("完成", 1.0)
     return BundleResult(final, sha, size, counts, sequence, signing_key is not None, recipient is not None,
-                        include_pii, time.perf_counter() - started)
+                        include_pii, time.perf_counter() - started, removed_stale=removed)
 
 
 def _drop_cache(path: Path) -> None:
@@ -790,11 +825,29 @@ class OpenedBundle:
         return b"".join(parts)
 
 
+def is_county_code(code: object) -> bool:
+    """Six ASCII digits: an administrative code (full-width and other look-alike digits are not)."""
+    return isinstance(code, str) and re.fullmatch(r"[0-9]{6}", code) is not None
+
+
 def _load_json(data: bytes, what: str) -> object:
+    from pledgebook.models import jsonsafe
+
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return jsonsafe.loads(data, max_depth=MANIFEST_DEPTH)
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"{what} 不是 UTF-8 文本（{exc}）。数据包已损坏或被改动过。") from exc
+    except jsonsafe.JsonTooDeep as exc:
+        raise BundleError(f"{what} 嵌套过深（超过 {MANIFEST_DEPTH} 层），不是承诺台账写出的文件，已拒绝。") from exc
+    except ValueError as exc:
         raise BundleError(f"{what} 不是有效的 JSON（{exc}）。数据包已损坏或被改动过。") from exc
+
+
+def _plain(value: object, limit: int) -> bool:
+    """A short text with no control characters (it is shown to people and written to the audit log)."""
+    from pledgebook.models.values import has_control_chars
+
+    return isinstance(value, str) and 0 < len(value.strip()) and len(value) <= limit and not has_control_chars(value)
 
 
 def _check_manifest(m: object) -> dict:
@@ -814,15 +867,20 @@ def _check_manifest(m: object) -> dict:
     c = m.get("county")
     if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip():
         raise BundleError("manifest.json 缺少县（区）名称。")
+    if not _plain(c["name"], 100):
+        raise BundleError("manifest.json 中的县（区）名称过长或含有控制字符，已拒绝。")
     code = c.get("code")
-    if not isinstance(code, str) or not (len(code) == 6 and code.isdigit()):
-        raise BundleError(f"manifest.json 中的行政区划代码「{code}」不是6位数字。")
+    if not is_county_code(code):
+        raise BundleError(f"manifest.json 中的行政区划代码「{str(code)[:20]}」不是6位半角数字（全角或其他形似的数字不算），已拒绝。")
     seq = m.get("sequence")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise BundleError("manifest.json 中的序号（sequence）无效。")
     for key, kind in (("program_version", str), ("created_at", str), ("years", list), ("counts", dict), ("members", dict)):
         if not isinstance(m.get(key), kind):
             raise BundleError(f"manifest.json 中的「{key}」缺失或类型不对。")
+    for key in ("program_version", "created_at"):
+        if not _plain(m[key], 40):
+            raise BundleError(f"manifest.json 中的「{key}」过长或含有控制字符，已拒绝。")
     if not all(isinstance(y, int) and not isinstance(y, bool) and 2000 <= y <= 2100 for y in m["years"]):
         raise BundleError("manifest.json 中的年度列表无效。")
     for name, entry in m["members"].items():
@@ -1065,8 +1123,9 @@ def verify_bundle(path: str | os.PathLike[str], *, check_trust: bool = True, pro
         if check_trust and _ledger_ready():
             trust, replay = trust_status(b)
             messages += {
-                "unsigned": ["数据包没有签名。"],
-                "untrusted": ["签名有效，但本台账尚未信任该县的公钥（pledgebook keys trust）。"],
+                "unsigned": ["数据包没有签名，本台账无法确认它来自该县：默认不导入（确需导入请加 --allow-unsigned，会记入审计日志）。"],
+                "untrusted": ["签名有效，但本台账尚未信任该县的公钥：默认不导入。请电话核对指纹后运行 pledgebook keys trust，"
+                              "或确认来源可靠时加 --allow-unsigned 导入（会记入审计日志）。"],
                 "mismatch": ["签名公钥与本台账已信任的该县公钥不一致！请电话核对指纹。"],
                 "trusted": ["签名有效，来自已信任的公钥。"],
             }[trust]

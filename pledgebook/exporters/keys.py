@@ -27,6 +27,7 @@ from pledgebook.models import jsonsafe
 from pledgebook.models.db import county as county_info
 from pledgebook.models.db import get_setting, set_setting
 from pledgebook.models.errors import PledgebookError
+from pledgebook.models.values import has_control_chars
 
 KEY_FORMAT = "pledgebook-public-key"
 MAX_KEY_FILE = 16 * 1024
@@ -68,8 +69,13 @@ class PublicKey:
         }
 
 
+def _is_code(code: object) -> bool:
+    """Six ASCII digits (full-width and other look-alike digits are not an administrative code)."""
+    return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
+
+
 def _private_path(code: str) -> Path:
-    if not (len(code) == 6 and code.isdigit()):
+    if not _is_code(code):
         raise KeyProblem(f"行政区划代码「{code}」不是6位数字，无法确定密钥文件。")
     return keys_dir() / f"{code}.key"
 
@@ -142,16 +148,17 @@ def read_public_key(path: str | os.PathLike[str]) -> PublicKey:
     try:
         if path.stat().st_size > MAX_KEY_FILE:
             raise KeyProblem(f"{path.name} 太大，不是承诺台账公钥文件。")
-        data = jsonsafe.loads(path.read_text(encoding="utf-8"))
+        data = jsonsafe.loads(path.read_text(encoding="utf-8"), max_depth=2, max_bytes=MAX_KEY_FILE)
     except FileNotFoundError as exc:
         raise KeyProblem(f"找不到公钥文件 {path}。") from exc
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, JsonTooDeep/JsonTooLarge
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise KeyProblem(f"{path.name} 不是承诺台账公钥文件（{exc}）。") from exc
     if not isinstance(data, dict) or data.get("format") != KEY_FORMAT:
         raise KeyProblem(f"{path.name} 不是承诺台账公钥文件（缺少 format: {KEY_FORMAT}）。")
     name, code, key = data.get("county_name"), data.get("county_code"), data.get("public_key")
-    if not isinstance(name, str) or not isinstance(code, str) or not (len(code) == 6 and code.isdigit()):
-        raise KeyProblem(f"{path.name} 中的县（区）名称或6位行政区划代码不对。")
+    if (not isinstance(name, str) or not name.strip() or len(name) > 100 or has_control_chars(name)
+            or not _is_code(code)):
+        raise KeyProblem(f"{path.name} 中的县（区）名称或6位行政区划代码（半角数字）不对。")
     try:
         raw = base64.b64decode(key, validate=True) if isinstance(key, str) else b""
     except ValueError as exc:
@@ -167,19 +174,38 @@ def read_public_key(path: str | os.PathLike[str]) -> PublicKey:
 # ------------------------------------------------------------ trust store
 
 
-def trust(pub: PublicKey) -> PublicKey | None:
-    """Trust a county's public key; returns the key it replaced, if any."""
+def trust(pub: PublicKey, *, replace: bool = False) -> PublicKey | None:
+    """Trust a county's public key; returns the key it replaced, if any.
+
+    A county already trusted with another key keeps it unless ``replace`` (an explicit re-trust, after the
+    new fingerprint was compared by phone), audited as a replacement; a key already trusted for another
+    county is refused (one key, one county).
+    """
     from pledgebook.models import audit
     from pledgebook.models.rules import transaction
 
+    for other in trusted_keys():
+        if other.key == pub.key and other.county_code != pub.county_code:
+            raise KeyProblem(
+                f"这个公钥（指纹 {pub.fingerprint}）已被信任为「{other.county_name}」（{other.county_code}）的公钥，"
+                f"不能再信任为「{pub.county_name}」（{pub.county_code}）的：每个县应有自己的密钥。请核实公钥文件的来源。"
+            )
     old = trusted_key(pub.county_code)
+    if old is not None and old.key != pub.key and not replace:
+        raise KeyProblem(
+            f"本台账已信任「{old.county_name}」（{old.county_code}）的另一个公钥（指纹 {old.fingerprint}），"
+            f"新公钥的指纹是 {pub.fingerprint}。没有替换。如该县确实重新生成了密钥，请电话核对新指纹后加 --replace 重新信任"
+            "（会记入审计日志）。"
+        )
+    replacing = old is not None and old.key != pub.key
     with transaction():
         set_setting(
             f"trusted_key:{pub.county_code}",
             json.dumps({**pub.as_dict(), "trusted_at": datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False),
         )
         audit.record("update", "setting", None, {f"trusted_key:{pub.county_code}": (old.fingerprint if old else None, pub.fingerprint)},
-                     note=f"信任{pub.county_name}的公钥")
+                     note=(f"替换{pub.county_name}（{pub.county_code}）的公钥（重新信任）" if replacing
+                           else f"信任{pub.county_name}的公钥"))
     return old
 
 
@@ -276,13 +302,13 @@ def unseal(blob: bytes) -> bytes:
     if nl < 0:
         raise KeyProblem("加密数据包的文件头已损坏。")
     try:
-        header = json.loads(rest[:nl].decode("ascii"))
+        header = jsonsafe.loads(rest[:nl].decode("ascii"), max_depth=1)
         code = str(header["recipient_code"])
         name = str(header.get("recipient_name", code))
         fp = str(header.get("recipient_fingerprint", ""))
     except (ValueError, KeyError, TypeError) as exc:
         raise KeyProblem("加密数据包的文件头已损坏。") from exc
-    sk = load_signing_key(code) if len(code) == 6 and code.isdigit() else None
+    sk = load_signing_key(code) if _is_code(code) else None
     if sk is None or fingerprint(bytes(sk.verify_key)) != fp:
         raise KeyProblem(
             f"该数据包是加密给「{name}」（公钥指纹 {fp}）的，本机没有对应的私钥，无法解密。"

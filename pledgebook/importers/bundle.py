@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from operator import itemgetter
 from pathlib import Path
 
@@ -59,26 +59,30 @@ from pledgebook.exporters.bundle import (
     spare_cpu,
     trust_status,
 )
-from pledgebook.models import audit, backup, vocab
+from pledgebook.models import audit, backup, jsonsafe, vocab
 from pledgebook.models.db import county as county_info
 from pledgebook.models.errors import PledgebookError
 from pledgebook.models.tables import ImportBatch, database
+from pledgebook.models.values import MAX_YEAR, MIN_YEAR, has_control_chars
 
 Progress = Callable[[str, float], None]
 
 MAX_TEXT = 10_000
-_UID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_DT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_TREE_DEPTH = 12  # levels of a county's org tree, root included (a real county has about 5)
+MAX_LINE_DEPTH = 1  # a record line is one flat JSON object
+# ASCII digits only ([0-9], never \d, which also takes full-width and other look-alike digits)
+# lower case, as every ledger writes them (str(uuid4())): an upper-case copy of another county's uid would
+# otherwise be a different key that looks the same
+_UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DT = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CATEGORY_CODE = re.compile(r"[A-Za-z0-9_]{1,40}")
 # a UTF-16 surrogate escape in the JSON (\ud800-\udfff); a pair becomes one character, a lone one cannot be stored
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# which org a record counts under, for the owner check (a record here that belongs to another county)
-OWNER_ORG = {"org": "t.id", "person": "t.org_id", "pledge": "t.org_id", "progress": "p.org_id",
-             "evaluation": "p.org_id", "contact_point": "t.org_id", "pairing": "t.org_id",
-             "stationing": "t.village_id", "help_log": "t.org_id"}
-
-
+# a control character other than tab, LF and CR, as it can stand in the JSON bytes: escaped (\u0000–\u001f,
+# \u007f–\u009f), or raw DEL / C1 (raw C0 is refused by the JSON parser itself); a hit means "look closer"
+_CONTROL_BYTES = re.compile(rb"\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|\\[bf]|\x7f|\xc2[\x80-\x9f]")
 def _column(f: Field) -> str:
     """The local column of a field: a reference ``x_uid`` is stored as ``x_id``."""
     return f.name[:-4] + "_id" if f.kind == "ref" else f.name
@@ -162,6 +166,7 @@ def _bad(member: str, line: int, message: str) -> BundleError:
 
 
 def _dates_ok(values: set[str]) -> bool:
+    """Real dates (ASCII YYYY-MM-DD) in the years the ledger takes (values.MIN_YEAR–MAX_YEAR)."""
     if not all(map(_DATE.fullmatch, values)):
         return False
     try:
@@ -169,10 +174,38 @@ def _dates_ok(values: set[str]) -> bool:
             date.fromisoformat(v)
     except ValueError:
         return False
-    return True
+    return not values or (MIN_YEAR <= int(min(values)[:4]) and int(max(values)[:4]) <= MAX_YEAR)
 
 
-def _check_column(member: str, f: Field, col: list, choices: set[str] | None = None, surrogates: bool = False) -> None:
+def _date_problem(v: str | None) -> str | None:
+    if v is None:
+        return None
+    if not _DATE.fullmatch(v):
+        return f"不是有效的日期（应为 YYYY-MM-DD，半角数字）：「{v[:40]}」"
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return f"日期不存在：「{v}」"
+    if not MIN_YEAR <= int(v[:4]) <= MAX_YEAR:
+        return f"日期「{v}」的年份不在 {MIN_YEAR}–{MAX_YEAR} 之间"
+    return None
+
+
+def _dt_problem(v: str | None, latest: str) -> str | None:
+    if v is None:
+        return None
+    if not _DT.fullmatch(v):
+        return f"不是有效的时间（应为 YYYY-MM-DD HH:MM:SS，半角数字）：「{v[:40]}」"
+    problem = _date_problem(v[:10])
+    if problem:
+        return problem
+    if v[:10] > latest:
+        return f"时间「{v}」晚于今天，不可能是已发生的修改"
+    return None
+
+
+def _check_column(member: str, f: Field, col: list, choices: set[str] | None = None, surrogates: bool = False,
+                  controls: bool = False) -> None:
     """Check one field over all rows at once (fast path), then find the first bad row for the message."""
 
     def first_bad(pred) -> None:
@@ -196,29 +229,24 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
             if not all(map(_UID.fullmatch, values if kind == "uid" else set(values))):
                 first_bad(lambda v: None if v is None or _UID.fullmatch(v) else f"不是有效的 uid：「{v[:40]}」")
         elif kind == "dt":
-            if not all(map(_DT.fullmatch, set(values))):
-                first_bad(lambda v: None if v is None or _DT.fullmatch(v) else f"不是有效的时间：「{v[:40]}」")
+            # a time stamp in the future would win every later merge (newer replaces older): refused too
+            latest = (date.today() + timedelta(days=1)).isoformat()
+            days = {v[:10] for v in values}
+            if not all(map(_DT.fullmatch, values)) or not _dates_ok(days) or (days and max(days) > latest):
+                first_bad(lambda v: _dt_problem(v, latest))
         elif kind == "date":
             if not _dates_ok(set(values)):  # dates repeat a lot: the fast path checks each distinct one once
-
-                def bad_date(v):
-                    if v is None:
-                        return None
-                    if not _DATE.fullmatch(v):
-                        return f"不是有效的日期：「{v[:40]}」"
-                    try:
-                        date.fromisoformat(v)
-                    except ValueError:
-                        return f"日期不存在：「{v}」"
-                    return None
-
-                first_bad(bad_date)
+                first_bad(_date_problem)
         elif kind == "code":
             allowed = choices if choices is not None else set(f.choices)
             if set(values) - allowed:
                 first_bad(lambda v: None if v is None or v in allowed else f"是未知代码「{v[:40]}」")
+        if choices is not None and kind != "code" and set(values) - choices:  # a pledge's category (a text field)
+            first_bad(lambda v: None if v is None or v in choices else f"是未知代码「{v[:40]}」（数据包的承诺类别中没有）")
         if surrogates and any(map(_SURROGATE.search, values)):
             first_bad(lambda v: "含有无法保存的字符（不成对的 UTF-16 代理项）" if v is not None and _SURROGATE.search(v) else None)
+        if controls and any(map(has_control_chars, values)):
+            first_bad(lambda v: "含有不可见的控制字符（如 NUL）" if v is not None and has_control_chars(v) else None)
         if values and max(map(len, values)) > MAX_TEXT:
             first_bad(lambda v: None if v is None or len(v) <= MAX_TEXT else "过长")
     elif kind == "int":
@@ -258,11 +286,15 @@ def _parse_table(spec: TableSpec, data: bytes, declared: int | None, categories:
             objs = json.loads(text)
             if len(objs) != lines:
                 raise ValueError("line count")
-        except ValueError:
+        except (ValueError, RecursionError):
+            # line by line, each bounded: a record is one flat object, and a value nested thousands of
+            # levels deep is refused by its line, not by a RecursionError
             objs = []
             for n, line in enumerate(data[:-1].decode("utf-8").split("\n"), 1):
                 try:
-                    objs.append(json.loads(line))
+                    objs.append(jsonsafe.loads(line, max_depth=MAX_LINE_DEPTH))
+                except jsonsafe.JsonTooDeep as exc:
+                    raise _bad(member, n, "嵌套过深：每行应是一个只有一层的 JSON 对象，字段值不能是数组或对象") from exc
                 except ValueError as exc:
                     raise _bad(member, n, f"不是有效的 JSON（{exc}）") from exc
             if len(objs) != lines:
@@ -277,10 +309,13 @@ def _parse_table(spec: TableSpec, data: bytes, declared: int | None, categories:
         rows = [tuple(o.get(name) for name in names) for o in objs]
     columns = list(zip(*rows)) if rows else [() for _ in names]
     # rare: only then is every text looked at for them (a backslash at all? 5 ms a county, the regex 20)
-    surrogates = data.find(b"\\") >= 0 and _SURROGATE_ESCAPE.search(data) is not None
+    backslash = data.find(b"\\") >= 0
+    surrogates = backslash and _SURROGATE_ESCAPE.search(data) is not None
+    # byte searches first (C speed); the regex only when one of its starts is there at all
+    controls = (backslash or b"\x7f" in data or b"\xc2" in data) and _CONTROL_BYTES.search(data) is not None
     for f, col in zip(spec.fields, columns):
         _check_column(member, f, col, categories if (spec.name == "pledge" and f.name == "category") else None,
-                      surrogates)
+                      surrogates, controls)
     if rows and len(set(columns[0])) != len(rows):
         uid_seen: set[str] = set()
         for n, row in enumerate(rows, 1):
@@ -352,7 +387,16 @@ def _check_refs(parsed: dict[str, list[tuple]], code: str) -> None:
                 v = row[i]
                 if v is not None and v not in known:
                     raise _bad(member, n, f"字段「{f.name}」引用的记录「{v}」不在数据包中")
-    # the org tree: one root, the county itself, and no cycles
+    # one uid, one record: the owner table (and the merge's id maps) take a uid for one table only
+    total = sum(len(u) for u in uids.values())
+    if total != len(set().union(*uids.values())):
+        seen: dict[str, str] = {}
+        for spec in TABLES:
+            for n, row in enumerate(parsed[spec.name], 1):
+                if row[0] in seen:
+                    raise _bad(f"{spec.name}.jsonl", n, f"uid「{row[0]}」已用于 {seen[row[0]]}.jsonl 中的另一条记录")
+                seen[row[0]] = spec.name
+    # the org tree: one root, the county itself, no cycles, and no deeper than MAX_TREE_DEPTH
     spec = TABLE_BY_NAME["org"]
     p_i, code_i, kind_i = _idx(spec, "parent_uid"), _idx(spec, "code"), _idx(spec, "kind")
     orgs = parsed["org"]
@@ -362,14 +406,190 @@ def _check_refs(parsed: dict[str, list[tuple]], code: str) -> None:
     n, root = roots[0]
     if root[kind_i] != "county" or root[code_i] != code:
         raise _bad("org.jsonl", n, f"根组织应为行政区划代码 {code} 的县（区），实为「{root[code_i]}」（{root[kind_i]}）：清单与数据不属于同一个县")
-    parent = {r[0]: r[p_i] for r in orgs}
     for n, r in enumerate(orgs, 1):
-        seen, cur = set(), r[0]
-        while cur is not None:
-            if cur in seen:
-                raise _bad("org.jsonl", n, "党组织的上下级关系构成了循环")
-            seen.add(cur)
+        if r[p_i] is not None and r[kind_i] in ("county", "prefecture"):
+            raise _bad("org.jsonl", n, f"字段「kind」：只有根组织可以是{vocab.ORG_KINDS[r[kind_i]]}，下级组织不能是")
+    tree_depths(orgs, p_i)
+
+
+def tree_depths(orgs: Sequence[tuple], p_i: int, limit: int = MAX_TREE_DEPTH) -> dict[str, int]:
+    """Each org's level (the root is 1), walked without recursion, in any order of the lines.
+
+    Raises :class:`BundleError` naming the line of an org in a cycle, or one deeper than ``limit``.
+    """
+    parent = {r[0]: r[p_i] for r in orgs}
+    line = {r[0]: n for n, r in enumerate(orgs, 1)}
+    depth: dict[str, int] = {}
+    for r in orgs:
+        chain, cur = [], r[0]
+        on_chain: set[str] = set()
+        while cur is not None and cur not in depth:
+            if cur in on_chain:
+                raise _bad("org.jsonl", line[cur], "党组织的上下级关系构成了循环")
+            on_chain.add(cur)
+            chain.append(cur)
+            if len(chain) > limit:
+                raise _bad("org.jsonl", line[r[0]], f"党组织的层级超过 {limit} 级（一个县通常约 5 级）：数据包无效")
             cur = parent[cur]
+        level = 0 if cur is None else depth[cur]
+        for uid in reversed(chain):
+            level += 1
+            if level > limit:
+                raise _bad("org.jsonl", line[uid], f"党组织的层级超过 {limit} 级（一个县通常约 5 级）：数据包无效")
+            depth[uid] = level
+    return depth
+
+
+def _check_values(parsed: dict[str, list[tuple]]) -> None:
+    """What the rules of a clerk's own entry ask of each record, beyond its field types and codes.
+
+    The same bounds as :mod:`pledgebook.models.rules` and :mod:`pledgebook.models.helping` (years, texts
+    required and their lengths, percents and scores, ballots that add up, a grade that fits its kind of
+    evaluation, dates in order and not in the future where the entry form refuses that, ID numbers by their
+    check digit, a pledge carried from an earlier year's pledge). Each rule is looked at a column at a time;
+    the first bad record is looked for only when there is one.
+    """
+    from pledgebook.models.rules import MAX_NAME
+    from pledgebook.models.rules import MAX_TEXT as MAX_ENTRY
+    from pledgebook.models.values import normalize_id_number
+
+    today = date.today()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    in_a_year = (today + timedelta(days=366)).isoformat()
+
+    def rule(table: str, problem: Callable[..., str | None], *names: str) -> None:
+        rows = parsed[table]
+        if not rows:
+            return
+        idx = [_idx(TABLE_BY_NAME[table], name) for name in names]
+        for n, row in enumerate(rows, 1):
+            text = problem(*(row[i] for i in idx))
+            if text is not None:
+                raise _bad(f"{table}.jsonl", n, text)
+
+    def fast(table: str, names: Sequence[str], ok: Callable[..., bool], problem: Callable[..., str | None]) -> None:
+        """``ok`` over whole columns first (cheap); only when it fails, ``problem`` row by row for the message."""
+        rows = parsed[table]
+        if not rows:
+            return
+        spec = TABLE_BY_NAME[table]
+        cols = [list(map(itemgetter(_idx(spec, name)), rows)) for name in names]
+        if not ok(*cols):
+            rule(table, problem, *names)
+
+    def year_ok(col):
+        return 2000 <= min(col) and max(col) <= 2100
+
+    def year_problem(y):
+        return None if 2000 <= y <= 2100 else f"字段「year」：年度 {y} 不在 2000–2100 之间"
+
+    def text(field: str, label: str, limit: int, required: bool):
+        def ok(col):
+            return (not required or all(v is not None and v.strip() for v in col)) and \
+                max((len(v) for v in col if v is not None), default=0) <= limit
+
+        def problem(v):
+            if required and (v is None or not v.strip()):
+                return f"字段「{field}」（{label}）不能为空"
+            if v is not None and len(v) > limit:
+                return f"字段「{field}」（{label}）过长（{len(v)} 字，上限 {limit} 字）"
+            return None
+
+        return ok, problem
+
+    def texts(table: str, *specs: tuple[str, str, int, bool]) -> None:
+        for field_, label, limit, required in specs:
+            ok, problem = text(field_, label, limit, required)
+            fast(table, [field_], ok, problem)
+
+    def not_after(field_: str, label: str, latest: str):
+        return (lambda col: max((v for v in col if v is not None), default="") <= latest,
+                lambda v: None if v is None or v <= latest else f"字段「{field_}」：{label} {v} 晚于今天")
+
+    def ordered(first: str, then: str, label: str):
+        return (lambda a, b: all(y is None or x is None or y >= x for x, y in zip(a, b)),
+                lambda x, y: None if y is None or x is None or y >= x else f"字段「{then}」：{label} {y} 早于 {first} {x}")
+
+    fast("work_year", ["year"], year_ok, year_problem)
+    rule("category", lambda c: None if _CATEGORY_CODE.fullmatch(c) else f"字段「code」：类别代码「{c[:40]}」应为字母、数字或下划线", "code")
+    texts("category", ("label", "类别名称", MAX_NAME, True))
+    texts("org", ("name", "党组织名称", MAX_NAME, True), ("code", "组织代码", 40, False),
+          ("township", "乡镇", MAX_NAME, False))
+    texts("person", ("name", "姓名", MAX_NAME, True), ("post", "职务", MAX_NAME, False),
+          ("ethnicity", "民族", MAX_NAME, False), ("cadre_level", "干部级别", MAX_NAME, False))
+    fast("person", ["birth_date"], *not_after("birth_date", "出生日期", tomorrow))
+    fast("person", ["joined_date"], *not_after("joined_date", "入党日期", tomorrow))
+
+    def id_problem(v):
+        if v is None:
+            return None
+        try:
+            ok = normalize_id_number(v) == v
+        except ValueError as exc:
+            return f"字段「id_number」：{exc}"
+        return None if ok else "字段「id_number」：公民身份号码格式不对（应为18位，末位为校验码）"
+
+    rule("person", id_problem, "id_number")
+    rule("person", lambda v: None if v is None or (v.isascii() and v.isdigit() and 7 <= len(v) <= 12)
+         else "字段「phone」：联系电话应为7–12位半角数字", "phone")
+    fast("pledge", ["year"], year_ok, year_problem)
+    texts("pledge", ("content", "承诺事项", MAX_ENTRY, True), ("measures", "践诺措施", MAX_ENTRY, False),
+          ("approved_by", "审定人", MAX_NAME, False))
+
+    def due_problem(y, due):
+        if due is None:
+            return None
+        lo, hi = f"{y - 1:04d}-01-01", f"{y + 5:04d}-12-31"
+        return None if lo <= due <= hi else f"字段「due_date」：完成时限 {due} 不在合理范围内（应在 {y - 1} 年至 {y + 5} 年之间）"
+
+    rule("pledge", due_problem, "year", "due_date")
+    spec = TABLE_BY_NAME["pledge"]
+    year_of = {r[0]: r[_idx(spec, "year")] for r in parsed["pledge"]}
+    rule("pledge", lambda uid, y, c: None if c is None or (c != uid and year_of[c] < y) else
+         ("字段「carried_from_uid」：承诺不能结转自它自己" if c == uid else
+          f"字段「carried_from_uid」：结转来源应是更早年度的承诺（来源为 {year_of[c]} 年，本条为 {y} 年）"),
+         "uid", "year", "carried_from_uid")
+    texts("progress", ("note", "践诺情况", MAX_ENTRY, True))
+    fast("progress", ["date"], *not_after("date", "践诺日期", tomorrow))
+    fast("progress", ["percent"], lambda col: all(v is None or 0 <= v <= 100 for v in col),
+         lambda v: None if v is None or 0 <= v <= 100 else f"字段「percent」：完成进度 {v} 不在 0–100 之间")
+    texts("evaluation", ("evaluator", "评议人", MAX_NAME, False), ("comment", "评定意见", MAX_ENTRY, False),
+          ("rect_note", "整改措施", MAX_ENTRY, False))
+    fast("evaluation", ["date"], *not_after("date", "评议日期", tomorrow))
+    fast("evaluation", ["date", "rect_due"], *ordered("date", "rect_due", "整改时限"))
+    fast("evaluation", ["score"], lambda col: all(v is None or 0 <= v <= 100 for v in col),
+         lambda v: None if v is None or 0 <= v <= 100 else f"字段「score」：分数 {v} 不在 0–100 之间")
+    fits = {kind: {g for s_ in sets for g in vocab.GRADE_SETS[s_]} for kind, sets in vocab.GRADES_FOR_KIND.items()}
+    rule("evaluation", lambda k, g: None if g is None or g in fits.get(k, ()) else
+         f"字段「grade」：评定等次「{vocab.ALL_GRADES.get(g, g)}」不适用于{vocab.EVAL_KINDS.get(k, k)}", "kind", "grade")
+
+    def ballots(issued, valid, sat, basic, unsat):
+        counts = {"ballots_issued": issued, "ballots_valid": valid, "votes_satisfied": sat, "votes_basic": basic,
+                  "votes_unsatisfied": unsat}
+        for name, v in counts.items():
+            if v is not None and v < 0:
+                return f"字段「{name}」：票数 {v} 不能为负数"
+        votes = [sat, basic, unsat]
+        if any(v is not None for v in votes) and valid is not None and sum(v or 0 for v in votes) != valid:
+            return f"字段「ballots_valid」：满意＋基本满意＋不满意＝{sum(v or 0 for v in votes)}，与有效票 {valid} 不符"
+        if issued is not None and valid is not None and valid > issued:
+            return f"字段「ballots_valid」：有效票 {valid} 不能多于发放票数 {issued}"
+        return None
+
+    rule("evaluation", ballots, "ballots_issued", "ballots_valid", "votes_satisfied", "votes_basic", "votes_unsatisfied")
+    # the second ledger: spans as helping.py keeps them
+    for table, ends in (("contact_point", ("end_date",)), ("pairing", ("end_date",)),
+                        ("stationing", ("planned_end", "actual_end"))):
+        fast(table, ["start_date"], lambda col: min(col) >= "2000-01-01" and max(col) <= in_a_year,
+             lambda v: None if "2000-01-01" <= v <= in_a_year else f"字段「start_date」：开始日期 {v} 不在合理范围内")
+        for end in ends:
+            fast(table, ["start_date", end], *ordered("start_date", end, "结束日期"))
+            if end != "planned_end":
+                fast(table, [end], *not_after(end, "结束日期", in_a_year))
+    texts("contact_point", ("name", "联系点名称", MAX_NAME, True))
+    texts("stationing", ("sending_unit", "派出单位", MAX_NAME, True))
+    texts("pairing", ("household", "困难户", MAX_NAME, False))
+    fast("help_log", ["date"], *not_after("date", "帮扶日期", tomorrow))
 
 
 # ------------------------------------------------------------------ merging
@@ -384,7 +604,6 @@ class _Merger:
         self.include_pii = bool(bundle.manifest.get("include_pii"))
         self.ids: dict[str, dict[str, int]] = {}  # uid → local id, for every record of the bundle
         self.existing: dict[str, dict[str, tuple[int, str]]] = {}  # uid → (local id, updated_at) already here
-        self.county_path: str | None = None
 
     # ---- checks: inside the transaction, before anything is written (a failure rolls back the temp tables)
     def preflight(self) -> None:
@@ -396,6 +615,39 @@ class _Merger:
         own = county_info()
         if self.code == own["code"]:
             raise BundleError(f"数据包来自代码为 {self.code} 的台账，与本台账（{own['name']}）的代码相同，不能导入自己。")
+        conn = database.connection()
+        # the prefecture's own tree (orgs nobody's bundle brought; a few): its uids are taken in every table
+        own_tree = {uid for (uid,) in database.execute_sql(
+            "SELECT t.uid FROM org t WHERE NOT EXISTS (SELECT 1 FROM record_owner o WHERE o.uid = t.uid)").fetchall()}
+        for spec in TABLES:
+            if spec.name in ("category", "work_year"):
+                continue
+            taken = own_tree.intersection(r[0] for r in self.parsed[spec.name])
+            if taken:
+                self._refuse(spec, min(taken), None)
+            database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
+            database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
+            # in uid order: the temporary B-tree is filled by appending, and the probes below walk the uid
+            # index in order instead of jumping about it
+            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)",
+                             zip(sorted(r[0] for r in self.parsed[spec.name])))
+            # ownership, in bulk: a uid this prefecture holds for another county, or for another table
+            stolen = database.execute_sql(
+                f"SELECT i.uid, o.county, o.tbl FROM temp.in_{spec.name} i CROSS JOIN record_owner o ON o.uid = i.uid "
+                "WHERE o.county <> ? OR o.tbl <> ? LIMIT 1", [self.code, spec.name]).fetchone()
+            if stolen is not None:
+                self._refuse(spec, stolen[0], stolen[1])
+            # the bundle's uids drive the loop (CROSS JOIN keeps that order): a probe per record, never a scan
+            # of the whole prefecture, whose tables grow with every county
+            found = database.execute_sql(
+                f"SELECT t.uid, t.id, t.updated_at, o.county FROM temp.in_{spec.name} i "
+                f"CROSS JOIN {spec.name} t ON t.uid = i.uid LEFT JOIN record_owner o ON o.uid = t.uid"
+            ).fetchall()
+            for uid, _id, _upd, owner in found:
+                if owner != self.code:  # None: the prefecture's own record
+                    self._refuse(spec, uid, owner)
+            self.existing[spec.name] = {uid: (rid, str(upd)) for uid, rid, upd, _owner in found}
+        # after the owners (whose message says more): the county's code, already here, is the same ledger's
         spec = TABLE_BY_NAME["org"]
         root = next(r for r in self.parsed["org"] if r[_idx(spec, "parent_uid")] is None)
         row = database.execute_sql("SELECT uid, path, name FROM org WHERE code = ?", [self.code]).fetchone()
@@ -404,32 +656,30 @@ class _Merger:
                 f"本台账已有行政区划代码为 {self.code} 的「{row[2]}」，但与数据包中的县不是同一个台账（uid 不同）。"
                 "请核实数据包的来源；如该县重新建过台账，请联系管理员处理。"
             )
-        existing = database.execute_sql("SELECT path FROM org WHERE uid = ?", [root[0]]).fetchone()
-        self.county_path = existing[0] if existing else None
-        conn = database.connection()
+
+    def _refuse(self, spec: TableSpec, uid: str, owner: str | None) -> None:
+        """Refuse the bundle: one of its records (``uid``) belongs to another county, or to the prefecture."""
+        n = next(n for n, r in enumerate(self.parsed[spec.name], 1) if r[0] == uid)
+        if owner is None:
+            whose = f"本级（{county_info()['name']}）"
+        else:
+            row = database.execute_sql(
+                "SELECT name FROM org WHERE code = ? AND kind = 'county' ORDER BY id LIMIT 1", [owner]).fetchone()
+            whose = f"{row[0] if row else owner}（{owner}）"
+        raise BundleError(
+            f"{spec.name}.jsonl 第 {n} 行：{spec.label}记录（uid {uid}）在本台账中属于「{whose}」，"
+            f"本数据包（{self.b.county_name}，{self.code}）无权修改。数据包已拒绝，台账未作任何改动；"
+            "请核实数据包的来源。"
+        )
+
+    def _own(self) -> None:
+        """Record the county as the owner of every record of the bundle that is new here (checked: no other)."""
         for spec in TABLES:
             if spec.name in ("category", "work_year"):
                 continue
-            database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
-            database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
-            # in uid order: the temporary B-tree is filled by appending, and the probes below walk the uid
-            # index in order instead of jumping about it
-            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)",
-                             zip(sorted(r[0] for r in self.parsed[spec.name])))
-            # the bundle's uids drive the loop (CROSS JOIN keeps that order): a probe per record, never a scan
-            # of the whole prefecture, whose tables grow with every county
-            via_pledge = " JOIN pledge p ON p.id = t.pledge_id" if spec.name in ("progress", "evaluation") else ""
-            found = database.execute_sql(
-                f"SELECT t.uid, t.id, t.updated_at, o.path FROM temp.in_{spec.name} i "
-                f"CROSS JOIN {spec.name} t ON t.uid = i.uid{via_pledge} JOIN org o ON o.id = {OWNER_ORG[spec.name]}"
-            ).fetchall()
-            county = self.county_path
-            for uid, _id, _upd, path in found:
-                if county is None or not path.startswith(county):
-                    raise BundleError(
-                        f"数据包中的{spec.label}记录（uid {uid}）在本台账中属于另一个县。数据包可能被篡改，已拒绝，台账未作任何改动。"
-                    )
-            self.existing[spec.name] = {uid: (rid, str(upd)) for uid, rid, upd, _path in found}
+            database.execute_sql(
+                f"INSERT OR IGNORE INTO record_owner (uid, county, tbl) SELECT uid, ?, ? FROM temp.in_{spec.name}",
+                [self.code, spec.name])
 
     # ---- writes, inside the transaction
     def run(self, report: Progress) -> None:
@@ -443,6 +693,7 @@ class _Merger:
                 self._hang_tree()
             if spec.name == "pledge":
                 self._carried_from()
+        self._own()
 
     def _categories(self) -> None:
         spec = TABLE_BY_NAME["category"]
@@ -700,6 +951,7 @@ def _read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -
     parsed = _read_tables(b, pool, report)
     _check_rules(parsed)
     _check_refs(parsed, b.county_code)
+    _check_values(parsed)
     return parsed
 
 
@@ -785,22 +1037,39 @@ def _open_checked(path: str | Path, allow_unsigned: bool) -> tuple[OpenedBundle,
     try:
         trust, replay = trust_status(b)
         code, name = b.county_code, b.county_name
+        fp = keymod.fingerprint(b.signer_key) if b.signer_key else None
+        if b.signer_key is not None:
+            for other in keymod.trusted_keys():
+                if other.key == b.signer_key and other.county_code != code:
+                    raise BundleError(
+                        f"数据包自称来自「{name}」（{code}），签名公钥（指纹 {fp}）却是本台账为「{other.county_name}」"
+                        f"（{other.county_code}）信任的公钥：一个县的密钥不能冒充另一个县，已拒绝，台账未作任何改动。"
+                    )
         if trust == "mismatch":
             raise BundleError(
-                f"数据包的签名公钥（指纹 {keymod.fingerprint(b.signer_key or b'')}）与本台账已信任的「{name}」公钥不一致，已拒绝。"
-                "请与该县电话核对公钥指纹。"
-            )
-        if trust == "unsigned" and keymod.trusted_key(code) is not None and not allow_unsigned:
-            raise BundleError(
-                f"本台账已信任「{name}」的公钥，但该数据包没有签名，已拒绝。请让该县在运行过「pledgebook keys init」的电脑上重新导出；"
-                "确需导入请加 --allow-unsigned（会被记录）。"
+                f"数据包的签名公钥（指纹 {fp}）与本台账已信任的「{name}」公钥不一致，已拒绝。"
+                "请与该县电话核对公钥指纹；如该县确实重新生成了密钥，核对后运行「pledgebook keys trust 公钥文件 --replace」。"
             )
         result = MergeResult(Path(path), dict(b.manifest["county"]), b.manifest["sequence"], b.sha256,
-                             b.signer_key is not None, trust == "trusted", trust == "unsigned" and allow_unsigned)
+                             b.signer_key is not None, trust == "trusted", trust != "trusted")
         if replay == "same":
             result.already_imported = True
+            result.allow_unsigned_used = False
             result.notes.append("该数据包已导入过，台账没有变化。")
             return b, result
+        if trust != "trusted" and not allow_unsigned:
+            if trust == "unsigned" and keymod.trusted_key(code) is not None:
+                raise BundleError(
+                    f"本台账已信任「{name}」的公钥，但该数据包没有签名，已拒绝。请让该县在运行过「pledgebook keys init」的电脑上重新导出；"
+                    "确需导入请加 --allow-unsigned（会记入审计日志）。"
+                )
+            how = (f"数据包已签名（公钥指纹 {fp}），但本台账尚未信任「{name}」（{code}）的公钥" if trust == "untrusted"
+                   else f"数据包没有签名，本台账也尚未信任「{name}」（{code}）的公钥")
+            raise BundleError(
+                f"{how}，默认不导入，台账未作任何改动。请：① 向该县要来公钥文件（{code}.pub），电话核对指纹后运行"
+                f"「pledgebook keys trust {code}.pub」，再导入；或 ② 确认来源可靠时加 --allow-unsigned 导入（会记入审计日志，"
+                "并在结果中注明）。"
+            )
         if replay == "replay":
             last = keymod.last_accepted(code) or {}
             raise BundleError(
@@ -808,13 +1077,35 @@ def _open_checked(path: str | Path, allow_unsigned: bool) -> tuple[OpenedBundle,
                 "请导入该县最新导出的数据包。"
             )
         if trust == "untrusted":
-            result.notes.append(f"数据包已签名（指纹 {keymod.fingerprint(b.signer_key or b'')}），但本台账尚未信任该县公钥。")
+            result.notes.append(f"数据包已签名（指纹 {fp}），但本台账尚未信任该县公钥：按 --allow-unsigned 导入，已记入审计日志。"
+                                f"请电话核对指纹后运行 pledgebook keys trust {code}.pub。")
         elif trust == "unsigned":
-            result.notes.append("数据包没有签名：请让报送单位运行 pledgebook keys init 后重新导出，并在本级运行 pledgebook keys trust。")
+            result.notes.append("数据包没有签名：按 --allow-unsigned 导入，已记入审计日志。"
+                                "请让报送单位运行 pledgebook keys init 后重新导出，并在本级运行 pledgebook keys trust。")
+        result.notes += version_notes(b.manifest)
         return b, result
     except BaseException:
         b.close()
         raise
+
+
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    parts = re.fullmatch(r"([0-9]{1,4})\.([0-9]{1,4})\.([0-9]{1,4})", text.split("+")[0].split("-")[0][:20])
+    return tuple(int(p) for p in parts.groups()) if parts else None
+
+
+def version_notes(manifest: dict) -> list[str]:
+    """What the prefecture should know about the program that wrote a bundle: older than ours, or a
+    version-1 bundle (no 四帮四促 data in it)."""
+    from pledgebook import __version__
+
+    notes = []
+    theirs, ours = _version_tuple(str(manifest.get("program_version", ""))), _version_tuple(__version__)
+    if theirs is not None and ours is not None and theirs < ours:
+        notes.append(f"该县使用的承诺台账版本较旧（{'.'.join(map(str, theirs))}），建议随下次U盘带去新版（本级为 {__version__}）。")
+    if manifest.get("format_version") == 1:
+        notes.append("该数据包为旧格式（格式版本 1），不含四帮四促数据（联系点、结对帮扶、驻村、帮扶记录）：这些数据本次没有导入。")
+    return notes
 
 
 def import_bundle(
@@ -934,7 +1225,7 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
                     keymod.remember_accepted(code, b.manifest["sequence"], b.sha256)
                     note = f"导入{name}（{code}）数据包，序号 {b.manifest['sequence']}"
                     if result.allow_unsigned_used:
-                        note += "；未签名，按 --allow-unsigned 导入"
+                        note += ("；签名公钥未经本级信任" if result.signed else "；未签名") + "，按 --allow-unsigned 导入"
                     audit.record("import", "org", None, {"bundle": (None, Path(path).name), "sha256": (None, b.sha256)}, note=note)
             except _RollBack:
                 result.dry_run = True

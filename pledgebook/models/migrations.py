@@ -169,12 +169,43 @@ def _m5_drop_covered_indexes(migrator: SqliteMigrator, db: SqliteDatabase) -> No
     db.execute_sql('DROP INDEX IF EXISTS "help_log_org_id"')
 
 
+# which org a record counts under (frozen with step 6; the bundle merge keeps its own copy)
+_V6_OWNER_ORG = (
+    ("org", "t.id", ""), ("person", "t.org_id", ""), ("pledge", "t.org_id", ""),
+    ("progress", "p.org_id", " JOIN pledge p ON p.id = t.pledge_id"),
+    ("evaluation", "p.org_id", " JOIN pledge p ON p.id = t.pledge_id"),
+    ("contact_point", "t.org_id", ""), ("pairing", "t.org_id", ""), ("stationing", "t.village_id", ""),
+    ("help_log", "t.org_id", ""),
+)
+
+
+def _m6_record_owner(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # At a prefecture, every merged record belongs to one county; a bundle may change only its own. A file
+    # merged before this step: a record belongs to the county whose root (a 县 under the prefecture's root)
+    # its org hangs under; the prefecture's own tree gets no row (it is nobody's to change from a bundle).
+    db.execute_sql('CREATE TABLE "record_owner" ("uid" VARCHAR(36) NOT NULL PRIMARY KEY, '
+                   '"county" VARCHAR(6) NOT NULL, "tbl" VARCHAR(20) NOT NULL) WITHOUT ROWID')
+    level = db.execute_sql("SELECT value FROM setting WHERE key = 'level'").fetchone()
+    if not level or level[0] != "prefecture":
+        return
+    db.execute_sql("CREATE TEMP TABLE m6_county (path TEXT PRIMARY KEY, code TEXT NOT NULL)")
+    db.execute_sql(
+        "INSERT OR IGNORE INTO temp.m6_county (path, code) SELECT c.path, c.code FROM org c JOIN org r ON r.id = c.parent_id "
+        "WHERE r.parent_id IS NULL AND c.kind = 'county' AND c.code IS NOT NULL AND c.path <> ''")
+    for table, org_col, join in _V6_OWNER_ORG:
+        db.execute_sql(
+            f"INSERT OR IGNORE INTO record_owner (uid, county, tbl) SELECT t.uid, c.code, '{table}' FROM {table} t{join} "
+            f"JOIN org o ON o.id = {org_col} JOIN temp.m6_county c ON substr(o.path, 1, length(c.path)) = c.path")
+    db.execute_sql("DROP TABLE temp.m6_county")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
     (1, "initial schema", _m1_initial),
     (2, "indexes for the figures", _m2_figure_indexes),
     (3, "trigram search index of pledges", _m3_pledge_search),
     (4, "second ledger: contact points, pairings, stationing, help logs", _m4_second_ledger),
     (5, "drop the pledge (year, org) and help log (org) indexes that others cover", _m5_drop_covered_indexes),
+    (6, "record owners at a prefecture: which county each merged record belongs to", _m6_record_owner),
 ]
 
 LATEST = MIGRATIONS[-1][0]

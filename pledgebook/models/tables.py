@@ -305,6 +305,22 @@ class HelpLog(Tracked):
         ]
 
 
+class RecordOwner(BaseModel):
+    """At a prefecture: which county each merged record belongs to (the county whose bundle first brought it).
+
+    A record with no row here is the prefecture's own. ``tbl`` is the table the uid was merged into, so that
+    a uid cannot change tables either. Filled by the bundle merge; built for older files by migration 6.
+    """
+
+    uid = CharField(max_length=36, primary_key=True)
+    county = CharField(max_length=6)  # the county's 6-digit administrative code
+    tbl = CharField(max_length=20)
+
+    class Meta:
+        table_name = "record_owner"
+        without_rowid = True
+
+
 SECOND_LEDGER_TABLES: tuple[type[BaseModel], ...] = (ContactPoint, Pairing, Stationing, HelpLog)
 
 ALL_TABLES: tuple[type[BaseModel], ...] = (
@@ -320,4 +336,5 @@ ALL_TABLES: tuple[type[BaseModel], ...] = (
     AuditLog,
     Handoff,
     *SECOND_LEDGER_TABLES,
+    RecordOwner,
 )

@@ -112,7 +112,11 @@ def render_verify(report: Any) -> str:
     bad = report.trust == "mismatch" or report.replay == "replay"
     for m in report.messages:
         lines.append(("[b red]✗[/] " if bad else "  ") + e(m))
-    lines.append("" if bad else "确认无误后按 F3 导入（合并到本台账）。")
+    if not bad and report.trust in ("unsigned", "untrusted"):
+        lines.append("[b yellow]该县的公钥尚未受本台账信任：默认不导入。[/]请电话核对指纹后在「密钥」中信任该县公钥再导入；"
+                     "确认来源可靠时也可按 F3 选择「仍然导入」（记入审计日志）。")
+    else:
+        lines.append("" if bad else "确认无误后按 F3 导入（合并到本台账）。")
     return "\n".join(lines)
 
 
@@ -344,9 +348,18 @@ class ImportScreen(JobScreen):
         from pledgebook.tui.dialogs.confirm import ConfirmDialog
 
         on_error = str(self.query_one("#imp-onerror", Select).value)
+        # the CLI's --allow-unsigned: a county whose key is not trusted here, imported only when asked, audited
+        unsigned = self.is_bundle and self.preview.trust in ("unsigned", "untrusted")
+        yes = "导入"
         if self.is_bundle:
             county = self.preview.county.get("name", "")
             message = f"把「{county}」的数据包合并到本台账？\n导入前会自动备份；出错时台账不会有任何改动。"
+            if unsigned:
+                why = "没有签名" if self.preview.trust == "unsigned" else f"签名公钥（指纹 {self.preview.fingerprint}）尚未受信任"
+                message = (f"「{county}」的数据包{why}，无法确认它来自该县。\n"
+                           "仍然导入？此操作会记入审计日志，并在结果中注明（同命令行的 --allow-unsigned）。\n"
+                           "更稳妥的做法：电话核对指纹后信任该县公钥，再导入。")
+                yes = "仍然导入（未经信任）"
         else:
             p = self.preview
             rule = ("有错误的行跳过，其余照常导入" if on_error == "skip"
@@ -354,20 +367,20 @@ class ImportScreen(JobScreen):
             message = (f"导入「{request.path.name}」？\n新增 {p.added}，更新 {p.updated}，不变 {p.unchanged}，"
                        f"有错误 {p.rejected} 行。\n{rule}。\n导入前会自动备份。")
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._apply(request, on_error)
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._apply(request, on_error, allow_unsigned=unsigned)
 
-        self.app.push_screen(ConfirmDialog(message, "导入"), confirmed)
+        self.app.push_screen(ConfirmDialog(message, yes), confirmed)
 
-    def _apply(self, request: Request, on_error: str) -> None:
+    def _apply(self, request: Request, on_error: str, allow_unsigned: bool = False) -> None:
         bundle = self.is_bundle
 
         def run(progress):
             if bundle:
                 from pledgebook.importers.bundle import import_bundle
 
-                return import_bundle(request.path, progress=progress)
+                return import_bundle(request.path, progress=progress, allow_unsigned=allow_unsigned)
             from pledgebook.importers.apply import import_file
 
             return import_file(request.path, kind=request.kind, on_error=on_error, year=request.year,
