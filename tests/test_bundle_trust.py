@@ -253,6 +253,16 @@ def test_a_key_trusted_for_another_county_is_refused_outright(world, pref, tmp_p
         refused(bundle, pref, "却是本台账为「云岭县」（539901）信任的公钥：一个县的密钥不能冒充另一个县", allow_unsigned=allow)
 
 
+def test_an_unsigned_bundle_never_speaks_for_a_county_whose_key_is_trusted(world, pref, tmp_path):
+    """--allow-unsigned is for first contact only: anyone can write an unsigned bundle that claims to be
+    云岭县, so once its key is trusted an unsigned one is refused however it is imported."""
+    unsigned = rezip(dict(world["A"]), tmp_path / "forged.pledgebook", drop_signature=True)
+    for allow in (False, True):
+        msg = refused(unsigned, pref, "本台账已信任「云岭县」（539901）的公钥，但该数据包没有签名，已拒绝（加 --allow-unsigned 也不能导入）",
+                      allow_unsigned=allow)
+        assert "keys trust 539901.pub --replace" in msg
+
+
 def test_a_key_is_replaced_only_by_an_explicit_audited_retrust(world, pref, tmp_path):
     import nacl.signing
 
@@ -586,3 +596,11 @@ def test_refusals_write_nothing_anywhere_and_never_a_traceback(world, pref, tmp_
 def test_ownership_covers_every_table_that_merges_by_uid():
     """category and work_year are the shared vocabulary and the years: never overwritten from a bundle."""
     assert {t.name for t in TABLES} - set(RECORDS) == {"category", "work_year"}
+
+
+def test_verify_says_an_unsigned_bundle_of_a_trusted_county_will_be_refused(world, pref, tmp_path):
+    from pledgebook.exporters.bundle import verify_bundle
+
+    report = verify_bundle(rezip(dict(world["A"]), tmp_path / "forged.pledgebook", drop_signature=True))
+    assert report.trust == "unsigned"
+    assert any("已信任该县的公钥：将被拒绝（加 --allow-unsigned 也不能导入）" in m for m in report.messages)

@@ -1122,8 +1122,12 @@ def verify_bundle(path: str | os.PathLike[str], *, check_trust: bool = True, pro
         messages: list[str] = []
         if check_trust and _ledger_ready():
             trust, replay = trust_status(b)
+            unsigned = (["数据包没有签名，而本台账已信任该县的公钥：将被拒绝（加 --allow-unsigned 也不能导入）。"
+                         "请让该县在保存密钥的电脑上重新导出。"]
+                        if keymod.trusted_key(b.county_code) is not None else
+                        ["数据包没有签名，本台账无法确认它来自该县：默认不导入（确需导入请加 --allow-unsigned，会记入审计日志）。"])
             messages += {
-                "unsigned": ["数据包没有签名，本台账无法确认它来自该县：默认不导入（确需导入请加 --allow-unsigned，会记入审计日志）。"],
+                "unsigned": unsigned,
                 "untrusted": ["签名有效，但本台账尚未信任该县的公钥：默认不导入。请电话核对指纹后运行 pledgebook keys trust，"
                               "或确认来源可靠时加 --allow-unsigned 导入（会记入审计日志）。"],
                 "mismatch": ["签名公钥与本台账已信任的该县公钥不一致！请电话核对指纹。"],

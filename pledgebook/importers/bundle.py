@@ -1057,12 +1057,15 @@ def _open_checked(path: str | Path, allow_unsigned: bool) -> tuple[OpenedBundle,
             result.allow_unsigned_used = False
             result.notes.append("该数据包已导入过，台账没有变化。")
             return b, result
+        if trust == "unsigned" and keymod.trusted_key(code) is not None:
+            # Once a county's key is trusted, only bundles that verify against it speak for that county:
+            # --allow-unsigned is for first contact, never a way round a trusted key (anyone could write one).
+            raise BundleError(
+                f"本台账已信任「{name}」（{code}）的公钥，但该数据包没有签名，已拒绝（加 --allow-unsigned 也不能导入），"
+                "台账未作任何改动。请让该县在保存密钥的电脑上重新导出；如该县的密钥已丢失并重新生成，"
+                f"请电话核对新公钥的指纹后运行「pledgebook keys trust {code}.pub --replace」。"
+            )
         if trust != "trusted" and not allow_unsigned:
-            if trust == "unsigned" and keymod.trusted_key(code) is not None:
-                raise BundleError(
-                    f"本台账已信任「{name}」的公钥，但该数据包没有签名，已拒绝。请让该县在运行过「pledgebook keys init」的电脑上重新导出；"
-                    "确需导入请加 --allow-unsigned（会记入审计日志）。"
-                )
             how = (f"数据包已签名（公钥指纹 {fp}），但本台账尚未信任「{name}」（{code}）的公钥" if trust == "untrusted"
                    else f"数据包没有签名，本台账也尚未信任「{name}」（{code}）的公钥")
             raise BundleError(
