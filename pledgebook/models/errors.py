@@ -69,10 +69,16 @@ def explain(exc: BaseException) -> PledgebookError | None:
     import errno
     import sqlite3
 
+    from pledgebook.models import sharing
+
     text = str(exc).lower()
     kept = "本次操作没有完成，台账中没有写入不完整的内容。"
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
         where = f"（{exc.filename}）" if getattr(exc, "filename", None) else ""
+        held = sharing.held_open(exc)
+        if held is not None:  # Windows: Excel/WPS has the file open (winerror 32/33), not a write-protected stick
+            name = f"（{held}）" if held else where
+            return DatabaseError(f"{sharing.IN_USE}{name}。{kept}关闭该文件后重试。")
         if exc.errno == errno.ENOSPC:
             return DatabaseError(f"磁盘空间已满{where}。{kept}请清理磁盘（或换一个U盘）后重试。")
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
