@@ -21,7 +21,8 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="数据库文件路径（默认：用户数据文件夹；也可用环境变量 PLEDGEBOOK_DB）", show_default=False),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份机器可读的 JSON 摘要（供脚本使用）")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="在标准输出打印一份机器可读的 JSON 摘要（UTF-8 编码，供脚本使用）")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,8 +39,16 @@ def interactive() -> bool:
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    """One line of JSON on stdout, always UTF-8 (whatever the console's code page: GBK on Chinese Windows)."""
+    text = json.dumps(data, ensure_ascii=False, default=str) + "\n"
     sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream without bytes underneath (a test's StringIO)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def handle_errors(func: F) -> F:
