@@ -87,7 +87,11 @@ def commands(kit_cli: list[str], work: Path, env: dict[str, str], *, db: str, fo
         raise SmokeError(f"CSV 导入应新增 1 个党组织：{summary['files'][0]}")
     out = run([*kit_cli, "--db", db, "export", "bundle", "--to", folder, "--json"], env=env, cwd=work,
               label="export bundle")
-    bundle = json.loads(out[out.index("{"):])["path"]  # as the program names it (Z:\\… under Wine)
+    written = json.loads(out[out.index("{"):])
+    if not written["verified"]:  # Linux: the cache dropped; Windows (Wine too): FILE_FLAG_NO_BUFFERING
+        raise SmokeError("export bundle：读回校验没有直接从磁盘读取（verified 为 false）")
+    log("      读回校验直接读自磁盘（verified: true）")
+    bundle = written["path"]  # as the program names it (Z:\\… under Wine)
     run([*kit_cli, "--db", db, "verify", bundle], env=env, cwd=work, label="verify")
     run([*kit_cli, "verify", "没有这个文件.pledgebook"], env=env, cwd=work, expect=2, label="verify（缺文件，退出码 2）")
 
