@@ -253,10 +253,16 @@ def check_signature(exe: Path) -> str:
 PTH = "{zip}\r\n.\r\nLib\\site-packages\r\n\r\n# site enabled: site-packages is on the path\r\nimport site\r\n"
 
 
-def build_windows(cache: Path, out: Path, work: Path, *, offline: bool) -> Path:
+def fresh_kit(out: Path, system: str) -> tuple[str, Path]:
+    """(version, the kit's folder ``承诺台账-<version>-<system>``, emptied)."""
     ver = version()
-    kit = out / f"{NAME}-{ver}-windows-x64"
+    kit = out / f"{NAME}-{ver}-{system}"
     shutil.rmtree(kit, ignore_errors=True)
+    return ver, kit
+
+
+def build_windows(cache: Path, out: Path, work: Path, *, offline: bool) -> Path:
+    ver, kit = fresh_kit(out, "windows-x64")
     python = kit / "python"
     python.mkdir(parents=True)
     sdist = embed_sdist(cache, offline=offline)
@@ -312,9 +318,7 @@ def zip_folder(folder: Path) -> Path:
 
 
 def build_linux(cache: Path, out: Path, work: Path, *, offline: bool) -> Path:
-    ver = version()
-    kit = out / f"{NAME}-{ver}-linux-x64"
-    shutil.rmtree(kit, ignore_errors=True)
+    ver, kit = fresh_kit(out, "linux-x64")
     house = kit / "wheelhouse"
     house.mkdir(parents=True)
     wheel = project_wheel(cache, work, offline=offline)
