@@ -123,28 +123,30 @@ def smoke_linux(out: Path, cache: Path, work: Path) -> None:
     commands([*offline, str(target / "bin" / "pledgebook")], work, env, db="台账.db", folder="out", xlsx=True)
 
 
-def wine_available() -> str | None:
-    wine = shutil.which("wine")
-    if wine:
-        return wine
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("  本机没有 Wine：apt-get install wine …")
-        started = time.monotonic()
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for step in (["apt-get", "update", "-qq"],
-                     ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wine", "wine64"]):
-            if subprocess.run(step, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode != 0:
-                log("  apt-get 未能安装 Wine")
-                return None
-        log(f"  Wine 已安装（用时 {time.monotonic() - started:.0f} 秒）")
-    return shutil.which("wine")
+def tool(name: str, packages: list[str]) -> str | None:
+    """The program ``name``, installed with apt-get when it is missing and this is root; None if it cannot be."""
+    found = shutil.which(name)
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    log(f"  本机没有 {name}：apt-get install {' '.join(packages)} …")
+    started = time.monotonic()
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):
+        if subprocess.run(step, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode != 0:
+            log(f"  apt-get 未能安装 {name}")
+            return None
+    log(f"  {name} 已安装（用时 {time.monotonic() - started:.0f} 秒）")
+    return shutil.which(name)
 
 
 def smoke_windows(out: Path, cache: Path, work: Path) -> None:
     log("== Windows 套件：构建")
+    if tool("osslsigncode", ["osslsigncode"]) is None:
+        log("== Windows 套件：跳过：没有 osslsigncode，无法检查 python.exe 的签名（apt-get install osslsigncode）")
+        return
     if build.main(["--windows", "--out", str(out), "--cache", str(cache)]) != 0:
         raise SmokeError("Windows 套件构建失败")
-    wine = wine_available()
+    wine = tool("wine", ["wine", "wine64"])
     if wine is None:
         log("== Windows 套件：跳过 Wine 运行：本机没有 Wine，也无法用 apt-get 安装（需要 root）")
         return
