@@ -78,7 +78,8 @@ DbOption = Annotated[
         callback=check_path,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份机器可读的 JSON 摘要（供脚本使用）")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="在标准输出打印一份机器可读的 JSON 摘要（UTF-8 编码，供脚本使用）")]
 
 # options given before the command name (``pledgebook --db X stats``); set by the root callback
 root_options: dict[str, Any] = {}
@@ -93,12 +94,19 @@ def interactive() -> bool:
 
 
 def emit_json(data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, default=str)
+    """One line of JSON on stdout, always UTF-8 (whatever the console's code page: GBK on Chinese Windows)."""
+    text = json.dumps(data, ensure_ascii=False, default=str) + "\n"
     # a file name that is not UTF-8 (GBK bytes on Linux) arrives as lone surrogates: written as the
     # JSON escape \udcb0, which reads back as the same name, instead of failing to encode
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    sys.stdout.write(text + "\n")
     sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream without bytes underneath (a test's StringIO)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def handle_errors(func: F) -> F:

@@ -89,7 +89,9 @@ def export_bundle(
         emit_json({"ok": True, **result.as_dict(), "safe_to_remove": True})
         return
     c = result.counts
-    console.print(f"已写入并读回校验：{result.path}（{_size(result.size)}）")
+    from pledgebook.exporters.readback import claim
+
+    console.print(f"{claim(result.verified)}：{result.path}（{_size(result.size)}）")
     console.print(f"{counts_text(c)}；序号 {result.sequence}")
     console.print(f"SHA-256：{result.sha256}")
     notes = ["已签名" if result.signed else "未签名（运行 pledgebook keys init 后会自动签名）"]

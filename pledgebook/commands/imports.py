@@ -202,12 +202,12 @@ def import_(
     if files:
         each(_collect(list(files)), run_one)
     if inbox is not None:
-        from pledgebook.importers.inbox import file_away, inbox_files
+        from pledgebook.importers.inbox import inbox_files, take
 
         def inbox_one(path: Path, progress) -> ImportResult:
-            result = run_one(path, progress)
-            if not result.dry_run:
-                moved[str(path)] = str(file_away(result, inbox))
+            result, place = take(path, inbox, lambda p: run_one(p, progress))
+            if place != path:
+                moved[str(path)] = str(place)
             return result
 
         each(inbox_files(inbox), inbox_one)

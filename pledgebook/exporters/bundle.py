@@ -47,7 +47,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pledgebook import __version__
-from pledgebook.exporters import deflate
+from pledgebook.exporters import deflate, readback
 from pledgebook.exporters import keys as keymod
 from pledgebook.models import vocab
 from pledgebook.models.db import county as county_info
@@ -649,7 +649,7 @@ def write_bundle(
             written = hashlib.sha256(sealed).hexdigest()
         else:
             written, _ = _file_sha(tmp)  # the bytes as they were handed to the stick, still in memory
-        _drop_cache(tmp)
+        dropped = _drop_cache(tmp)
         os.replace(tmp, final)
     except OSError as exc:
         raise BundleError(f"写入 {folder} 失败：{exc.strerror or exc}。U盘可能已拔出或已满；没有留下不完整的数据包。") from exc
@@ -658,7 +658,7 @@ def write_bundle(
             tmp.unlink()
     # FAT has no journal: trust the read-back, not the rename
     try:
-        sha, size = _read_back(final, sealed=recipient is not None)
+        sha, size, from_device = _read_back(final, sealed=recipient is not None, dropped=dropped)
         if sha != written:
             raise BundleError(f"从 {folder} 读回的数据包与写入的不一致（U盘可能有坏块或是扩容盘）。请换一个U盘重新导出。")
     except (PledgebookError, OSError):
@@ -670,25 +670,16 @@ def write_bundle(
         Handoff.create(path=str(final), sha256=sha, sequence=sequence, counts=json.dumps(counts))
     report("完成", 1.0)
     return BundleResult(final, sha, size, counts, sequence, signing_key is not None, recipient is not None,
-                        include_pii, time.perf_counter() - started, removed_stale=removed)
+                        include_pii, time.perf_counter() - started, removed_stale=removed,
+                        verified=from_device)
 
 
-def _drop_cache(path: Path) -> None:
-    """Forget the written file's pages (clean after fsync), so that the read-back comes from the stick itself.
-
-    Read from the page cache, a stick that lost or garbled what it was sent (a fake-capacity stick
-    wraps around and overwrites its first files) would still look perfect. posix_fadvise is POSIX
-    only; Windows reads back through its own cache.
-    """
-    if hasattr(os, "posix_fadvise"):
-        try:
-            with open(path, "rb") as fh:
-                os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-        except OSError:  # a file system without it: the read-back still compares every byte
-            pass
+def _drop_cache(path: Path) -> bool:
+    """Forget the written file's pages, so that the read-back comes from the stick itself (see :mod:`.readback`)."""
+    return readback.drop_cache(path)
 
 
-def _read_back(path: Path, *, sealed: bool) -> tuple[str, int]:
+def _read_back(path: Path, *, sealed: bool, dropped: bool) -> tuple[str, int, bool]:
     """Read the bundle back from the stick: the SHA-256 and size of every byte, and (unless sealed,
     which only the prefecture can open) its zip directory, manifest and signature checked as ``verify``
     checks them.
@@ -696,9 +687,12 @@ def _read_back(path: Path, *, sealed: bool) -> tuple[str, int]:
     The members are not inflated again: their bytes are the ones just compressed from the hashed
     records, and the whole file's hash, compared with what was handed to the stick, shows every byte
     arrived. ``pledgebook verify`` and the prefecture's import still inflate and hash every member.
+    The third value tells whether the bytes came from the stick itself (see :mod:`.readback`).
     """
-    if sealed:
-        return _file_sha(path)
+    return readback.read_back(path, _file_sha if sealed else _checked_sha, dropped=dropped)
+
+
+def _checked_sha(path: Path) -> tuple[str, int]:
     with open_bundle(path) as b:
         return b.sha256, b.size
 

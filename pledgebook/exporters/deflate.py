@@ -5,7 +5,7 @@ about 2.2 s at level 1 here; ISA-L's level 1 takes 0.45 s and writes a smaller f
 inflates twice as fast. Its output is plain deflate: any unzip, and zipfile with zlib alone, reads it.
 
 zipfile has no public way to choose the (de)compressor, so the member streams it opens get theirs
-swapped before the first byte passes. Where ``isal`` is missing (it has no wheel for 32-bit Python),
+swapped before the first byte passes. Where ``isal`` is missing (the extra ``fast``: no wheel for 32-bit Python),
 or a Python version names these attributes differently, nothing is swapped and zipfile's own zlib
 does the work: slower, the same data.
 """
@@ -18,7 +18,7 @@ from typing import IO
 
 try:
     from isal import isal_zlib
-except ImportError:  # pragma: no cover - isal is a dependency wherever it has a wheel
+except ImportError:  # pragma: no cover - the "fast" extra; ./check and both kits install it
     isal_zlib = None
 
 # ISA-L's levels are 0-3; 1 is as fast as 0 here and 12% smaller than zlib's level 1

@@ -232,8 +232,13 @@ def _replace(tmp: Path, path: Path) -> None:
     try:
         os.replace(tmp, path)
     except PermissionError as exc:
+        from pledgebook.models import sharing
+
         tmp.unlink(missing_ok=True)
-        raise PledgebookError(f"无法写入「{path.name}」：文件可能正在 Excel/WPS 中打开，请关闭后重试。") from exc
+        if sharing.held_open(exc) is not None:  # Windows: a sharing violation, not a permission
+            raise PledgebookError(f"无法写入「{path.name}」：{sharing.IN_USE}后重试。") from exc
+        raise PledgebookError(f"无法写入「{path.name}」：没有写入权限（{exc.strerror or exc}）。"
+                              "请检查文件是否只读、U盘是否写保护，或换一个位置。") from exc
 
 
 def _finish(workbook, tmp: Path, path: Path) -> None:

@@ -95,12 +95,35 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+# what a child that never reached the parser leaves on stderr: Python could not find or import it
+_NOT_STARTED = ("No module named", "ModuleNotFoundError", "ImportError", "Error while finding module specification",
+                "DLL load failed", "can't open file", "init_sys_streams", "Fatal Python error: init")
+
+
+def _cannot_start(path: Path, why: str) -> FileUnreadable:
+    return FileUnreadable(
+        f"无法启动表格解析子进程（{why}），文件「{path.name}」未读取。这不是文件的问题，而是本程序的安装不完整："
+        "请重新复制完整的程序文件夹（或重新安装）后再试；急用时可在 Excel/WPS 中把表格「另存为」CSV 文件后导入。"
+    )
+
+
+def _child_command(path: Path) -> list[str]:
+    """``python -m pledgebook.importers.sandbox`` with this program's own interpreter.
+
+    Right for a venv, the Linux kit and the Windows kit (a real python.exe); a frozen build has no
+    interpreter to start, and says so instead of blaming the file.
+    """
+    if getattr(sys, "frozen", False) or not sys.executable:
+        raise _cannot_start(path, "本程序没有可启动的 Python 解释器")
+    return [sys.executable, "-m", "pledgebook.importers.sandbox"]
+
+
 def _run_child(path: Path, request: dict, timeout: float) -> dict:
     crashed = (
         f"文件「{path.name}」在读取时使表格解析程序异常退出，文件可能已损坏或是恶意构造的。"
         "本程序未受影响。请在 Excel/WPS 中打开该文件，「另存为」新的 .xlsx 后再导入。"
     )
-    command = [sys.executable, "-m", "pledgebook.importers.sandbox"]
+    command = _child_command(path)
     try:
         process = subprocess.Popen(
             command,
@@ -111,7 +134,7 @@ def _run_child(path: Path, request: dict, timeout: float) -> dict:
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
         )
     except OSError as exc:
-        raise FileUnreadable(f"无法启动表格解析进程（{exc}），文件「{path.name}」未读取。") from None
+        raise _cannot_start(path, exc.strerror or str(exc)) from None
     try:
         out, err = process.communicate(json.dumps(request).encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -123,6 +146,9 @@ def _run_child(path: Path, request: dict, timeout: float) -> dict:
         ) from None
     detail = err.decode("utf-8", "replace")[-2000:]
     if process.returncode != 0 or not out:
+        if process.returncode > 0 and any(sign in detail for sign in _NOT_STARTED):
+            last = next((line.strip() for line in reversed(detail.splitlines()) if line.strip()), "")
+            raise _cannot_start(path, last[:200]) from None
         raise FileUnreadable(crashed, detail=f"exit {process.returncode}: {detail}")
     try:
         result = _SafeUnpickler(io.BytesIO(out)).load()
@@ -130,6 +156,8 @@ def _run_child(path: Path, request: dict, timeout: float) -> dict:
         raise FileUnreadable(crashed, detail=f"bad child output: {exc!r}; {detail}") from None
     if not isinstance(result, dict):
         raise FileUnreadable(crashed, detail="child output is not a dict")
+    if result.get("broken"):  # the child started, but its parser could not be loaded
+        raise _cannot_start(path, result.get("message", "表格解析组件无法加载"))
     return result
 
 

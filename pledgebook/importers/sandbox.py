@@ -307,10 +307,18 @@ def _short(exc: BaseException) -> str:
 def main() -> int:
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     try:
+        import python_calamine  # noqa: F401  (loaded here, so that a missing or broken DLL is told apart)
+    except (ImportError, OSError) as exc:
+        # not the file's fault: the install lacks a working parser (Wine 8 cannot load calamine's DLL)
+        result: dict = {"ok": False, "broken": True, "message": f"表格解析组件 python-calamine 无法加载：{_short(exc)}"}
+        sys.stdout.buffer.write(pickle.dumps(result, protocol=PROTOCOL))
+        sys.stdout.buffer.flush()
+        return 0
+    try:
         sheets = read_workbook(
             request["path"], request["kind"], request["max_rows"], request["max_cols"], request["max_cell_chars"]
         )
-        result: dict = {"ok": True, "sheets": sheets}
+        result = {"ok": True, "sheets": sheets}
     except Refused as exc:
         result = {"ok": False, "message": str(exc)}
     except zipfile.BadZipFile as exc:

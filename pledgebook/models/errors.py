@@ -126,6 +126,8 @@ def explain(exc: BaseException) -> PledgebookError | None:
     import errno
     import sqlite3
 
+    from pledgebook.models import sharing
+
     text = str(exc).lower()
     kept = "本次操作没有完成，台账中没有写入不完整的内容。"
     if "cannot rollback" in text or "cannot commit" in text:
@@ -139,6 +141,10 @@ def explain(exc: BaseException) -> PledgebookError | None:
         return DatabaseError(f"写入数据库时出错，SQLite 已撤销本次写入。{kept}请检查磁盘空间和磁盘后重试。")
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
         where = f"（{exc.filename}）" if getattr(exc, "filename", None) else ""
+        held = sharing.held_open(exc)
+        if held is not None:  # Windows: Excel/WPS has the file open (winerror 32/33), not a write-protected stick
+            name = f"（{held}）" if held else where
+            return DatabaseError(f"{sharing.IN_USE}{name}。{kept}关闭该文件后重试。")
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
             import os
 

@@ -138,6 +138,9 @@ class PledgebookApp(App):
         # launch() starts with the cyclic collector off; the home screen turns it back on once drawn,
         # this whatever the first screen is (the welcome on an empty file)
         self.set_timer(5.0, collector_on)
+        from pledgebook.tui import console
+
+        console.greet(self, getattr(self, "console_hint", None))  # the legacy console's word, once
 
     def start_ledger(self) -> None:
         from pledgebook.models import db, queries

@@ -83,9 +83,14 @@ def launch(db_path: Path, **options: Any) -> Any:
     # 30-60 ms, and start-up makes little cyclic garbage; the home screen switches it back
     # on once drawn (the app after 5 s whatever happens)
     gc.disable()
+    from pledgebook.tui import console
+
+    hint = console.prepare()  # plain borders in Windows' legacy console, before anything is drawn
     from pledgebook.tui.app import PledgebookApp
 
-    return PledgebookApp(db_path, prefetched=future, **options)
+    app = PledgebookApp(db_path, prefetched=future, **options)
+    app.console_hint = hint
+    return app
 
 
 def prefetch(today: date) -> Future[HomeData | None]:

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
+from pledgebook.exporters.readback import claim
 from pledgebook.models.vocab import counts_text
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
@@ -40,7 +41,7 @@ def render_bundle(result: Any) -> str:
              "已加密" if result.encrypted else "未加密",
              "含身份证号和手机号" if result.include_pii else "不含身份证号和手机号"]
     return "\n".join([
-        f"[b green]已写入并读回校验[/]：{escape(str(result.path))}（{size_text(result.size)}）",
+        f"[b green]{escape(claim(result.verified))}[/]：{escape(str(result.path))}（{size_text(result.size)}）",
         f"{counts_text(result.counts)}；序号 {result.sequence}；{'，'.join(notes)}",
         f"SHA-256：[b]{result.sha256}[/b]",
         "[b reverse green] 可以安全拔出U盘 [/]",
