@@ -285,6 +285,12 @@ def _print(result, moved_to: str | None) -> None:
 
 
 def _print_more(result, out) -> None:
+    for problem in result.header_problems:
+        out.print("  表头：" + problem.text(), markup=False)
+    if result.readings:
+        out.print("  完成时限的读法：", markup=False)
+        for line in result.reading_lines():
+            out.print("    " + line, markup=False)
     if len(result.problems) > SHOW_PROBLEMS:
         out.print(f"  ……另有 {len(result.problems) - SHOW_PROBLEMS} 处错误，请用 --errors-out 错误清单.xlsx 导出全部。")
     for warning in result.warnings[:10]:

@@ -120,6 +120,12 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     rejected_rows: list[RejectedRow] = field(default_factory=list)
+    # a sheet that imports without a key column because its header was not understood: never a clean success
+    header_problems: list[RowProblem] = field(default_factory=list)
+    # how deadlines written as words or months were read: {'「年底前」→ 2011-12-31': [Excel rows]}
+    readings: dict[str, list[int]] = field(default_factory=dict)
+    # this file's bytes were imported before with refused rows: when, and how many were refused then
+    previous: dict[str, Any] | None = None
     sheets: list[SheetReport] = field(default_factory=list)
     batch_uid: str | None = None
     backup: Path | None = None
@@ -133,7 +139,7 @@ class ImportResult:
     def exit_code(self) -> int:
         if self.status in ("unusable", "failed"):
             return 2
-        if self.rejected or self.status == "aborted":
+        if self.rejected or self.status == "aborted" or self.header_problems:
             return 1
         return 0
 
@@ -144,7 +150,23 @@ class ImportResult:
         what = {"dry_run": "试导入（未写入）", "aborted": "未导入（有错误行，按要求全部不写入）"}.get(self.status, "已导入")
         line = (f"「{self.file}」{what}：新增 {self.added}，更新 {self.updated}，未变 {self.unchanged}，"
                 f"有错误 {self.rejected} 行")
-        return line + (f"（{self.message}）" if self.message else "")
+        notes = [self.message] if self.message else []
+        if self.previous:
+            still = f"仍有 {self.rejected} 行未能导入，见下" if self.rejected else "现已全部导入"
+            notes.insert(0, f"此文件已于 {self.previous['when']} 导入过，当时有 {self.previous['rejected']} 行未能导入；{still}")
+        if self.header_problems:
+            notes.append("表头有未能识别的列，部分内容未导入，见下")
+        return line + (f"（{'；'.join(notes)}）" if notes else "")
+
+    def reading_lines(self, limit: int = 12) -> list[str]:
+        """How deadlines written as words or months were read: 「年底前」→ 2011-12-31（第 5、9 行，共 2 行）."""
+        lines = []
+        for reading, rows in list(self.readings.items())[:limit]:
+            shown = "、".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
+            lines.append(f"{reading}（第 {shown} 行，共 {len(rows)} 行）")
+        if len(self.readings) > limit:
+            lines.append(f"……另有 {len(self.readings) - limit} 种写法，详见 --json")
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -156,6 +178,7 @@ class ImportResult:
         data.pop("rejected_rows")
         data["problems"] = [dict(asdict(p), text=p.text()) for p in self.problems]
         data["warnings"] = [dict(asdict(p), text=p.text()) for p in self.warnings]
+        data["header_problems"] = [dict(asdict(p), text=p.text()) for p in self.header_problems]
         return data
 
 
@@ -168,10 +191,16 @@ def file_sha256(path: Path) -> str:
 
 
 def already_imported(sha256: str) -> Any:
-    """The ImportBatch of these exact bytes, or None."""
+    """The latest ImportBatch of these exact bytes, or None."""
     from pledgebook.models.tables import ImportBatch
 
-    return ImportBatch.select().where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id).first()
+    return ImportBatch.select().where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc()).first()
+
+
+def _local_time(when: Any) -> Any:
+    if isinstance(when, dt.datetime):  # stored as UTC; shown in local time
+        return when.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    return when
 
 
 def _show(value: CellValue) -> str:
@@ -231,11 +260,13 @@ def import_file(
     except OSError as exc:
         return _unusable(result, f"文件「{path.name}」无法读取（{exc.strerror or exc}）。如文件正在 Excel/WPS 中打开，请先关闭。")
     batch = already_imported(result.sha256)
-    if batch is not None:
+    if batch is not None and batch.rows_rejected:
+        # refused rows are never forgotten: the file is planned again, so they are listed again
+        result.previous = {"when": _local_time(batch.imported_at), "file": batch.file_name,
+                           "rejected": batch.rows_rejected, "batch_uid": batch.uid}
+    elif batch is not None:
         result.status = "already"
-        when = batch.imported_at
-        if isinstance(when, dt.datetime):  # stored as UTC; shown in local time
-            when = when.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = _local_time(batch.imported_at)
         result.kind = batch.kind
         result.batch_uid = batch.uid
         result.message = (f"文件「{path.name}」与 {when} 导入的「{batch.file_name}」内容完全相同，已导入过，本次未做任何改动。"
@@ -280,8 +311,12 @@ def import_file(
         missing = [" 或 ".join(f"「{c}」" for c in need) for need in REQUIRED[sheet_kind]
                    if not any(_has(table, c) for c in need)]
         if missing:
-            rep.skipped = f"作为{K.KINDS[sheet_kind]}缺少必需的列：{'、'.join(missing)}"
+            rep.skipped = (f"作为{K.KINDS[sheet_kind]}缺少必需的列：{'、'.join(missing)}"
+                           + _unclear_hint(table, [c for need in REQUIRED[sheet_kind] for c in need], merged))
             continue
+        unclear = _unclear_key_columns(table, sheet_kind, merged)
+        if unclear:
+            result.header_problems.append(RowProblem(path.name, sheet.name, None, "", "", "", unclear))
         rep.kind = sheet_kind
         tables.append((table, sheet_kind))
         # remember the issues of this sheet for the row checks
@@ -302,6 +337,7 @@ def import_file(
         done = _plan_table(result, ctx, table, sheet_kind, planned, report, done, total)
     report("检查", total, total)
     result.rows_read = total
+    result.readings = ctx.readings
     for p in planned:
         counts = result.by_table.setdefault(p.table, {"add": 0, "update": 0, "unchanged": 0})
         counts[p.action] += 1
@@ -357,6 +393,48 @@ def import_file(
     return result
 
 
+# the columns without which a sheet of a kind imports, but not as the clerk meant: a header that was
+# not understood while one of these is missing is reported, and the file is not a clean success
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orgs": ("组织类别",),
+    "people": ("公民身份号码", "性别"),
+    "pledges": ("完成时限", "姓名"),
+    "progress": ("践诺日期",),
+    "evaluations": ("评定日期",),
+}
+
+
+def _unclear_key_columns(table: Table, kind: str, aliases: Mapping[str, str]) -> str:
+    """'' or one Chinese sentence: which header was not understood, and which key column it probably is."""
+    unknown = [j for j, (name, canon) in enumerate(zip(table.header, table.canonical, strict=True))
+               if name and canon is None]
+    if not unknown:
+        return ""
+    lacking = [c for c in KEY_COLUMNS.get(kind, ()) + tuple(c for need in REQUIRED.get(kind, ()) for c in need)
+               if not _has(table, c)]
+    if not lacking:
+        return ""
+    from pledgebook.importers.columns import suggest
+
+    guesses = {j: suggest(table.header[j], aliases) for j in unknown}
+    meant = [(j, guesses[j]) for j in unknown if guesses[j] in lacking]
+    if not meant:
+        return ""
+    parts = [f"{column_letter(j)} 列「{table.raw_header[j] if j < len(table.raw_header) else table.header[j]}」"
+             f"未能识别，可能是「{guess}」" for j, guess in meant]
+    return ("；".join(parts) + f"。本表缺少「{'」「'.join(dict.fromkeys(g for _, g in meant))}」列，"
+            "该列内容未导入。请把表头改为标准列名后再导入，或用 --mapping 列名映射文件说明")
+
+
+def _unclear_hint(table: Table, wanted: list[str], aliases: Mapping[str, str]) -> str:
+    from pledgebook.importers.columns import suggest
+
+    hints = [f"「{table.header[j]}」可能是「{guess}」" for j, (name, canon) in
+             enumerate(zip(table.header, table.canonical, strict=True))
+             if name and canon is None and (guess := suggest(name, aliases)) in wanted]
+    return f"（未能识别的列：{'；'.join(hints)}）" if hints else ""
+
+
 def _has(table: Table, name: str) -> bool:
     return any(c == name or (c and leaf(c) == name) for c in table.canonical)
 
@@ -387,7 +465,18 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
         "orgs": K.plan_org, "people": K.plan_person, "pledges": K.plan_pledge, "progress": K.plan_progress,
         "contacts": HK.plan_contact, "stationing": HK.plan_stationing, "helplogs": HK.plan_helplog,
     }.get(kind)
-    for number, values in table.data:
+    if kind == "orgs":  # a parent may stand anywhere in the file: planned parents first
+        ordered = K.plan_org_sheet(ctx, [K.Row(n, v, columns) for n, v in table.data if not issues.get(n)],
+                                   table.date1904)
+        outcomes: dict[int, Any] = {row.number: outcome for row, outcome in ordered}
+        sequence = [row.number for row, _ in ordered] + [n for n, _ in table.data if issues.get(n)]
+        values_of = dict(table.data)
+        data = [(n, values_of[n]) for n in sequence]
+    else:
+        outcomes = {}
+        data = table.data
+    first_problem, first_rejected = len(result.problems), len(result.rejected_rows)
+    for number, values in data:
         done += 1
         if done % 500 == 0:
             report("检查", done, total)
@@ -399,7 +488,13 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
                         for i in cell_issues]
         else:
             try:
-                rows = parse(ctx, row, table.date1904) if parse else K.plan_evaluation(ctx, row, table.date1904, groups)
+                if number in outcomes:
+                    if isinstance(outcomes[number], K.RowErrors):
+                        raise outcomes[number]
+                    rows = outcomes[number]
+                else:
+                    rows = parse(ctx, row, table.date1904) if parse else K.plan_evaluation(ctx, row, table.date1904,
+                                                                                           groups)
             except K.RowErrors as exc:
                 problems = [_problem(result, table, row, columns, col, message) for col, message in exc.errors]
             else:
@@ -411,6 +506,9 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
         result.problems.extend(problems)
         result.rejected_rows.append(RejectedRow(table.sheet, number, table.header, list(values),
                                                 [_reason(p) for p in problems]))
+    if outcomes:  # reported in the order of the file
+        result.problems[first_problem:] = sorted(result.problems[first_problem:], key=lambda p: p.row or 0)
+        result.rejected_rows[first_rejected:] = sorted(result.rejected_rows[first_rejected:], key=lambda r: r.row)
     return done
 
 
@@ -475,14 +573,15 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
         v = p.values
         try:
             if p.table == "org":
-                parent = v["parent_id"]
-                parent = new_orgs.get(parent, parent)
                 if p.action == "add":
+                    parent = new_orgs.get(v["parent_id"], v["parent_id"])
                     org = rules.create_org(v["name"], v["kind"], parent, sector=v["sector"], township=v["township"],
                                            code=v["code"])
                     new_orgs[-p.row] = org.id
                 else:
-                    rules.update_org(p.target, **{k: v[k] for k in p.changes})
+                    rules.update_org(p.target, **{k: v[k] for k in p.changes if k != "code"})
+                    if "code" in p.changes:
+                        _set_org_code(p.target, v["code"])
             elif p.table == "person":
                 fields = dict(v)
                 if p.action == "add":
@@ -503,6 +602,17 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
         if done % 200 == 0:
             report("写入", done, total)
     report("写入", total, total)
+
+
+def _set_org_code(org_id: int, code: str) -> None:
+    """The root's code, given by the county committee's own row (update_org leaves codes alone)."""
+    from pledgebook.models import audit
+    from pledgebook.models.tables import Org, utcnow
+
+    org = Org.get_by_id(org_id)
+    old, org.code, org.updated_at = org.code, code, utcnow()
+    org.save()
+    audit.record("update", "org", org.uid, {"code": (old, code)}, note="导入")
 
 
 def _update_pledge(p: K.Planned) -> None:

@@ -20,14 +20,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pledgebook.importers.resolve import OrgIndex, OrgRef, PersonIndex, Unresolved, normalize_text, vocab_code
+from pledgebook.importers.resolve import (
+    NO_PARENT,
+    ROOT_KINDS,
+    OrgIndex,
+    OrgRef,
+    PersonIndex,
+    Unresolved,
+    normalize_text,
+    short_name,
+    vocab_code,
+)
 from pledgebook.models import rules, vocab
 from pledgebook.models.errors import ValidationError, ValidationErrors
 from pledgebook.models.values import (
+    Deadline,
     clean_text,
     has_control_chars,
     normalize_id_number,
     parse_date,
+    parse_deadline,
     parse_int,
     parse_number,
 )
@@ -131,6 +143,8 @@ class Context:
         self.default_date: dt.date | Callable[[], dt.date | None] | None = None
         self.not_counted = 0  # tally rows left blank: not yet counted, not zero
         self.seen: dict[tuple, int] = {}  # natural key -> Excel row of its first occurrence in this file
+        self.file_orgs: FileOrgs | None = None  # the org list being planned (see plan_org_sheet)
+        self.readings: dict[str, list[int]] = {}  # how deadlines in words were read → Excel rows
         self._pledges: dict[tuple, list[dict]] | None = None
         self._pledge_uids: dict[str, dict] | None = None
         self._progress: set[tuple] | None = None
@@ -243,6 +257,14 @@ def _date(row: Row, col: str, c: _Collector, date1904: bool) -> dt.date | None:
     return c.run(col, parse_date, row.raw(col), date1904=date1904)
 
 
+def _deadline(ctx: Context, row: Row, col: str, c: _Collector, date1904: bool) -> Deadline | None:
+    """A 完成时限 as written (年底前, 2011年12月, 即时 …); how words were read is kept for the report."""
+    deadline = c.run(col, parse_deadline, row.raw(col), ctx.year, date1904=date1904)
+    if deadline is not None and deadline.reading:
+        ctx.readings.setdefault(deadline.reading, []).append(row.number)
+    return deadline
+
+
 def _vocab(row: Row, col: str, label: str, vocabulary: dict[str, str], synonyms: str | None, c: _Collector) -> str | None:
     raw = row.raw(col)
     try:
@@ -276,30 +298,123 @@ def _changes(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
 # --------------------------------------------------------------------------- orgs
 
 
+def _org_key(name: object) -> str:
+    """How a name is looked up among the rows of one org list: no 中共, no spaces."""
+    text = normalize_text(name).replace(" ", "")
+    return text[2:] if text.startswith("中共") else text
+
+
+class FileOrgs:
+    """The organizations one org list defines, by row: a parent may stand anywhere in the file."""
+
+    def __init__(self, ctx: Context, rows: list[Row]):
+        self.rows: dict[str, int] = {}  # full name / code → Excel row
+        self.short: dict[str, int] = {}  # short name → row (-1 when two rows share it)
+        self.failed: set[int] = set()
+        for row in rows:
+            name = row.raw("党组织")
+            if name is None or ctx.orgs.is_root_name(name):
+                continue
+            self.rows.setdefault(_org_key(name), row.number)
+            code = normalize_text(row.raw("组织代码"))
+            if code:
+                self.rows.setdefault(code, row.number)
+            short = short_name(normalize_text(name))
+            self.short[short] = row.number if self.short.get(short, row.number) == row.number else -1
+
+    def row_of(self, name: object) -> int | None:
+        """The row of this file that defines ``name``, or None."""
+        text = normalize_text(name)
+        hit = self.rows.get(_org_key(text)) or self.rows.get(text)
+        if hit is None:
+            short = self.short.get(short_name(text))
+            hit = short if short and short > 0 else None
+        return hit
+
+
+def plan_org_sheet(ctx: Context, rows: list[Row], date1904: bool) -> list[tuple[Row, list[Planned] | RowErrors]]:
+    """Plan an org list whose rows may name a parent defined further down: parents first.
+
+    Returns (row, planned records or the row's errors) in the order the records must be
+    written. A row whose parent's row failed says so and points at that row.
+    """
+    ctx.file_orgs = FileOrgs(ctx, rows)
+    outcome: dict[int, list[Planned] | RowErrors] = {}
+    order: list[Row] = []
+    pending = list(rows)
+    while pending:
+        waiting: list[Row] = []
+        for row in pending:
+            parent = row.raw("上级党组织")
+            if parent is not None and not _resolves(ctx, parent):
+                defined = ctx.file_orgs.row_of(parent)
+                if defined is not None and defined != row.number and defined not in outcome:
+                    waiting.append(row)
+                    continue
+            try:
+                outcome[row.number] = plan_org(ctx, row, date1904)
+            except RowErrors as exc:
+                outcome[row.number] = exc
+                ctx.file_orgs.failed.add(row.number)
+            order.append(row)
+        if len(waiting) == len(pending):  # a loop of parents: nothing more can be placed
+            for row in waiting:
+                outcome[row.number] = RowErrors([("上级党组织", f"上级党组织「{_show_name(row.raw('上级党组织'))}」"
+                                                  "与本行互为上级（隶属关系成环），请核对上级党组织")])
+                ctx.file_orgs.failed.add(row.number)
+                order.append(row)
+            break
+        pending = waiting
+    return [(row, outcome[row.number]) for row in order]
+
+
+def _show_name(value: Any) -> str:
+    text = normalize_text(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _resolves(ctx: Context, name: Any) -> bool:
+    try:
+        ctx.orgs.resolve(name, None)
+    except Unresolved:
+        return False
+    return True
+
+
 def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     c = _Collector()
     name = _text(row, "党组织", "党组织名称", c, required=True, limit=rules.MAX_NAME)
     kind = _vocab(row, "组织类别", "组织类别", vocab.ORG_KINDS, "org_kind", c)
+    code = normalize_text(row.raw("组织代码")) or None
+    parent_raw = row.raw("上级党组织")
+    no_parent = parent_raw is None or normalize_text(parent_raw).replace(" ", "") in NO_PARENT
+    root = ctx.orgs.root
+    if root is not None and name and (ctx.orgs.is_root_name(name) or (no_parent and kind == root.kind)):
+        return _plan_root(ctx, row, c, name, kind, code)
     if kind is None and not any(col == "组织类别" for col, _ in c.errors):
         c.add("组织类别" if row.has("组织类别") else None, "请填写组织类别（党委、党工委、党总支、党支部、临时党支部）")
     sector = _vocab(row, "所属领域", "所属领域", vocab.SECTORS, "sector", c)
     township = normalize_text(row.raw("乡镇")) or None
-    code = normalize_text(row.raw("组织代码")) or None
     parent: OrgRef | None = None
-    if row.raw("上级党组织") is None:
+    if no_parent:
         c.add("上级党组织" if row.has("上级党组织") else None, "请填写上级党组织")
     else:
         try:
-            parent = ctx.orgs.resolve(row.raw("上级党组织"), None)
+            parent = ctx.orgs.resolve(parent_raw, None)
         except Unresolved as exc:
-            c.add("上级党组织", str(exc).replace("未找到党组织", "未找到上级党组织"))
+            defined = ctx.file_orgs.row_of(parent_raw) if ctx.file_orgs is not None else None
+            if defined is not None and defined in ctx.file_orgs.failed:
+                c.add("上级党组织", f"上级党组织「{_show_name(parent_raw)}」在本文件第 {defined} 行，该行未能导入。"
+                                 "请先改正该行")
+            else:
+                c.add("上级党组织", str(exc).replace("未找到党组织", "未找到上级党组织"))
     c.raise_if_any()
     assert parent is not None and kind is not None
     township = township or parent.township
     existing: OrgRef | None = ctx.orgs.by_code.get(code) if code else None
     if existing is None:
         for ref in ctx.orgs.by_full.get(name[2:] if name.startswith("中共") else name, []):
-            if ref.parent_id == parent.id or normalize_text(ref.name) == normalize_text(name) and ref.parent_id == parent.id:
+            if ref.parent_id == parent.id:
                 existing = ref
                 break
     key = ("org", code or (name, parent.id))
@@ -310,9 +425,7 @@ def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     if existing is None:
         if code and code in ctx.orgs.by_code:
             raise RowErrors([("组织代码", f"组织代码「{code}」已被「{ctx.orgs.by_code[code].name}」使用，请核对")])
-        from pledgebook.importers.resolve import OrgRef as _Ref
-
-        placeholder = _Ref(-row.number, name, kind, township, code, "", parent.id)
+        placeholder = OrgRef(-row.number, name, kind, township, code, "", parent.id)
         ctx.orgs.add(placeholder)  # later rows may name it as their parent
         return [Planned("org", "add", row.number, values, label=name)]
     if existing.id < 0:
@@ -330,6 +443,31 @@ def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
         new["sector"] = sector
     changes = _changes(old, new)
     return [Planned("org", "update" if changes else "unchanged", row.number, new, changes, existing.id, name)]
+
+
+def _plan_root(ctx: Context, row: Row, c: _Collector, name: str, kind: str | None, code: str | None) -> list[Planned]:
+    """The county's own committee row: it updates the root (name, kind, code) instead of being refused."""
+    root = ctx.orgs.root
+    assert root is not None
+    if kind is not None and kind not in ROOT_KINDS:
+        c.add("组织类别", f"「{name}」是本县县委（台账的最上级），组织类别应为「{vocab.label(vocab.ORG_KINDS, root.kind)}」")
+    c.raise_if_any()
+    dup = ctx.duplicate(("org", "root"), row.number)
+    if dup:
+        raise RowErrors([("党组织", dup)])
+    new: dict[str, Any] = {"name": name}
+    if kind is not None:
+        new["kind"] = kind
+    warnings: list[tuple[str, str]] = []
+    if code and code != root.code:
+        if root.code:
+            warnings.append(("组织代码", f"县委的组织代码保留台账中的「{root.code}」（行政区划代码），未改为「{code}」"))
+        else:
+            new["code"] = code
+    changes = _changes({"name": root.name, "kind": root.kind, "code": root.code}, new)
+    planned = Planned("org", "update" if changes else "unchanged", row.number, new, changes, root.id, name)
+    planned.warnings = warnings
+    return [planned]
 
 
 # --------------------------------------------------------------------------- people
@@ -431,7 +569,13 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
         new["scope"] = _vocab(row, "承诺范围", "承诺范围", vocab.SCOPES, "scope", c)
     if row.raw("承诺期限") is not None:
         new["term"] = _vocab(row, "承诺期限", "承诺期限", vocab.TERMS, "term", c)
-    for col, fname in (("完成时限", "due_date"), ("公示时间", "published_on"), ("审定日期", "approved_on")):
+    if row.raw("完成时限") is not None:
+        deadline = _deadline(ctx, row, "完成时限", c, date1904)
+        if deadline is not None:
+            new["due_date"] = deadline.due
+            if deadline.term is not None and "term" not in new:
+                new["term"] = deadline.term
+    for col, fname in (("公示时间", "published_on"), ("审定日期", "approved_on")):
         if row.has(col) and row.raw(col) is not None:
             new[fname] = _date(row, col, c, date1904)
     if row.raw("审定人") is not None:
@@ -671,7 +815,10 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
         if row.raw("分数") is not None and not group:
             fields["score"] = row.raw("分数")
         if row.raw("整改时限") is not None:
-            fields["rect_due"] = _date(row, "整改时限", c, date1904)
+            deadline = _deadline(ctx, row, "整改时限", c, date1904)
+            if deadline is not None and deadline.term is not None:
+                c.add("整改时限", f"整改时限「{row.text('整改时限')}」应是具体日期，如 2011-12-31 或 年底前")
+            fields["rect_due"] = deadline.due if deadline is not None else None
         if row.raw("整改措施") is not None:
             fields["rect_note"] = _text(row, "整改措施", "整改措施", c)
         fields["kind"] = kind

@@ -196,6 +196,65 @@ def _letters(number: int) -> str:
     return letters
 
 
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def scan_ods_merges(path: str, max_rows: int, max_cols: int) -> dict[str, list[tuple[int, int, int, int]]]:
+    """The merged ranges of every sheet of an ods (calamine does not report them), streamed
+    from content.xml with the standard library: {sheet: [(first_row, first_col, last_row, last_col)]},
+    rows as 1-based numbers, columns 0-based, like the xlsx ones. Refuses a DTD first."""
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.namelist():
+            return {}
+        with archive.open("content.xml") as handle:
+            if _DTD.search(handle.read(65536)):
+                raise Refused("含有 XML 文档类型定义（DOCTYPE），正常的表格文件不会有，可能是恶意构造的文件")
+        merges: dict[str, list[tuple[int, int, int, int]]] = {}
+        t = _ODS_TABLE
+        sheet: list[tuple[int, int, int, int]] | None = None
+        depth = row = col = 0
+        row_repeat = 1
+        with archive.open("content.xml") as handle:
+            for event, element in ET.iterparse(handle, events=("start", "end")):
+                tag = element.tag
+                if tag == t + "table":
+                    if event == "start":
+                        depth += 1
+                        if depth == 1:
+                            sheet = merges.setdefault(element.get(t + "name", ""), [])
+                            row = 0
+                    else:
+                        depth -= 1
+                        element.clear()
+                    continue
+                if depth != 1 or sheet is None:
+                    continue
+                if tag == t + "table-row":
+                    if event == "start":
+                        col = 0
+                        row_repeat = _int_attr(element, t + "number-rows-repeated")
+                    else:
+                        row += row_repeat
+                        element.clear()
+                elif tag in (t + "table-cell", t + "covered-table-cell") and event == "start":
+                    rows_spanned = _int_attr(element, t + "number-rows-spanned")
+                    cols_spanned = _int_attr(element, t + "number-columns-spanned")
+                    if (rows_spanned > 1 or cols_spanned > 1) and row < max_rows and col < max_cols:
+                        sheet.append((row + 1, col, min(row + rows_spanned, max_rows), min(col + cols_spanned - 1,
+                                                                                           max_cols - 1)))
+                    col += _int_attr(element, t + "number-columns-repeated")
+    return {name: found for name, found in merges.items() if found}
+
+
+def _int_attr(element, name: str) -> int:
+    try:
+        return max(1, int(element.get(name, "1")))
+    except ValueError:
+        return 1
+
+
 # --------------------------------------------------------------------------- calamine
 
 
@@ -214,6 +273,10 @@ def read_workbook(path: str, kind: str, max_rows: int, max_cols: int, max_cell_c
     except calamine.CalamineError as exc:
         raise Refused(f"已损坏或格式不对，无法打开（{_short(exc)}）。请在 Excel/WPS 中打开后重新保存，再导入") from None
 
+    ods_merges: dict[str, list[tuple[int, int, int, int]]] = {}
+    if kind == "ods":
+        ods_merges = scan_ods_merges(path, max_rows, max_cols)
+
     sheets: list[dict] = []
     with workbook:
         for meta in workbook.sheets_metadata:
@@ -230,6 +293,8 @@ def read_workbook(path: str, kind: str, max_rows: int, max_cols: int, max_cell_c
                     result.update(_read_sheet(workbook.get_sheet_by_name(meta.name), max_rows, max_cols, max_cell_chars))
                 except calamine.CalamineError as exc:
                     result["skipped"] = f"无法读取（{_short(exc)}）。请在 Excel/WPS 中打开后重新保存"
+                if kind == "ods" and not result.get("merges"):
+                    result["merges"] = ods_merges.get(meta.name, [])
     return sheets
 
 

@@ -68,7 +68,7 @@ def render_result(result: Any) -> str:
     """An ImportResult (dry run or applied) for the screen."""
     e = escape
     color = {"unusable": "red", "failed": "red", "aborted": "yellow", "already": "yellow"}.get(result.status, "green")
-    if result.rejected and color == "green":
+    if (result.rejected or result.header_problems) and color == "green":
         color = "yellow"
     lines = [f"[b {color}]{e(result.summary())}[/]"]
     if result.status in ("unusable", "failed", "already"):
@@ -80,6 +80,11 @@ def render_result(result: Any) -> str:
     )
     for table, counts in result.by_table.items():
         lines.append(f"  {names.get(table, table)}：新增 {counts['add']}，更新 {counts['update']}，不变 {counts['unchanged']}")
+    for problem in result.header_problems:
+        lines.append(f"[b yellow]表头：{e(problem.text())}[/]")
+    if result.readings:
+        lines += ["", "[b]完成时限的读法[/b]"]
+        lines += [f"  {e(line)}" for line in result.reading_lines()]
     if result.problems:
         shown = result.problems[:SHOW_PROBLEMS]
         more = f"，以下是前 {len(shown)} 处" if len(result.problems) > len(shown) else ""
