@@ -218,3 +218,33 @@ def test_inbox_keeps_a_file_with_refused_rows_in_errors(county, tmp_path):
     assert result.exit_code == 1 and result.rejected == 1
     assert moved == inbox / "有错误" / "台账(2).xlsx" and (inbox / "有错误" / "台账(2)_错误清单.xlsx").exists()
     assert not (inbox / "已导入").exists()
+
+
+# ----------------------------------------------------------------- 3. web-system exports
+
+
+@pytest.mark.parametrize("name", ["web_roster_gbk.xls", "web_roster_2003.xml.xls"])
+def test_web_system_exports_import_with_their_id_numbers(county, tmp_path, name):
+    from pledgebook.models.tables import Person
+
+    result = import_file(copy(name, tmp_path))
+    assert result.exit_code == 0 and result.kind == "people" and result.added == 2, [p.text() for p in result.problems]
+    people = {p.name: p for p in Person.select().where(Person.name.in_(["赵一", "钱二"]))}
+    assert people["赵一"].id_number == "530822199001011235" and people["赵一"].org_id == county["b1"].id
+    assert people["钱二"].id_number == "53082219850615101X" and people["钱二"].org_id == county["b2"].id
+    assert people["钱二"].joined_date == dt.date(2008, 6, 30) and people["钱二"].gender == "female"
+
+
+def test_a_web_export_resaved_with_ids_as_numbers_is_refused_row_by_row(county, tmp_path):
+    path = tmp_path / "导出.xls"
+    path.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="名册"><Table>'
+                    '<Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">所在党组织</Data>'
+                    '</Cell><Cell><Data ss:Type="String">身份证号</Data></Cell></Row>'
+                    '<Row><Cell><Data ss:Type="String">赵一</Data></Cell><Cell><Data ss:Type="String">新华村党支部</Data>'
+                    '</Cell><Cell><Data ss:Type="Number">5.30822199001011E+17</Data></Cell></Row>'
+                    '</Table></Worksheet></Workbook>', encoding="utf-8")
+    result = import_file(path)
+    assert [p.message for p in result.problems] == [
+        "身份证号被 Excel 转成了科学计数法/末尾被改成 0，请把该列设为文本格式后重新填写"]

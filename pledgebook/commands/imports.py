@@ -139,7 +139,7 @@ def import_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """导入乡镇报表（xlsx、xls、csv）：党组织名单、党员名册、承诺台账、践诺记录、评诺结果。退出码：0 全部成功，1 有错误行，2 文件无法使用。"""
+    """导入乡镇报表（xlsx、xls、ods、csv，以及党建系统导出的网页表格和 XML 表格）：党组织名单、党员名册、承诺台账、践诺记录、评诺结果。退出码：0 全部成功，1 有错误行，2 文件无法使用。"""
     from pledgebook.importers.apply import ImportResult, import_file
     from pledgebook.importers.columns import load_aliases
 

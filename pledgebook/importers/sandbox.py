@@ -260,6 +260,8 @@ def _int_attr(element, name: str) -> int:
 
 def read_workbook(path: str, kind: str, max_rows: int, max_cols: int, max_cell_chars: int) -> list[dict]:
     """Every sheet of the workbook as plain dicts (see Sheet in sheet.py)."""
+    if kind in ("html", "xml2003"):
+        return _read_web(path, kind, max_rows, max_cols, max_cell_chars)
     import python_calamine as calamine
 
     date1904, problems = (False, {})
@@ -309,6 +311,28 @@ def _read_sheet(sheet, max_rows: int, max_cols: int, max_cell_chars: int) -> dic
     if not rows:
         return {"skipped": "空白工作表"}
     return {"rows": rows, "row_numbers": numbers, "issues": issues, "merges": merges}
+
+
+def _read_web(path: str, kind: str, max_rows: int, max_cols: int, max_cell_chars: int) -> list[dict]:
+    """A web system's "Excel" export (see :mod:`.webtable`), as the same plain dicts."""
+    from pledgebook.importers import webtable
+
+    try:
+        found = (webtable.read_html if kind == "html" else webtable.read_spreadsheetml)(path, max_rows, max_cols)
+    except webtable.Refused as exc:
+        raise Refused(str(exc)) from None
+    sheets = []
+    for item in found:
+        result = {"name": item["name"], "date1904": False, "skipped": item.get("skipped")}
+        if result["skipped"] is None:
+            rows, index, issues = clean_rows(item["raw"], max_cell_chars)
+            numbers = item["numbers"]
+            result.update(rows=rows, row_numbers=[numbers[i - 1] for i in index], merges=item["merges"],
+                          issues=[(numbers[r - 1], *rest) for r, *rest in issues])
+            if not rows:
+                result["skipped"] = "空白工作表"
+        sheets.append(result)
+    return sheets
 
 
 _ODD_TYPES = (dt.time, dt.timedelta)
