@@ -233,6 +233,14 @@ def test_web_system_exports_import_with_their_id_numbers(county, tmp_path, name)
     assert people["赵一"].id_number == "530822199001011235" and people["赵一"].org_id == county["b1"].id
     assert people["钱二"].id_number == "53082219850615101X" and people["钱二"].org_id == county["b2"].id
     assert people["钱二"].joined_date == dt.date(2008, 6, 30) and people["钱二"].gender == "female"
+    # written in bulk, as rules.create_person writes one: state, pinyin for the search, an audit entry each
+    from pledgebook.models.audit import history
+    from pledgebook.models.values import pinyin_key
+
+    assert people["赵一"].state == "active" and people["赵一"].pinyin == pinyin_key("赵一")
+    [entry] = history(people["赵一"].uid)
+    assert entry["action"] == "create" and entry["changes"]["name"] == [None, "赵一"]
+    assert entry["changes"]["org"] == [None, county["b1"].uid] and "id_number" not in entry["changes"]
 
 
 def test_a_web_export_resaved_with_ids_as_numbers_is_refused_row_by_row(county, tmp_path):

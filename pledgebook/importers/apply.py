@@ -456,6 +456,7 @@ def _columns(table: Table) -> dict[str, int]:
 def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, planned: list[K.Planned],
                 report: Progress, done: int, total: int) -> int:
     columns = _columns(table)
+    ctx.memo.clear()  # lookups by cell value hold for one table only (an org list may add orgs)
     issues: dict[int, list] = getattr(table, "_issues", {})
     groups = K.evaluation_groups(list(columns)) if kind == "evaluations" else []
     used = _used_columns(kind, columns, groups)
@@ -562,13 +563,22 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
     done = 0
     new_orgs: dict[int, int] = {}  # placeholder id (-row) -> created id
     new_places: dict[tuple[str, int], int] = {}  # second ledger: (table, -row) -> created id
+    org_adds = [p for p in writes if p.table == "org" and p.action == "add"]
+    person_adds = [p for p in writes if p.table == "person" and p.action == "add"]
+    if person_adds and not org_adds:  # members of new orgs go one by one, after their orgs
+        _insert_people(person_adds, file_name)
+        done += len(person_adds)
+        report("写入", done, total)
+    else:
+        person_adds = []
+    bulk = {id(p) for p in person_adds}
     pledge_adds = [p for p in writes if p.table == "pledge" and p.action == "add"]
     if pledge_adds:
         _insert_pledges(pledge_adds, batch, file_name)
         done += len(pledge_adds)
         report("写入", done, total)
     for p in writes:
-        if p.table == "pledge" and p.action == "add":
+        if p.table == "pledge" and p.action == "add" or id(p) in bulk:
             continue
         v = p.values
         try:
@@ -585,7 +595,8 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
             elif p.table == "person":
                 fields = dict(v)
                 if p.action == "add":
-                    rules.create_person(fields.pop("name"), fields.pop("org_id"), **fields)
+                    org_id = fields.pop("org_id")
+                    rules.create_person(fields.pop("name"), new_orgs.get(org_id, org_id), **fields)
                 else:
                     rules.update_person(p.target, **{k: fields[k] for k in p.changes})
             elif p.table == "pledge":
@@ -649,6 +660,51 @@ def _write_evaluation(p: K.Planned) -> None:
         audit.record("update", "evaluation", ev.uid, p.changes, note="导入")
 
 
+_PERSON_COLUMNS = ("name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
+                   "id_number", "phone", "state")
+_STATE = _PERSON_COLUMNS.index("state")
+
+
+def _insert_people(adds: list[K.Planned], file_name: str) -> None:
+    """New members and their audit entries, each in one executemany; pinyin made for all names at once.
+
+    Validated in planning exactly as rules.create_person would; checked again here, inside the lock,
+    that their orgs are live and no ID number was taken meanwhile."""
+    from pledgebook.models.audit import os_user
+    from pledgebook.models.tables import AuditLog, Org, Person, database, new_uid, utcnow
+    from pledgebook.models.values import pinyin_keys
+
+    org_ids = list({p.values["org_id"] for p in adds})
+    orgs = dict(Org.select(Org.id, Org.uid).where(Org.id.in_(org_ids), Org.deleted_at.is_null()).tuples())
+    numbers = [p.values["id_number"] for p in adds if p.values.get("id_number")]
+    taken = {n for (n,) in Person.select(Person.id_number).where(Person.id_number.in_(numbers),
+                                                                 Person.deleted_at.is_null()).tuples()} if numbers else set()
+    keys = pinyin_keys([p.values["name"] for p in adds])
+    now, user = str(utcnow()), os_user()
+    rows: list[tuple] = []
+    audits: list[tuple] = []
+    for p, key in zip(adds, keys, strict=True):
+        v = p.values
+        if v["org_id"] not in orgs:
+            raise PledgebookError(f"第 {p.row} 行（{p.label}）：所在党组织在导入过程中被删除，请重新导入")
+        if v.get("id_number") in taken:
+            raise PledgebookError(f"第 {p.row} 行（{p.label}）：该身份证号已登记在另一名人员名下，请核对")
+        uid = new_uid()
+        fields = [_d(v.get(c)) if c.endswith("_date") else v.get(c) for c in _PERSON_COLUMNS]
+        fields[_STATE] = fields[_STATE] or "active"  # a new member is 在册 unless the file says otherwise
+        rows.append((uid, now, now, *fields, key))
+        changes = {k: [None, _d(value) if isinstance(value, dt.date) else value] for k, value in v.items()
+                   if k not in ("id_number", "phone", "org_id")}
+        changes["org"] = [None, orgs[v["org_id"]]]
+        audits.append((now, user, "create", "person", uid, json.dumps(changes, ensure_ascii=False), f"导入 {file_name}"))
+    database.cursor().executemany(
+        f"INSERT INTO {Person._meta.table_name} (uid, created_at, updated_at, {', '.join(_PERSON_COLUMNS)}, pinyin) "
+        f"VALUES ({', '.join('?' * (len(_PERSON_COLUMNS) + 4))})", rows)
+    database.cursor().executemany(
+        f"INSERT INTO {AuditLog._meta.table_name} (at, user, action, \"table\", record_uid, changes, note) "
+        "VALUES (?,?,?,?,?,?,?)", audits)
+
+
 def _insert_pledges(adds: list[K.Planned], batch: Any, file_name: str) -> None:
     """New pledges and their audit entries, each in one executemany (about 10× Model.create)."""
     from pledgebook.models.audit import os_user
@@ -660,49 +716,45 @@ def _insert_pledges(adds: list[K.Planned], batch: Any, file_name: str) -> None:
     for year in years:
         rules.ensure_year_open(year)
     # the pledgers still exist and are live (they were resolved inside this run; checked again inside the lock)
-    org_ids = {p.values["org_id"] for p in adds}
-    live_orgs = {o for (o,) in Org.select(Org.id).where(Org.id.in_(list(org_ids)), Org.deleted_at.is_null()).tuples()}
-    person_ids = {p.values["person_id"] for p in adds if p.values["person_id"]}
-    live_people = {
-        (pid, org) for pid, org in Person.select(Person.id, Person.org)
-        .where(Person.id.in_(list(person_ids)), Person.deleted_at.is_null(), Person.state == "active").tuples()
-    } if person_ids else set()
-    uid_of: dict[str, str] = {}
-    if person_ids:
-        uid_of.update({f"p{pid}": uid for pid, uid in Person.select(Person.id, Person.uid)
-                       .where(Person.id.in_(list(person_ids))).tuples()})
-    uid_of.update({f"o{oid}": uid for oid, uid in Org.select(Org.id, Org.uid).where(Org.id.in_(list(org_ids))).tuples()})
-    now = str(utcnow())
-    user = os_user()
-    rows: list[tuple] = []
-    audits: list[tuple] = []
+    orgs = dict(database.execute_sql(f"SELECT id, uid FROM {Org._meta.table_name} WHERE deleted_at IS NULL").fetchall())
+    people = {pid: (org, uid) for pid, org, uid in database.execute_sql(
+        f"SELECT id, org_id, uid FROM {Person._meta.table_name} WHERE deleted_at IS NULL AND state = 'active'")}
     for p in adds:
         v = p.values
-        if v["org_id"] not in live_orgs or (v["person_id"] and (v["person_id"], v["org_id"]) not in live_people):
+        if v["org_id"] not in orgs or (v["person_id"] and people.get(v["person_id"], (None,))[0] != v["org_id"]):
             raise PledgebookError("承诺人在导入过程中被删除或调动，请重新导入")
-        uid = new_uid()
-        rows.append((
-            uid, now, now, v["year"], v["org_id"], v["person_id"], v["scope"], v["category"], v["content"],
-            v["measures"], _d(v["due_date"]), v["term"], v["approved_by"], _d(v["approved_on"]), _d(v["published_on"]),
-            v["status"], _d(v["fulfilled_on"]), "import", batch.id, p.row,
-        ))
-        pledger = uid_of[f"p{v['person_id']}"] if v["person_id"] else uid_of[f"o{v['org_id']}"]
-        changes = {"content": [None, v["content"]], "pledger": [None, pledger], "year": [None, v["year"]]}
-        audits.append((now, user, "create", "pledge", uid, json.dumps(changes, ensure_ascii=False),
-                       f"导入 {file_name} 第{p.row}行"))
-    table = Pledge._meta.table_name
+    now = str(utcnow())
+    user = os_user()
+    uids = [new_uid() for _ in adds]
+
+    # generators, not lists: sqlite3 takes the rows as they are made (20,000 tuples and their JSON never all held)
+    def rows():
+        for p, uid in zip(adds, uids, strict=True):
+            v = p.values
+            yield (uid, now, now, v["year"], v["org_id"], v["person_id"], v["scope"], v["category"], v["content"],
+                   v["measures"], _d(v["due_date"]), v["term"], v["approved_by"], _d(v["approved_on"]),
+                   _d(v["published_on"]), v["status"], _d(v["fulfilled_on"]), "import", batch.id, p.row)
+
+    def audits():
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        for p, uid in zip(adds, uids, strict=True):
+            v = p.values
+            pledger = people[v["person_id"]][1] if v["person_id"] else orgs[v["org_id"]]
+            changes = {"content": [None, v["content"]], "pledger": [None, pledger], "year": [None, v["year"]]}
+            yield now, user, "create", "pledge", uid, dumps(changes), f"导入 {file_name} 第{p.row}行"
+
     database.cursor().executemany(
-        f"INSERT INTO {table} (uid, created_at, updated_at, year, org_id, person_id, scope, category, content, "
-        "measures, due_date, term, approved_by, approved_on, published_on, status, fulfilled_on, source, batch_id, "
-        "source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        rows,
+        f"INSERT INTO {Pledge._meta.table_name} (uid, created_at, updated_at, year, org_id, person_id, scope, "
+        "category, content, measures, due_date, term, approved_by, approved_on, published_on, status, fulfilled_on, "
+        "source, batch_id, source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows(),
     )
     from pledgebook.models.tables import AuditLog
 
     database.cursor().executemany(
         f"INSERT INTO {AuditLog._meta.table_name} (at, user, action, \"table\", record_uid, changes, note) "
         "VALUES (?,?,?,?,?,?,?)",
-        audits,
+        audits(),
     )
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pledgebook.importers.resolve import (
@@ -111,7 +112,7 @@ class Row:
         if j is None:
             return None
         value = self.values[j]
-        if isinstance(value, str) and not value.strip():
+        if value.__class__ is str and not value.strip():  # the hottest line of an import: no isinstance
             return None
         return value
 
@@ -145,9 +146,12 @@ class Context:
         self.seen: dict[tuple, int] = {}  # natural key -> Excel row of its first occurrence in this file
         self.file_orgs: FileOrgs | None = None  # the org list being planned (see plan_org_sheet)
         self.readings: dict[str, list[int]] = {}  # how deadlines in words were read → Excel rows
+        # lookups of one table, by the cells' values (see _pledger, _vocab); cleared for every table
+        self.memo: dict[tuple, Any] = {}
         self._pledges: dict[tuple, list[dict]] | None = None
         self._pledge_uids: dict[str, dict] | None = None
         self._progress: set[tuple] | None = None
+        self._person_rows: dict[int, dict] | None = None
         self._evaluations: dict[tuple, dict] | None = None
         from pledgebook.models import settings
 
@@ -163,40 +167,72 @@ class Context:
 
         self._pledges = defaultdict(list)
         self._pledge_uids = {}
-        # raw SQL: peewee's row conversion costs more than the query on 100,000 pledges
+        # raw SQL, rows kept as tuples (a dict only for the few a file matches): on 100,000 pledges
+        # peewee's row conversion costs more than the query, and dicts three times the memory
         cursor = database.execute_sql(
             f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL")
+        org, person, content, uid = (self._PLEDGE_FIELDS.index(k) for k in ("org_id", "person_id", "content", "uid"))
         for values in cursor:
-            record = dict(zip(self._PLEDGE_FIELDS, values))
-            for key in ("due_date", "published_on", "fulfilled_on", "approved_on"):
-                if isinstance(record[key], str):
-                    record[key] = dt.date.fromisoformat(record[key])
-            self._pledges[(record["org_id"], record["person_id"], _content_key(record["content"]))].append(record)
-            self._pledge_uids[record["uid"]] = record
+            self._pledges[(values[org], values[person], _content_key(values[content]))].append(values)
+            self._pledge_uids[values[uid]] = values
 
-    def pledge_by_key(self, org_id: int, person_id: int | None, content: str, year: int | None) -> dict | None:
+    def _record(self, stored: tuple | dict) -> dict:
+        if isinstance(stored, dict):
+            return stored
+        record = dict(zip(self._PLEDGE_FIELDS, stored))
+        for key in ("due_date", "published_on", "fulfilled_on", "approved_on"):
+            if isinstance(record[key], str):
+                record[key] = dt.date.fromisoformat(record[key])
+        return record
+
+    def pledge_by_key(self, org_id: int, person_id: int | None, content: str, year: int | None,
+                      content_key: str | None = None) -> dict | None:
         if self._pledges is None:
             self._load_pledges()
         assert self._pledges is not None
-        pool = self._pledges.get((org_id, person_id, _content_key(content)), [])
+        pool = self._pledges.get((org_id, person_id, content_key or _content_key(content)))
+        if not pool:
+            return None
+        records = [self._record(p) for p in pool]
         if year is not None:
-            pool = [p for p in pool if p["year"] == year]
-        if len(pool) > 1:
-            pool.sort(key=lambda p: p["year"])
-        return pool[-1] if pool else None
+            records = [p for p in records if p["year"] == year]
+        if len(records) > 1:
+            records.sort(key=lambda p: p["year"])
+        return records[-1] if records else None
 
     def pledge_by_uid(self, uid: str) -> dict | None:
         if self._pledge_uids is None:
             self._load_pledges()
         assert self._pledge_uids is not None
-        return self._pledge_uids.get(uid)
+        found = self._pledge_uids.get(uid)
+        return self._record(found) if found is not None else None
 
-    def remember_pledge(self, record: dict) -> None:
+    def remember_pledge(self, record: dict, content_key: str | None = None) -> None:
         """A pledge planned for adding, so later rows (and progress in the same run) find it."""
         if self._pledges is None:
             self._load_pledges()
         assert self._pledges is not None and self._pledge_uids is not None
-        self._pledges[(record["org_id"], record["person_id"], _content_key(record["content"]))].append(record)
+        key = content_key or _content_key(record["content"])
+        self._pledges[(record["org_id"], record["person_id"], key)].append(record)
+
+    _PERSON_FIELDS = ("id", "name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
+                      "id_number", "phone", "state")
+
+    def person_record(self, person_id: int) -> dict:
+        """A person's stored fields (all people loaded in one query the first time one is asked for)."""
+        if self._person_rows is None:
+            from pledgebook.models.tables import Person, database
+
+            cursor = database.execute_sql(f"SELECT {', '.join(self._PERSON_FIELDS)} FROM {Person._meta.table_name} "
+                                          "WHERE deleted_at IS NULL")
+            self._person_rows = {}
+            for values in cursor:
+                record = dict(zip(self._PERSON_FIELDS, values))
+                for key in ("birth_date", "joined_date"):
+                    if isinstance(record[key], str):
+                        record[key] = dt.date.fromisoformat(record[key])
+                self._person_rows[record["id"]] = record
+        return self._person_rows[person_id]
 
     def evaluation_date(self) -> dt.date | None:
         if callable(self.default_date):
@@ -253,25 +289,49 @@ def _text(row: Row, col: str, label: str, c: _Collector, *, required: bool = Fal
     return text
 
 
+# the value parsers are pure: a column of 20,000 rows holds a few dozen distinct dates, so each is parsed once
+# (typed: the cells 1, 1.0 and True are different values)
+_parse_date = lru_cache(maxsize=4096, typed=True)(parse_date)
+_parse_deadline = lru_cache(maxsize=4096, typed=True)(parse_deadline)
+_normalize_id_number = lru_cache(maxsize=65536, typed=True)(normalize_id_number)
+
+
+_sane_due = lru_cache(maxsize=4096)(rules._sane_due)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _status_code(raw: Any) -> str | None:
+    return vocab_code(vocab.PLEDGE_STATUSES, raw, "status")
+
+
 def _date(row: Row, col: str, c: _Collector, date1904: bool) -> dt.date | None:
-    return c.run(col, parse_date, row.raw(col), date1904=date1904)
+    return c.run(col, _parse_date, row.raw(col), date1904=date1904)
 
 
 def _deadline(ctx: Context, row: Row, col: str, c: _Collector, date1904: bool) -> Deadline | None:
     """A 完成时限 as written (年底前, 2011年12月, 即时 …); how words were read is kept for the report."""
-    deadline = c.run(col, parse_deadline, row.raw(col), ctx.year, date1904=date1904)
+    deadline = c.run(col, _parse_deadline, row.raw(col), ctx.year, date1904=date1904)
     if deadline is not None and deadline.reading:
         ctx.readings.setdefault(deadline.reading, []).append(row.number)
     return deadline
 
 
-def _vocab(row: Row, col: str, label: str, vocabulary: dict[str, str], synonyms: str | None, c: _Collector) -> str | None:
+def _vocab(row: Row, col: str, label: str, vocabulary: dict[str, str], synonyms: str | None, c: _Collector,
+           memo: dict | None = None) -> str | None:
+    """The code of the cell in ``vocabulary``; with ``memo`` (a Context's), each distinct value is looked up once."""
     raw = row.raw(col)
-    try:
-        return vocab_code(vocabulary, raw, synonyms)
-    except Unresolved as exc:
-        c.add(col, f"{label}{exc}")
-        return None
+    key = (col, id(vocabulary), type(raw), raw)
+    hit = memo.get(key) if memo is not None else None
+    if hit is None:
+        try:
+            hit = (vocab_code(vocabulary, raw, synonyms), None)
+        except Unresolved as exc:
+            hit = (None, f"{label}{exc}")
+        if memo is not None:
+            memo[key] = hit
+    if hit[1] is not None:
+        c.add(col, hit[1])
+    return hit[0]
 
 
 def _org(ctx: Context, row: Row, c: _Collector, col: str = "党组织", *, required: bool = True) -> OrgRef | None:
@@ -288,7 +348,7 @@ def _org(ctx: Context, row: Row, c: _Collector, col: str = "党组织", *, requi
 
 
 def _id_number(row: Row, c: _Collector) -> str | None:
-    return c.run("公民身份号码", normalize_id_number, row.raw("公民身份号码"))
+    return c.run("公民身份号码", _normalize_id_number, row.raw("公民身份号码"))
 
 
 def _changes(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
@@ -503,10 +563,10 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     c.raise_if_any()
     assert org is not None
     try:
-        checked = rules._person_values({"name": name, **fields})
+        # the name is checked above; without it the rules skip the pinyin, which the bulk insert makes for all at once
+        checked = {"name": name, **rules._person_values(fields)}
     except ValidationErrors as exc:
         raise RowErrors([(_PERSON_FIELD_COLUMN.get(f, None), m) for f, m in exc.errors.items()]) from None
-    checked.pop("pinyin", None)
     if number:
         checked["id_number"] = number
     key = ("person", number) if number else ("person", org.id, _content_key(name))
@@ -522,10 +582,8 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     checked["org_id"] = org.id
     if existing is None:
         return [Planned("person", "add", row.number, checked, label=name)]
-    from pledgebook.models.tables import Person
-
-    person = Person.get_by_id(existing.id)
-    old = {k: (getattr(person, k) if k != "org_id" else person.org_id) for k in checked}
+    person = ctx.person_record(existing.id)
+    old = {k: person.get(k) for k in checked}
     changes = _changes(old, checked)
     return [Planned("person", "update" if changes else "unchanged", row.number, checked, changes, existing.id, name)]
 
@@ -534,7 +592,20 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
 
 
 def _pledger(ctx: Context, row: Row, c: _Collector) -> tuple[OrgRef | None, int | None]:
-    """(org, person id) of the pledger named in a row; errors go to the collector."""
+    """(org, person id) of the pledger named in a row; errors go to the collector.
+
+    Resolved once per distinct (ID number, name, org, township) of the table: a township's
+    sheet names the same few hundred pledgers on thousands of rows."""
+    key = ("pledger", row.raw("公民身份号码"), row.raw("姓名"), row.raw("党组织"), row.raw("乡镇"))
+    hit = ctx.memo.get(key)
+    if hit is None:
+        sub = _Collector()
+        hit = ctx.memo[key] = (_resolve_pledger(ctx, row, sub), sub.errors)
+    c.errors.extend(hit[1])
+    return hit[0]
+
+
+def _resolve_pledger(ctx: Context, row: Row, c: _Collector) -> tuple[OrgRef | None, int | None]:
     number = _id_number(row, c) if row.raw("公民身份号码") is not None else None
     name = row.raw("姓名")
     if name is None and number is None:
@@ -564,11 +635,11 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     if row.has("践诺措施"):
         new["measures"] = _text(row, "践诺措施", "践诺措施", c)
     if row.raw("承诺类别") is not None:
-        new["category"] = _vocab(row, "承诺类别", "承诺类别", ctx.categories, None, c)
+        new["category"] = _vocab(row, "承诺类别", "承诺类别", ctx.categories, None, c, ctx.memo)
     if row.raw("承诺范围") is not None:
-        new["scope"] = _vocab(row, "承诺范围", "承诺范围", vocab.SCOPES, "scope", c)
+        new["scope"] = _vocab(row, "承诺范围", "承诺范围", vocab.SCOPES, "scope", c, ctx.memo)
     if row.raw("承诺期限") is not None:
-        new["term"] = _vocab(row, "承诺期限", "承诺期限", vocab.TERMS, "term", c)
+        new["term"] = _vocab(row, "承诺期限", "承诺期限", vocab.TERMS, "term", c, ctx.memo)
     if row.raw("完成时限") is not None:
         deadline = _deadline(ctx, row, "完成时限", c, date1904)
         if deadline is not None:
@@ -583,7 +654,7 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     status = None
     if row.raw("践诺情况") is not None:
         try:
-            status = vocab_code(vocab.PLEDGE_STATUSES, row.raw("践诺情况"), "status")
+            status = _status_code(row.raw("践诺情况"))
         except Unresolved:
             c.add("践诺情况", f"践诺情况「{row.text('践诺情况')[:40]}」不是可识别的状态。请填写 拟定、践诺中、已兑现、部分兑现、"
                           "未兑现 或 已撤销；具体进展请另用践诺记录表导入")
@@ -592,7 +663,7 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     fulfilled_on = _date(row, "兑现日期", c, date1904) if row.raw("兑现日期") is not None else None
     due = new.get("due_date")
     if due is not None:
-        c.run("完成时限", rules._sane_due, year, due)
+        c.run("完成时限", _sane_due, year, due)
     uid = normalize_text(row.raw(UID_COLUMN)) or None
     org, person_id = _pledger(ctx, row, c)
     c.raise_if_any()
@@ -604,10 +675,11 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
             raise RowErrors([(UID_COLUMN, f"承诺编号「{uid}」在台账中不存在。新承诺请把承诺编号留空")])
         if existing["year"] != year:
             raise RowErrors([(UID_COLUMN, f"承诺编号「{uid}」属于{existing['year']}年度，不是{year}年度")])
-    else:
-        existing = ctx.pledge_by_key(org.id, person_id, content, year)
+    content_key = _content_key(content)
+    if not uid:
+        existing = ctx.pledge_by_key(org.id, person_id, content, year, content_key)
     key = ("pledge", existing["uid"]) if existing and existing.get("uid") else ("pledge", org.id, person_id,
-                                                                               _content_key(content))
+                                                                               content_key)
     dup = ctx.duplicate(key, row.number)
     if dup:
         raise RowErrors([("承诺事项", dup)])
@@ -631,7 +703,8 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
             "published_on": new.get("published_on"), "status": new.get("status") or "in_progress",
             "fulfilled_on": new.get("fulfilled_on"),
         }
-        ctx.remember_pledge({**values, "id": None, "uid": None})
+        values["id"] = values["uid"] = None  # the record later rows of this file find (not yet written)
+        ctx.remember_pledge(values, content_key)
         return [Planned("pledge", "add", row.number, values, label=label)]
     if uid or existing["org_id"] != org.id or existing["person_id"] != person_id:
         new["org_id"], new["person_id"] = org.id, person_id

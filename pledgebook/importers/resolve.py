@@ -33,6 +33,13 @@ def normalize_text(value: object) -> str:
     return _normalize_text(value)
 
 
+def database_rows(sql: str) -> list[tuple]:
+    """Plain tuples of one query on the open ledger."""
+    from pledgebook.models.tables import database
+
+    return database.execute_sql(sql).fetchall()
+
+
 class Unresolved(ValueError):
     """A name, code or label that matches nothing (or more than one thing)."""
 
@@ -229,8 +236,9 @@ class OrgIndex:
         from pledgebook.models.tables import Org
 
         index = cls()
-        query = (Org.select(Org.id, Org.name, Org.kind, Org.township, Org.code, Org.path, Org.parent)
-                 .where(Org.deleted_at.is_null()).order_by(Org.id).tuples())
+        # raw SQL: peewee's row conversion costs more than the query on a county's 700 orgs and 14,000 people
+        query = database_rows(f"SELECT id, name, kind, township, code, path, parent_id FROM {Org._meta.table_name} "
+                              "WHERE deleted_at IS NULL ORDER BY id")
         for oid, name, kind, township, code, path, parent in query:
             ref = OrgRef(oid, name, kind, township, code, path, parent)
             index.add(ref)
@@ -320,8 +328,8 @@ class PersonIndex:
         from pledgebook.models.tables import Person
 
         index = cls()
-        query = (Person.select(Person.id, Person.name, Person.org, Person.state, Person.id_number)
-                 .where(Person.deleted_at.is_null()).tuples())
+        query = database_rows(f"SELECT id, name, org_id, state, id_number FROM {Person._meta.table_name} "
+                              "WHERE deleted_at IS NULL")
         for pid, name, org_id, state, number in query:
             index.add(PersonRef(pid, name, org_id, state, number))
         return index

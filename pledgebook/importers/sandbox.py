@@ -124,18 +124,21 @@ def _sheet_targets(archive: zipfile.ZipFile, workbook: bytes, names: set[str]) -
     return targets
 
 
-def _content_cells(max_rows: int) -> re.Pattern[bytes]:
-    """Cells that hold something (not self-closing), capturing the column letters and,
-    only when it has as many digits as ``max_rows`` or more, the row number: a file
-    of 300,000 cells then yields a set of a few dozen distinct matches."""
+def _content_cells(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
+    """Cells that hold something (not self-closing) and MAY lie outside the limits: a column with
+    more letters than ``max_cols`` has, or as many starting at its first letter or later, or a row
+    number with as many digits as ``max_rows`` or more. Captures the column letters and the row.
+    A normal sheet has no such cell, so the scan makes no match object per cell."""
+    letters = _letters(max_cols)
     digits = len(str(max_rows))
-    small = rf"\d{{1,{digits - 1}}}" if digits > 1 else "(?!)"
-    return re.compile(rb'r="([A-Z]{1,4})(?:' + small.encode() + rb"|(\d{" + str(digits).encode() + rb',9}))"[^>/]*>')
+    wide = rb"[A-Z]{" + str(len(letters) + 1).encode() + rb",4}"
+    wide += rb"|[" + letters[0].encode() + rb"-Z][A-Z]{" + str(len(letters) - 1).encode() + rb"}"
+    return re.compile(rb'r="(?:(' + wide + rb')(\d{1,9})|([A-Z]{1,4})(\d{' + str(digits).encode() + rb',9}))"[^>/]*>')
 
 
 def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> str | None:
     """Stream one worksheet's XML: DTD, <dimension>, and the farthest cell with content."""
-    pattern = _content_cells(max_rows)
+    pattern = _content_cells(max_rows, max_cols)
     max_row = max_col = 0
     carry = b""
     first = True
@@ -162,10 +165,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: 
                     raise Refused(f"内部文件 {member} 含有异常巨大的标记")
             else:
                 carry = b""
-            found = set(pattern.findall(buffer))
-            if found:
-                max_col = max(max_col, max(col_number(c.decode()) for c, _ in found))
-                max_row = max(max_row, max((int(r) for _, r in found if r), default=0))
+            for wide_col, wide_row, col, row in set(pattern.findall(buffer)):
+                max_col = max(max_col, col_number((wide_col or col).decode()))
+                max_row = max(max_row, int(wide_row or row))
             if max_row > max_rows or max_col > max_cols:
                 letters = _letters(max_col)
                 if max_row <= max_rows:  # too wide: name one such cell

@@ -152,7 +152,8 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
     dropped: list[tuple[int, str]] = []
     header_values = list(rows[start][:width]) + [None] * (width - len(rows[start]))
     for row, number in zip(rows[header_end:], numbers[header_end:], strict=True):
-        values = list(row[:width]) + [None] * (width - len(row)) if len(row) != width else list(row)
+        # the sheet's own row when it has the table's width (no copy of 20,000 rows)
+        values = row if len(row) == width else list(row[:width]) + [None] * (width - len(row))
         reason = _not_data(values, header_values)
         if reason == "":
             continue  # blank
