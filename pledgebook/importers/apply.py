@@ -42,6 +42,7 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is a Chinese word for the step ('读取', '检查', '写入')."""
 
 ON_ERROR = ("skip", "abort")
+IMPORT_CACHE_KIB = -8_000  # PRAGMA cache_size while an import writes (negative: KiB)
 KIND_NAMES = ("orgs", "people", "pledges", "progress", "evaluations", "contacts", "stationing", "helplogs")
 
 # the columns a sheet of each kind cannot do without (any one of each tuple)
@@ -336,6 +337,10 @@ def import_file(
     for table, sheet_kind in tables:
         done = _plan_table(result, ctx, table, sheet_kind, planned, report, done, total)
     report("检查", total, total)
+    # the rows as read are no longer needed (refused ones were copied): let them go before the writing
+    for table, _ in tables:
+        table.data = []
+    del sheets, sheet
     result.rows_read = total
     result.readings = ctx.readings
     for p in planned:
@@ -375,6 +380,10 @@ def import_file(
     if writes:
         folder = backup_folder or Path(database.database).parent / "backups"
         result.backup = backup_database(folder, reason="before-import")
+    # a smaller page cache while this file is written: an import touches each page of the new rows
+    # once, and the county's 32 MB cache would hold them all (the peak memory of a 20,000-row file)
+    cache = database.execute_sql("PRAGMA cache_size").fetchone()[0]
+    database.execute_sql(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
     try:
         with rules.transaction():
             batch = ImportBatch.create(
@@ -389,6 +398,8 @@ def import_file(
     except PledgebookError as exc:
         result.status = "failed"
         result.message = f"导入「{path.name}」时出错，本文件未写入任何内容：{exc.message}"
+    finally:
+        database.execute_sql(f"PRAGMA cache_size = {int(cache)}")
     result.seconds = time.perf_counter() - started
     return result
 

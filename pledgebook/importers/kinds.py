@@ -80,7 +80,7 @@ class RowErrors(Exception):
         self.errors = errors
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """One record an import row adds, updates or leaves as it is."""
 
@@ -150,6 +150,8 @@ class Context:
         self.memo: dict[tuple, Any] = {}
         self._pledges: dict[tuple, list[dict]] | None = None
         self._pledge_uids: dict[str, dict] | None = None
+        self._loaded_year: int | None = None  # the year whose pledges are loaded (None: every year)
+        self._planned_pledges: list[tuple[str, dict]] = []  # added by this file, kept across a reload
         self._progress: set[tuple] | None = None
         self._person_rows: dict[int, dict] | None = None
         self._evaluations: dict[tuple, dict] | None = None
@@ -169,8 +171,13 @@ class Context:
         self._pledge_uids = {}
         # raw SQL, rows kept as tuples (a dict only for the few a file matches): on 100,000 pledges
         # peewee's row conversion costs more than the query, and dicts three times the memory
+        # only the import's year when it has one (a file of five years holds 100,000 pledges); a row that
+        # names a pledge of another year by its 承诺编号 is looked up on its own (pledge_by_uid)
+        where, params = ("AND year = ?", [self.year]) if self.year is not None else ("", [])
+        self._loaded_year = self.year
         cursor = database.execute_sql(
-            f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL")
+            f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL {where}",
+            params)
         org, person, content, uid = (self._PLEDGE_FIELDS.index(k) for k in ("org_id", "person_id", "content", "uid"))
         for values in cursor:
             self._pledges[(values[org], values[person], _content_key(values[content]))].append(values)
@@ -187,8 +194,14 @@ class Context:
 
     def pledge_by_key(self, org_id: int, person_id: int | None, content: str, year: int | None,
                       content_key: str | None = None) -> dict | None:
-        if self._pledges is None:
-            self._load_pledges()
+        if self._pledges is None or (self._loaded_year is not None and year != self._loaded_year):
+            if self._pledges is not None:  # another year, or every year, is asked for: load them all
+                self.year, kept = None, self.year
+                self._load_pledges()
+                self.year = kept
+                self._remember_again()
+            else:
+                self._load_pledges()
         assert self._pledges is not None
         pool = self._pledges.get((org_id, person_id, content_key or _content_key(content)))
         if not pool:
@@ -205,6 +218,12 @@ class Context:
             self._load_pledges()
         assert self._pledge_uids is not None
         found = self._pledge_uids.get(uid)
+        if found is None and self._loaded_year is not None:
+            from pledgebook.models.tables import Pledge, database
+
+            found = database.execute_sql(
+                f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} "
+                "WHERE deleted_at IS NULL AND uid = ?", [uid]).fetchone()
         return self._record(found) if found is not None else None
 
     def remember_pledge(self, record: dict, content_key: str | None = None) -> None:
@@ -214,6 +233,12 @@ class Context:
         assert self._pledges is not None and self._pledge_uids is not None
         key = content_key or _content_key(record["content"])
         self._pledges[(record["org_id"], record["person_id"], key)].append(record)
+        self._planned_pledges.append((key, record))
+
+    def _remember_again(self) -> None:
+        assert self._pledges is not None
+        for key, record in self._planned_pledges:
+            self._pledges[(record["org_id"], record["person_id"], key)].append(record)
 
     _PERSON_FIELDS = ("id", "name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
                       "id_number", "phone", "state")

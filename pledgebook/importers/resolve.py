@@ -129,6 +129,7 @@ _ORG_SUFFIXES = ("临时党支部", "党总支部委员会", "党支部委员会
                  "总支", "支部")
 
 
+@lru_cache(maxsize=65536)
 def short_name(name: str) -> str:
     """'中共联珠镇委员会' → '联珠镇'; '新华村党支部' → '新华村'. Used only to look up."""
     text = normalize_text(name).replace(" ", "")
@@ -150,6 +151,7 @@ _SUFFIX_KIND = (("临时党支部", "temp_branch"), ("党总支部委员会", "g
                 ("党支部", "branch"), ("支部", "branch"), ("委员会", "committee"), ("党委", "committee"))
 
 
+@lru_cache(maxsize=65536)
 def suffix_kind(name: str) -> str | None:
     """The org kind a name's ending says: '联珠镇党委' → 'committee'; '新华村' → None."""
     text = normalize_text(name).replace(" ", "")
@@ -159,12 +161,13 @@ def suffix_kind(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _full_key(name: str) -> str:
     text = normalize_text(name).replace(" ", "")
     return text[2:] if text.startswith("中共") else text
 
 
-@dataclass
+@dataclass(slots=True)
 class OrgRef:
     """An organization as the importer sees it: enough to resolve, check and show."""
 
@@ -305,7 +308,7 @@ class OrgIndex:
 # --------------------------------------------------------------------------- people
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonRef:
     id: int
     name: str

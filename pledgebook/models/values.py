@@ -70,11 +70,20 @@ def normalize_text(value: object) -> str:
         value = int(value)
     elif isinstance(value, (_dt.date, _dt.datetime)):
         value = value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
+    text = str(value)
+    if unicodedata.is_normalized("NFKC", text) and not _UNTIDY_NAME.search(text):
+        return text.strip(" ")  # the common case, checked in C: nothing to change but the ends
+    text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
     return _WS_RUN.sub(" ", text).strip()
 
 
+# what makes a name or a paragraph need more than trimming (anything else is returned as it is)
+_UNTIDY_NAME = re.compile("[\u200b\u200c\u200d\u2060\ufeff]|\\s\\s|[^\\S ]|^\\s|\\s$")
+_UNTIDY_PROSE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\r\n\t\u3000\xa0]"
+                           "|  |^\\s|\\s$")
+_SPACE_RUN = re.compile(r"[ \t\u3000\xa0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
 _FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
@@ -92,11 +101,14 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = _ZERO_WIDTH.sub("", str(value)).translate(_FULLWIDTH_ALNUM)
+    text = str(value)
+    if not _UNTIDY_PROSE.search(text):
+        return text.strip(" ")  # the common case: one regex search in C, nothing to tidy inside
+    text = _ZERO_WIDTH.sub("", text).translate(_FULLWIDTH_ALNUM)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.split("\n")]
+    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 
