@@ -256,3 +256,59 @@ def test_a_web_export_resaved_with_ids_as_numbers_is_refused_row_by_row(county, 
     result = import_file(path)
     assert [p.message for p in result.problems] == [
         "身份证号被 Excel 转成了科学计数法/末尾被改成 0，请把该列设为文本格式后重新填写"]
+
+
+# ----------------------------------------------------------------- the command, as a clerk runs it
+
+
+def _cli(county, *args: str):
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+    from pledgebook.models.db import close_database, open_database
+
+    close_database()
+    try:
+        out = CliRunner().invoke(app, ["import", *args, "--db", str(county["path"])])
+    finally:
+        open_database(county["path"])
+    return out.exit_code, out.output.replace("\n", "")  # the console wraps long lines
+
+
+def test_cli_dry_run_shows_how_each_deadline_was_read(county, tmp_path):
+    code, output = _cli(county, str(copy("ledger_merged.xlsx", tmp_path)), "--year", "2011", "--dry-run")
+    assert code == 0, output
+    assert "完成时限的读法：" in output
+    assert "「年底前」→ 2011-12-31（第 5 行，共 1 行）" in output
+    assert "「长期」→ 年度承诺（长期坚持，无具体时限）（第 9 行，共 1 行）" in output
+
+
+def test_cli_unclear_header_exits_1_and_says_what_it_probably_is(county, tmp_path):
+    path = workbook(tmp_path / "台账.xlsx", ["所在党组织", "承诺事项", "计划完成时限要求"], [["新华村党支部", "修路", "年底"]])
+    code, output = _cli(county, str(path), "--year", "2011")
+    assert code == 1
+    assert "表头：「台账.xlsx」工作表「联珠镇」：C 列「计划完成时限要求」未能识别，可能是「完成时限」" in output
+
+
+def test_cli_reimport_of_refused_rows_exits_1_and_lists_them(county, tmp_path):
+    path = _half_bad(tmp_path / "台账.xlsx")
+    assert _cli(county, str(path), "--year", "2011")[0] == 1
+    code, output = _cli(county, str(path), "--year", "2011")
+    assert code == 1 and "当时有 1 行未能导入；仍有 1 行未能导入" in output
+    assert "第 4 行 A 列（所在党组织） 值「不存在的支部」：未找到党组织「不存在的支部」" in output
+
+
+def test_html_rowspan_down_the_org_column_fills_every_row(county, tmp_path):
+    path = tmp_path / "系统导出.xls"
+    page = ('<html><head><meta charset="gbk"></head><body><table>'
+            "<tr><td>所在党组织</td><td>承诺人</td><td>承诺事项</td><td>完成时限</td></tr>"
+            "<tr><td rowspan=3>新华村党支部</td><td rowspan=2>张三</td><td>修路</td><td>2011-12</td></tr>"
+            "<tr><td>建桥</td><td>下半年</td></tr>"
+            "<tr><td>李四</td><td>植树</td><td>第四季度</td></tr></table></body></html>")
+    path.write_bytes(page.encode("gbk"))
+    rules.create_person("张三", county["b2"].id)  # a namesake elsewhere: only the filled org tells them apart
+    result = import_file(path, year=2011)
+    assert result.exit_code == 0, [p.text() for p in result.problems]
+    assert ledger_rows() == [("新华村党支部", "张三", "修路", dt.date(2011, 12, 31), "annual"),
+                             ("新华村党支部", "张三", "建桥", dt.date(2011, 12, 31), "annual"),
+                             ("新华村党支部", "李四", "植树", dt.date(2011, 12, 31), "annual")]
