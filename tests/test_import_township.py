@@ -79,7 +79,7 @@ def test_roster_with_the_county_committee_row_and_parents_further_down(county, t
 
 
 @pytest.mark.parametrize("written", ["中共墨江县委", "中共墨江县委员会", "墨江县委", "墨江哈尼族自治县",
-                                     "中共墨江哈尼族自治县委员会", "墨江县"])
+                                     "中共墨江哈尼族自治县委员会", "墨江县", "县委", "530822"])
 def test_the_root_answers_to_every_name_a_clerk_writes(county, tmp_path, written):
     path = workbook(tmp_path / "名单.xlsx", ["党组织名称", "组织类别", "上级党组织"],
                     [["中共碧溪镇委员会", "党委", written]])
@@ -137,7 +137,7 @@ def test_merged_cells_down_the_column_fill_every_row(county, tmp_path, fmt):
     assert dry.readings["「2011年12月」→ 2011-12-31"] == [4]
     assert dry.readings["「上半年」→ 2011-06-30"] == [6]
     assert dry.readings["「三季度」→ 2011-09-30"] == [7]
-    assert dry.readings["「即时」→ 即时承诺（无具体时限）"] == [8]
+    assert dry.readings["「即时」→ 即时承诺（无具体完成日期）"] == [8]
     assert "「年底前」→ 2011-12-31（第 5 行，共 1 行）" in dry.reading_lines()
     result = import_file(path, year=2011)
     assert result.exit_code == 0 and not result.header_problems
@@ -280,7 +280,7 @@ def test_cli_dry_run_shows_how_each_deadline_was_read(county, tmp_path):
     assert code == 0, output
     assert "完成时限的读法：" in output
     assert "「年底前」→ 2011-12-31（第 5 行，共 1 行）" in output
-    assert "「长期」→ 年度承诺（长期坚持，无具体时限）（第 9 行，共 1 行）" in output
+    assert "「长期」→ 年度承诺（无具体完成日期）（第 9 行，共 1 行）" in output
 
 
 def test_cli_unclear_header_exits_1_and_says_what_it_probably_is(county, tmp_path):
@@ -312,3 +312,28 @@ def test_html_rowspan_down_the_org_column_fills_every_row(county, tmp_path):
     assert ledger_rows() == [("新华村党支部", "张三", "修路", dt.date(2011, 12, 31), "annual"),
                              ("新华村党支部", "张三", "建桥", dt.date(2011, 12, 31), "annual"),
                              ("新华村党支部", "李四", "植树", dt.date(2011, 12, 31), "annual")]
+
+
+def test_the_pledger_written_as_the_org_itself_is_the_orgs_own_pledge(county, tmp_path):
+    path = workbook(tmp_path / "台账.xlsx", ["所在党组织", "承诺人", "承诺事项", "完成时限"],
+                    [["新华村党支部", "新华村党支部", "修路", "12月31日"], [None, "联珠镇党委", "建站", "年底"],
+                     ["新华村党支部", "张三", "植树", "今年年底"]])
+    result = import_file(path, year=2011)
+    assert result.exit_code == 0, [p.text() for p in result.problems]
+    assert ledger_rows() == [("新华村党支部", None, "修路", dt.date(2011, 12, 31), "annual"),
+                             ("中共联珠镇委员会", None, "建站", dt.date(2011, 12, 31), "annual"),
+                             ("新华村党支部", "张三", "植树", dt.date(2011, 12, 31), "annual")]
+
+
+def test_spreadsheetml_in_gbk_is_read(county, tmp_path):
+    path = tmp_path / "导出.xls"
+    xml = ('<?xml version="1.0" encoding="GB2312"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+           '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="名册"><Table>'
+           '<Row><Cell><Data ss:Type="String">姓名</Data></Cell><Cell><Data ss:Type="String">所在党组织</Data></Cell>'
+           '<Cell><Data ss:Type="String">身份证号</Data></Cell></Row>'
+           '<Row><Cell><Data ss:Type="String">赵一</Data></Cell><Cell><Data ss:Type="String">新华村党支部</Data></Cell>'
+           '<Cell><Data ss:Type="String">530822199001011235</Data></Cell></Row></Table></Worksheet></Workbook>')
+    path.write_bytes(xml.encode("gbk"))
+    result = import_file(path)
+    assert result.exit_code == 0 and result.added == 1, result.message or [p.text() for p in result.problems]

@@ -30,6 +30,7 @@ from pledgebook.importers.resolve import (
     Unresolved,
     normalize_text,
     short_name,
+    suffix_kind,
     vocab_code,
 )
 from pledgebook.models import rules, vocab
@@ -638,6 +639,14 @@ def _resolve_pledger(ctx: Context, row: Row, c: _Collector) -> tuple[OrgRef | No
     org = _org(ctx, row, c, required=False)
     if row.raw("党组织") is not None and org is None:
         return None, None
+    if number is None and suffix_kind(normalize_text(name)) is not None:
+        # 承诺人 written as the org itself (新华村党支部, 联珠镇党委): the org's own pledge
+        try:
+            named = ctx.orgs.resolve(name, row.raw("乡镇"))
+        except Unresolved:
+            named = None
+        if named is not None and (org is None or named.id == org.id):
+            return named, None
     try:
         person = ctx.people.resolve(name, org, number, ctx.orgs)
     except Unresolved as exc:

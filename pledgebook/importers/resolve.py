@@ -72,6 +72,9 @@ SYNONYMS: dict[str, dict[str, str]] = {
     "org_kind": {
         "总支": "党总支", "党总支部": "党总支", "总支部": "党总支", "支部": "党支部", "党委员会": "党委",
         "基层党委": "党委", "乡镇党委": "党委", "临时支部": "临时党支部", "工委": "党工委",
+        "县委员会": "县委", "中共县委": "县委", "县级党委": "县委", "乡党委": "党委", "镇党委": "党委",
+        "街道党工委": "党工委", "机关党委": "党委", "村党支部": "党支部", "社区党支部": "党支部", "村党总支": "党总支",
+        "社区党总支": "党总支", "党支部委员会": "党支部", "党总支部委员会": "党总支",
     },
     "sector": {
         "村": "农村", "农村党组织": "农村", "城市社区": "社区", "街道社区": "社区", "党政机关": "机关",
@@ -190,13 +193,16 @@ _ETHNIC = ("蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 �
 _AUTONOMOUS = re.compile(r"^(.+?)(?:(?:" + "|".join(sorted(_ETHNIC, key=len, reverse=True)) + r")族)+自治(县|旗)$")
 
 
-def root_names(*names: str) -> set[str]:
+def root_names(*names: str, kind: str = "county") -> set[str]:
     """Every way a clerk writes the county's own committee, compact (NFKC, no spaces).
 
     '墨江哈尼族自治县' → 墨江哈尼族自治县, 墨江县, 中共墨江县委, 中共墨江哈尼族自治县委员会,
     墨江县委, 墨江县党委 … A name that is already a committee's ('中共墨江县委员会') adds its
     county too.
     """
+    # in a county's own ledger 「县委」 alone can only mean the root (a prefecture's: 州委, 市委)
+    bare = {"county": ("县委", "中共县委", "县委员会", "中共县委员会"),
+            "prefecture": ("州委", "市委", "中共州委", "中共市委", "州委员会", "市委员会")}.get(kind, ())
     stems: set[str] = set()
     for name in names:
         text = normalize_text(name).replace(" ", "")
@@ -212,7 +218,7 @@ def root_names(*names: str) -> set[str]:
         short = _AUTONOMOUS.match(text)
         if short:
             stems.add(short.group(1) + short.group(2))
-    keys: set[str] = set()
+    keys: set[str] = set(bare)
     for stem in stems:
         keys |= {stem, f"{stem}委", f"{stem}委员会", f"{stem}党委", f"中共{stem}委", f"中共{stem}委员会",
                  f"中国共产党{stem}委员会"}
@@ -248,7 +254,7 @@ class OrgIndex:
             if parent is None and index.root is None:
                 index.root = ref
         if index.root is not None:
-            index.root_keys = root_names(index.root.name, get_setting("county_name", "") or "")
+            index.root_keys = root_names(index.root.name, get_setting("county_name", "") or "", kind=index.root.kind)
         return index
 
     def is_root_name(self, name: object) -> bool:

@@ -219,6 +219,8 @@ def read_html(path: str, max_rows: int, max_cols: int) -> list[dict]:
 # --------------------------------------------------------------------------- SpreadsheetML
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_\-]+)["']""")
+_EXPAT_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "iso-8859-1", "latin-1", "us-ascii", "ascii"}
 
 
 def read_spreadsheetml(path: str, max_rows: int, max_cols: int) -> list[dict]:
@@ -229,6 +231,24 @@ def read_spreadsheetml(path: str, max_rows: int, max_cols: int) -> list[dict]:
         head = handle.read(1 << 20)
     if _DTD.search(head):
         raise Refused("含有 XML 文档类型定义（DOCTYPE/ENTITY），正常的 Excel 文件不会有，可能是恶意构造的文件")
+    source: object = path
+    declared = _XML_ENCODING.match(head)
+    if declared and declared.group(1).decode("ascii", "replace").lower() not in _EXPAT_ENCODINGS:
+        # expat reads UTF-8/UTF-16/Latin-1 only: a GBK export is decoded here and handed over as UTF-8
+        import io
+
+        name = declared.group(1).decode("ascii", "replace").lower()
+        name = "gb18030" if name in _WIDE else name
+        with open(path, "rb") as handle:
+            data = handle.read()
+        try:
+            text = data.decode(name, "replace")
+        except LookupError:
+            raise Refused(f"声明的文字编码「{name}」无法识别。请在 Excel/WPS 中打开后另存为 .xlsx 再导入") from None
+        if _DTD.search(text.encode("utf-8", "replace")):
+            raise Refused("含有 XML 文档类型定义（DOCTYPE/ENTITY），正常的 Excel 文件不会有，可能是恶意构造的文件")
+        body = text[text.index("?>") + 2:] if text.lstrip().startswith("<?xml") else text
+        source = io.BytesIO(('<?xml version="1.0" encoding="UTF-8"?>' + body).encode("utf-8"))
     sheets: list[dict] = []
     sheet: dict | None = None
     cells: dict[tuple[int, int], object] = {}
@@ -237,7 +257,7 @@ def read_spreadsheetml(path: str, max_rows: int, max_cols: int) -> list[dict]:
     row = col = -1
     hidden = False
     try:
-        for event, element in ET.iterparse(path, events=("start", "end")):
+        for event, element in ET.iterparse(source, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if tag == _SS + "Worksheet":

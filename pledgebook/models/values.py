@@ -255,9 +255,11 @@ _TERM_WORDS = {
     "即时": "immediate", "立即": "immediate", "即办": "immediate", "马上": "immediate", "随时": "immediate",
     "即时办结": "immediate", "立即办理": "immediate", "立行立改": "immediate",
     "长期": "annual", "长期坚持": "annual", "常年": "annual", "长期坚持。": "annual", "持续": "annual",
-    "长期有效": "annual", "长期开展": "annual",
+    "长期有效": "annual", "长期开展": "annual", "常态化": "annual", "长效": "annual", "持续推进": "annual",
+    "每月": "annual", "每季度": "annual", "每年": "annual", "及时": "immediate", "及时办结": "immediate",
 }
-_TERM_LABEL = {"immediate": "即时承诺（无具体时限）", "annual": "年度承诺（长期坚持，无具体时限）"}
+_DAY_NO_YEAR = re.compile(r"(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号](?:以?前|之前)?(?:完成)?")
+_TERM_LABEL = {"immediate": "即时承诺（无具体完成日期）", "annual": "年度承诺（无具体完成日期）"}
 # period words → (month, day) of the period's end
 _PERIODS = {
     "年底": (12, 31), "年末": (12, 31), "年内": (12, 31), "年终": (12, 31), "全年": (12, 31), "年度内": (12, 31),
@@ -267,7 +269,7 @@ _PERIODS = {
     "1季度": (3, 31), "2季度": (6, 30), "3季度": (9, 30), "4季度": (12, 31),
 }
 _PERIOD_TEXT = re.compile(
-    r"(?:(?P<y>\d{4})年?)?(?:本|今)?(?:第)?(?P<p>" + "|".join(sorted(map(re.escape, _PERIODS), key=len, reverse=True))
+    r"(?:(?P<y>\d{4})年?)?(?:(?:本|今|当)年?)?(?:第)?(?P<p>" + "|".join(sorted(map(re.escape, _PERIODS), key=len, reverse=True))
     + r")(?:度)?(?:底|末)?(?:以?前|之前|内)?(?:完成|办结|兑现|落实)?"
 )
 _MONTH_END_TEXT = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:份)?(?:底|末|中旬|下旬)?(?:以?前|之前|内)?(?:完成|办结)?")
@@ -312,6 +314,13 @@ def parse_deadline(value: object, year: int | None, *, date1904: bool = False) -
             raise ValueError(f"「{shown}」没有写明年份，请写成 2011-12-31 这样的日期")
         m, d = _PERIODS[period.group("p")]
         due = _check_range(_dt.date(y, m, d), value)
+        return Deadline(due, None, f"「{shown}」→ {due.isoformat()}")
+    day = _DAY_NO_YEAR.fullmatch(text)
+    if day is not None and year is not None:
+        try:
+            due = _check_range(_dt.date(year, int(day.group("m")), int(day.group("d"))), value)
+        except ValueError:
+            raise ValueError(f"完成时限「{shown}」不存在，请核对后写成 2011-12-31 这样的日期") from None
         return Deadline(due, None, f"「{shown}」→ {due.isoformat()}")
     month_end = _MONTH_END_TEXT.fullmatch(text)
     if month_end is not None and 1 <= int(month_end.group("m")) <= 12:
