@@ -197,6 +197,18 @@ def test_reimporting_a_file_with_refused_rows_lists_them_again(county, tmp_path)
     assert "当时有 1 行未能导入" in screen and "不存在的支部" in screen and "第 4 行" in screen
 
 
+def test_reimporting_the_same_bytes_never_undoes_later_changes_in_the_ledger(county, tmp_path):
+    path = _half_bad(tmp_path / "台账.xlsx")
+    import_file(path, year=2011)
+    [pledge] = Pledge.select()
+    rules.set_status(pledge.id, "fulfilled", on=dt.date(2011, 9, 1))
+    rules.update_pledge(pledge.id, due_date=dt.date(2011, 10, 31))
+    again = import_file(path, year=2011)
+    assert (again.added, again.updated, again.unchanged, again.rejected) == (0, 0, 1, 1)
+    pledge = Pledge.get_by_id(pledge.id)
+    assert pledge.status == "fulfilled" and pledge.due_date == dt.date(2011, 10, 31)
+
+
 def test_a_refused_row_fixed_in_the_ledger_goes_in_on_reimport(county, tmp_path):
     path = _half_bad(tmp_path / "台账.xlsx")
     import_file(path, year=2011)

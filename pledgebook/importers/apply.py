@@ -343,6 +343,12 @@ def import_file(
     del sheets, sheet
     result.rows_read = total
     result.readings = ctx.readings
+    if result.previous:
+        # these bytes went in before: only the rows refused then may go in now; what the ledger changed
+        # since (a status set in the TUI, a corrected name) is not overwritten by the old file
+        for p in planned:
+            if p.action == "update":
+                p.action, p.changes = "unchanged", {}
     for p in planned:
         counts = result.by_table.setdefault(p.table, {"add": 0, "update": 0, "unchanged": 0})
         counts[p.action] += 1
