@@ -200,8 +200,12 @@ def read_html(path: str, max_rows: int, max_cols: int) -> list[dict]:
     """Every outermost table of an HTML page as a sheet: {name, rows (raw grid), merges}."""
     data = Path(path).read_bytes()
     parser = _Tables(max_rows, max_cols)
-    parser.feed(decode_html(data))
-    parser.close()
+    try:
+        parser.feed(decode_html(data))
+        parser.close()
+    except (AssertionError, ValueError) as exc:  # the standard parser's word for markup it cannot follow
+        raise Refused(f"是网页(HTML)文件，但格式有误，无法读出表格（{str(exc)[:80]}）。请重新从系统导出，"
+                      "或在 Excel/WPS 中打开后另存为 .xlsx 再导入") from None
     parser._close_cell()
     stem = Path(path).stem
     tables = [rows for rows in parser.tables if any(any(v for v, _, _ in line) for line in rows)]
