@@ -366,11 +366,16 @@ def _org(ctx: Context, row: Row, c: _Collector, col: str = "党组织", *, requi
         if required:
             c.add(col if row.has(col) else None, "请填写党组织名称（或组织代码）")
         return None
-    try:
-        return ctx.orgs.resolve(raw, row.raw("乡镇"))
-    except Unresolved as exc:
-        c.add(col, str(exc))
-        return None
+    key = ("org", raw, row.raw("乡镇"))  # a sheet names a few hundred orgs on thousands of rows
+    hit = ctx.memo.get(key)
+    if hit is None:
+        try:
+            hit = ctx.memo[key] = (ctx.orgs.resolve(raw, row.raw("乡镇")), None)
+        except Unresolved as exc:
+            hit = ctx.memo[key] = (None, str(exc))
+    if hit[1] is not None:
+        c.add(col, hit[1])
+    return hit[0]
 
 
 def _id_number(row: Row, c: _Collector) -> str | None:
