@@ -26,3 +26,11 @@ async def test_the_screen_lists_previously_refused_rows_again(county, tmp_path):
         assert "没有需要写入的行" in shown and "已导入过，本次未做任何改动" not in shown
         await settle(app, pilot)
     assert Pledge.select().where(Pledge.deleted_at.is_null()).count() == 1
+
+
+def test_the_file_tree_offers_every_format_the_inbox_takes():
+    from pledgebook.importers import inbox
+    from pledgebook.tui.screens import imports
+
+    assert set(imports.SUFFIXES) == inbox.SUFFIXES
+    assert {".ods", ".xml", ".htm", ".html"} <= inbox.SUFFIXES

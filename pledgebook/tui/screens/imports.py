@@ -28,7 +28,7 @@ from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.file_tree import FileTree
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".pledgebook")
+SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".xml", ".htm", ".html", ".pledgebook")
 SHOW_PROBLEMS = 20
 KIND_CHOICES = [
     ("自动识别", "auto"),
@@ -202,7 +202,8 @@ class ImportScreen(JobScreen):
 
     @staticmethod
     def _hint() -> str:
-        return ("选择乡镇报来的表格（.xlsx、.xls、.csv、.txt）或县里的数据包（.pledgebook），按 F2 检查。\n"
+        return ("选择乡镇报来的表格（.xlsx、.xls、.ods、.csv、.txt，党建系统导出的网页或 XML 表格也可以）"
+                "或县里的数据包（.pledgebook），按 F2 检查。\n"
                 "检查不会改动台账；看过结果、确认无误后再按 F3 导入。导入前会自动备份。")
 
     def on_mount(self) -> None:
