@@ -192,7 +192,10 @@ def test_fuzzed_xlsx(ledger, tmp_path_factory, data, kind):
 @given(blob=st.one_of(st.binary(max_size=4096),
                       st.builds(lambda head, tail: head + tail,
                                 st.sampled_from([b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\xef\xbb\xbf",
-                                                 b"<html>", b"%PDF-1.4", b"\xff\xfe", b"SQLite format 3\x00"]),
+                                                 b"<html>", b"%PDF-1.4", b"\xff\xfe", b"SQLite format 3\x00",
+                                                 b"<table><tr><td>", b'<?xml version="1.0"?><?mso-application '
+                                                 b'progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:'
+                                                 b'office:spreadsheet">']),
                                 st.binary(max_size=2048))),
        suffix=st.sampled_from([".csv", ".xlsx", ".xls", ".txt", ".xlsm", ".ods"]), kind=st.sampled_from(KINDS))
 def test_random_bytes(ledger, tmp_path_factory, blob, suffix, kind):

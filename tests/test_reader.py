@@ -145,12 +145,66 @@ def test_cell_issues_control_chars_and_too_long(tmp_path):
     assert sheet.rows[2][1] is None  # too long: not passed on
 
 
-def test_html_named_xlsx(tmp_path):
+def test_html_named_xlsx_is_read_as_the_table_it_holds(tmp_path):
     path = tmp_path / "台账.xlsx"
     path.write_text("<html><head><meta charset='utf-8'></head><body><table><tr><td>姓名</td></tr></table></body></html>",
                     encoding="utf-8")
-    with pytest.raises(FileUnreadable, match=r"文件「台账.xlsx」实际上是网页\(HTML\)文件.*另存为"):
+    [sheet] = read_file(path)
+    assert (sheet.name, sheet.rows) == ("台账", [["姓名"]])
+
+
+def test_html_page_without_a_table_says_so(tmp_path):
+    path = tmp_path / "导出.xls"
+    path.write_text("<html><head><title>登录</title></head><body>会话已过期，请重新登录</body></html>", encoding="utf-8")
+    with pytest.raises(FileUnreadable, match=r"文件「导出.xls」实际上是网页\(HTML\)文件，其中没有数据表格.*重新从系统导出"):
         read_file(path)
+
+
+def test_html_spans_and_nested_layout_tables(tmp_path):
+    path = tmp_path / "导出.xls"
+    page = ("<table><tr><td>外层布局</td></tr></table>"
+            "<table><tr><th rowspan=2>乡镇</th><th colspan=2>承诺情况</th></tr>"
+            "<tr><th>承诺事项</th><th>完成时限</th></tr>"
+            "<tr><td rowspan='3'>联珠镇</td><td>修路<br>建桥</td><td>年底</td></tr>"
+            "<tr><td>&lt;植树&gt;&nbsp;</td><td>2011-6</td></tr>"
+            "<tr><td colspan=99999 rowspan=99999>x</td></tr></table>")
+    path.write_text(page, encoding="utf-8")
+    first, second = read_file(path)
+    assert first.rows == [["外层布局"]]
+    assert second.rows[:4] == [["乡镇", "承诺情况", None], [None, "承诺事项", "完成时限"], ["联珠镇", "修路\n建桥", "年底"],
+                               [None, "<植树>", "2011-6"]]
+    assert (1, 0, 2, 0) in second.merges and (3, 0, 5, 0) in second.merges and (1, 1, 1, 2) in second.merges
+
+
+def test_spreadsheetml_with_entities_is_refused_unparsed(tmp_path):
+    path = tmp_path / "导出.xls"
+    path.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="a"><Table>'
+                    '<Row><Cell><Data ss:Type="String">&lol2;</Data></Cell></Row></Table></Worksheet></Workbook>',
+                    encoding="utf-8")
+    with pytest.raises(FileUnreadable, match=r"文件「导出.xls」含有 XML 文档类型定义"):
+        read_file(path)
+
+
+def test_spreadsheetml_index_gaps_merges_and_types(tmp_path):
+    path = tmp_path / "导出.xml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="名册"><Table>'
+                    '<Row><Cell ss:MergeDown="1"><Data ss:Type="String">乡镇</Data></Cell>'
+                    '<Cell ss:Index="3"><Data ss:Type="Number">12</Data></Cell></Row>'
+                    '<Row><Cell><Data ss:Type="DateTime">2011-12-31T00:00:00.000</Data></Cell></Row>'
+                    '<Row ss:Index="60000"><Cell><Data ss:Type="String">530822199001011235</Data></Cell></Row>'
+                    '</Table></Worksheet><Worksheet ss:Name="隐藏"><Table/><WorksheetOptions '
+                    'xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>'
+                    '</Worksheet></Workbook>', encoding="utf-8")
+    sheet, hidden = read_file(path)
+    assert sheet.row_numbers == [1, 2, 60000]
+    assert sheet.rows == [["乡镇", None, 12.0], [None, dt.datetime(2011, 12, 31), None],
+                          ["530822199001011235", None, None]]
+    assert sheet.merges == [(1, 0, 2, 0)] and hidden.skipped.startswith("隐藏的工作表")
 
 
 def test_csv_named_xlsx_is_read_as_csv(tmp_path):

@@ -303,3 +303,41 @@ def test_values_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("pathlib").Path(__file__).parents[1]))
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- deadlines as clerks write them
+
+
+@pytest.mark.parametrize(("written", "due", "term"), [
+    ("2011年12月", dt.date(2011, 12, 31), None), ("2011.12", dt.date(2011, 12, 31), None),
+    ("2011-2", dt.date(2011, 2, 28), None), ("201112", dt.date(2011, 12, 31), None),
+    (2011.12, dt.date(2011, 12, 31), None), ("２０１１年６月", dt.date(2011, 6, 30), None),
+    ("年底", dt.date(2011, 12, 31), None), ("年底前", dt.date(2011, 12, 31), None), ("年内", dt.date(2011, 12, 31), None),
+    ("12月底", dt.date(2011, 12, 31), None), ("上半年", dt.date(2011, 6, 30), None),
+    ("下半年", dt.date(2011, 12, 31), None), ("三季度", dt.date(2011, 9, 30), None),
+    ("第四季度", dt.date(2011, 12, 31), None), ("一季度末", dt.date(2011, 3, 31), None),
+    ("2012年底", dt.date(2012, 12, 31), None), ("6月30日前", dt.date(2011, 6, 30), None),
+    ("2011-12-31", dt.date(2011, 12, 31), None), (40908, dt.date(2011, 12, 31), None),
+    ("即时", None, "immediate"), ("立即", None, "immediate"), ("长期", None, "annual"), ("常态化", None, "annual"),
+])
+def test_deadlines_as_clerks_write_them(written, due, term):
+    from pledgebook.models.values import parse_deadline
+
+    read = parse_deadline(written, 2011)
+    assert (read.due, read.term) == (due, term)
+    assert (read.reading is None) == (written in ("2011-12-31", 40908))
+
+
+def test_a_month_alone_is_still_its_first_day_for_other_dates():
+    assert parse_date("2011年12月") == dt.date(2011, 12, 1)  # 出生年月 and the like
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("年底", "没有写明年份"), (2011.1, "是 2011年1月 还是 2011年10月"), ("下周", "无法识别的完成时限「下周」"),
+    ("2月30日", "不存在"),
+])
+def test_deadlines_that_cannot_be_read(written, message):
+    from pledgebook.models.values import parse_deadline
+
+    with pytest.raises(ValueError, match=message):
+        parse_deadline(written, None if written == "年底" else 2011)

@@ -143,7 +143,7 @@ def import_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """导入乡镇报表（xlsx、xls、csv）：党组织名单、党员名册、承诺台账、践诺记录、评诺结果。退出码：0 全部成功，1 有错误行，2 文件无法使用。"""
+    """导入乡镇报表（xlsx、xls、ods、csv，以及党建系统导出的网页表格和 XML 表格）：党组织名单、党员名册、承诺台账、践诺记录、评诺结果。退出码：0 全部成功，1 有错误行，2 文件无法使用。"""
     from pledgebook.importers.apply import ImportResult, import_file
     from pledgebook.importers.columns import load_aliases
 
@@ -312,6 +312,12 @@ def _print(result, moved_to: str | None) -> None:
 
 
 def _print_more(result, out) -> None:
+    for problem in result.header_problems:
+        out.print("  表头：" + problem.text(), markup=False)
+    if result.readings:
+        out.print("  完成时限的读法：", markup=False)
+        for line in result.reading_lines():
+            out.print("    " + line, markup=False)
     if len(result.problems) > SHOW_PROBLEMS:
         out.print(f"  ……另有 {len(result.problems) - SHOW_PROBLEMS} 处错误，请用 --errors-out 错误清单.xlsx 导出全部。")
     for warning in result.warnings[:10]:

@@ -42,6 +42,7 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is a Chinese word for the step ('读取', '检查', '写入')."""
 
 ON_ERROR = ("skip", "abort")
+IMPORT_CACHE_KIB = -8_000  # PRAGMA cache_size while an import writes (negative: KiB)
 KIND_NAMES = ("orgs", "people", "pledges", "progress", "evaluations", "contacts", "stationing", "helplogs")
 
 # the columns a sheet of each kind cannot do without (any one of each tuple)
@@ -120,6 +121,12 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     rejected_rows: list[RejectedRow] = field(default_factory=list)
+    # a sheet that imports without a key column because its header was not understood: never a clean success
+    header_problems: list[RowProblem] = field(default_factory=list)
+    # how deadlines written as words or months were read: {'「年底前」→ 2011-12-31': [Excel rows]}
+    readings: dict[str, list[int]] = field(default_factory=dict)
+    # this file's bytes were imported before with refused rows: when, and how many were refused then
+    previous: dict[str, Any] | None = None
     sheets: list[SheetReport] = field(default_factory=list)
     batch_uid: str | None = None
     backup: Path | None = None
@@ -133,7 +140,7 @@ class ImportResult:
     def exit_code(self) -> int:
         if self.status in ("unusable", "failed"):
             return 2
-        if self.rejected or self.status == "aborted":
+        if self.rejected or self.status == "aborted" or self.header_problems:
             return 1
         return 0
 
@@ -144,7 +151,23 @@ class ImportResult:
         what = {"dry_run": "试导入（未写入）", "aborted": "未导入（有错误行，按要求全部不写入）"}.get(self.status, "已导入")
         line = (f"「{self.file}」{what}：新增 {self.added}，更新 {self.updated}，未变 {self.unchanged}，"
                 f"有错误 {self.rejected} 行")
-        return line + (f"（{self.message}）" if self.message else "")
+        notes = [self.message] if self.message else []
+        if self.previous:
+            still = f"仍有 {self.rejected} 行未能导入，见下" if self.rejected else "现已全部导入"
+            notes.insert(0, f"此文件已于 {self.previous['when']} 导入过，当时有 {self.previous['rejected']} 行未能导入；{still}")
+        if self.header_problems:
+            notes.append("表头有未能识别的列，部分内容未导入，见下")
+        return line + (f"（{'；'.join(notes)}）" if notes else "")
+
+    def reading_lines(self, limit: int = 12) -> list[str]:
+        """How deadlines written as words or months were read: 「年底前」→ 2011-12-31（第 5、9 行，共 2 行）."""
+        lines = []
+        for reading, rows in list(self.readings.items())[:limit]:
+            shown = "、".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
+            lines.append(f"{reading}（第 {shown} 行，共 {len(rows)} 行）")
+        if len(self.readings) > limit:
+            lines.append(f"……另有 {len(self.readings) - limit} 种写法，详见 --json")
+        return lines
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -156,6 +179,7 @@ class ImportResult:
         data.pop("rejected_rows")
         data["problems"] = [dict(asdict(p), text=p.text()) for p in self.problems]
         data["warnings"] = [dict(asdict(p), text=p.text()) for p in self.warnings]
+        data["header_problems"] = [dict(asdict(p), text=p.text()) for p in self.header_problems]
         return data
 
 
@@ -168,10 +192,16 @@ def file_sha256(path: Path) -> str:
 
 
 def already_imported(sha256: str) -> Any:
-    """The ImportBatch of these exact bytes, or None."""
+    """The latest ImportBatch of these exact bytes, or None."""
     from pledgebook.models.tables import ImportBatch
 
-    return ImportBatch.select().where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id).first()
+    return ImportBatch.select().where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc()).first()
+
+
+def _local_time(when: Any) -> Any:
+    if isinstance(when, dt.datetime):  # stored as UTC; shown in local time
+        return when.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    return when
 
 
 def _show(value: CellValue) -> str:
@@ -231,11 +261,13 @@ def import_file(
     except OSError as exc:
         return _unusable(result, f"文件「{path.name}」无法读取（{exc.strerror or exc}）。如文件正在 Excel/WPS 中打开，请先关闭。")
     batch = already_imported(result.sha256)
-    if batch is not None:
+    if batch is not None and batch.rows_rejected:
+        # refused rows are never forgotten: the file is planned again, so they are listed again
+        result.previous = {"when": _local_time(batch.imported_at), "file": batch.file_name,
+                           "rejected": batch.rows_rejected, "batch_uid": batch.uid}
+    elif batch is not None:
         result.status = "already"
-        when = batch.imported_at
-        if isinstance(when, dt.datetime):  # stored as UTC; shown in local time
-            when = when.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = _local_time(batch.imported_at)
         result.kind = batch.kind
         result.batch_uid = batch.uid
         result.message = (f"文件「{path.name}」与 {when} 导入的「{batch.file_name}」内容完全相同，已导入过，本次未做任何改动。"
@@ -280,8 +312,12 @@ def import_file(
         missing = [" 或 ".join(f"「{c}」" for c in need) for need in REQUIRED[sheet_kind]
                    if not any(_has(table, c) for c in need)]
         if missing:
-            rep.skipped = f"作为{K.KINDS[sheet_kind]}缺少必需的列：{'、'.join(missing)}"
+            rep.skipped = (f"作为{K.KINDS[sheet_kind]}缺少必需的列：{'、'.join(missing)}"
+                           + _unclear_hint(table, [c for need in REQUIRED[sheet_kind] for c in need], merged))
             continue
+        unclear = _unclear_key_columns(table, sheet_kind, merged)
+        if unclear:
+            result.header_problems.append(RowProblem(path.name, sheet.name, None, "", "", "", unclear))
         rep.kind = sheet_kind
         tables.append((table, sheet_kind))
         # remember the issues of this sheet for the row checks
@@ -301,7 +337,18 @@ def import_file(
     for table, sheet_kind in tables:
         done = _plan_table(result, ctx, table, sheet_kind, planned, report, done, total)
     report("检查", total, total)
+    # the rows as read are no longer needed (refused ones were copied): let them go before the writing
+    for table, _ in tables:
+        table.data = []
+    del sheets, sheet
     result.rows_read = total
+    result.readings = ctx.readings
+    if result.previous:
+        # these bytes went in before: only the rows refused then may go in now; what the ledger changed
+        # since (a status set in the TUI, a corrected name) is not overwritten by the old file
+        for p in planned:
+            if p.action == "update":
+                p.action, p.changes = "unchanged", {}
     for p in planned:
         counts = result.by_table.setdefault(p.table, {"add": 0, "update": 0, "unchanged": 0})
         counts[p.action] += 1
@@ -339,6 +386,10 @@ def import_file(
     if writes:
         folder = backup_folder or Path(database.database).parent / "backups"
         result.backup = backup_database(folder, reason="before-import")
+    # a smaller page cache while this file is written: an import touches each page of the new rows
+    # once, and the county's 32 MB cache would hold them all (the peak memory of a 20,000-row file)
+    cache = database.execute_sql("PRAGMA cache_size").fetchone()[0]
+    database.execute_sql(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
     try:
         with rules.transaction():
             batch = ImportBatch.create(
@@ -353,8 +404,52 @@ def import_file(
     except PledgebookError as exc:
         result.status = "failed"
         result.message = f"导入「{path.name}」时出错，本文件未写入任何内容：{exc.message}"
+    finally:
+        database.execute_sql(f"PRAGMA cache_size = {int(cache)}")
     result.seconds = time.perf_counter() - started
     return result
+
+
+# the columns without which a sheet of a kind imports, but not as the clerk meant: a header that was
+# not understood while one of these is missing is reported, and the file is not a clean success
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orgs": ("组织类别",),
+    "people": ("公民身份号码", "性别"),
+    "pledges": ("完成时限", "姓名"),
+    "progress": ("践诺日期",),
+    "evaluations": ("评定日期",),
+}
+
+
+def _unclear_key_columns(table: Table, kind: str, aliases: Mapping[str, str]) -> str:
+    """'' or one Chinese sentence: which header was not understood, and which key column it probably is."""
+    unknown = [j for j, (name, canon) in enumerate(zip(table.header, table.canonical, strict=True))
+               if name and canon is None]
+    if not unknown:
+        return ""
+    lacking = [c for c in KEY_COLUMNS.get(kind, ()) + tuple(c for need in REQUIRED.get(kind, ()) for c in need)
+               if not _has(table, c)]
+    if not lacking:
+        return ""
+    from pledgebook.importers.columns import suggest
+
+    guesses = {j: suggest(table.header[j], aliases) for j in unknown}
+    meant = [(j, guesses[j]) for j in unknown if guesses[j] in lacking]
+    if not meant:
+        return ""
+    parts = [f"{column_letter(j)} 列「{table.raw_header[j] if j < len(table.raw_header) else table.header[j]}」"
+             f"未能识别，可能是「{guess}」" for j, guess in meant]
+    return ("；".join(parts) + f"。本表缺少「{'」「'.join(dict.fromkeys(g for _, g in meant))}」列，"
+            "该列内容未导入。请把表头改为标准列名后再导入，或用 --mapping 列名映射文件说明")
+
+
+def _unclear_hint(table: Table, wanted: list[str], aliases: Mapping[str, str]) -> str:
+    from pledgebook.importers.columns import suggest
+
+    hints = [f"「{table.header[j]}」可能是「{guess}」" for j, (name, canon) in
+             enumerate(zip(table.header, table.canonical, strict=True))
+             if name and canon is None and (guess := suggest(name, aliases)) in wanted]
+    return f"（未能识别的列：{'；'.join(hints)}）" if hints else ""
 
 
 def _has(table: Table, name: str) -> bool:
@@ -378,6 +473,7 @@ def _columns(table: Table) -> dict[str, int]:
 def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, planned: list[K.Planned],
                 report: Progress, done: int, total: int) -> int:
     columns = _columns(table)
+    ctx.memo.clear()  # lookups by cell value hold for one table only (an org list may add orgs)
     issues: dict[int, list] = getattr(table, "_issues", {})
     groups = K.evaluation_groups(list(columns)) if kind == "evaluations" else []
     used = _used_columns(kind, columns, groups)
@@ -387,7 +483,18 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
         "orgs": K.plan_org, "people": K.plan_person, "pledges": K.plan_pledge, "progress": K.plan_progress,
         "contacts": HK.plan_contact, "stationing": HK.plan_stationing, "helplogs": HK.plan_helplog,
     }.get(kind)
-    for number, values in table.data:
+    if kind == "orgs":  # a parent may stand anywhere in the file: planned parents first
+        ordered = K.plan_org_sheet(ctx, [K.Row(n, v, columns) for n, v in table.data if not issues.get(n)],
+                                   table.date1904)
+        outcomes: dict[int, Any] = {row.number: outcome for row, outcome in ordered}
+        sequence = [row.number for row, _ in ordered] + [n for n, _ in table.data if issues.get(n)]
+        values_of = dict(table.data)
+        data = [(n, values_of[n]) for n in sequence]
+    else:
+        outcomes = {}
+        data = table.data
+    first_problem, first_rejected = len(result.problems), len(result.rejected_rows)
+    for number, values in data:
         done += 1
         if done % 500 == 0:
             report("检查", done, total)
@@ -399,7 +506,13 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
                         for i in cell_issues]
         else:
             try:
-                rows = parse(ctx, row, table.date1904) if parse else K.plan_evaluation(ctx, row, table.date1904, groups)
+                if number in outcomes:
+                    if isinstance(outcomes[number], K.RowErrors):
+                        raise outcomes[number]
+                    rows = outcomes[number]
+                else:
+                    rows = parse(ctx, row, table.date1904) if parse else K.plan_evaluation(ctx, row, table.date1904,
+                                                                                           groups)
             except K.RowErrors as exc:
                 problems = [_problem(result, table, row, columns, col, message) for col, message in exc.errors]
             else:
@@ -411,6 +524,9 @@ def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, p
         result.problems.extend(problems)
         result.rejected_rows.append(RejectedRow(table.sheet, number, table.header, list(values),
                                                 [_reason(p) for p in problems]))
+    if outcomes:  # reported in the order of the file
+        result.problems[first_problem:] = sorted(result.problems[first_problem:], key=lambda p: p.row or 0)
+        result.rejected_rows[first_rejected:] = sorted(result.rejected_rows[first_rejected:], key=lambda r: r.row)
     return done
 
 
@@ -464,29 +580,40 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
     done = 0
     new_orgs: dict[int, int] = {}  # placeholder id (-row) -> created id
     new_places: dict[tuple[str, int], int] = {}  # second ledger: (table, -row) -> created id
+    org_adds = [p for p in writes if p.table == "org" and p.action == "add"]
+    person_adds = [p for p in writes if p.table == "person" and p.action == "add"]
+    if person_adds and not org_adds:  # members of new orgs go one by one, after their orgs
+        _insert_people(person_adds, file_name)
+        done += len(person_adds)
+        report("写入", done, total)
+    else:
+        person_adds = []
+    bulk = {id(p) for p in person_adds}
     pledge_adds = [p for p in writes if p.table == "pledge" and p.action == "add"]
     if pledge_adds:
         _insert_pledges(pledge_adds, batch, file_name)
         done += len(pledge_adds)
         report("写入", done, total)
     for p in writes:
-        if p.table == "pledge" and p.action == "add":
+        if p.table == "pledge" and p.action == "add" or id(p) in bulk:
             continue
         v = p.values
         try:
             if p.table == "org":
-                parent = v["parent_id"]
-                parent = new_orgs.get(parent, parent)
                 if p.action == "add":
+                    parent = new_orgs.get(v["parent_id"], v["parent_id"])
                     org = rules.create_org(v["name"], v["kind"], parent, sector=v["sector"], township=v["township"],
                                            code=v["code"])
                     new_orgs[-p.row] = org.id
                 else:
-                    rules.update_org(p.target, **{k: v[k] for k in p.changes})
+                    rules.update_org(p.target, **{k: v[k] for k in p.changes if k != "code"})
+                    if "code" in p.changes:
+                        _set_org_code(p.target, v["code"])
             elif p.table == "person":
                 fields = dict(v)
                 if p.action == "add":
-                    rules.create_person(fields.pop("name"), fields.pop("org_id"), **fields)
+                    org_id = fields.pop("org_id")
+                    rules.create_person(fields.pop("name"), new_orgs.get(org_id, org_id), **fields)
                 else:
                     rules.update_person(p.target, **{k: fields[k] for k in p.changes})
             elif p.table == "pledge":
@@ -503,6 +630,17 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
         if done % 200 == 0:
             report("写入", done, total)
     report("写入", total, total)
+
+
+def _set_org_code(org_id: int, code: str) -> None:
+    """The root's code, given by the county committee's own row (update_org leaves codes alone)."""
+    from pledgebook.models import audit
+    from pledgebook.models.tables import Org, utcnow
+
+    org = Org.get_by_id(org_id)
+    old, org.code, org.updated_at = org.code, code, utcnow()
+    org.save()
+    audit.record("update", "org", org.uid, {"code": (old, code)}, note="导入")
 
 
 def _update_pledge(p: K.Planned) -> None:
@@ -539,6 +677,51 @@ def _write_evaluation(p: K.Planned) -> None:
         audit.record("update", "evaluation", ev.uid, p.changes, note="导入")
 
 
+_PERSON_COLUMNS = ("name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
+                   "id_number", "phone", "state")
+_STATE = _PERSON_COLUMNS.index("state")
+
+
+def _insert_people(adds: list[K.Planned], file_name: str) -> None:
+    """New members and their audit entries, each in one executemany; pinyin made for all names at once.
+
+    Validated in planning exactly as rules.create_person would; checked again here, inside the lock,
+    that their orgs are live and no ID number was taken meanwhile."""
+    from pledgebook.models.audit import os_user
+    from pledgebook.models.tables import AuditLog, Org, Person, database, new_uid, utcnow
+    from pledgebook.models.values import pinyin_keys
+
+    org_ids = list({p.values["org_id"] for p in adds})
+    orgs = dict(Org.select(Org.id, Org.uid).where(Org.id.in_(org_ids), Org.deleted_at.is_null()).tuples())
+    numbers = [p.values["id_number"] for p in adds if p.values.get("id_number")]
+    taken = {n for (n,) in Person.select(Person.id_number).where(Person.id_number.in_(numbers),
+                                                                 Person.deleted_at.is_null()).tuples()} if numbers else set()
+    keys = pinyin_keys([p.values["name"] for p in adds])
+    now, user = str(utcnow()), os_user()
+    rows: list[tuple] = []
+    audits: list[tuple] = []
+    for p, key in zip(adds, keys, strict=True):
+        v = p.values
+        if v["org_id"] not in orgs:
+            raise PledgebookError(f"第 {p.row} 行（{p.label}）：所在党组织在导入过程中被删除，请重新导入")
+        if v.get("id_number") in taken:
+            raise PledgebookError(f"第 {p.row} 行（{p.label}）：该身份证号已登记在另一名人员名下，请核对")
+        uid = new_uid()
+        fields = [_d(v.get(c)) if c.endswith("_date") else v.get(c) for c in _PERSON_COLUMNS]
+        fields[_STATE] = fields[_STATE] or "active"  # a new member is 在册 unless the file says otherwise
+        rows.append((uid, now, now, *fields, key))
+        changes = {k: [None, _d(value) if isinstance(value, dt.date) else value] for k, value in v.items()
+                   if k not in ("id_number", "phone", "org_id")}
+        changes["org"] = [None, orgs[v["org_id"]]]
+        audits.append((now, user, "create", "person", uid, json.dumps(changes, ensure_ascii=False), f"导入 {file_name}"))
+    database.cursor().executemany(
+        f"INSERT INTO {Person._meta.table_name} (uid, created_at, updated_at, {', '.join(_PERSON_COLUMNS)}, pinyin) "
+        f"VALUES ({', '.join('?' * (len(_PERSON_COLUMNS) + 4))})", rows)
+    database.cursor().executemany(
+        f"INSERT INTO {AuditLog._meta.table_name} (at, user, action, \"table\", record_uid, changes, note) "
+        "VALUES (?,?,?,?,?,?,?)", audits)
+
+
 def _insert_pledges(adds: list[K.Planned], batch: Any, file_name: str) -> None:
     """New pledges and their audit entries, each in one executemany (about 10× Model.create)."""
     from pledgebook.models.audit import os_user
@@ -550,49 +733,45 @@ def _insert_pledges(adds: list[K.Planned], batch: Any, file_name: str) -> None:
     for year in years:
         rules.ensure_year_open(year)
     # the pledgers still exist and are live (they were resolved inside this run; checked again inside the lock)
-    org_ids = {p.values["org_id"] for p in adds}
-    live_orgs = {o for (o,) in Org.select(Org.id).where(Org.id.in_(list(org_ids)), Org.deleted_at.is_null()).tuples()}
-    person_ids = {p.values["person_id"] for p in adds if p.values["person_id"]}
-    live_people = {
-        (pid, org) for pid, org in Person.select(Person.id, Person.org)
-        .where(Person.id.in_(list(person_ids)), Person.deleted_at.is_null(), Person.state == "active").tuples()
-    } if person_ids else set()
-    uid_of: dict[str, str] = {}
-    if person_ids:
-        uid_of.update({f"p{pid}": uid for pid, uid in Person.select(Person.id, Person.uid)
-                       .where(Person.id.in_(list(person_ids))).tuples()})
-    uid_of.update({f"o{oid}": uid for oid, uid in Org.select(Org.id, Org.uid).where(Org.id.in_(list(org_ids))).tuples()})
-    now = str(utcnow())
-    user = os_user()
-    rows: list[tuple] = []
-    audits: list[tuple] = []
+    orgs = dict(database.execute_sql(f"SELECT id, uid FROM {Org._meta.table_name} WHERE deleted_at IS NULL").fetchall())
+    people = {pid: (org, uid) for pid, org, uid in database.execute_sql(
+        f"SELECT id, org_id, uid FROM {Person._meta.table_name} WHERE deleted_at IS NULL AND state = 'active'")}
     for p in adds:
         v = p.values
-        if v["org_id"] not in live_orgs or (v["person_id"] and (v["person_id"], v["org_id"]) not in live_people):
+        if v["org_id"] not in orgs or (v["person_id"] and people.get(v["person_id"], (None,))[0] != v["org_id"]):
             raise PledgebookError("承诺人在导入过程中被删除或调动，请重新导入")
-        uid = new_uid()
-        rows.append((
-            uid, now, now, v["year"], v["org_id"], v["person_id"], v["scope"], v["category"], v["content"],
-            v["measures"], _d(v["due_date"]), v["term"], v["approved_by"], _d(v["approved_on"]), _d(v["published_on"]),
-            v["status"], _d(v["fulfilled_on"]), "import", batch.id, p.row,
-        ))
-        pledger = uid_of[f"p{v['person_id']}"] if v["person_id"] else uid_of[f"o{v['org_id']}"]
-        changes = {"content": [None, v["content"]], "pledger": [None, pledger], "year": [None, v["year"]]}
-        audits.append((now, user, "create", "pledge", uid, json.dumps(changes, ensure_ascii=False),
-                       f"导入 {file_name} 第{p.row}行"))
-    table = Pledge._meta.table_name
+    now = str(utcnow())
+    user = os_user()
+    uids = [new_uid() for _ in adds]
+
+    # generators, not lists: sqlite3 takes the rows as they are made (20,000 tuples and their JSON never all held)
+    def rows():
+        for p, uid in zip(adds, uids, strict=True):
+            v = p.values
+            yield (uid, now, now, v["year"], v["org_id"], v["person_id"], v["scope"], v["category"], v["content"],
+                   v["measures"], _d(v["due_date"]), v["term"], v["approved_by"], _d(v["approved_on"]),
+                   _d(v["published_on"]), v["status"], _d(v["fulfilled_on"]), "import", batch.id, p.row)
+
+    def audits():
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        for p, uid in zip(adds, uids, strict=True):
+            v = p.values
+            pledger = people[v["person_id"]][1] if v["person_id"] else orgs[v["org_id"]]
+            changes = {"content": [None, v["content"]], "pledger": [None, pledger], "year": [None, v["year"]]}
+            yield now, user, "create", "pledge", uid, dumps(changes), f"导入 {file_name} 第{p.row}行"
+
     database.cursor().executemany(
-        f"INSERT INTO {table} (uid, created_at, updated_at, year, org_id, person_id, scope, category, content, "
-        "measures, due_date, term, approved_by, approved_on, published_on, status, fulfilled_on, source, batch_id, "
-        "source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        rows,
+        f"INSERT INTO {Pledge._meta.table_name} (uid, created_at, updated_at, year, org_id, person_id, scope, "
+        "category, content, measures, due_date, term, approved_by, approved_on, published_on, status, fulfilled_on, "
+        "source, batch_id, source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows(),
     )
     from pledgebook.models.tables import AuditLog
 
     database.cursor().executemany(
         f"INSERT INTO {AuditLog._meta.table_name} (at, user, action, \"table\", record_uid, changes, note) "
         "VALUES (?,?,?,?,?,?,?)",
-        audits,
+        audits(),
     )
 
 

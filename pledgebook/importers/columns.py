@@ -154,6 +154,9 @@ def canonical(header: str, extra: Mapping[str, str] | None = None) -> str | None
 
     leaf = leaf_name(parts[-1])
     if leaf is None:
+        bare = strip_note(parts[-1])
+        leaf = leaf_name(bare) if bare != parts[-1] else None
+    if leaf is None:
         return None
     if "/" in leaf:  # the mapping file named a full path
         return leaf
@@ -162,6 +165,37 @@ def canonical(header: str, extra: Mapping[str, str] | None = None) -> str | None
         if group in GROUPS and leaf in BALLOT_COLUMNS:
             return f"{group}/{leaf}"
     return leaf
+
+
+_NOTE_TAIL = re.compile(r"\([^()]{1,20}\)$")
+
+
+def strip_note(text: str) -> str:
+    """A normalized header without the note or unit after its name: '完成时限(年月日)' → '完成时限',
+    '时限(年.月)' → '时限', '承诺事项(内容)' → '承诺事项'. Tried only when the whole name is unknown."""
+    previous = None
+    while previous != text:
+        previous = text
+        stripped = _NOTE_TAIL.sub("", text)
+        text = stripped if stripped else text
+    return text
+
+
+def suggest(header: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """The canonical name an unknown header probably means ('计划完成时限要求' → '完成时限'), or None:
+    the longest known name inside it, else the closest one."""
+    import difflib
+
+    name = strip_note(normalize_header(header))
+    if not name:
+        return None
+    known = dict(_ALIASES)
+    known.update(extra or {})
+    inside = [variant for variant in known if len(variant) >= 2 and variant in name]
+    if inside:
+        return known[max(inside, key=len)]
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return known[near[0]] if near else None
 
 
 def is_group(text: str) -> bool:

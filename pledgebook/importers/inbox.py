@@ -23,7 +23,7 @@ from pledgebook.models.errors import PledgebookError
 
 DONE = "已导入"
 FAILED = "有错误"
-SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".ods", ".xlsb", ".pledgebook"}
+SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".ods", ".xlsb", ".pledgebook", ".xml", ".htm", ".html"}
 
 
 def inbox_files(folder: Path) -> list[Path]:
@@ -68,7 +68,8 @@ def file_away(result: ImportResult, folder: Path) -> Path:
             write_error_workbook([result], errors)
         else:
             text = _free_name(dest_dir, f"{target.stem}_错误说明.txt")
-            text.write_text(result.summary() + "\n", encoding="utf-8-sig")
+            lines = [result.summary(), *(p.text() for p in result.header_problems)]
+            text.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return target
 
 

@@ -18,16 +18,30 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from pledgebook.importers.resolve import OrgIndex, OrgRef, PersonIndex, Unresolved, normalize_text, vocab_code
+from pledgebook.importers.resolve import (
+    NO_PARENT,
+    ROOT_KINDS,
+    OrgIndex,
+    OrgRef,
+    PersonIndex,
+    Unresolved,
+    normalize_text,
+    short_name,
+    suffix_kind,
+    vocab_code,
+)
 from pledgebook.models import rules, vocab
 from pledgebook.models.errors import ValidationError, ValidationErrors
 from pledgebook.models.values import (
+    Deadline,
     clean_text,
     has_control_chars,
     normalize_id_number,
     parse_date,
+    parse_deadline,
     parse_int,
     parse_number,
 )
@@ -67,7 +81,7 @@ class RowErrors(Exception):
         self.errors = errors
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """One record an import row adds, updates or leaves as it is."""
 
@@ -99,7 +113,7 @@ class Row:
         if j is None:
             return None
         value = self.values[j]
-        if isinstance(value, str) and not value.strip():
+        if value.__class__ is str and not value.strip():  # the hottest line of an import: no isinstance
             return None
         return value
 
@@ -131,9 +145,16 @@ class Context:
         self.default_date: dt.date | Callable[[], dt.date | None] | None = None
         self.not_counted = 0  # tally rows left blank: not yet counted, not zero
         self.seen: dict[tuple, int] = {}  # natural key -> Excel row of its first occurrence in this file
+        self.file_orgs: FileOrgs | None = None  # the org list being planned (see plan_org_sheet)
+        self.readings: dict[str, list[int]] = {}  # how deadlines in words were read → Excel rows
+        # lookups of one table, by the cells' values (see _pledger, _vocab); cleared for every table
+        self.memo: dict[tuple, Any] = {}
         self._pledges: dict[tuple, list[dict]] | None = None
         self._pledge_uids: dict[str, dict] | None = None
+        self._loaded_year: int | None = None  # the year whose pledges are loaded (None: every year)
+        self._planned_pledges: list[tuple[str, dict]] = []  # added by this file, kept across a reload
         self._progress: set[tuple] | None = None
+        self._person_rows: dict[int, dict] | None = None
         self._evaluations: dict[tuple, dict] | None = None
         from pledgebook.models import settings
 
@@ -149,40 +170,95 @@ class Context:
 
         self._pledges = defaultdict(list)
         self._pledge_uids = {}
-        # raw SQL: peewee's row conversion costs more than the query on 100,000 pledges
+        # raw SQL, rows kept as tuples (a dict only for the few a file matches): on 100,000 pledges
+        # peewee's row conversion costs more than the query, and dicts three times the memory
+        # only the import's year when it has one (a file of five years holds 100,000 pledges); a row that
+        # names a pledge of another year by its 承诺编号 is looked up on its own (pledge_by_uid)
+        where, params = ("AND year = ?", [self.year]) if self.year is not None else ("", [])
+        self._loaded_year = self.year
         cursor = database.execute_sql(
-            f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL")
+            f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL {where}",
+            params)
+        org, person, content, uid = (self._PLEDGE_FIELDS.index(k) for k in ("org_id", "person_id", "content", "uid"))
         for values in cursor:
-            record = dict(zip(self._PLEDGE_FIELDS, values))
-            for key in ("due_date", "published_on", "fulfilled_on", "approved_on"):
-                if isinstance(record[key], str):
-                    record[key] = dt.date.fromisoformat(record[key])
-            self._pledges[(record["org_id"], record["person_id"], _content_key(record["content"]))].append(record)
-            self._pledge_uids[record["uid"]] = record
+            self._pledges[(values[org], values[person], _content_key(values[content]))].append(values)
+            self._pledge_uids[values[uid]] = values
 
-    def pledge_by_key(self, org_id: int, person_id: int | None, content: str, year: int | None) -> dict | None:
-        if self._pledges is None:
-            self._load_pledges()
+    def _record(self, stored: tuple | dict) -> dict:
+        if isinstance(stored, dict):
+            return stored
+        record = dict(zip(self._PLEDGE_FIELDS, stored))
+        for key in ("due_date", "published_on", "fulfilled_on", "approved_on"):
+            if isinstance(record[key], str):
+                record[key] = dt.date.fromisoformat(record[key])
+        return record
+
+    def pledge_by_key(self, org_id: int, person_id: int | None, content: str, year: int | None,
+                      content_key: str | None = None) -> dict | None:
+        if self._pledges is None or (self._loaded_year is not None and year != self._loaded_year):
+            if self._pledges is not None:  # another year, or every year, is asked for: load them all
+                self.year, kept = None, self.year
+                self._load_pledges()
+                self.year = kept
+                self._remember_again()
+            else:
+                self._load_pledges()
         assert self._pledges is not None
-        pool = self._pledges.get((org_id, person_id, _content_key(content)), [])
+        pool = self._pledges.get((org_id, person_id, content_key or _content_key(content)))
+        if not pool:
+            return None
+        records = [self._record(p) for p in pool]
         if year is not None:
-            pool = [p for p in pool if p["year"] == year]
-        if len(pool) > 1:
-            pool.sort(key=lambda p: p["year"])
-        return pool[-1] if pool else None
+            records = [p for p in records if p["year"] == year]
+        if len(records) > 1:
+            records.sort(key=lambda p: p["year"])
+        return records[-1] if records else None
 
     def pledge_by_uid(self, uid: str) -> dict | None:
         if self._pledge_uids is None:
             self._load_pledges()
         assert self._pledge_uids is not None
-        return self._pledge_uids.get(uid)
+        found = self._pledge_uids.get(uid)
+        if found is None and self._loaded_year is not None:
+            from pledgebook.models.tables import Pledge, database
 
-    def remember_pledge(self, record: dict) -> None:
+            found = database.execute_sql(
+                f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} "
+                "WHERE deleted_at IS NULL AND uid = ?", [uid]).fetchone()
+        return self._record(found) if found is not None else None
+
+    def remember_pledge(self, record: dict, content_key: str | None = None) -> None:
         """A pledge planned for adding, so later rows (and progress in the same run) find it."""
         if self._pledges is None:
             self._load_pledges()
         assert self._pledges is not None and self._pledge_uids is not None
-        self._pledges[(record["org_id"], record["person_id"], _content_key(record["content"]))].append(record)
+        key = content_key or _content_key(record["content"])
+        self._pledges[(record["org_id"], record["person_id"], key)].append(record)
+        self._planned_pledges.append((key, record))
+
+    def _remember_again(self) -> None:
+        assert self._pledges is not None
+        for key, record in self._planned_pledges:
+            self._pledges[(record["org_id"], record["person_id"], key)].append(record)
+
+    _PERSON_FIELDS = ("id", "name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
+                      "id_number", "phone", "state")
+
+    def person_record(self, person_id: int) -> dict:
+        """A person's stored fields (all people loaded in one query the first time one is asked for)."""
+        if self._person_rows is None:
+            from pledgebook.models.tables import Person, database
+
+            cursor = database.execute_sql(f"SELECT {', '.join(self._PERSON_FIELDS)} FROM {Person._meta.table_name} "
+                                          "WHERE deleted_at IS NULL")
+            self._person_rows = {}
+            for values in cursor:
+                record = dict(zip(self._PERSON_FIELDS, values))
+                for key in ("birth_date", "joined_date"):
+                    if isinstance(record[key], str):
+                        record[key] = dt.date.fromisoformat(record[key])
+                self._person_rows[record["id"]] = record
+        return self._person_rows[person_id]
 
     def evaluation_date(self) -> dt.date | None:
         if callable(self.default_date):
@@ -239,17 +315,49 @@ def _text(row: Row, col: str, label: str, c: _Collector, *, required: bool = Fal
     return text
 
 
+# the value parsers are pure: a column of 20,000 rows holds a few dozen distinct dates, so each is parsed once
+# (typed: the cells 1, 1.0 and True are different values)
+_parse_date = lru_cache(maxsize=4096, typed=True)(parse_date)
+_parse_deadline = lru_cache(maxsize=4096, typed=True)(parse_deadline)
+_normalize_id_number = lru_cache(maxsize=65536, typed=True)(normalize_id_number)
+
+
+_sane_due = lru_cache(maxsize=4096)(rules._sane_due)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _status_code(raw: Any) -> str | None:
+    return vocab_code(vocab.PLEDGE_STATUSES, raw, "status")
+
+
 def _date(row: Row, col: str, c: _Collector, date1904: bool) -> dt.date | None:
-    return c.run(col, parse_date, row.raw(col), date1904=date1904)
+    return c.run(col, _parse_date, row.raw(col), date1904=date1904)
 
 
-def _vocab(row: Row, col: str, label: str, vocabulary: dict[str, str], synonyms: str | None, c: _Collector) -> str | None:
+def _deadline(ctx: Context, row: Row, col: str, c: _Collector, date1904: bool) -> Deadline | None:
+    """A 完成时限 as written (年底前, 2011年12月, 即时 …); how words were read is kept for the report."""
+    deadline = c.run(col, _parse_deadline, row.raw(col), ctx.year, date1904=date1904)
+    if deadline is not None and deadline.reading:
+        ctx.readings.setdefault(deadline.reading, []).append(row.number)
+    return deadline
+
+
+def _vocab(row: Row, col: str, label: str, vocabulary: dict[str, str], synonyms: str | None, c: _Collector,
+           memo: dict | None = None) -> str | None:
+    """The code of the cell in ``vocabulary``; with ``memo`` (a Context's), each distinct value is looked up once."""
     raw = row.raw(col)
-    try:
-        return vocab_code(vocabulary, raw, synonyms)
-    except Unresolved as exc:
-        c.add(col, f"{label}{exc}")
-        return None
+    key = (col, id(vocabulary), type(raw), raw)
+    hit = memo.get(key) if memo is not None else None
+    if hit is None:
+        try:
+            hit = (vocab_code(vocabulary, raw, synonyms), None)
+        except Unresolved as exc:
+            hit = (None, f"{label}{exc}")
+        if memo is not None:
+            memo[key] = hit
+    if hit[1] is not None:
+        c.add(col, hit[1])
+    return hit[0]
 
 
 def _org(ctx: Context, row: Row, c: _Collector, col: str = "党组织", *, required: bool = True) -> OrgRef | None:
@@ -258,15 +366,20 @@ def _org(ctx: Context, row: Row, c: _Collector, col: str = "党组织", *, requi
         if required:
             c.add(col if row.has(col) else None, "请填写党组织名称（或组织代码）")
         return None
-    try:
-        return ctx.orgs.resolve(raw, row.raw("乡镇"))
-    except Unresolved as exc:
-        c.add(col, str(exc))
-        return None
+    key = ("org", raw, row.raw("乡镇"))  # a sheet names a few hundred orgs on thousands of rows
+    hit = ctx.memo.get(key)
+    if hit is None:
+        try:
+            hit = ctx.memo[key] = (ctx.orgs.resolve(raw, row.raw("乡镇")), None)
+        except Unresolved as exc:
+            hit = ctx.memo[key] = (None, str(exc))
+    if hit[1] is not None:
+        c.add(col, hit[1])
+    return hit[0]
 
 
 def _id_number(row: Row, c: _Collector) -> str | None:
-    return c.run("公民身份号码", normalize_id_number, row.raw("公民身份号码"))
+    return c.run("公民身份号码", _normalize_id_number, row.raw("公民身份号码"))
 
 
 def _changes(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
@@ -276,30 +389,123 @@ def _changes(old: dict, new: dict) -> dict[str, tuple[Any, Any]]:
 # --------------------------------------------------------------------------- orgs
 
 
+def _org_key(name: object) -> str:
+    """How a name is looked up among the rows of one org list: no 中共, no spaces."""
+    text = normalize_text(name).replace(" ", "")
+    return text[2:] if text.startswith("中共") else text
+
+
+class FileOrgs:
+    """The organizations one org list defines, by row: a parent may stand anywhere in the file."""
+
+    def __init__(self, ctx: Context, rows: list[Row]):
+        self.rows: dict[str, int] = {}  # full name / code → Excel row
+        self.short: dict[str, int] = {}  # short name → row (-1 when two rows share it)
+        self.failed: set[int] = set()
+        for row in rows:
+            name = row.raw("党组织")
+            if name is None or ctx.orgs.is_root_name(name):
+                continue
+            self.rows.setdefault(_org_key(name), row.number)
+            code = normalize_text(row.raw("组织代码"))
+            if code:
+                self.rows.setdefault(code, row.number)
+            short = short_name(normalize_text(name))
+            self.short[short] = row.number if self.short.get(short, row.number) == row.number else -1
+
+    def row_of(self, name: object) -> int | None:
+        """The row of this file that defines ``name``, or None."""
+        text = normalize_text(name)
+        hit = self.rows.get(_org_key(text)) or self.rows.get(text)
+        if hit is None:
+            short = self.short.get(short_name(text))
+            hit = short if short and short > 0 else None
+        return hit
+
+
+def plan_org_sheet(ctx: Context, rows: list[Row], date1904: bool) -> list[tuple[Row, list[Planned] | RowErrors]]:
+    """Plan an org list whose rows may name a parent defined further down: parents first.
+
+    Returns (row, planned records or the row's errors) in the order the records must be
+    written. A row whose parent's row failed says so and points at that row.
+    """
+    ctx.file_orgs = FileOrgs(ctx, rows)
+    outcome: dict[int, list[Planned] | RowErrors] = {}
+    order: list[Row] = []
+    pending = list(rows)
+    while pending:
+        waiting: list[Row] = []
+        for row in pending:
+            parent = row.raw("上级党组织")
+            if parent is not None and not _resolves(ctx, parent):
+                defined = ctx.file_orgs.row_of(parent)
+                if defined is not None and defined != row.number and defined not in outcome:
+                    waiting.append(row)
+                    continue
+            try:
+                outcome[row.number] = plan_org(ctx, row, date1904)
+            except RowErrors as exc:
+                outcome[row.number] = exc
+                ctx.file_orgs.failed.add(row.number)
+            order.append(row)
+        if len(waiting) == len(pending):  # a loop of parents: nothing more can be placed
+            for row in waiting:
+                outcome[row.number] = RowErrors([("上级党组织", f"上级党组织「{_show_name(row.raw('上级党组织'))}」"
+                                                  "与本行互为上级（隶属关系成环），请核对上级党组织")])
+                ctx.file_orgs.failed.add(row.number)
+                order.append(row)
+            break
+        pending = waiting
+    return [(row, outcome[row.number]) for row in order]
+
+
+def _show_name(value: Any) -> str:
+    text = normalize_text(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _resolves(ctx: Context, name: Any) -> bool:
+    try:
+        ctx.orgs.resolve(name, None)
+    except Unresolved:
+        return False
+    return True
+
+
 def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     c = _Collector()
     name = _text(row, "党组织", "党组织名称", c, required=True, limit=rules.MAX_NAME)
     kind = _vocab(row, "组织类别", "组织类别", vocab.ORG_KINDS, "org_kind", c)
+    code = normalize_text(row.raw("组织代码")) or None
+    parent_raw = row.raw("上级党组织")
+    no_parent = parent_raw is None or normalize_text(parent_raw).replace(" ", "") in NO_PARENT
+    root = ctx.orgs.root
+    if root is not None and name and (ctx.orgs.is_root_name(name) or (no_parent and kind == root.kind)):
+        return _plan_root(ctx, row, c, name, kind, code)
     if kind is None and not any(col == "组织类别" for col, _ in c.errors):
         c.add("组织类别" if row.has("组织类别") else None, "请填写组织类别（党委、党工委、党总支、党支部、临时党支部）")
     sector = _vocab(row, "所属领域", "所属领域", vocab.SECTORS, "sector", c)
     township = normalize_text(row.raw("乡镇")) or None
-    code = normalize_text(row.raw("组织代码")) or None
     parent: OrgRef | None = None
-    if row.raw("上级党组织") is None:
+    if no_parent:
         c.add("上级党组织" if row.has("上级党组织") else None, "请填写上级党组织")
     else:
         try:
-            parent = ctx.orgs.resolve(row.raw("上级党组织"), None)
+            parent = ctx.orgs.resolve(parent_raw, None)
         except Unresolved as exc:
-            c.add("上级党组织", str(exc).replace("未找到党组织", "未找到上级党组织"))
+            defined = ctx.file_orgs.row_of(parent_raw) if ctx.file_orgs is not None else None
+            if defined is not None and defined in ctx.file_orgs.failed:
+                c.add("上级党组织", f"上级党组织「{_show_name(parent_raw)}」在本文件第 {defined} 行，该行未能导入。"
+                                 "请先改正该行")
+            else:
+                c.add("上级党组织", str(exc).replace("未找到党组织", "未找到上级党组织"))
     c.raise_if_any()
     assert parent is not None and kind is not None
     township = township or parent.township
     existing: OrgRef | None = ctx.orgs.by_code.get(code) if code else None
     if existing is None:
         for ref in ctx.orgs.by_full.get(name[2:] if name.startswith("中共") else name, []):
-            if ref.parent_id == parent.id or normalize_text(ref.name) == normalize_text(name) and ref.parent_id == parent.id:
+            if ref.parent_id == parent.id:
                 existing = ref
                 break
     key = ("org", code or (name, parent.id))
@@ -310,9 +516,7 @@ def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     if existing is None:
         if code and code in ctx.orgs.by_code:
             raise RowErrors([("组织代码", f"组织代码「{code}」已被「{ctx.orgs.by_code[code].name}」使用，请核对")])
-        from pledgebook.importers.resolve import OrgRef as _Ref
-
-        placeholder = _Ref(-row.number, name, kind, township, code, "", parent.id)
+        placeholder = OrgRef(-row.number, name, kind, township, code, "", parent.id)
         ctx.orgs.add(placeholder)  # later rows may name it as their parent
         return [Planned("org", "add", row.number, values, label=name)]
     if existing.id < 0:
@@ -330,6 +534,31 @@ def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
         new["sector"] = sector
     changes = _changes(old, new)
     return [Planned("org", "update" if changes else "unchanged", row.number, new, changes, existing.id, name)]
+
+
+def _plan_root(ctx: Context, row: Row, c: _Collector, name: str, kind: str | None, code: str | None) -> list[Planned]:
+    """The county's own committee row: it updates the root (name, kind, code) instead of being refused."""
+    root = ctx.orgs.root
+    assert root is not None
+    if kind is not None and kind not in ROOT_KINDS:
+        c.add("组织类别", f"「{name}」是本县县委（台账的最上级），组织类别应为「{vocab.label(vocab.ORG_KINDS, root.kind)}」")
+    c.raise_if_any()
+    dup = ctx.duplicate(("org", "root"), row.number)
+    if dup:
+        raise RowErrors([("党组织", dup)])
+    new: dict[str, Any] = {"name": name}
+    if kind is not None:
+        new["kind"] = kind
+    warnings: list[tuple[str, str]] = []
+    if code and code != root.code:
+        if root.code:
+            warnings.append(("组织代码", f"县委的组织代码保留台账中的「{root.code}」（行政区划代码），未改为「{code}」"))
+        else:
+            new["code"] = code
+    changes = _changes({"name": root.name, "kind": root.kind, "code": root.code}, new)
+    planned = Planned("org", "update" if changes else "unchanged", row.number, new, changes, root.id, name)
+    planned.warnings = warnings
+    return [planned]
 
 
 # --------------------------------------------------------------------------- people
@@ -365,10 +594,10 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     c.raise_if_any()
     assert org is not None
     try:
-        checked = rules._person_values({"name": name, **fields})
+        # the name is checked above; without it the rules skip the pinyin, which the bulk insert makes for all at once
+        checked = {"name": name, **rules._person_values(fields)}
     except ValidationErrors as exc:
         raise RowErrors([(_PERSON_FIELD_COLUMN.get(f, None), m) for f, m in exc.errors.items()]) from None
-    checked.pop("pinyin", None)
     if number:
         checked["id_number"] = number
     key = ("person", number) if number else ("person", org.id, _content_key(name))
@@ -384,10 +613,8 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     checked["org_id"] = org.id
     if existing is None:
         return [Planned("person", "add", row.number, checked, label=name)]
-    from pledgebook.models.tables import Person
-
-    person = Person.get_by_id(existing.id)
-    old = {k: (getattr(person, k) if k != "org_id" else person.org_id) for k in checked}
+    person = ctx.person_record(existing.id)
+    old = {k: person.get(k) for k in checked}
     changes = _changes(old, checked)
     return [Planned("person", "update" if changes else "unchanged", row.number, checked, changes, existing.id, name)]
 
@@ -396,7 +623,20 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
 
 
 def _pledger(ctx: Context, row: Row, c: _Collector) -> tuple[OrgRef | None, int | None]:
-    """(org, person id) of the pledger named in a row; errors go to the collector."""
+    """(org, person id) of the pledger named in a row; errors go to the collector.
+
+    Resolved once per distinct (ID number, name, org, township) of the table: a township's
+    sheet names the same few hundred pledgers on thousands of rows."""
+    key = ("pledger", row.raw("公民身份号码"), row.raw("姓名"), row.raw("党组织"), row.raw("乡镇"))
+    hit = ctx.memo.get(key)
+    if hit is None:
+        sub = _Collector()
+        hit = ctx.memo[key] = (_resolve_pledger(ctx, row, sub), sub.errors)
+    c.errors.extend(hit[1])
+    return hit[0]
+
+
+def _resolve_pledger(ctx: Context, row: Row, c: _Collector) -> tuple[OrgRef | None, int | None]:
     number = _id_number(row, c) if row.raw("公民身份号码") is not None else None
     name = row.raw("姓名")
     if name is None and number is None:
@@ -404,6 +644,14 @@ def _pledger(ctx: Context, row: Row, c: _Collector) -> tuple[OrgRef | None, int 
     org = _org(ctx, row, c, required=False)
     if row.raw("党组织") is not None and org is None:
         return None, None
+    if number is None and suffix_kind(normalize_text(name)) is not None:
+        # 承诺人 written as the org itself (新华村党支部, 联珠镇党委): the org's own pledge
+        try:
+            named = ctx.orgs.resolve(name, row.raw("乡镇"))
+        except Unresolved:
+            named = None
+        if named is not None and (org is None or named.id == org.id):
+            return named, None
     try:
         person = ctx.people.resolve(name, org, number, ctx.orgs)
     except Unresolved as exc:
@@ -426,12 +674,18 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     if row.has("践诺措施"):
         new["measures"] = _text(row, "践诺措施", "践诺措施", c)
     if row.raw("承诺类别") is not None:
-        new["category"] = _vocab(row, "承诺类别", "承诺类别", ctx.categories, None, c)
+        new["category"] = _vocab(row, "承诺类别", "承诺类别", ctx.categories, None, c, ctx.memo)
     if row.raw("承诺范围") is not None:
-        new["scope"] = _vocab(row, "承诺范围", "承诺范围", vocab.SCOPES, "scope", c)
+        new["scope"] = _vocab(row, "承诺范围", "承诺范围", vocab.SCOPES, "scope", c, ctx.memo)
     if row.raw("承诺期限") is not None:
-        new["term"] = _vocab(row, "承诺期限", "承诺期限", vocab.TERMS, "term", c)
-    for col, fname in (("完成时限", "due_date"), ("公示时间", "published_on"), ("审定日期", "approved_on")):
+        new["term"] = _vocab(row, "承诺期限", "承诺期限", vocab.TERMS, "term", c, ctx.memo)
+    if row.raw("完成时限") is not None:
+        deadline = _deadline(ctx, row, "完成时限", c, date1904)
+        if deadline is not None:
+            new["due_date"] = deadline.due
+            if deadline.term is not None and "term" not in new:
+                new["term"] = deadline.term
+    for col, fname in (("公示时间", "published_on"), ("审定日期", "approved_on")):
         if row.has(col) and row.raw(col) is not None:
             new[fname] = _date(row, col, c, date1904)
     if row.raw("审定人") is not None:
@@ -439,7 +693,7 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     status = None
     if row.raw("践诺情况") is not None:
         try:
-            status = vocab_code(vocab.PLEDGE_STATUSES, row.raw("践诺情况"), "status")
+            status = _status_code(row.raw("践诺情况"))
         except Unresolved:
             c.add("践诺情况", f"践诺情况「{row.text('践诺情况')[:40]}」不是可识别的状态。请填写 拟定、践诺中、已兑现、部分兑现、"
                           "未兑现 或 已撤销；具体进展请另用践诺记录表导入")
@@ -448,7 +702,7 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     fulfilled_on = _date(row, "兑现日期", c, date1904) if row.raw("兑现日期") is not None else None
     due = new.get("due_date")
     if due is not None:
-        c.run("完成时限", rules._sane_due, year, due)
+        c.run("完成时限", _sane_due, year, due)
     uid = normalize_text(row.raw(UID_COLUMN)) or None
     org, person_id = _pledger(ctx, row, c)
     c.raise_if_any()
@@ -460,10 +714,11 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
             raise RowErrors([(UID_COLUMN, f"承诺编号「{uid}」在台账中不存在。新承诺请把承诺编号留空")])
         if existing["year"] != year:
             raise RowErrors([(UID_COLUMN, f"承诺编号「{uid}」属于{existing['year']}年度，不是{year}年度")])
-    else:
-        existing = ctx.pledge_by_key(org.id, person_id, content, year)
+    content_key = _content_key(content)
+    if not uid:
+        existing = ctx.pledge_by_key(org.id, person_id, content, year, content_key)
     key = ("pledge", existing["uid"]) if existing and existing.get("uid") else ("pledge", org.id, person_id,
-                                                                               _content_key(content))
+                                                                               content_key)
     dup = ctx.duplicate(key, row.number)
     if dup:
         raise RowErrors([("承诺事项", dup)])
@@ -487,7 +742,8 @@ def plan_pledge(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
             "published_on": new.get("published_on"), "status": new.get("status") or "in_progress",
             "fulfilled_on": new.get("fulfilled_on"),
         }
-        ctx.remember_pledge({**values, "id": None, "uid": None})
+        values["id"] = values["uid"] = None  # the record later rows of this file find (not yet written)
+        ctx.remember_pledge(values, content_key)
         return [Planned("pledge", "add", row.number, values, label=label)]
     if uid or existing["org_id"] != org.id or existing["person_id"] != person_id:
         new["org_id"], new["person_id"] = org.id, person_id
@@ -671,7 +927,10 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
         if row.raw("分数") is not None and not group:
             fields["score"] = row.raw("分数")
         if row.raw("整改时限") is not None:
-            fields["rect_due"] = _date(row, "整改时限", c, date1904)
+            deadline = _deadline(ctx, row, "整改时限", c, date1904)
+            if deadline is not None and deadline.term is not None:
+                c.add("整改时限", f"整改时限「{row.text('整改时限')}」应是具体日期，如 2011-12-31 或 年底前")
+            fields["rect_due"] = deadline.due if deadline is not None else None
         if row.raw("整改措施") is not None:
             fields["rect_note"] = _text(row, "整改措施", "整改措施", c)
         fields["kind"] = kind

@@ -124,18 +124,21 @@ def _sheet_targets(archive: zipfile.ZipFile, workbook: bytes, names: set[str]) -
     return targets
 
 
-def _content_cells(max_rows: int) -> re.Pattern[bytes]:
-    """Cells that hold something (not self-closing), capturing the column letters and,
-    only when it has as many digits as ``max_rows`` or more, the row number: a file
-    of 300,000 cells then yields a set of a few dozen distinct matches."""
+def _content_cells(max_rows: int, max_cols: int) -> re.Pattern[bytes]:
+    """Cells that hold something (not self-closing) and MAY lie outside the limits: a column with
+    more letters than ``max_cols`` has, or as many starting at its first letter or later, or a row
+    number with as many digits as ``max_rows`` or more. Captures the column letters and the row.
+    A normal sheet has no such cell, so the scan makes no match object per cell."""
+    letters = _letters(max_cols)
     digits = len(str(max_rows))
-    small = rf"\d{{1,{digits - 1}}}" if digits > 1 else "(?!)"
-    return re.compile(rb'r="([A-Z]{1,4})(?:' + small.encode() + rb"|(\d{" + str(digits).encode() + rb',9}))"[^>/]*>')
+    wide = rb"[A-Z]{" + str(len(letters) + 1).encode() + rb",4}"
+    wide += rb"|[" + letters[0].encode() + rb"-Z][A-Z]{" + str(len(letters) - 1).encode() + rb"}"
+    return re.compile(rb'r="(?:(' + wide + rb')(\d{1,9})|([A-Z]{1,4})(\d{' + str(digits).encode() + rb',9}))"[^>/]*>')
 
 
 def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: int) -> str | None:
     """Stream one worksheet's XML: DTD, <dimension>, and the farthest cell with content."""
-    pattern = _content_cells(max_rows)
+    pattern = _content_cells(max_rows, max_cols)
     max_row = max_col = 0
     carry = b""
     first = True
@@ -162,10 +165,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int, max_cols: 
                     raise Refused(f"内部文件 {member} 含有异常巨大的标记")
             else:
                 carry = b""
-            found = set(pattern.findall(buffer))
-            if found:
-                max_col = max(max_col, max(col_number(c.decode()) for c, _ in found))
-                max_row = max(max_row, max((int(r) for _, r in found if r), default=0))
+            for wide_col, wide_row, col, row in set(pattern.findall(buffer)):
+                max_col = max(max_col, col_number((wide_col or col).decode()))
+                max_row = max(max_row, int(wide_row or row))
             if max_row > max_rows or max_col > max_cols:
                 letters = _letters(max_col)
                 if max_row <= max_rows:  # too wide: name one such cell
@@ -196,11 +198,72 @@ def _letters(number: int) -> str:
     return letters
 
 
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def scan_ods_merges(path: str, max_rows: int, max_cols: int) -> dict[str, list[tuple[int, int, int, int]]]:
+    """The merged ranges of every sheet of an ods (calamine does not report them), streamed
+    from content.xml with the standard library: {sheet: [(first_row, first_col, last_row, last_col)]},
+    rows as 1-based numbers, columns 0-based, like the xlsx ones. Refuses a DTD first."""
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(path) as archive:
+        if "content.xml" not in archive.namelist():
+            return {}
+        with archive.open("content.xml") as handle:
+            if _DTD.search(handle.read(65536)):
+                raise Refused("含有 XML 文档类型定义（DOCTYPE），正常的表格文件不会有，可能是恶意构造的文件")
+        merges: dict[str, list[tuple[int, int, int, int]]] = {}
+        t = _ODS_TABLE
+        sheet: list[tuple[int, int, int, int]] | None = None
+        depth = row = col = 0
+        row_repeat = 1
+        with archive.open("content.xml") as handle:
+            for event, element in ET.iterparse(handle, events=("start", "end")):
+                tag = element.tag
+                if tag == t + "table":
+                    if event == "start":
+                        depth += 1
+                        if depth == 1:
+                            sheet = merges.setdefault(element.get(t + "name", ""), [])
+                            row = 0
+                    else:
+                        depth -= 1
+                        element.clear()
+                    continue
+                if depth != 1 or sheet is None:
+                    continue
+                if tag == t + "table-row":
+                    if event == "start":
+                        col = 0
+                        row_repeat = _int_attr(element, t + "number-rows-repeated")
+                    else:
+                        row += row_repeat
+                        element.clear()
+                elif tag in (t + "table-cell", t + "covered-table-cell") and event == "start":
+                    rows_spanned = _int_attr(element, t + "number-rows-spanned")
+                    cols_spanned = _int_attr(element, t + "number-columns-spanned")
+                    if (rows_spanned > 1 or cols_spanned > 1) and row < max_rows and col < max_cols:
+                        sheet.append((row + 1, col, min(row + rows_spanned, max_rows), min(col + cols_spanned - 1,
+                                                                                           max_cols - 1)))
+                    col += _int_attr(element, t + "number-columns-repeated")
+    return {name: found for name, found in merges.items() if found}
+
+
+def _int_attr(element, name: str) -> int:
+    try:
+        return max(1, int(element.get(name, "1")))
+    except ValueError:
+        return 1
+
+
 # --------------------------------------------------------------------------- calamine
 
 
 def read_workbook(path: str, kind: str, max_rows: int, max_cols: int, max_cell_chars: int) -> list[dict]:
     """Every sheet of the workbook as plain dicts (see Sheet in sheet.py)."""
+    if kind in ("html", "xml2003"):
+        return _read_web(path, kind, max_rows, max_cols, max_cell_chars)
     import python_calamine as calamine
 
     date1904, problems = (False, {})
@@ -213,6 +276,10 @@ def read_workbook(path: str, kind: str, max_rows: int, max_cols: int, max_cell_c
         raise Refused("设置了打开密码。请在 Excel/WPS 中取消密码后保存，再导入") from None
     except calamine.CalamineError as exc:
         raise Refused(f"已损坏或格式不对，无法打开（{_short(exc)}）。请在 Excel/WPS 中打开后重新保存，再导入") from None
+
+    ods_merges: dict[str, list[tuple[int, int, int, int]]] = {}
+    if kind == "ods":
+        ods_merges = scan_ods_merges(path, max_rows, max_cols)
 
     sheets: list[dict] = []
     with workbook:
@@ -230,6 +297,8 @@ def read_workbook(path: str, kind: str, max_rows: int, max_cols: int, max_cell_c
                     result.update(_read_sheet(workbook.get_sheet_by_name(meta.name), max_rows, max_cols, max_cell_chars))
                 except calamine.CalamineError as exc:
                     result["skipped"] = f"无法读取（{_short(exc)}）。请在 Excel/WPS 中打开后重新保存"
+                if kind == "ods" and not result.get("merges"):
+                    result["merges"] = ods_merges.get(meta.name, [])
     return sheets
 
 
@@ -244,6 +313,28 @@ def _read_sheet(sheet, max_rows: int, max_cols: int, max_cell_chars: int) -> dic
     if not rows:
         return {"skipped": "空白工作表"}
     return {"rows": rows, "row_numbers": numbers, "issues": issues, "merges": merges}
+
+
+def _read_web(path: str, kind: str, max_rows: int, max_cols: int, max_cell_chars: int) -> list[dict]:
+    """A web system's "Excel" export (see :mod:`.webtable`), as the same plain dicts."""
+    from pledgebook.importers import webtable
+
+    try:
+        found = (webtable.read_html if kind == "html" else webtable.read_spreadsheetml)(path, max_rows, max_cols)
+    except webtable.Refused as exc:
+        raise Refused(str(exc)) from None
+    sheets = []
+    for item in found:
+        result = {"name": item["name"], "date1904": False, "skipped": item.get("skipped")}
+        if result["skipped"] is None:
+            rows, index, issues = clean_rows(item["raw"], max_cell_chars)
+            numbers = item["numbers"]
+            result.update(rows=rows, row_numbers=[numbers[i - 1] for i in index], merges=item["merges"],
+                          issues=[(numbers[r - 1], *rest) for r, *rest in issues])
+            if not rows:
+                result["skipped"] = "空白工作表"
+        sheets.append(result)
+    return sheets
 
 
 _ODD_TYPES = (dt.time, dt.timedelta)

@@ -24,6 +24,7 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all members, uncompressed
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # uncompressed / compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
+MAX_WEB_BYTES = 64 * 1024 * 1024  # an HTML table or Excel 2003 XML: parsed whole, in the sandbox
 
 SAVE_AS = "请在 Excel 或 WPS 中打开它，「另存为」Excel 工作簿（.xlsx）后再导入"
 
@@ -32,7 +33,7 @@ _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 @dataclass(frozen=True)
 class Detected:
-    """``kind`` is 'xlsx' (also xlsm/xlsb), 'xls', 'ods' or 'text'."""
+    """``kind`` is 'xlsx' (also xlsm/xlsb), 'xls', 'ods', 'html', 'xml2003' (web-system exports) or 'text'."""
 
     kind: str
     size: int
@@ -74,6 +75,14 @@ def detect(path: Path) -> Detected:
     if head.startswith(_CFB):
         return Detected(_cfb_kind(path, head), size)
     _refuse_known_non_tables(path, head)
+    web = _web_kind(head)
+    if web is not None:
+        if size > MAX_WEB_BYTES:
+            raise FileUnreadable(
+                f"{_name(path)}是系统导出的网页/XML 表格，太大（{size // (1024 * 1024)} MB，上限 "
+                f"{MAX_WEB_BYTES // (1024 * 1024)} MB）。请按乡镇或按月份分几次导出后再导入。"
+            )
+        return Detected(web, size)
     if _looks_binary(head):
         raise FileUnreadable(
             f"{_name(path)}不是 Excel、WPS 表格或 CSV 文本文件，无法识别。{SAVE_AS}，或另存为 CSV。"
@@ -133,12 +142,21 @@ def _refuse_known_non_tables(path: Path, head: bytes) -> None:
         raise FileUnreadable(f"{_name(path)}是 RTF 文档，不是表格。{SAVE_AS}。")
     if b"mime-version:" in text[:2048] and b"multipart/related" in text[:4096]:
         raise FileUnreadable(f"{_name(path)}实际上是单个网页文件（MHT），不是 Excel 表格。{SAVE_AS}。")
-    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text:
-        raise FileUnreadable(f"{_name(path)}是旧的「XML 电子表格 2003」格式。{SAVE_AS}。")
+
+
+def _web_kind(head: bytes) -> str | None:
+    """'xml2003' for Excel 2003 XML (SpreadsheetML), 'html' for an HTML table, else None."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace").lstrip("\ufeff \t\r\n").lower().encode("utf-8", "replace")
+    if text.startswith(b"<?xml") and (b"urn:schemas-microsoft-com:office:spreadsheet" in text
+                                      or b'progid="excel.sheet"' in text):
+        return "xml2003"
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<meta", b"<body", b"<style", b"<!--")) or (
         text.startswith(b"<") and (b"<html" in text or b"<table" in text)
     ):
-        raise FileUnreadable(f"{_name(path)}实际上是网页(HTML)文件，不是 Excel 表格。{SAVE_AS}。")
+        return "html"
+    return None
 
 
 def _looks_binary(head: bytes) -> bool:

@@ -152,7 +152,8 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
     dropped: list[tuple[int, str]] = []
     header_values = list(rows[start][:width]) + [None] * (width - len(rows[start]))
     for row, number in zip(rows[header_end:], numbers[header_end:], strict=True):
-        values = list(row[:width]) + [None] * (width - len(row)) if len(row) != width else list(row)
+        # the sheet's own row when it has the table's width (no copy of 20,000 rows)
+        values = row if len(row) == width else list(row[:width]) + [None] * (width - len(row))
         reason = _not_data(values, header_values)
         if reason == "":
             continue  # blank
@@ -160,6 +161,7 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
             dropped.append((number, reason))
             continue
         data.append((number, values))
+    _fill_merged_down(data, sheet.merges, width)
     return Table(
         sheet=sheet.name,
         header=header,
@@ -170,6 +172,26 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
         date1904=sheet.date1904,
         raw_header=raw_header,
     )
+
+
+def _fill_merged_down(data: list[tuple[int, list[CellValue]]], merges: list[tuple[int, int, int, int]],
+                      width: int) -> None:
+    """A cell merged down over several data rows (乡镇, 所在党组织, 承诺人) holds its value only in
+    the top row: give it to every row the merge covers. Only ranges that start in the data area."""
+    if not merges or not data:
+        return
+    at = {number: values for number, values in data}
+    for r1, c1, r2, _c2 in merges:
+        if r2 <= r1 or c1 >= width:
+            continue
+        top = at.get(r1)
+        if top is None or top[c1] is None:
+            continue
+        value = top[c1]
+        for number in range(r1 + 1, r2 + 1):
+            below = at.get(number)
+            if below is not None and below[c1] is None:
+                below[c1] = value
 
 
 def _fallback_header(top: list[list[CellValue]]) -> int | None:

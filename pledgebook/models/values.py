@@ -13,6 +13,7 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
 __all__ = [
     "clean_text",
@@ -24,6 +25,7 @@ __all__ = [
     "normalize_id_number",
     "normalize_text",
     "parse_date",
+    "parse_deadline",
     "parse_int",
     "parse_number",
     "pinyin_key",
@@ -68,11 +70,20 @@ def normalize_text(value: object) -> str:
         value = int(value)
     elif isinstance(value, (_dt.date, _dt.datetime)):
         value = value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
+    text = str(value)
+    if unicodedata.is_normalized("NFKC", text) and not _UNTIDY_NAME.search(text):
+        return text.strip(" ")  # the common case, checked in C: nothing to change but the ends
+    text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
     return _WS_RUN.sub(" ", text).strip()
 
 
+# what makes a name or a paragraph need more than trimming (anything else is returned as it is)
+_UNTIDY_NAME = re.compile("[\u200b\u200c\u200d\u2060\ufeff]|\\s\\s|[^\\S ]|^\\s|\\s$")
+_UNTIDY_PROSE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\r\n\t\u3000\xa0]"
+                           "|  |^\\s|\\s$")
+_SPACE_RUN = re.compile(r"[ \t\u3000\xa0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
 _FULLWIDTH_ALNUM.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
@@ -90,11 +101,14 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = _ZERO_WIDTH.sub("", str(value)).translate(_FULLWIDTH_ALNUM)
+    text = str(value)
+    if not _UNTIDY_PROSE.search(text):
+        return text.strip(" ")  # the common case: one regex search in C, nothing to tidy inside
+    text = _ZERO_WIDTH.sub("", text).translate(_FULLWIDTH_ALNUM)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.split("\n")]
+    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
 
@@ -212,6 +226,124 @@ def parse_date(value: object, *, date1904: bool = False) -> _dt.date | None:
     if _SERIAL_TEXT.fullmatch(text):
         return serial_to_date(float(text), date1904=date1904)
     raise _date_error(value)
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A 完成时限 as a clerk wrote it: a due date, or a term instead of a date.
+
+    ``due`` is the date (None for a term or blank); ``term`` is 'immediate' or 'annual' when the
+    words set the pledge's term (即时, 长期); ``reading`` says how words or a month alone were
+    read ('「年底前」→ 2011-12-31'), None when the cell was a plain date.
+    """
+
+    due: _dt.date | None = None
+    term: str | None = None
+    reading: str | None = None
+
+
+def _month_end(year: int, month: int) -> _dt.date:
+    if month == 12:
+        return _dt.date(year, 12, 31)
+    return _dt.date(year, month + 1, 1) - _dt.timedelta(days=1)
+
+
+_TERM_WORDS = {
+    "即时": "immediate", "立即": "immediate", "即办": "immediate", "马上": "immediate", "随时": "immediate",
+    "即时办结": "immediate", "立即办理": "immediate", "立行立改": "immediate",
+    "长期": "annual", "长期坚持": "annual", "常年": "annual", "长期坚持。": "annual", "持续": "annual",
+    "长期有效": "annual", "长期开展": "annual", "常态化": "annual", "长效": "annual", "持续推进": "annual",
+    "每月": "annual", "每季度": "annual", "每年": "annual", "及时": "immediate", "及时办结": "immediate",
+}
+_DAY_NO_YEAR = re.compile(r"(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号](?:以?前|之前)?(?:完成)?")
+_TERM_LABEL = {"immediate": "即时承诺（无具体完成日期）", "annual": "年度承诺（无具体完成日期）"}
+# period words → (month, day) of the period's end
+_PERIODS = {
+    "年底": (12, 31), "年末": (12, 31), "年内": (12, 31), "年终": (12, 31), "全年": (12, 31), "年度内": (12, 31),
+    "本年度": (12, 31), "本年": (12, 31), "当年": (12, 31), "年前": (12, 31),
+    "上半年": (6, 30), "年中": (6, 30), "下半年": (12, 31),
+    "一季度": (3, 31), "二季度": (6, 30), "三季度": (9, 30), "四季度": (12, 31),
+    "1季度": (3, 31), "2季度": (6, 30), "3季度": (9, 30), "4季度": (12, 31),
+}
+_PERIOD_TEXT = re.compile(
+    r"(?:(?P<y>\d{4})年?)?(?:(?:本|今|当)年?)?(?:第)?(?P<p>" + "|".join(sorted(map(re.escape, _PERIODS), key=len, reverse=True))
+    + r")(?:度)?(?:底|末)?(?:以?前|之前|内)?(?:完成|办结|兑现|落实)?"
+)
+_MONTH_END_TEXT = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:份)?(?:底|末|中旬|下旬)?(?:以?前|之前|内)?(?:完成|办结)?")
+_MONTH_ONLY = re.compile(r"(?P<y>\d{4})(?:[-/.]|年)(?P<m>\d{1,2})月?(?:份)?(?:底|末)?(?:以?前|之前)?|(?P<y2>\d{4})(?P<m2>\d{2})")
+
+
+def parse_deadline(value: object, year: int | None, *, date1904: bool = False) -> Deadline:
+    """A deadline (完成时限) as clerks write it; blank → ``Deadline()``.
+
+    A full date as :func:`parse_date`. A month alone (2011年12月, 2011.12, 2011-12, 201112) is
+    the last day of that month. Periods in the import's ``year``: 年底 / 年底前 / 年内 → 12-31,
+    上半年 → 06-30, 下半年 → 12-31, 一季度 … 第四季度 → the quarter's last day, 12月底 / 12月前 →
+    the month's last day (a year written before them wins). 即时 / 立即 set the term 即时 and
+    长期 / 常年 the term 年度, with no date. A number Excel made of 2011.12 (2011.12) is read as
+    that month; 2011.1 (January or October?) raises. Raises ``ValueError`` (Chinese) otherwise.
+    """
+    if _is_blank(value):
+        return Deadline()
+    if isinstance(value, float) and not isinstance(value, bool) and 1900 < value < 2101 and not value.is_integer():
+        return _excel_month(value)
+    if not isinstance(value, str):
+        return Deadline(parse_date(value, date1904=date1904))
+    text = _WS_RUN.sub("", unicodedata.normalize("NFKC", value)).strip("。.，,；;")
+    shown = _show(value.strip())
+    term = _TERM_WORDS.get(text)
+    if term is not None:
+        return Deadline(None, term, f"「{shown}」→ {_TERM_LABEL[term]}")
+    month = _MONTH_ONLY.fullmatch(text)
+    if month is not None:
+        y, m = int(month.group("y") or month.group("y2")), int(month.group("m") or month.group("m2"))
+        if 1 <= m <= 12:
+            due = _check_range(_month_end(y, m), value)
+            return Deadline(due, None, f"「{shown}」→ {due.isoformat()}")
+    try:
+        return Deadline(parse_date(value, date1904=date1904))
+    except ValueError as exc:
+        failure = exc
+    period = _PERIOD_TEXT.fullmatch(text)
+    if period is not None:
+        y = int(period.group("y")) if period.group("y") else year
+        if y is None:
+            raise ValueError(f"「{shown}」没有写明年份，请写成 2011-12-31 这样的日期")
+        m, d = _PERIODS[period.group("p")]
+        due = _check_range(_dt.date(y, m, d), value)
+        return Deadline(due, None, f"「{shown}」→ {due.isoformat()}")
+    day = _DAY_NO_YEAR.fullmatch(text)
+    if day is not None and year is not None:
+        try:
+            due = _check_range(_dt.date(year, int(day.group("m")), int(day.group("d"))), value)
+        except ValueError:
+            raise ValueError(f"完成时限「{shown}」不存在，请核对后写成 2011-12-31 这样的日期") from None
+        return Deadline(due, None, f"「{shown}」→ {due.isoformat()}")
+    month_end = _MONTH_END_TEXT.fullmatch(text)
+    if month_end is not None and 1 <= int(month_end.group("m")) <= 12:
+        y = int(month_end.group("y")) if month_end.group("y") else year
+        if y is None:
+            raise ValueError(f"「{shown}」没有写明年份，请写成 2011-12-31 这样的日期")
+        due = _check_range(_month_end(y, int(month_end.group("m"))), value)
+        return Deadline(due, None, f"「{shown}」→ {due.isoformat()}")
+    raise ValueError(f"无法识别的完成时限「{shown}」，请写成 2011-12-31、2011年12月、年底前、上半年、即时 或 长期") from failure
+
+
+def _excel_month(value: float) -> Deadline:
+    """2011.12 typed into a number cell: Excel keeps the number, so 2011.10 arrives as 2011.1."""
+    text = repr(value)
+    year_text, _, fraction = text.partition(".")
+    if len(fraction) == 1 and fraction == "1":
+        raise ValueError(f"完成时限「{text}」是 2011年1月 还是 2011年10月？Excel 把 2011.10 存成了 2011.1，"
+                         "请写成 2011-10-31 这样的日期，或把该列设为文本格式")
+    month = int(fraction) if len(fraction) == 2 else int(fraction) if len(fraction) == 1 else 0
+    if not 1 <= month <= 12:
+        raise _date_error(value)
+    due = _month_end(int(year_text), month)
+    return Deadline(due, None, f"「{text}」→ {due.isoformat()}")
 
 
 # --------------------------------------------------------------------------- numbers

@@ -28,7 +28,7 @@ from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.file_tree import FileTree
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".pledgebook")
+SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".xml", ".htm", ".html", ".pledgebook")
 SHOW_PROBLEMS = 20
 KIND_CHOICES = [
     ("自动识别", "auto"),
@@ -68,7 +68,7 @@ def render_result(result: Any) -> str:
     """An ImportResult (dry run or applied) for the screen."""
     e = escape
     color = {"unusable": "red", "failed": "red", "aborted": "yellow", "already": "yellow"}.get(result.status, "green")
-    if result.rejected and color == "green":
+    if (result.rejected or result.header_problems) and color == "green":
         color = "yellow"
     lines = [f"[b {color}]{e(result.summary())}[/]"]
     if result.status in ("unusable", "failed", "already"):
@@ -80,6 +80,11 @@ def render_result(result: Any) -> str:
     )
     for table, counts in result.by_table.items():
         lines.append(f"  {names.get(table, table)}：新增 {counts['add']}，更新 {counts['update']}，不变 {counts['unchanged']}")
+    for problem in result.header_problems:
+        lines.append(f"[b yellow]表头：{e(problem.text())}[/]")
+    if result.readings:
+        lines += ["", "[b]完成时限的读法[/b]"]
+        lines += [f"  {e(line)}" for line in result.reading_lines()]
     if result.problems:
         shown = result.problems[:SHOW_PROBLEMS]
         more = f"，以下是前 {len(shown)} 处" if len(result.problems) > len(shown) else ""
@@ -201,7 +206,8 @@ class ImportScreen(JobScreen):
 
     @staticmethod
     def _hint() -> str:
-        return ("选择乡镇报来的表格（.xlsx、.xls、.csv、.txt）或县里的数据包（.pledgebook），按 F2 检查。\n"
+        return ("选择乡镇报来的表格（.xlsx、.xls、.ods、.csv、.txt，党建系统导出的网页或 XML 表格也可以）"
+                "或县里的数据包（.pledgebook），按 F2 检查。\n"
                 "检查不会改动台账；看过结果、确认无误后再按 F3 导入。导入前会自动备份。")
 
     def on_mount(self) -> None:
