@@ -80,11 +80,15 @@ def test_allow_unsigned_is_recorded(setup):
     tmp_path, pub, priv, pub_path = setup
     b = write_bundle(_out(tmp_path, "1")).path
     unsigned = rezip(members(b), tmp_path / "unsigned.pledgebook", drop_signature=True)
-    use(make_prefecture(tmp_path / "p.db"))
-    keys.trust(keys.read_public_key(pub_path))
+    again = rezip(members(write_bundle(_out(tmp_path, "2")).path), tmp_path / "unsigned2.pledgebook", drop_signature=True)
+    use(make_prefecture(tmp_path / "p.db"))  # first contact: no key of this county trusted yet
     result = import_bundle(unsigned, allow_unsigned=True)
     assert result.allow_unsigned_used
     assert ImportBatch.select().where(ImportBatch.kind == "bundle-unsigned").count() == 1
+    # once the county's key is trusted, an unsigned bundle is refused even with --allow-unsigned
+    keys.trust(keys.read_public_key(pub_path))
+    with pytest.raises(BundleError, match="加 --allow-unsigned 也不能导入"):
+        import_bundle(again, allow_unsigned=True)
 
 
 def test_encrypted_to_the_prefecture(setup):
