@@ -200,7 +200,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "end": "结束",
     "carry": "结转",  # written by the year-end rollover
     "uncarry": "撤销结转",  # written by reopen
+    "reopen_year": "重新开启年度",  # written by reopen
+    "print": "打印",  # printing 公示 notices (one entry per print run)
 }
+"""Every audit action the program writes (``audit.record`` refuses any other; ``doctor`` knows each)."""
 
 TABLE_LABELS: dict[str, str] = {
     "org": "党组织",
