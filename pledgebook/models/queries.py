@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from pledgebook.models import vocab
+from pledgebook.models.figures import counted_on, overdue_check, overdue_sql
 from pledgebook.models.tables import database
 
 PAGE_SIZE = 64
@@ -116,9 +117,9 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
         sql.append("p.category = ?")
         params.append(f.category)
     if f.overdue:
-        marks = ",".join("?" for _ in vocab.OPEN_STATUSES)
-        sql.append(f"p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks})")
-        params += [today.isoformat(), *vocab.OPEN_STATUSES]
+        late_sql, late_params = overdue_sql(f.year, today)
+        sql.append(late_sql)
+        params += late_params
     if f.rectification:
         sql.append(
             "p.id IN (SELECT pledge_id FROM evaluation "
@@ -153,14 +154,13 @@ def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH
     With search text, at most ``cap`` matches are counted (``capped`` says
     there were more); without, the whole filtered set, from the indexes.
     """
-    today = today or date.today()
+    today = counted_on(f.year, today)  # a closed year: 逾期 as at closing, as the figures count it
     where, params = _where(f, today)
-    marks = ",".join("?" for _ in vocab.OPEN_STATUSES)
+    late_sql, late_params = overdue_sql(f.year, today)
     if search_text(f.text):
         rows = database.execute_sql(
-            f"SELECT p.status, p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks}) "
-            f"FROM pledge p WHERE {where} LIMIT ?",
-            [today.isoformat(), *vocab.OPEN_STATUSES, *params, int(cap) + 1],
+            f"SELECT p.status, {late_sql} FROM pledge p WHERE {where} LIMIT ?",
+            [*late_params, *params, int(cap) + 1],
         ).fetchall()
         summary = ListSummary(capped=len(rows) > cap)
         for status, overdue in rows[:cap]:
@@ -169,9 +169,8 @@ def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH
             summary.overdue += overdue or 0
         return summary
     rows = database.execute_sql(
-        f"SELECT p.status, count(*), sum(p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks})) "
-        f"FROM pledge p WHERE {where} GROUP BY p.status",
-        [today.isoformat(), *vocab.OPEN_STATUSES, *params],
+        f"SELECT p.status, count(*), sum({late_sql}) FROM pledge p WHERE {where} GROUP BY p.status",
+        [*late_params, *params],
     ).fetchall()
     summary = ListSummary()
     for status, count, overdue in rows:
@@ -192,7 +191,7 @@ def summarize(rows: list[PledgeRow]) -> ListSummary:
 
 def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: date | None = None) -> list[PledgeRow]:
     """One window of the filtered, sorted list."""
-    today = today or date.today()
+    today = counted_on(f.year, today)  # a closed year: 逾期 as at closing, as the figures count it
     where, params = _where(f, today)
     expr = SORTS.get(f.sort, SORTS["id"])[0]
     order = "DESC" if f.descending else "ASC"
@@ -203,10 +202,11 @@ def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: dat
         [*params, int(limit), int(offset)],
     ).fetchall()
     cats = category_labels()
+    is_late = overdue_check(f.year, today)
     result = []
     for pid, person, org, category, status, due, content in rows:
         due_text = str(due or "")
-        overdue = bool(due_text and due_text < today.isoformat() and status in vocab.OPEN_STATUSES)
+        overdue = is_late(pid, status, due)
         result.append(
             PledgeRow(
                 id=pid,

@@ -841,5 +841,9 @@ def _all_good(pledge: Pledge) -> bool:
 
 def is_overdue(pledge: Pledge, today: date | None = None) -> bool:
     """逾期 = due date passed, status not final (derived, never stored)."""
-    today = today or date.today()
-    return bool(pledge.due_date and pledge.due_date < today and pledge.status in vocab.OPEN_STATUSES and pledge.deleted_at is None)
+    from pledgebook.models.figures import counted_on, overdue_check
+
+    if pledge.deleted_at is not None:
+        return False
+    day = counted_on(pledge.year, today)
+    return overdue_check(pledge.year, day)(pledge.id, pledge.status, pledge.due_date)
