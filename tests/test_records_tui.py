@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tui_kit import aio, command, make_app, notes, screen_text, settle, text_of
+from tui_kit import TODAY, aio, command, make_app, notes, screen_text, settle, text_of
 
 from pledgebook.models import rules
 from pledgebook.models.tables import Pledge
@@ -78,3 +78,166 @@ async def test_print_notice_dialog_overwrites_only_when_chosen(ledger, tmp_path)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
     assert Pledge.get_by_id(c["p_li"].id).published_on == date(2011, 3, 5)
+
+
+# --------------------------------------------------------------------------- items 1 and 2: the detail
+
+
+async def open_detail(app, pilot, pledge_id):
+    from pledgebook.tui.screens.detail import PledgeDetailScreen
+
+    await pilot.press("2")
+    await settle(app, pilot)
+    app.push_screen(PledgeDetailScreen(pledge_id))
+    await settle(app, pilot)
+    return app.screen
+
+
+def detail_text(app) -> str:
+    return str(app.screen.query_one("#detail").render())
+
+
+@aio
+async def test_a_public_evaluation_needing_rectification_gets_the_default_due_and_r_closes_it(ledger):
+    from pledgebook.models.tables import Evaluation
+
+    c = ledger
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(app, pilot, c["p_zhang"].id)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#f-date").value = "2011-09-20"
+        for name, value in (("votes_satisfied", "20"), ("votes_basic", "5"), ("votes_unsatisfied", "10")):
+            form.query_one(f"#f-{name}").value = value
+        await pilot.pause()
+        preview = text_of(form, "#rate-preview")
+        assert "按本县规则需限期整改：整改时限默认为 2011-10-20（可在下方修改）" in preview
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "待整改，时限 2011-10-20" in detail_text(app)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CloseRectificationForm"
+        app.screen.query_one("#f-rect_done").value = "2011-09-30"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "已整改（2011-09-30）" in detail_text(app)
+    ev = Evaluation.get()
+    assert (ev.rect_due, ev.rect_done) == (date(2011, 10, 20), date(2011, 9, 30))
+
+
+@aio
+async def test_r_closes_a_legacy_rectification_without_due_date(ledger):
+    from pledgebook.models.tables import Evaluation, database
+
+    c = ledger
+    ev = rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=5, votes_unsatisfied=5)
+    database.execute_sql("UPDATE evaluation SET rect_due = NULL WHERE id = ?", [ev.id])
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(app, pilot, c["p_zhang"].id)
+        assert "需整改，未定时限" in detail_text(app) and "r 整改销号" in detail_text(app)
+        await pilot.press("r")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "CloseRectificationForm"
+        assert "群众评议 2011-09-01（未定时限）" in text_of(form, "#f-evaluation Static")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "已整改" in detail_text(app)
+    assert Evaluation.get_by_id(ev.id).rect_done == TODAY
+
+
+@aio
+async def test_an_evaluation_entered_wrongly_is_corrected_in_the_detail(ledger):
+    from pledgebook.models.figures import FigureBook
+
+    c = ledger
+    rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=40, votes_basic=5,
+                            votes_unsatisfied=5)
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(app, pilot, c["p_zhang"].id)
+        assert "c 更正/删除" in detail_text(app)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "EntryChooser"
+        assert "评议  2011-09-01  群众评议  有效 50，满意率 90.0%" in screen_text(app) + str(
+            app.screen.query_one("#entries").get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "EvaluationForm" and form.query_one("#f-votes_satisfied").value == "40"
+        form.query_one("#f-votes_satisfied").value = "45"
+        form.query_one("#f-votes_unsatisfied").value = "0"
+        form.query_one("#f-ballots_valid").value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PledgeDetailScreen"
+        assert "有效 50：满意 45，基本满意 5，不满意 0" in detail_text(app)
+        assert "修改评诺" in detail_text(app)  # the change log says so
+    fig = FigureBook(2011).subtree()
+    assert (fig.evaluations, fig.ballots_valid, fig.votes_satisfied) == (1, 50, 45)
+
+
+@aio
+async def test_progress_and_evaluations_are_deleted_and_undone_in_the_detail(ledger):
+    from pledgebook.models.figures import FigureBook
+    from pledgebook.models.tables import Evaluation, Progress
+
+    c = ledger
+    rules.add_progress(c["p_zhang"].id, "走访群众30户", "2011-05-01")
+    ev = rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=9, votes_unsatisfied=1)
+    app = make_app(c["path"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_detail(app, pilot, c["p_zhang"].id)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("down", "delete")  # the evaluation (after the progress entry)
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert "确定删除这条评议吗？" in screen_text(app) and "不再计入统计" in screen_text(app)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "评诺（0）" in detail_text(app)
+        assert "已删除这条评议，各项统计不再计入。按 u 可撤销。" in notes(app)
+        assert FigureBook(2011).subtree().evaluations == 0
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert "评诺（1）" in detail_text(app) and Evaluation.get_by_id(ev.id).deleted_at is None
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the progress entry
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#f-note").value == "走访群众30户"
+        form.query_one("#f-note").value = "走访群众32户"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "走访群众32户" in detail_text(app)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("d", "y")
+        await settle(app, pilot)
+        assert "践诺记录（0）" in detail_text(app)
+    assert Progress.select().where(Progress.deleted_at.is_null()).count() == 0
+
+
+@aio
+async def test_a_closed_years_detail_offers_no_keys_that_cannot_work(ledger):
+    c = ledger
+    rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=9, votes_unsatisfied=1)
+    rules.open_year(2012)
+    rules.close_year(2011)
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(app, pilot, c["p_zhang"].id)
+        text = detail_text(app)
+        assert "年度已关闭" in text
+        assert not any(key in text for key in ("p 添加", "e 记录评议", "c 更正", "r 整改销号"))
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PledgeDetailScreen"
+        assert "已关闭" in notes(app)

@@ -332,7 +332,7 @@ class EvaluationItem:
             return f"已整改（{self.rect_done}）"
         if self.rect_due:
             return f"待整改，时限 {self.rect_due}"
-        return "需整改，未定时限" if self.needs_rectification else ""
+        return "需整改，未定时限（按 r 销号时按本县整改期限补记时限）" if self.needs_rectification else ""
 
 
 @dataclass
@@ -377,7 +377,8 @@ class PledgeDetail:
 
     @property
     def open_rectifications(self) -> list[EvaluationItem]:
-        return [e for e in self.evaluations if e.rect_due and not e.rect_done]
+        """What ``r`` can close: every rectification the detail shows as open, dated or not."""
+        return [e for e in self.evaluations if not e.rect_done and (e.rect_due or e.needs_rectification)]
 
 
 def _s(value) -> str:

@@ -122,6 +122,17 @@ def _apply(obj: Model, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return changes
 
 
+def _update(obj: Model, table: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set ``values`` on ``obj`` in one transaction; save and audit what really changed."""
+    with transaction():
+        changes = _apply(obj, values)
+        if changes:
+            obj.updated_at = utcnow()
+            obj.save()
+            audit.record("update", table, obj.uid, changes)
+    return changes
+
+
 def _checker(fields: dict[str, Any], values: dict[str, Any], errors: dict[str, str], *, every: bool = False):
     """A ``check(field, parse)`` that stores the parsed value or the field's error, so a
     form shows every mistake at once. Only fields present are checked unless ``every``."""
@@ -319,12 +330,7 @@ def update_org(org_id: int, **fields: Any) -> Org:
         values["township"] = (fields["township"] or "").strip() or None
     if "active" in fields:
         values["active"] = bool(fields["active"])
-    with transaction():
-        changes = _apply(org, values)
-        if changes:
-            org.updated_at = utcnow()
-            org.save()
-            audit.record("update", "org", org.uid, changes)
+    _update(org, "org", values)
     return org
 
 
@@ -532,17 +538,11 @@ def set_status(pledge_id: int | str, status: str, on: date | str | None = None) 
         values["fulfilled_on"] = when
     else:
         values["fulfilled_on"] = None
-    with transaction():
-        changes = _apply(pledge, values)
-        if changes:
-            pledge.updated_at = utcnow()
-            pledge.save()
-            audit.record("update", "pledge", pledge.uid, changes)
+    _update(pledge, "pledge", values)
     return pledge
 
 
-def add_progress(pledge_id: int | str, note: str, on: date | str | None = None, percent: int | str | None = None) -> Progress:
-    pledge = _live_pledge(pledge_id)
+def _progress_values(note: str, on: date | str | None, percent: int | str | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     try:
         note = _text(note, "note", "践诺情况")
@@ -565,8 +565,15 @@ def add_progress(pledge_id: int | str, note: str, on: date | str | None = None, 
             errors["percent"] = f"完成进度应为 0–100 的整数，收到「{percent}」"
     if errors:
         raise ValidationErrors(errors)
+    return {"date": when, "note": note, "percent": pct}
+
+
+def add_progress(pledge_id: int | str, note: str, on: date | str | None = None, percent: int | str | None = None) -> Progress:
+    pledge = _live_pledge(pledge_id)
+    values = _progress_values(note, on, percent)
+    note = values["note"]
     with transaction():
-        entry = Progress.create(pledge=pledge, date=when, note=note, percent=pct)
+        entry = Progress.create(pledge=pledge, **values)
         audit.record("create", "progress", entry.uid, {"note": (None, note), "pledge": (None, pledge.uid)})
         if pledge.status == "draft":
             pledge.status = "in_progress"
@@ -603,7 +610,7 @@ def needs_rectification(
     A poor grade always does. For 群众评议 votes the county's rule decides
     (settings ``rectification_rule`` and ``rectification_threshold``).
     """
-    if grade in ("unsatisfied", "poor", "unqualified", "basic_qualified"):
+    if grade in RECT_POOR_GRADES:
         return True
     if kind != "public":
         return False
@@ -619,6 +626,39 @@ def needs_rectification(
     if not valid or not unsatisfied:
         return False
     return unsatisfied * 100 > settings.get_int("rectification_threshold") * valid
+
+
+RECT_POOR_GRADES = ("unsatisfied", "poor", "unqualified", "basic_qualified")
+
+
+def rectification_sql(alias: str = "e") -> str:
+    """:func:`needs_rectification` as an SQL condition over evaluation ``alias`` (the county's rule
+    as it stands), for the checks that look over a whole year (doctor, rollover)."""
+    from pledgebook.models import settings
+
+    poor = ",".join(f"'{g}'" for g in RECT_POOR_GRADES)
+    valid, basic, unsat = (f"coalesce({alias}.{c}, 0)" for c in ("ballots_valid", "votes_basic", "votes_unsatisfied"))
+    rule = settings.get("rectification_rule")
+    if rule == "any_unsatisfied":
+        votes = f"{unsat} > 0"
+    elif rule == "basic_or_unsatisfied":
+        votes = f"({unsat} > 0 OR {basic} > 0)"
+    else:
+        votes = f"({valid} > 0 AND {unsat} > 0 AND {unsat} * 100 > {settings.get_int('rectification_threshold')} * {valid})"
+    return (f"({alias}.grade IN ({poor}) OR ({alias}.kind = 'public' AND "
+            f"(({alias}.grade = 'basic' AND {valid} = 0) OR {votes})))")
+
+
+def undated_rectifications(year: int | None = None) -> list[tuple[int, int, str, str]]:
+    """Live evaluations that need a rectification but have no due date and are not done (written by
+    older versions): (evaluation id, pledge id, pledge year, evaluation date), oldest first."""
+    where, params = "", []
+    if year is not None:
+        where, params = " AND p.year = ?", [year]
+    return [(eid, pid, year, date.fromisoformat(str(on)[:10])) for eid, pid, year, on in database.execute_sql(
+        "SELECT e.id, p.id, p.year, e.date FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
+        "WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL AND e.rect_due IS NULL AND e.rect_done IS NULL "
+        f"AND {rectification_sql('e')}{where} ORDER BY p.year, e.date, e.id", params).fetchall()]
 
 
 def default_rectification_due(evaluated_on: date) -> date:
@@ -695,6 +735,11 @@ def _evaluation_values(pledge: Pledge, fields: dict[str, Any]) -> dict[str, Any]
         errors["rect_due"] = "整改时限不能早于评议日期"
     if errors:
         raise ValidationErrors(errors)
+    if values.get("rect_due") is None and values.get("rect_done") is None and needs_rectification(
+        values["kind"], values.get("grade"), values.get("votes_basic"), values.get("votes_unsatisfied"),
+        values.get("ballots_valid"),
+    ):  # never a rectification nothing can close: the county's 整改期限 when none is given
+        values["rect_due"] = default_rectification_due(values["date"])
     return values
 
 
@@ -715,6 +760,39 @@ def record_evaluation(pledge_id: int | str, kind: str, **fields: Any) -> Evaluat
     return ev
 
 
+def _live_entry(model: type[Model], record_id: int | str, label: str) -> Any:
+    """A progress entry or an evaluation that may be changed: there, live, of a live pledge in an open year."""
+    entry = _get(model, record_id, label)
+    ensure_year_open(entry.pledge.year)
+    if entry.deleted_at is not None:
+        raise ValidationError(f"该{label}已被删除；如需修改请先撤销删除", model._meta.table_name)
+    if entry.pledge.deleted_at is not None:
+        raise ValidationError("该承诺已被删除；如需修改请先恢复", "pledge")
+    return entry
+
+
+def update_progress(progress_id: int | str, note: str, on: date | str | None = None,
+                    percent: int | str | None = None) -> Progress:
+    """Correct a 践诺记录 (its date, note, percent); audited."""
+    entry = _live_entry(Progress, progress_id, "践诺记录")
+    values = _progress_values(note, on, percent)
+    _update(entry, "progress", values)
+    return entry
+
+
+def update_evaluation(evaluation_id: int | str, **fields: Any) -> Evaluation:
+    """Correct a 评诺 entered wrongly: every field as :func:`record_evaluation` takes them (a field left
+    out or blank is cleared), checked the same way; audited. The figures count the corrected one only."""
+    ev = _live_entry(Evaluation, evaluation_id, "评议记录")
+    fields = {k: (None if v == "" else v) for k, v in fields.items()}
+    fields.setdefault("kind", ev.kind)
+    if ev.rect_done is not None and not fields.get("rect_due"):
+        fields["rect_due"] = ev.rect_due  # a rectification done keeps the due date it was done against
+    values = _evaluation_values(ev.pledge, fields)
+    _update(ev, "evaluation", values)
+    return ev
+
+
 def _live_evaluation(evaluation_id: int | str) -> Evaluation:
     ev = _get(Evaluation, evaluation_id, "评议记录")
     ensure_year_open(ev.pledge.year)
@@ -731,18 +809,15 @@ def set_rectification(evaluation_id: int | str, due: date | str, note: str = "")
     if due_date < ev.date:
         raise ValidationError("整改时限不能早于评议日期", "rect_due")
     note = _text(note, "rect_note", "整改措施", required=False)
-    with transaction():
-        changes = _apply(ev, {"rect_due": due_date, "rect_note": note or ev.rect_note, "rect_done": None})
-        if changes:
-            ev.updated_at = utcnow()
-            ev.save()
-            audit.record("update", "evaluation", ev.uid, changes)
+    _update(ev, "evaluation", {"rect_due": due_date, "rect_note": note or ev.rect_note, "rect_done": None})
     return ev
 
 
 def close_rectification(evaluation_id: int | str, done: date | str | None = None, note: str = "") -> Evaluation:
     ev = _live_evaluation(evaluation_id)
-    if ev.rect_due is None:
+    undated = ev.rect_due is None and needs_rectification(
+        ev.kind, ev.grade, ev.votes_basic, ev.votes_unsatisfied, ev.ballots_valid)
+    if ev.rect_due is None and not undated:
         raise ValidationError("该评议没有整改要求，无需销号", "rect_done")
     if ev.rect_done is not None:
         raise ValidationError(f"该整改已于 {ev.rect_done.isoformat()} 完成", "rect_done")
@@ -752,8 +827,11 @@ def close_rectification(evaluation_id: int | str, done: date | str | None = None
     if done_date < ev.date:
         raise ValidationError("整改完成日期不能早于评议日期", "rect_done")
     note = _text(note, "rect_note", "整改情况", required=False)
+    values: dict[str, Any] = {"rect_done": done_date, "rect_note": note or ev.rect_note}
+    if undated:  # written without a due date by an older version: the county's term, for the record
+        values = {"rect_due": default_rectification_due(ev.date), **values}
     with transaction():
-        changes = _apply(ev, {"rect_done": done_date, "rect_note": note or ev.rect_note})
+        changes = _apply(ev, values)
         ev.updated_at = utcnow()
         ev.save()
         audit.record("update", "evaluation", ev.uid, changes)
