@@ -165,3 +165,33 @@ def test_the_bundle_carries_a_deleted_evaluation_as_a_deletion(pledge, tmp_path)
         rows = {r["uid"]: r for r in map(json.loads, zf.read(name).decode().splitlines())}
     assert rows[kept.uid]["deleted_at"] is None
     assert rows[wrong.uid]["deleted_at"] is not None
+
+
+# --------------------------------------------------------------------------- item 8: templates
+
+
+@pytest.mark.parametrize("name, kind", [("党组织名单", "orgs"), ("党员名册", "people"), ("承诺台账", "pledges"),
+                                        ("公开承诺台账", "pledges"), ("践诺记录", "progress"), ("评诺结果", "evaluations"),
+                                        ("联系点名单", "contacts"), ("驻村干部名单", "stationing"),
+                                        ("帮扶工作月报", "helplogs"), ("PEOPLE", "people"), ("党员名册模板", "people")])
+def test_template_takes_the_chinese_names_it_prints(county, tmp_path, name, kind):
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+
+    out = tmp_path / "模板.xlsx"
+    r = CliRunner().invoke(app, ["template", name, "-o", str(out), "--db", str(county["path"]), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["kind"] == kind and out.exists()
+
+
+def test_template_of_an_unknown_kind_lists_every_name(county, tmp_path):
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+
+    r = CliRunner().invoke(app, ["template", "花名册", "-o", str(tmp_path / "x.xlsx"), "--db", str(county["path"])])
+    assert r.exit_code == 2
+    said = r.output.replace("\n", "")
+    assert "没有「花名册」这种模板" in said and "people（党员名册）" in said and "helplogs（帮扶工作月报）" in said
+    assert "Traceback" not in r.output

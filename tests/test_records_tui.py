@@ -241,3 +241,57 @@ async def test_a_closed_years_detail_offers_no_keys_that_cannot_work(ledger):
         await settle(app, pilot)
         assert type(app.screen).__name__ == "PledgeDetailScreen"
         assert "已关闭" in notes(app)
+
+
+# --------------------------------------------------------------------------- item 8: templates
+
+
+@aio
+async def test_download_a_template_from_the_palette_to_a_chosen_folder(ledger, tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "发给乡镇"
+    folder.mkdir()
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        command("下载模板").run(app)
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "TemplateDialog"
+        assert form.query_one("#f-path").value.endswith("墨江哈尼族自治县_承诺台账模板.xlsx")
+        form.query_one("#f-kind").value = "people"
+        await pilot.pause()
+        assert form.query_one("#f-path").value.endswith("墨江哈尼族自治县_党员名册模板.xlsx")
+        assert "列：姓名、所在党组织、性别、民族、出生日期" in text_of(form, "#template-note")
+        form.query_one("#f-path").value = str(tmp_path / "没有的文件夹" / "名册.xlsx")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "不存在" in text_of(form, "#e-path")
+        form.query_one("#f-path").value = str(folder / "名册")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ != "TemplateDialog"
+        assert f"已保存模板「{folder / '名册.xlsx'}」" in notes(app)
+    wb = openpyxl.load_workbook(folder / "名册.xlsx")
+    assert "党员名册" in wb.sheetnames
+
+
+@aio
+async def test_the_import_screen_offers_the_template_of_the_kind_chosen(ledger, tmp_path):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ImportScreen"
+        assert "下载模板 F6" in screen_text(app) or app.screen.query_one("#imp-template")
+        app.screen.query_one("#imp-kind").value = "evaluations"
+        await pilot.pause()
+        await pilot.press("f6")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "TemplateDialog" and form.query_one("#f-kind").value == "evaluations"
+        form.query_one("#f-path").value = str(tmp_path / "评诺.xlsx")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert (tmp_path / "评诺.xlsx").exists()

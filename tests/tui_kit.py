@@ -23,9 +23,12 @@ def aio(fn):
 
 
 async def settle(app, pilot, rounds: int = 3) -> None:
-    """Let every worker finish and the screen catch up (a write, then its refresh)."""
+    """Let the workers finish and the screen catch up (a write, then its refresh) — not DirectoryTree's
+    loader, which runs as long as the tree is shown."""
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        busy = [w for w in app.workers if w.group != "_loader"]
+        if busy:  # an empty list would mean "all of them"
+            await app.workers.wait_for_complete(busy)
         await pilot.pause()
 
 

@@ -408,3 +408,12 @@ registry.register_command("打印评议票", "为选中的党组织（及其下�
                           lambda app: open_print(app, "ballots"))
 registry.register_command("计票录入", "为选中的党支部逐项录入评议票数（满意、基本满意、不满意）", open_tally)
 registry.register_command("设置", "监督电话、公示期、满意率算法、整改规则和期限", open_settings)
+
+
+def _open_template(app: Any) -> None:
+    from pledgebook.tui.dialogs.template import open_template
+
+    open_template(app)
+
+
+registry.register_command("下载模板", "党组织名单、党员名册、承诺台账等空白模板，保存到所选文件夹（导入区 F6）", _open_template)
