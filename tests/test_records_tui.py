@@ -295,3 +295,43 @@ async def test_the_import_screen_offers_the_template_of_the_kind_chosen(ledger, 
         await pilot.press("ctrl+s")
         await settle(app, pilot)
     assert (tmp_path / "评诺.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- item 11: the person form
+
+
+@aio
+async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_checks_them(ledger):
+    from pledgebook.models.tables import Person
+
+    c = ledger
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = app.screen.query_one("VirtualTable")
+        table.focus()
+        await pilot.press("enter")  # the first person of the roster
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "PersonForm"
+        labels = screen_text(app)
+        for label in ("民族", "出生日期", "入党时间", "职务"):
+            assert label in labels
+        form.query_one("#f-ethnicity").value = "哈尼族"
+        form.query_one("#f-birth_date").value = "1980年13月1日"
+        form.query_one("#f-joined_date").value = "1970-07-01"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PersonForm"
+        assert text_of(form, "#e-birth_date").startswith("✗ 出生日期")
+        form.query_one("#f-birth_date").value = "1980.5.1"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "入党时间应晚于出生日期" in text_of(form, "#e-joined_date")
+        form.query_one("#f-joined_date").value = "2005年7月1日"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PeopleScreen"
+    edited = Person.get(Person.ethnicity == "哈尼族")
+    assert (edited.birth_date, edited.joined_date) == (date(1980, 5, 1), date(2005, 7, 1))

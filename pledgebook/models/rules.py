@@ -374,6 +374,8 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
         errors["birth_date"] = "出生日期不在合理范围内"
     if values.get("joined_date") and values["joined_date"] > today:
         errors["joined_date"] = "入党时间不能晚于今天"
+    elif values.get("joined_date") and values.get("birth_date") and values["joined_date"] <= values["birth_date"]:
+        errors["joined_date"] = "入党时间应晚于出生日期，请核对是否填反"
     if errors:
         raise ValidationErrors(errors)
     if "name" in values:
