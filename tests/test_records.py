@@ -195,3 +195,68 @@ def test_template_of_an_unknown_kind_lists_every_name(county, tmp_path):
     said = r.output.replace("\n", "")
     assert "没有「花名册」这种模板" in said and "people（党员名册）" in said and "helplogs（帮扶工作月报）" in said
     assert "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------- item 7: organizations
+
+
+def test_an_org_moves_with_its_subtree_and_its_figures_follow(county):
+    c = county
+    other = rules.create_org("中共通关镇委员会", "党委", c["root"].id, township="通关镇")
+    group = rules.create_org("新华村第一党小组党支部", "党支部", c["b1"].id)
+    rules.create_pledge(2011, "修路一公里", org_id=group.id)
+    rules.create_pledge(2011, "建活动室", org_id=c["b1"].id)
+    moved = rules.move_org(c["b1"].id, other.id)
+    assert moved.parent_id == other.id and moved.path == f"{other.path}{moved.id}/" and moved.depth == other.depth + 1
+    from pledgebook.models.tables import Org
+
+    assert Org.get_by_id(group.id).path == f"{moved.path}{group.id}/"
+    book = FigureBook(2011)
+    assert book.subtree(other.id).pledges == 2 and book.subtree(c["committee"].id).pledges == 0
+    entry = AuditLog.select().where((AuditLog.record_uid == moved.uid) & (AuditLog.action == "update")).get()
+    assert json.loads(entry.changes) == {"parent": [c["committee"].uid, other.uid]}
+
+
+def test_an_org_cannot_move_under_itself_nor_when_a_closed_year_counts_it(county):
+    c = county
+    with pytest.raises(ValidationError, match="它自己或它的下级"):
+        rules.move_org(c["committee"].id, c["b1"].id)
+    with pytest.raises(ValidationError, match="它自己或它的下级"):
+        rules.move_org(c["b1"].id, c["b1"].id)
+    with pytest.raises(ValidationError, match="根组织不能移动"):
+        rules.move_org(c["root"].id, c["b1"].id)
+    other = rules.create_org("中共通关镇委员会", "党委", c["root"].id)
+    rules.create_pledge(2011, "建活动室", org_id=c["b1"].id)
+    rules.open_year(2012)
+    rules.close_year(2011)
+    with pytest.raises(ValidationError, match=r"已关闭的年度有承诺（2011年度 1 条）"):
+        rules.move_org(c["b1"].id, other.id)
+    rules.move_org(c["b2"].id, other.id)  # nothing of b2 in the closed year
+
+
+def test_deactivating_says_what_stays_and_refuses_new_records(county):
+    c = county
+    rules.create_pledge(2011, "建活动室", org_id=c["b1"].id)
+    rules.create_pledge(2011, "帮扶十户", person_id=c["zhang"].id)
+    impact = rules.org_impact(c["b1"].id)
+    assert (impact.children, impact.people, impact.open_pledges) == (0, 2, 2)
+    text = impact.text()
+    assert "在册党员 2 名仍记在该组织名下" in text and "未完成的承诺 2 条仍计入本年度统计" in text
+    rules.set_org_active(c["b1"].id, False)
+    with pytest.raises(ValidationError, match="已停用，不能新建承诺"):
+        rules.create_pledge(2011, "新承诺", org_id=c["b1"].id)
+    with pytest.raises(ValidationError, match="已停用，不能再添加人员"):
+        rules.create_person("赵六", c["b1"].id)
+    with pytest.raises(ValidationError, match="已停用，请选择其他上级"):
+        rules.create_org("新党支部", "党支部", c["b1"].id)
+    rules.update_person(c["zhang"].id, org_id=c["b1"].id, post="党支部书记")  # his own record can still be corrected
+    rules.update_person(c["zhang"].id, org_id=c["b2"].id)  # and moved out
+    assert FigureBook(2011).subtree().pledges == 2  # the records stay counted
+    with pytest.raises(ValidationError, match="根组织不能停用"):
+        rules.set_org_active(c["root"].id, False)
+    rules.set_org_active(c["committee"].id, False)
+    with pytest.raises(ValidationError, match="请先启用上级"):
+        rules.set_org_active(c["b1"].id, True)
+    rules.set_org_active(c["committee"].id, True)
+    rules.set_org_active(c["b1"].id, True)
+    rules.create_pledge(2011, "新承诺", org_id=c["b1"].id)

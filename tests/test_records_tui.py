@@ -335,3 +335,95 @@ async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_chec
         assert type(app.screen).__name__ == "PeopleScreen"
     edited = Person.get(Person.ethnicity == "哈尼族")
     assert (edited.birth_date, edited.joined_date) == (date(1980, 5, 1), date(2005, 7, 1))
+
+
+# --------------------------------------------------------------------------- item 7: organizations
+
+
+async def open_orgs(app, pilot, select=None):
+    from pledgebook.tui.screens.orgs import OrgScreen
+
+    await settle(app, pilot)
+    app.push_screen(OrgScreen(select))
+    await settle(app, pilot)
+    return app.screen
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch)
+
+
+@aio
+async def test_organizations_added_renamed_moved_and_deactivated_from_the_tui(ledger):
+    from pledgebook.models.tables import Org
+
+    c = ledger
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        command("组织管理").run(app)
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "OrgScreen"
+        screen.reload(c["committee"].id)
+        await settle(app, pilot)
+        assert "中共联珠镇委员会" in text_of(screen, "#org-info") and "在册 0 人" in text_of(screen, "#org-info")
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "OrgForm" and "上级：中共联珠镇委员会" in form.form_title
+        assert form.query_one("#f-kind").value == "branch" and form.query_one("#f-township").value == "联珠镇"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "党组织名称不能为空" in text_of(form, "#e-name")
+        form.query_one("#f-name").value = "联珠社区党支部"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "OrgScreen"
+        new = Org.get(Org.name == "联珠社区党支部")
+        assert new.parent_id == c["committee"].id
+        assert "联珠社区党支部" in text_of(screen, "#org-info")  # the new one is selected
+        await pilot.press("E")
+        await settle(app, pilot)
+        app.screen.query_one("#f-name").value = "联珠镇城东社区党支部"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert Org.get_by_id(new.id).name == "联珠镇城东社区党支部"
+        # move it under 新华村党支部 … and back is refused when it would be a cycle
+        await pilot.press("m")
+        await settle(app, pilot)
+        move = app.screen
+        assert type(move).__name__ == "MoveOrgForm"
+        move.query_one("#pledger-search").focus()
+        await type_text(pilot, "xhc")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert Org.get_by_id(new.id).parent_id == c["b1"].id
+        screen.reload(c["b1"].id)
+        await settle(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        move = app.screen
+        move.query_one("#pledger-search").focus()
+        await type_text(pilot, "cdsq")  # its own child
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "不能把「新华村党支部」移到它自己或它的下级" in text_of(move, "#e-parent")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        # deactivate 新华村党支部: says what stays, asks
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        said = screen_text(app)
+        assert "停用「新华村党支部」吗？" in said and "在册党员 2 名仍记在该组织名下" in said
+        assert "它下面还有 1 个启用的下级组织" in said and "未完成的承诺 3 条" in said
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not Org.get_by_id(c["b1"].id).active
+        assert "已停用" in text_of(screen, "#org-info")
