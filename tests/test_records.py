@@ -260,3 +260,30 @@ def test_deactivating_says_what_stays_and_refuses_new_records(county):
     rules.set_org_active(c["committee"].id, True)
     rules.set_org_active(c["b1"].id, True)
     rules.create_pledge(2011, "新承诺", org_id=c["b1"].id)
+
+
+def test_cli_org_add_rename_move_deactivate(county):
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+    from pledgebook.models.tables import Org
+
+    db = ["--db", str(county["path"])]
+    run = CliRunner().invoke
+    r = run(app, ["org", "add", "联珠镇城东社区党支部", "--parent", "中共联珠镇委员会", "--sector", "社区", *db, "--json"])
+    assert r.exit_code == 0, r.output
+    new_id = json.loads(r.stdout)["id"]
+    assert Org.get_by_id(new_id).parent_id == county["committee"].id
+    r = run(app, ["org", "rename", "联珠镇城东社区党支部", "城东社区党支部", *db])
+    assert r.exit_code == 0 and "改名为「城东社区党支部」" in r.output
+    r = run(app, ["org", "move", "中共联珠镇委员会", "--to", "城东社区党支部", *db])
+    assert r.exit_code == 2 and "它自己或它的下级" in r.output.replace("\n", "")
+    r = run(app, ["org", "move", "城东社区党支部", "--to", "新华村党支部", *db])
+    assert r.exit_code == 0 and Org.get_by_id(new_id).parent_id == county["b1"].id
+    r = run(app, ["org", "deactivate", "新华村党支部", *db])
+    assert r.exit_code == 2 and "--yes" in r.output and "在册党员 2 名" in r.output.replace("\n", "")
+    assert Org.get_by_id(county["b1"].id).active
+    r = run(app, ["org", "deactivate", "新华村党支部", "--yes", *db])
+    assert r.exit_code == 0 and not Org.get_by_id(county["b1"].id).active
+    r = run(app, ["org", "rename", "没有这个支部", "新名", *db])
+    assert r.exit_code == 2 and "未找到" in r.output and "Traceback" not in r.output
