@@ -177,7 +177,8 @@ async def test_an_evaluation_entered_wrongly_is_corrected_in_the_detail(ledger):
         await settle(app, pilot)
         assert type(app.screen).__name__ == "PledgeDetailScreen"
         assert "有效 50：满意 45，基本满意 5，不满意 0" in detail_text(app)
-        assert "修改评诺" in detail_text(app)  # the change log says so
+        assert "修改评诺" in detail_text(app) and "满意票→45" in detail_text(app)  # the change log says so
+        assert "votes_" not in detail_text(app) and "ballots_" not in detail_text(app)  # in words, not field names
     fig = FigureBook(2011).subtree()
     assert (fig.evaluations, fig.ballots_valid, fig.votes_satisfied) == (1, 50, 45)
 

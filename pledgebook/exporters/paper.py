@@ -106,6 +106,8 @@ class NoticePlan:
 
     def text(self, overwrite: bool = False) -> str:
         """The sentence a clerk reads before printing: how many get the date, how many keep theirs."""
+        if not self.pledges:
+            return f"「{self.org_name}」在{self.year}年度没有可公示的承诺（已撤销、已结转的不公示）。"
         head = f"「{self.org_name}」{self.year}年度共 {self.pledges} 项承诺要公示，其中 {self.dated} 项已有公示日期"
         if not self.dated:
             return head + "；打印后这些承诺的公示日期都将设为所填日期。"

@@ -397,6 +397,10 @@ FIELD_LABELS = {
     "status": "状态", "fulfilled_on": "兑现日期", "org": "党组织", "person": "承诺人", "pledger": "承诺人",
     "note": "内容", "deleted_at": "删除", "rect_done": "整改完成", "rect_due": "整改时限", "rect_note": "整改情况",
     "kind": "评议方式", "grade": "等次", "year": "年度",
+    # the fields of a 践诺记录 and a 评诺 (shown when one is recorded or corrected)
+    "date": "日期", "percent": "完成进度", "evaluator": "评议人", "score": "分数", "comment": "评定意见",
+    "ballots_issued": "发放票数", "ballots_valid": "有效票", "votes_satisfied": "满意票", "votes_basic": "基本满意票",
+    "votes_unsatisfied": "不满意票", "carried_from": "结转自", "parent": "上级党组织", "name": "名称",
 }
 
 
@@ -608,7 +612,8 @@ class PledgerChoice:
 
 
 def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
-    """Orgs and active members whose name or pinyin contains ``text``."""
+    """Active orgs and active members of active orgs whose name or pinyin contains ``text`` (an inactive
+    org takes no new pledges or people: rules.set_org_active)."""
     text = " ".join(text.split()).lower()
     if not text:
         return []
@@ -616,7 +621,8 @@ def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
     choices = [
         PledgerChoice(oid, None, f"{name}（党组织）")
         for oid, name in database.execute_sql(
-            "SELECT id, name FROM org WHERE deleted_at IS NULL AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
+            "SELECT id, name FROM org WHERE deleted_at IS NULL AND active = 1 "
+            "AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
             "ORDER BY length(name), id LIMIT ?",
             [like, like, limit],
         ).fetchall()
@@ -625,7 +631,7 @@ def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
         PledgerChoice(oid, pid, f"{name} · {org}")
         for pid, name, oid, org in database.execute_sql(
             "SELECT pe.id, pe.name, pe.org_id, o.name FROM person pe JOIN org o ON o.id = pe.org_id "
-            "WHERE pe.deleted_at IS NULL AND pe.state = 'active' "
+            "WHERE pe.deleted_at IS NULL AND pe.state = 'active' AND o.active = 1 "
             "AND (pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\') ORDER BY length(pe.name), pe.id LIMIT ?",
             [like, like, limit],
         ).fetchall()

@@ -399,7 +399,8 @@ class OrgImpact:
     open_pledges: int  # 拟定 / 践诺中 pledges in open years, its own and its members'
 
     def text(self) -> str:
-        lines = [f"停用后，「{self.name}」不再出现在新建承诺、新增人员和模板的组织列表中；已有的记录和统计都保留。"]
+        lines = [f"停用后，不能再为「{self.name}」新建承诺、新增人员或下级组织，选择组织时和模板的下拉列表中不再列出它；"
+                 "已有的记录和统计都保留，可以随时重新启用。"]
         if self.children:
             lines.append(f"它下面还有 {self.children} 个启用的下级组织：它们保持启用，可以先移到其他上级。")
         if self.people:

@@ -43,10 +43,10 @@ class OrgScreen(Screen):
     """
     BINDINGS = [
         Binding("escape", "close", "返回"),
-        Binding("n", "add", "新增下级"),
-        Binding("E", "edit", "改名/修改"),
+        Binding("n", "add", "新增"),
+        Binding("E", "edit", "修改"),
         Binding("m", "move", "移动"),
-        Binding("x", "toggle_active", "停用/启用"),
+        Binding("x", "toggle_active", "停用"),
     ]
 
     def __init__(self, select: int | None = None) -> None:
@@ -56,7 +56,9 @@ class OrgScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tree("党组织", id="org-tree")
+        tree: Tree[int | None] = Tree("党组织", id="org-tree")
+        tree.show_root = False
+        yield tree
         yield Static("", id="org-info")
         yield Footer()
 
@@ -171,6 +173,9 @@ class OrgScreen(Screen):
 
         active = bool(self.rows[oid][4])
         name = self.rows[oid][1]
+        if self.rows[oid][3] is None:
+            self.notify("县（区）根组织不能停用。", severity="warning")
+            return
         if not active:
             def reopen(yes: bool | None) -> None:
                 if yes:
