@@ -169,7 +169,8 @@ def stats(
         )
         return
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
-    table = Table(title=title, show_lines=False, header_style="bold")
+    # one cell of padding, not two: a 党委 name of 8 characters fits beside the seven figures at 80 columns
+    table = Table(title=title, show_lines=False, header_style="bold", padding=(0, 0, 0, 1))
     # numbers never squeeze: long names wrap instead (80 columns must fit)
     table.add_column(_group_label(groups), overflow="fold", ratio=1)
     for col in ("承诺数", "已兑现", "已结转", "兑现率", "满意率", "逾期", "待整改"):
