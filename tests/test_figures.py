@@ -147,6 +147,13 @@ def test_a_years_figures_are_the_same_before_and_after_its_rollover(ledger):
 
     listed = queries.pledge_summary(queries.PledgeFilter(2011, overdue=True))
     assert (listed.total, listed.overdue) == (3, 3)
+    # the archive CSV written at closing says the same: 已结转 as its own column, 兑现率 as before
+    import csv
+
+    summary = next(p for p in result.archive.files if p.name.endswith("_2011_summary.csv"))
+    rows = list(csv.reader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    total = dict(zip(rows[0], rows[-1], strict=True))
+    assert (total["党委"], total["承诺数"], total["已结转"], total["兑现率"], total["逾期"]) == ("合计", "7", "4", "33.3%", "3")
 
 
 def test_stats_shows_carried_as_its_own_column_before_and_after(ledger):
