@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.commands import config, handoff, imports, ledger, paper, yearend
+from pledgebook.commands import config, handoff, imports, ledger, orgs, paper, yearend
 from pledgebook.commands.common import DbOption, handle_errors
 
 app = typer.Typer(
@@ -40,6 +40,7 @@ app.add_typer(handoff.export_app, name="export")
 app.command("verify")(handoff.verify)
 app.add_typer(handoff.keys_app, name="keys")
 app.add_typer(paper.print_app, name="print")
+app.add_typer(orgs.org_app, name="org")
 
 
 def _version(value: bool) -> None:

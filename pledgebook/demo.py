@@ -440,6 +440,14 @@ def _status_for(r: random.Random, closed: bool, due: date, as_of: date, elapsed:
     return status, None
 
 
+def _demo_due(when: date, as_of: date, today: date, closed: bool) -> tuple[str, str | None]:
+    """A rectification due by the default 30 days (drawing nothing from the generator, so the rest of
+    the demo stays as it was); done in a closed year, or when already past."""
+    due = when + timedelta(days=30)
+    done = max(when, min(due, as_of if closed else today)) if closed or due < today else None
+    return due.isoformat(), done.isoformat() if done else None
+
+
 def _evaluations(g: _Gen, pledge_id: int, year: int, status: str, as_of: date, today: date, closed: bool, rows: list) -> None:
     r = g.rng
     base = {"fulfilled": 0.88, "partly": 0.6, "unfulfilled": 0.35, "in_progress": 0.7}[status]
@@ -467,12 +475,17 @@ def _evaluations(g: _Gen, pledge_id: int, year: int, status: str, as_of: date, t
         if closed or (due < today and r.random() < 0.6) or r.random() < 0.3:
             done = min(due, as_of) if closed else min(today, due - timedelta(days=r.randint(0, 20)))
             rect_done = max(done, when).isoformat()
+    elif grade == "unsatisfied":  # a poor grade asks for a rectification too (rules.needs_rectification)
+        rect_due, rect_done = _demo_due(when, as_of, today, closed)
+        rect_note = "针对群众意见逐项整改"
     rows.append((g.uid(), _ts(when, r), _ts(when, r), pledge_id, "public", when.isoformat(), "群众评议小组", grade, None,
                  issued, valid, sat, basic, unsat, "", rect_due, rect_done, rect_note))
     # 组织评定 at year end for closed years
     if closed:
         when = date(year, 12, 20) + timedelta(days=r.randint(0, 10))
         rating = "excellent" if r.random() < 0.25 * base else ("qualified" if r.random() < 0.9 else "basic_qualified")
+        due, done = (_demo_due(when, as_of, today, closed) if rating == "basic_qualified" else (None, None))
         rows.append((g.uid(), _ts(when, r), _ts(when, r), pledge_id, "org", when.isoformat(), "党支部委员会", rating,
                      round(60 + 40 * base * r.random(), 1), None, None, None, None, None,
-                     r.choice(COMMENTS_GOOD if status == "fulfilled" else COMMENTS_WEAK), None, None, ""))
+                     r.choice(COMMENTS_GOOD if status == "fulfilled" else COMMENTS_WEAK), due, done,
+                     "限期整改" if due else ""))

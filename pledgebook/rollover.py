@@ -47,6 +47,7 @@ DUE_RULES: dict[str, str] = {"keep-month-day": "保留原月日", "year-end": "�
 PROBLEM_KINDS: dict[str, str] = {
     "never_evaluated": "从未评议",
     "rectification_open": "整改未完成",
+    "rectification_undated": "需整改未定时限",
     "draft": "仍为拟定",
     "pledger_gone": "承诺人已不在册",
 }
@@ -378,6 +379,7 @@ def _plan(
             [year],
         ).fetchall()
     )
+    undated = set() if not with_problems else {r[1] for r in rules.undated_rectifications(year)}
     if not with_problems:
         rows = [r for r in rows if r[5] in carry]
     carry_rows: list[tuple] = []
@@ -395,6 +397,8 @@ def _plan(
             found.append(("never_evaluated", vocab.PLEDGE_STATUSES.get(status, status)))
         if pid in rect_open:
             found.append(("rectification_open", f"整改时限 {str(rect_open[pid])[:10]}"))
+        if pid in undated:
+            found.append(("rectification_undated", "评议结果需整改，但没有整改时限：在承诺详情中按 r 销号"))
         if status in carry:
             if live:
                 carry_rows.append((pid, uid, status))

@@ -110,3 +110,71 @@ def test_adding_figures_adds_every_count():
     a.add(b)
     assert {name: getattr(a, name) for name in counts} == {name: 11 * i for i, name in enumerate(counts, 1)}
     assert a.by_status == {"fulfilled": 3, "overdue": 1}
+
+
+def _unchanged(fig) -> dict:
+    """Every figure but the status breakdown (where 践诺中 → 已结转 is the point of the rollover)."""
+    data = fig.as_dict()
+    data.pop("by_status")
+    data.pop("carried")
+    return data
+
+
+def test_a_years_figures_are_the_same_before_and_after_its_rollover(ledger):
+    from pledgebook import rollover
+
+    c = ledger
+    before_book = FigureBook(2011)
+    orgs = [None, c["root"].id, c["committee"].id, c["b1"].id, c["b2"].id, c["other"].id]
+    before = {oid: before_book.subtree(oid) for oid in orgs}
+    before_cats = {cat: _unchanged(fig) for cat, fig in before_book.by_category()}
+    result = rollover.rollover(2011, force=True, take_backup=False)
+    assert result.carried == 4  # p3, p5, p7: still 践诺中; p2: 部分兑现
+    after_book = FigureBook(2011)
+    for oid in orgs:
+        fig = after_book.subtree(oid)
+        assert _unchanged(fig) == _unchanged(before[oid]), oid
+        assert fig.carried == before[oid].by_status.get("in_progress", 0) + before[oid].by_status.get("partly", 0)
+    assert {cat: _unchanged(fig) for cat, fig in after_book.by_category()} == before_cats
+    county = after_book.subtree()
+    # 2 fulfilled of 6 (7 less the withdrawn one): the 4 carried stay in the denominator as not fulfilled
+    assert (county.fulfilled, county.carried, county.rate_base) == (2, 4, 6)
+    assert county.fulfilment_rate == pytest.approx(2 / 6)
+    assert county.as_dict()["carried"] == 4
+    # p3, p5, p7 were overdue when the year closed and still count so; p2 (部分兑现, due 12-31) was not
+    assert county.overdue == 3
+    from pledgebook.models import queries
+
+    listed = queries.pledge_summary(queries.PledgeFilter(2011, overdue=True))
+    assert (listed.total, listed.overdue) == (3, 3)
+    # the archive CSV written at closing says the same: 已结转 as its own column, 兑现率 as before
+    import csv
+
+    summary = next(p for p in result.archive.files if p.name.endswith("_2011_summary.csv"))
+    rows = list(csv.reader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    total = dict(zip(rows[0], rows[-1], strict=True))
+    assert (total["党委"], total["承诺数"], total["已结转"], total["兑现率"], total["逾期"]) == ("合计", "7", "4", "33.3%", "3")
+
+
+def test_stats_shows_carried_as_its_own_column_before_and_after(ledger):
+    import json
+
+    from typer.testing import CliRunner
+
+    from pledgebook import rollover
+    from pledgebook.cli import app
+
+    path = str(ledger["path"])
+    runner = CliRunner()
+    before = json.loads(runner.invoke(app, ["stats", "--db", path, "--year", "2011", "--json"]).stdout)
+    rollover.rollover(2011, force=True, take_backup=False)
+    after = runner.invoke(app, ["stats", "--db", path, "--year", "2011", "--json"])
+    data = json.loads(after.stdout)
+    assert data["totals"]["fulfilment_rate"] == before["totals"]["fulfilment_rate"] == round(2 / 6, 4)
+    assert (before["totals"]["carried"], data["totals"]["carried"]) == (0, 4)
+    assert [r["fulfilment_rate"] for r in data["by_committee"]] == [r["fulfilment_rate"] for r in before["by_committee"]]
+    table = runner.invoke(app, ["stats", "--db", path, "--year", "2011"], terminal_width=80).output
+    header = next(line for line in table.splitlines() if "兑现率" in line)
+    assert "已结转" in header and header.index("已兑现") < header.index("已结转") < header.index("兑现率")
+    total = next(line for line in table.splitlines() if "合计" in line)
+    assert [cell for cell in total.replace("│", " ").split()][1:5] == ["7", "2", "4", "33.3%"]

@@ -103,6 +103,62 @@ def test_cli_notice_without_date_and_terminal_refuses(ledger, tmp_path):
     assert Pledge.get_by_id(ledger["p_b2"].id).published_on == date(2011, 3, 2)
 
 
+def test_notice_keeps_dates_already_set_unless_told_to_overwrite(ledger, tmp_path):
+    c = ledger
+    rules.update_pledge(c["p_li"].id, published_on="2011-02-20")  # imported earlier with its own 公示 date
+    plan = paper.notice_plan(org="新华村党支部", year=2011)
+    assert (plan.pledges, plan.dated, plan.undated) == (3, 1, 2)
+    assert plan.text() == "「新华村党支部」2011年度共 3 项承诺要公示，其中 1 项已有公示日期：它们保留原日期，只为其余 2 项设置公示日期。"
+    result = paper.print_notice(tmp_path / "n.xlsx", org="新华村党支部", year=2011, published_on="2011-03-01")
+    assert (result.published, result.kept) == (2, 1)
+    assert result.published_text() == "2 项承诺的公示日期已设为 2011-03-01（已记入修改日志）；1 项已有公示日期，保留原日期。"
+    assert Pledge.get_by_id(c["p_li"].id).published_on == date(2011, 2, 20)
+    assert Pledge.get_by_id(c["p_zhang"].id).published_on == date(2011, 3, 1)
+    assert "原公示日期将改为所填日期" in paper.notice_plan(org="新华村党支部", year=2011).text(overwrite=True)
+    result = paper.print_notice(tmp_path / "n.xlsx", org="新华村党支部", year=2011, published_on="2011-03-05",
+                                overwrite=True)
+    assert (result.published, result.kept) == (3, 0)
+    assert {Pledge.get_by_id(c[k].id).published_on for k in ("p_li", "p_zhang", "p_b1")} == {date(2011, 3, 5)}
+    entry = AuditLog.select().where(AuditLog.record_uid == c["p_li"].uid).order_by(AuditLog.id.desc()).first()
+    assert json.loads(entry.changes) == {"published_on": ["2011-02-20", "2011-03-05"]}
+
+
+def test_cli_notice_keeps_dates_by_default_and_overwrites_with_the_flag(ledger, tmp_path):
+    c = ledger
+    rules.update_pledge(c["p_li"].id, published_on="2011-02-20")
+    base = ["print", "notice", "--db", str(c["path"]), "-o", str(tmp_path / "n.xlsx"), "--year", "2011"]
+    r = CliRunner().invoke(app, [*base, "--published-on", "2011-03-01", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert (data["published_changed"], data["published_kept"]) == (4, 1)
+    assert Pledge.get_by_id(c["p_li"].id).published_on == date(2011, 2, 20)
+    r = CliRunner().invoke(app, [*base, "--published-on", "2011-03-02", "--overwrite-published"])
+    assert r.exit_code == 0, r.output
+    assert "5 项承诺的公示日期已设为 2011-03-02" in r.output
+    assert Pledge.get_by_id(c["p_li"].id).published_on == date(2011, 3, 2)
+
+
+def test_cli_notice_on_a_terminal_says_the_counts_and_asks_first(ledger, tmp_path, monkeypatch):
+    from pledgebook.commands import paper as paper_cmd
+
+    c = ledger
+    rules.update_pledge(c["p_li"].id, published_on="2011-02-20")
+    monkeypatch.setattr(paper_cmd, "interactive", lambda: True)
+    out = tmp_path / "n.xlsx"
+    base = ["print", "notice", "--db", str(c["path"]), "-o", str(out), "--year", "2011"]
+    r = CliRunner().invoke(app, base, input="2011-03-01\nn\n")
+    assert r.exit_code == 0, r.output
+    said = r.output.replace("\n", "")  # Rich wraps at the terminal's width
+    assert "共 5 项承诺要公示，其中 1 项已有公示日期：它们保留原日期，只为其余 4 项设置公示日期" in said
+    assert "--overwrite-published" in said and "开始打印吗？" in said
+    assert "已取消" in said and not out.exists()
+    assert Pledge.get_by_id(c["p_zhang"].id).published_on is None
+    r = CliRunner().invoke(app, base, input="2011-03-01\ny\n")
+    assert r.exit_code == 0, r.output
+    assert "4 项承诺的公示日期已设为 2011-03-01（已记入修改日志）；1 项已有公示日期，保留原日期。" in r.output.replace("\n", "")
+    assert Pledge.get_by_id(c["p_li"].id).published_on == date(2011, 2, 20)
+
+
 def _tally_rows(path):
     wb = openpyxl.load_workbook(path)
     ws = wb[paper.TALLY_SHEET]

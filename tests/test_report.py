@@ -46,13 +46,14 @@ def test_report_figures_equal_the_core(demo_path, tmp_path):
     assert len(rows) >= len(kids) + 1
     for (node, fig), row in zip(kids, rows):
         assert row[0] == node.name
-        assert row[1:5] == [fig.orgs_pledged, fig.people_pledged, fig.pledges, fig.fulfilled]
-        assert row[5] == pytest.approx(fig.fulfilment_rate) if fig.fulfilment_rate is not None else row[5] == "—"
-        assert row[6] == fig.overdue and row[8] == fig.rectification_open
+        assert row[1:6] == [fig.orgs_pledged, fig.people_pledged, fig.pledges, fig.fulfilled, fig.carried]
+        assert row[6] == pytest.approx(fig.fulfilment_rate) if fig.fulfilment_rate is not None else row[6] == "—"
+        assert row[7] == fig.overdue and row[9] == fig.rectification_open
     total_row = rows[len(kids)]
     assert total_row[0] == "合计" and total_row[3] == total.pledges and total_row[4] == total.fulfilled
-    assert total_row[5] == pytest.approx(total.fulfilment_rate)
-    assert total_row[7] == pytest.approx(total.satisfaction_rate)
+    assert total_row[5] == total.carried
+    assert total_row[6] == pytest.approx(total.fulfilment_rate)
+    assert total_row[8] == pytest.approx(total.satisfaction_rate)
 
     cat_rows = _rows(wb["分类统计"])
     assert sum(r[1] for r in cat_rows[:-1]) == total.pledges == cat_rows[-1][1]

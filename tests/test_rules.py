@@ -179,9 +179,11 @@ def test_grades_fit_their_kind(county):
 
 def test_rectification_set_and_close(county):
     p = _pledge(county)
-    ev = rules.record_evaluation(p.id, "群众评议", date="2011-10-01", votes_satisfied=5, votes_unsatisfied=5)
+    fine = rules.record_evaluation(p.id, "群众评议", date="2011-10-01", votes_satisfied=10)
     with pytest.raises(ValidationError, match="没有整改要求"):
-        rules.close_rectification(ev.id)
+        rules.close_rectification(fine.id)
+    ev = rules.record_evaluation(p.id, "群众评议", date="2011-10-01", votes_satisfied=5, votes_unsatisfied=5)
+    assert ev.rect_due == date(2011, 10, 31)  # the county's 整改期限 (30 days) when none is given
     with pytest.raises(ValidationError, match="不能早于评议日期"):
         rules.set_rectification(ev.id, "2011-09-01")
     rules.set_rectification(ev.id, "2011-11-30", "逐户回访")

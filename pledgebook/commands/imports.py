@@ -331,18 +331,18 @@ def _print_more(result, out) -> None:
 
 @handle_errors
 def template(
-    kind: Annotated[str, typer.Argument(help="模板类型：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）、contacts（联系点名单）、stationing（驻村干部名单）、helplogs（帮扶工作月报）")],
+    kind: Annotated[str, typer.Argument(help="模板类型（中文或英文）：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）、contacts（联系点名单）、stationing（驻村干部名单）、helplogs（帮扶工作月报）")],
     output: Annotated[Path, typer.Option("-o", "--output", help="保存为哪个 .xlsx 文件", callback=check_output_file)],
     year: Annotated[int | None, typer.Option("--year", help="写在标题中的年度", callback=check_year)] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """生成发给乡镇填写的空白模板（表头、填写说明、下拉列表、日期格式），填好后可直接导入。"""
-    from pledgebook.exporters.template import write_template
+    from pledgebook.exporters.template import template_kind, write_template
 
     open_db(db)
     path = write_template(kind, output, year=year)
     if as_json:
-        emit_json({"ok": True, "kind": kind, "path": str(path)})
+        emit_json({"ok": True, "kind": template_kind(kind), "path": str(path)})
     else:
         console.print(f"已生成模板：{path}", markup=False)

@@ -144,7 +144,7 @@ def stats(
     ] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """打印承诺统计（承诺数、兑现率、满意率、逾期、待整改）和四帮四促统计（联系点、结对、驻村、覆盖率），按党委分列。"""
+    """打印承诺统计（承诺数、已兑现、已结转、兑现率、满意率、逾期、待整改）和四帮四促统计（联系点、结对、驻村、覆盖率），按党委分列。"""
     from pledgebook.models import db as dbm
     from pledgebook.models import rules
     from pledgebook.models.figures import FigureBook, org_counts, percent
@@ -210,21 +210,21 @@ def stats(
         )
         return
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
-    table = Table(title=title, show_lines=False, header_style="bold")
+    # one cell of padding, not two: a 党委 name of 8 characters fits beside the seven figures at 80 columns
+    table = Table(title=title, show_lines=False, header_style="bold", padding=(0, 0, 0, 1))
     # numbers never squeeze: long names wrap instead (80 columns must fit)
     table.add_column(_group_label(groups), overflow="fold", ratio=1)
-    for col in ("承诺数", "已兑现", "兑现率", "满意率", "逾期", "待整改"):
+    for col in ("承诺数", "已兑现", "已结转", "兑现率", "满意率", "逾期", "待整改"):
         table.add_column(col, justify="right", no_wrap=True, min_width=max(6, 2 * len(col)))
+
+    def cells(fig) -> list[str]:
+        return [str(fig.pledges), str(fig.fulfilled), str(fig.carried), percent(fig.fulfilment_rate),
+                percent(fig.satisfaction_rate), str(fig.overdue), str(fig.rectification_open)]
+
     for node, fig in groups:
-        table.add_row(
-            node.name, str(fig.pledges), str(fig.fulfilled), percent(fig.fulfilment_rate),
-            percent(fig.satisfaction_rate), str(fig.overdue), str(fig.rectification_open),
-        )
+        table.add_row(node.name, *cells(fig))
     table.add_section()
-    table.add_row(
-        "[bold]合计[/]", str(total.pledges), str(total.fulfilled), percent(total.fulfilment_rate),
-        percent(total.satisfaction_rate), str(total.overdue), str(total.rectification_open),
-    )
+    table.add_row("[bold]合计[/]", *cells(total))
     console.print(table)
     states = "，".join(f"{label} {total.by_status.get(code, 0)}" for code, label in PLEDGE_STATUSES.items())
     console.print(f"按状态：{states}")

@@ -59,33 +59,45 @@ def notice(
     published_on: Annotated[
         str | None, typer.Option("--published-on", help="公示日期（张贴日期，如 2024-03-01）；在终端中不填会询问")
     ] = None,
+    overwrite_published: Annotated[
+        bool, typer.Option("--overwrite-published", help="已有公示日期的承诺也改为新日期（默认保留原日期，只设置没有日期的）")
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """打印承诺公示：每个党组织一张（本组织和党员的承诺、公示期、监督电话），A4 纵向；并把这些承诺的公示日期设为所填日期（记入修改日志）。"""
+    """打印承诺公示：每个党组织一张（本组织和党员的承诺、公示期、监督电话），A4 纵向；并为还没有公示日期的承诺设置所填日期（记入修改日志；已有的保留，除非 --overwrite-published）。"""
     from pledgebook.exporters import paper
     from pledgebook.models.db import county
 
     open_db(db, write=True)  # the notice sets the pledges' 公示日期
     county()
     paper.find_org(org)  # a wrong --org is said before any question
+    ask = interactive() and not as_json
     if published_on is None:
         if not interactive():
             raise PledgebookError("请用 --published-on 指定公示日期（张贴公示的日期），例如 --published-on 2024-03-01。"
-                                  "打印公示会把这些承诺的公示日期设为该日期。")
+                                  "打印公示会为还没有公示日期的承诺设置该日期。")
         published_on = typer.prompt("公示日期（张贴日期，如 2024-03-01）", default=date.today().isoformat())
+    if ask:
+        plan = paper.notice_plan(org=org, year=year)
+        console.print(plan.text(overwrite_published))
+        if plan.dated and not overwrite_published:
+            console.print("（要把已有的公示日期也改为新日期，请加 --overwrite-published）")
+        if not typer.confirm("开始打印吗？", default=True):
+            console.print("已取消，未写入文件，公示日期未改动。")
+            raise typer.Exit(0)
     bar, report = _progress(as_json)
     with bar:
-        result = paper.print_notice(out, org=org, year=year, published_on=published_on, progress=report)
+        result = paper.print_notice(out, org=org, year=year, published_on=published_on,
+                                    overwrite=overwrite_published, progress=report)
     if as_json:
         emit_json({"ok": True, "file": str(result.path), "organizations": result.units, "pledges": result.pledges,
                    "bytes": result.size, "published_on": result.published_on, "published_changed": result.published,
-                   "seconds": round(result.seconds, 2)})
+                   "published_kept": result.kept, "seconds": round(result.seconds, 2)})
         return
     console.print(f"已写入「{result.path}」：{result.units} 个党组织的公示，共 {result.pledges} 项承诺，"
                   f"{_size(result.size)}，用时 {result.seconds:.1f} 秒。")
-    console.print(f"公示日期 {result.published_on.isoformat() if result.published_on else ''}："
-                  f"{result.published} 项承诺的公示日期已更新（已记入修改日志）。")
+    console.print(result.published_text())
 
 
 @print_app.command("ballots")

@@ -80,6 +80,40 @@ class PaperResult:
     tally_size: int = 0
     published: int = 0  # pledges whose 公示 date changed
     published_on: date | None = None
+    kept: int = 0  # pledges that already had another 公示 date and kept it (printed without --overwrite-published)
+
+    def published_text(self) -> str:
+        """What printing did to the 公示 dates, in one sentence (the CLI and the TUI say the same)."""
+        when = self.published_on.isoformat() if self.published_on else ""
+        text = f"{self.published} 项承诺的公示日期已设为 {when}（已记入修改日志）"
+        if self.kept:
+            text += f"；{self.kept} 项已有公示日期，保留原日期"
+        return text + "。"
+
+
+@dataclass
+class NoticePlan:
+    """What printing the notices of one subtree would do to the 公示 dates, said before it is done."""
+
+    org_name: str
+    year: int
+    pledges: int  # pledges on the notices
+    dated: int  # of these, how many already have a 公示 date
+
+    @property
+    def undated(self) -> int:
+        return self.pledges - self.dated
+
+    def text(self, overwrite: bool = False) -> str:
+        """The sentence a clerk reads before printing: how many get the date, how many keep theirs."""
+        if not self.pledges:
+            return f"「{self.org_name}」在{self.year}年度没有可公示的承诺（已撤销、已结转的不公示）。"
+        head = f"「{self.org_name}」{self.year}年度共 {self.pledges} 项承诺要公示，其中 {self.dated} 项已有公示日期"
+        if not self.dated:
+            return head + "；打印后这些承诺的公示日期都将设为所填日期。"
+        if overwrite:
+            return head + f"：这 {self.dated} 项的原公示日期将改为所填日期（记入修改日志）。"
+        return head + f"：它们保留原日期，只为其余 {self.undated} 项设置公示日期。"
 
 
 # --------------------------------------------------------------------------- what to print
@@ -325,6 +359,21 @@ def _formats(wb, big: int = 12) -> dict:
     }
 
 
+def _notice_scope(org: str | None, org_id: int | None, year: int | None) -> tuple[Org, int]:
+    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
+    year = year or rules.current_year()
+    if year is None:
+        raise ValidationError("台账中还没有工作年度", "year")
+    return root, year
+
+
+def notice_plan(*, org: str | None = None, org_id: int | None = None, year: int | None = None) -> NoticePlan:
+    """How many pledges the notices of this subtree hold and how many already have a 公示 date."""
+    root, year = _notice_scope(org, org_id, year)
+    lines = [line for unit in collect(root, year) for line in unit.lines]
+    return NoticePlan(root.name, year, len(lines), sum(1 for line in lines if line.published_on is not None))
+
+
 def print_notice(
     path: str | Path,
     *,
@@ -332,21 +381,20 @@ def print_notice(
     org_id: int | None = None,
     year: int | None = None,
     published_on: date | str,
+    overwrite: bool = False,
     progress: Progress | None = None,
 ) -> PaperResult:
     """Write the 公示 notices of the organizations under ``org`` and set their pledges' 公示 date.
 
     The workbook is written first (to a temporary name, then renamed); then
-    the 公示 date of every printed pledge is set in ONE transaction, each change
-    in the audit log. A closed year is refused before anything is written.
+    the 公示 date of the printed pledges that have none is set in ONE transaction,
+    each change in the audit log. A date already set (imported, or an earlier
+    print) is kept unless ``overwrite``. A closed year is refused before anything is written.
     """
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     path = Path(path)
-    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
-    year = year or rules.current_year()
-    if year is None:
-        raise ValidationError("台账中还没有工作年度", "year")
+    root, year = _notice_scope(org, org_id, year)
     rules.ensure_year_open(year)
     when = check_published_on(published_on, year)
     units = collect(root, year)
@@ -365,30 +413,36 @@ def print_notice(
     report("保存", len(units), len(units))
     _finish(wb, tmp, path)
     _replace(tmp, path)
+    lines = [line for u in units for line in u.lines]
     try:
-        changed = set_published([line for u in units for line in u.lines], when, year, note=f"打印公示 {path.name}")
+        changed = set_published(lines, when, year, note=f"打印公示 {path.name}", overwrite=overwrite)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    pledges = sum(len(u.lines) for u in units)
-    return PaperResult(path, len(units), pledges, path.stat().st_size, time.perf_counter() - started,
-                       published=changed, published_on=when)
+    kept = 0 if overwrite else sum(1 for line in lines if line.published_on not in (None, when))
+    return PaperResult(path, len(units), len(lines), path.stat().st_size, time.perf_counter() - started,
+                       published=changed, published_on=when, kept=kept)
 
 
-def set_published(lines: list[Line], when: date, year: int, note: str = "") -> int:
-    """Set the 公示 date of these pledges in one transaction; each change audited. Returns how many changed."""
+def set_published(lines: list[Line], when: date, year: int, note: str = "", *, overwrite: bool = False) -> int:
+    """Set the 公示 date of these pledges in one transaction; each change audited. Returns how many changed.
+
+    Only the pledges without a 公示 date get one, unless ``overwrite`` (then every other date is replaced)."""
     now = utcnow()
     user = audit.os_user()
     import json
 
     with rules.transaction():
         rules.ensure_year_open(year)  # again, under the write lock
-        changed = [line for line in lines if line.published_on != when]
+        changed = [line for line in lines if line.published_on != when and (overwrite or line.published_on is None)]
         ids = [line.id for line in changed]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            Pledge.update(published_on=when, updated_at=now).where(
-                Pledge.id.in_(chunk), Pledge.deleted_at.is_null()).execute()
+            query = Pledge.update(published_on=when, updated_at=now).where(
+                Pledge.id.in_(chunk), Pledge.deleted_at.is_null())
+            if not overwrite:  # a date set meanwhile (another window) is kept too
+                query = query.where(Pledge.published_on.is_null())
+            query.execute()
         rows = [
             (now, user, "update", "pledge", line.uid,
              json.dumps({"published_on": [line.published_on.isoformat() if line.published_on else None,
@@ -400,7 +454,8 @@ def set_published(lines: list[Line], when: date, year: int, note: str = "") -> i
             "VALUES (?,?,?,?,?,?,?)",
             rows,
         )
-        audit.record("print", "pledge", None, {"published_on": (None, when), "pledges": (None, len(lines))}, note=note)
+        audit.record("print", "pledge", None, {"published_on": (None, when), "pledges": (None, len(lines)),
+                                               "changed": (None, len(changed))}, note=note)
     return len(changed)
 
 

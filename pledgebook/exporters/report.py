@@ -26,7 +26,14 @@ from pledgebook.models import vocab
 from pledgebook.models.db import county as county_info
 from pledgebook.models.db import get_setting
 from pledgebook.models.errors import PledgebookError
-from pledgebook.models.figures import FigureBook, Figures, evaluation_summary, percent
+from pledgebook.models.figures import (
+    FigureBook,
+    Figures,
+    evaluation_summary,
+    overdue_check,
+    overdue_sql,
+    percent,
+)
 from pledgebook.models.help_figures import HelpBook
 from pledgebook.models.tables import Org, database
 
@@ -134,14 +141,14 @@ def build_report(
     stats = Sheet(
         "承诺情况统计表",
         "承诺情况统计表",
-        [group, "承诺党组织数", "承诺党员数", "承诺数", "已兑现", "兑现率", "逾期", "满意率", "待整改"],
-        ["text", "int", "int", "int", "int", "pct", "int", "pct", "int"],
+        [group, "承诺党组织数", "承诺党员数", "承诺数", "已兑现", "已结转", "兑现率", "逾期", "满意率", "待整改"],
+        ["text", "int", "int", "int", "int", "int", "pct", "int", "pct", "int"],
         chart=f"各{group.split('（')[0]}兑现率",
     )
 
     def stat_row(name: str, fig: Figures) -> list:
         return [
-            name, fig.orgs_pledged, fig.people_pledged, fig.pledges, fig.fulfilled,
+            name, fig.orgs_pledged, fig.people_pledged, fig.pledges, fig.fulfilled, fig.carried,
             _rate(fig.fulfilment_rate), fig.overdue, _rate(fig.satisfaction_rate), fig.rectification_open,
         ]
 
@@ -154,20 +161,16 @@ def build_report(
     by_cat = Sheet(
         "分类统计",
         "承诺分类统计表",
-        ["承诺类别", "承诺数", "已兑现", "部分兑现", "未兑现", "践诺中", "兑现率", "逾期"],
-        ["text", "int", "int", "int", "int", "int", "pct", "int"],
+        ["承诺类别", "承诺数", "已兑现", "部分兑现", "未兑现", "践诺中", "已结转", "兑现率", "逾期"],
+        ["text", "int", "int", "int", "int", "int", "int", "pct", "int"],
     )
-    for cat, fig in book.by_category(root_id):
-        by_cat.rows.append([
-            cats.get(cat, cat), fig.pledges, fig.fulfilled, fig.by_status.get("partly", 0),
-            fig.by_status.get("unfulfilled", 0), fig.by_status.get("in_progress", 0),
-            _rate(fig.fulfilment_rate), fig.overdue,
-        ])
-    by_cat.total = [
-        "合计", total.pledges, total.fulfilled, total.by_status.get("partly", 0),
-        total.by_status.get("unfulfilled", 0), total.by_status.get("in_progress", 0),
-        _rate(total.fulfilment_rate), total.overdue,
-    ]
+
+    def cat_row(name: str, fig: Figures) -> list:
+        return [name, fig.pledges, fig.fulfilled, fig.by_status.get("partly", 0), fig.by_status.get("unfulfilled", 0),
+                fig.by_status.get("in_progress", 0), fig.carried, _rate(fig.fulfilment_rate), fig.overdue]
+
+    by_cat.rows = [cat_row(cats.get(cat, cat), fig) for cat, fig in book.by_category(root_id)]
+    by_cat.total = cat_row("合计", total)
     sheets.append(by_cat)
 
     # ---- 评议结果汇总
@@ -198,13 +201,13 @@ def build_report(
         ["类型", "所属党委", "党组织", "承诺人", "承诺内容", "完成时限/整改时限", "状态/评议"],
         ["text", "text", "text", "text", "wrap", "date", "text"],
     )
-    open_statuses = ",".join(f"'{s}'" for s in vocab.OPEN_STATUSES)
+    late_sql, late_params = overdue_sql(year, book.today)
     for org_id, oname, person, content, due, status in database.execute_sql(
         "SELECT p.org_id, o.name, pe.name, p.content, p.due_date, p.status FROM pledge p "
         "JOIN org o ON o.id = p.org_id LEFT JOIN person pe ON pe.id = p.person_id "
-        f"WHERE p.year = ? AND p.deleted_at IS NULL AND o.deleted_at IS NULL AND p.due_date IS NOT NULL "
-        f"AND p.due_date < ? AND p.status IN ({open_statuses}){path_filter} ORDER BY p.due_date, p.id",
-        [year, today.isoformat(), *path_params],
+        f"WHERE p.year = ? AND p.deleted_at IS NULL AND o.deleted_at IS NULL "
+        f"AND {late_sql}{path_filter} ORDER BY p.due_date, p.id",
+        [year, *late_params, *path_params],  # 逾期 as FigureBook counts it (a closed year: at closing)
     ):
         overdue.rows.append(["逾期", committee_of.get(org_id, ""), oname, person or "", content, due,
                              vocab.label(vocab.PLEDGE_STATUSES, status)])
@@ -224,7 +227,7 @@ def build_report(
 
     # ---- 承诺台账
     if listing:
-        sheets.append(_listing(year, root, committee_of, cats, today))
+        sheets.append(_listing(year, root, committee_of, cats, book.today))
     return ReportData(info, year, root.name, unit, today, sheets, total)
 
 
@@ -319,10 +322,9 @@ def _listing(year: int, root, committee_of: dict[int, str], cats: dict[str, str]
         ["int", "text", "text", "text", "text", "text", "wrap", "wrap", "date", "text", "date", "date", "text"],
     )
     scopes, statuses = vocab.SCOPES, vocab.PLEDGE_STATUSES
-    open_statuses = set(vocab.OPEN_STATUSES)
-    today_s = today.isoformat()
+    is_late = overdue_check(year, today)
     rows = database.execute_sql(
-        "SELECT p.org_id, o.name, pe.name, p.scope, p.category, p.content, p.measures, p.due_date, p.status, "
+        "SELECT p.id, p.org_id, o.name, pe.name, p.scope, p.category, p.content, p.measures, p.due_date, p.status, "
         "p.fulfilled_on, p.published_on FROM pledge p JOIN org o ON o.id = p.org_id "
         "LEFT JOIN person pe ON pe.id = p.person_id "
         "WHERE p.year = ? AND p.deleted_at IS NULL AND o.deleted_at IS NULL AND substr(o.path, 1, ?) = ? "
@@ -330,8 +332,8 @@ def _listing(year: int, root, committee_of: dict[int, str], cats: dict[str, str]
         [year, len(root.path), root.path],
     ).fetchall()
     out = sheet.rows
-    for n, (org_id, oname, person, scope, cat, content, measures, due, status, done, published) in enumerate(rows, 1):
-        late = "是" if due is not None and due < today_s and status in open_statuses else ""
+    for n, (pid, org_id, oname, person, scope, cat, content, measures, due, status, done, published) in enumerate(rows, 1):
+        late = "是" if is_late(pid, status, due) else ""
         out.append([
             n, committee_of.get(org_id, ""), oname, person or "", scopes.get(scope, scope), cats.get(cat, cat),
             content, measures, due, statuses.get(status, status), done, published, late,

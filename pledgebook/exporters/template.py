@@ -54,6 +54,41 @@ COLUMNS: dict[str, list[tuple[str, str | None, str | None, int]]] = {
 }
 TITLES = {"orgs": "党组织名单", "people": "党员名册", "pledges": "公开承诺台账", "progress": "践诺记录",
           "evaluations": "评诺结果", "contacts": "联系点名单", "stationing": "驻村干部名单", "helplogs": "帮扶工作月报"}
+# the names people use for each kind: the Chinese name the CLI's help prints, the template's title, and
+# the import screen's (so `pledgebook template 党员名册` works as `pledgebook template people` does)
+NAMES: dict[str, str] = {"orgs": "党组织名单", "people": "党员名册", "pledges": "承诺台账", "progress": "践诺记录",
+                         "evaluations": "评诺结果", "contacts": "联系点名单", "stationing": "驻村干部名单",
+                         "helplogs": "帮扶工作月报"}
+ALIASES: dict[str, str] = {
+    **{name: kind for kind, name in NAMES.items()},
+    **{title: kind for kind, title in TITLES.items()},
+    "承诺": "pledges", "党组织": "orgs", "党员": "people", "人员名册": "people",
+    "评诺": "evaluations", "评议结果": "evaluations", "联系点": "contacts", "驻村干部": "stationing",
+    "帮扶记录": "helplogs", "月报": "helplogs",
+}
+
+
+def kind_choices() -> str:
+    """The kinds as the help and the messages list them: orgs（党组织名单）、people（党员名册）…"""
+    return "、".join(f"{kind}（{NAMES[kind]}）" for kind in COLUMNS)
+
+
+def template_kind(text: str) -> str:
+    """The template kind named by its English code or its Chinese name (either as printed)."""
+    name = (text or "").strip()
+    if name.lower() in COLUMNS:
+        return name.lower()
+    kind = ALIASES.get(name) or ALIASES.get(name.removesuffix("模板").removesuffix("表"))
+    if kind is None:
+        raise PledgebookError(f"没有「{text}」这种模板。模板类型可以是：{kind_choices()}（写中文或英文都可以）")
+    return kind
+
+
+def default_name(kind: str, county: str = "") -> str:
+    """The file name a template is offered under: 云岭县_党员名册模板.xlsx."""
+    return f"{county + '_' if county else ''}{NAMES[kind]}模板.xlsx"
+
+
 NOTES = {
     "orgs": ["每行一个党组织；上级党组织须已在台账中，或写在本表更前面的行。",
              "组织代码可不填；填了就按代码对应，以后改名也能对上。"],
@@ -121,8 +156,7 @@ def write_template(kind: str, target: str | Path, *, year: int | None = None) ->
 
     from pledgebook.models import db as dbm
 
-    if kind not in COLUMNS:
-        raise PledgebookError(f"模板类型只能是 {'、'.join(COLUMNS)}，收到「{kind}」")
+    kind = template_kind(kind)
     target = Path(target)
     if target.suffix.lower() != ".xlsx":
         raise PledgebookError(f"模板文件名应以 .xlsx 结尾，收到「{target.name}」")

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from pledgebook.models.tables import AuditLog, utcnow
+from pledgebook.models.vocab import AUDIT_ACTIONS
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +29,12 @@ def _plain(value: Any) -> Any:
 
 
 def record(action: str, table: str, uid: str | None, changes: dict[str, tuple[Any, Any]] | None = None, note: str = "") -> None:
-    """Write one audit entry. ``changes`` maps field -> (old, new)."""
+    """Write one audit entry. ``changes`` maps field -> (old, new).
+
+    ``action`` must be one of :data:`vocab.AUDIT_ACTIONS` (a code ``doctor`` checks): a new kind of
+    change gets its code and Chinese label there first."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to vocab.AUDIT_ACTIONS")
     plain = {k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()}
     AuditLog.insert(
         at=utcnow(),

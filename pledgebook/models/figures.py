@@ -1,6 +1,8 @@
 """The figures, defined once: used by the TUI, the CLI, the reports and the tests.
 
-- 兑现率 = 已兑现 / (all pledges − 已撤销 − 已结转)
+- 兑现率 = 已兑现 / (all pledges − 已撤销): a pledge carried into the next year (已结转) stays in
+  its own year's denominator as not fulfilled there, so closing a year never changes its figures;
+  已结转 is a column of its own (``Figures.carried``)
 - 满意率 = (满意 + 基本满意) / 有效票 of 群众评议 (or 满意 alone: a county setting)
 - 参与率 = 有效票 / 发放票数
 - 逾期 = due date passed, status not final
@@ -46,6 +48,11 @@ class Figures:
         return self.by_status.get("fulfilled", 0)
 
     @property
+    def carried(self) -> int:
+        """已结转: carried into the next year at its rollover (counted in 兑现率's denominator, not fulfilled)."""
+        return self.by_status.get("carried", 0)
+
+    @property
     def rate_base(self) -> int:
         return self.pledges - sum(self.by_status.get(s, 0) for s in vocab.EXCLUDED_FROM_RATE)
 
@@ -81,6 +88,7 @@ class Figures:
         data.pop("valid_where_issued")
         data["by_status"] = {s: self.by_status.get(s, 0) for s in vocab.PLEDGE_STATUSES}
         data["fulfilled"] = self.fulfilled
+        data["carried"] = self.carried
         for name in ("fulfilment_rate", "satisfaction_rate", "participation_rate"):
             value = getattr(self, name)
             data[name] = None if value is None else round(value, 4)
@@ -108,6 +116,63 @@ class OrgNode:
     active: bool
 
 
+def counted_on(year: int, today: date | None = None) -> date:
+    """The day a year's 逾期 is counted on: today, or a closed year's closing day (its figures stay
+    as they were at closing)."""
+    today = today or date.today()
+    row = database.execute_sql(
+        "SELECT closed_at FROM work_year WHERE year = ? AND closed = 1 AND closed_at IS NOT NULL", [year]
+    ).fetchone()
+    if row and row[0]:
+        today = min(today, date.fromisoformat(str(row[0])[:10]))
+    return today
+
+
+ROLLOVER_RECORD = "rollover.{year}"  # the setting rollover.py (RECORD_KEY) writes: what a rollover did
+
+
+def open_when_carried(year: int) -> list[int]:
+    """The pledges of a closed year that were still open (拟定, 践诺中) when its rollover carried them
+    (read from the rollover's record); those carried from 部分兑现/未兑现 were final already."""
+    import json
+
+    text = get_setting(ROLLOVER_RECORD.format(year=year))
+    if not text:
+        return []
+    try:
+        statuses = json.loads(text).get("statuses", {})
+    except (ValueError, AttributeError):
+        return []
+    return [int(pid) for s in vocab.OPEN_STATUSES for pid in statuses.get(s, ()) if str(pid).isdigit()]
+
+
+def overdue_sql(year: int, day: date, alias: str = "p") -> tuple[str, list]:
+    """逾期 as SQL over pledge ``alias``, with its parameters: the due date passed by ``day``, status
+    still open — or carried while still open (so closing a year leaves its 逾期 as it was)."""
+    opened = ",".join(f"'{s}'" for s in vocab.OPEN_STATUSES)
+    sql = f"({alias}.due_date IS NOT NULL AND {alias}.due_date < ? AND ({alias}.status IN ({opened})"
+    carried = open_when_carried(year)
+    if not carried:
+        return sql + "))", [day.isoformat()]
+    import json
+
+    sql += f" OR ({alias}.status = 'carried' AND {alias}.id IN (SELECT value FROM json_each(?)))))"
+    return sql, [day.isoformat(), json.dumps(carried)]
+
+
+def overdue_check(year: int, day: date):
+    """逾期 of one row in Python, the same rule as :func:`overdue_sql`: ``late(id, status, due)``."""
+    carried = set(open_when_carried(year))
+    day_text = day.isoformat()
+
+    def late(pledge_id: int, status: str, due) -> bool:
+        if due is None or str(due)[:10] >= day_text:
+            return False
+        return status in vocab.OPEN_STATUSES or (status == "carried" and pledge_id in carried)
+
+    return late
+
+
 class FigureBook:
     """The figures of one year (optionally one category), per org, ready to roll up."""
 
@@ -130,14 +195,7 @@ class FigureBook:
         self.counts_people = people
         self._totals: dict[int, Figures] | None = None
         self._own: dict[int, Figures] = {}
-        self.today = today or date.today()
-        if today is None:
-            # a closed year's figures stay as they were at closing: 逾期 is counted as of that day
-            row = database.execute_sql(
-                "SELECT closed_at FROM work_year WHERE year = ? AND closed = 1 AND closed_at IS NOT NULL", [year]
-            ).fetchone()
-            if row and row[0]:
-                self.today = min(self.today, date.fromisoformat(str(row[0])[:10]))
+        self.today = counted_on(year, today)
         self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
         self.orgs: dict[int, OrgNode] = {}
         self.children_of: dict[int | None, list[int]] = defaultdict(list)
@@ -170,14 +228,13 @@ class FigureBook:
             cat_sql, params = " AND p.category = ?", [self.year, self.category]
         # the category column, or one bucket ('') for all of them
         cat, by_cat = ("p.category", ", p.category") if self.split_categories else ("''", "")
-        today = self.today.isoformat()
-        open_statuses = ",".join(f"'{s}'" for s in vocab.OPEN_STATUSES)
+        late_sql, late_params = overdue_sql(self.year, self.today)
         rows = fetch_packed(
             f"SELECT p.org_id, {cat}, p.status, count(*), "
-            f"sum(p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({open_statuses})) "
+            f"sum({late_sql}) "
             f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} "
             f"GROUP BY p.org_id{by_cat}, p.status",
-            5, [today, *params],
+            5, [*late_params, *params],
         )
         for org_id, category, status, count, overdue in rows:
             fig = self._fig(org_id, category)

@@ -99,6 +99,15 @@ def unknown_codes() -> list[str]:
     return found
 
 
+def undated_rectifications() -> list[tuple]:
+    """Evaluations that need a rectification but have none dated (older versions let that be saved)."""
+    from pledgebook.models import rules
+
+    if "evaluation" not in _tables() or "setting" not in _tables():
+        return []
+    return rules.undated_rectifications()
+
+
 def check(path: Path) -> dict[str, Any]:
     from datetime import datetime
 
@@ -121,6 +130,11 @@ def check(path: Path) -> dict[str, Any]:
     add("孤立记录", not lost, "正常" if not lost else f"{len(lost)} 类记录找不到所属记录", lost)
     unknown = unknown_codes()
     add("代码表", not unknown, "正常" if not unknown else f"{len(unknown)} 种未知代码（可能来自更新版本或手工修改）", unknown)
+    undated = undated_rectifications()
+    add("整改时限", not undated,
+        "正常" if not undated else f"{len(undated)} 条评议需整改却没有整改时限（旧版本录入）：整改完成后在承诺详情中按 r 销号，"
+        "销号时按本县整改期限补记时限", [f"{year}年度第 {pid} 号承诺：{str(on)[:10]}的评议" for _e, pid, year, on in undated],
+        warning=True)
     wal = Path(str(path) + "-wal")
     wal_size = wal.stat().st_size if wal.exists() else 0
     add("WAL 日志", wal_size < WAL_LIMIT,

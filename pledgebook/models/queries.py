@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from pledgebook.models import vocab
+from pledgebook.models.figures import counted_on, overdue_check, overdue_sql
 from pledgebook.models.tables import database
 
 PAGE_SIZE = 64
@@ -116,9 +117,9 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
         sql.append("p.category = ?")
         params.append(f.category)
     if f.overdue:
-        marks = ",".join("?" for _ in vocab.OPEN_STATUSES)
-        sql.append(f"p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks})")
-        params += [today.isoformat(), *vocab.OPEN_STATUSES]
+        late_sql, late_params = overdue_sql(f.year, today)
+        sql.append(late_sql)
+        params += late_params
     if f.rectification:
         sql.append(
             "p.id IN (SELECT pledge_id FROM evaluation "
@@ -153,14 +154,13 @@ def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH
     With search text, at most ``cap`` matches are counted (``capped`` says
     there were more); without, the whole filtered set, from the indexes.
     """
-    today = today or date.today()
+    today = counted_on(f.year, today)  # a closed year: 逾期 as at closing, as the figures count it
     where, params = _where(f, today)
-    marks = ",".join("?" for _ in vocab.OPEN_STATUSES)
+    late_sql, late_params = overdue_sql(f.year, today)
     if search_text(f.text):
         rows = database.execute_sql(
-            f"SELECT p.status, p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks}) "
-            f"FROM pledge p WHERE {where} LIMIT ?",
-            [today.isoformat(), *vocab.OPEN_STATUSES, *params, int(cap) + 1],
+            f"SELECT p.status, {late_sql} FROM pledge p WHERE {where} LIMIT ?",
+            [*late_params, *params, int(cap) + 1],
         ).fetchall()
         summary = ListSummary(capped=len(rows) > cap)
         for status, overdue in rows[:cap]:
@@ -169,9 +169,8 @@ def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH
             summary.overdue += overdue or 0
         return summary
     rows = database.execute_sql(
-        f"SELECT p.status, count(*), sum(p.due_date IS NOT NULL AND p.due_date < ? AND p.status IN ({marks})) "
-        f"FROM pledge p WHERE {where} GROUP BY p.status",
-        [today.isoformat(), *vocab.OPEN_STATUSES, *params],
+        f"SELECT p.status, count(*), sum({late_sql}) FROM pledge p WHERE {where} GROUP BY p.status",
+        [*late_params, *params],
     ).fetchall()
     summary = ListSummary()
     for status, count, overdue in rows:
@@ -192,7 +191,7 @@ def summarize(rows: list[PledgeRow]) -> ListSummary:
 
 def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: date | None = None) -> list[PledgeRow]:
     """One window of the filtered, sorted list."""
-    today = today or date.today()
+    today = counted_on(f.year, today)  # a closed year: 逾期 as at closing, as the figures count it
     where, params = _where(f, today)
     expr = SORTS.get(f.sort, SORTS["id"])[0]
     order = "DESC" if f.descending else "ASC"
@@ -203,10 +202,11 @@ def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: dat
         [*params, int(limit), int(offset)],
     ).fetchall()
     cats = category_labels()
+    is_late = overdue_check(f.year, today)
     result = []
     for pid, person, org, category, status, due, content in rows:
         due_text = str(due or "")
-        overdue = bool(due_text and due_text < today.isoformat() and status in vocab.OPEN_STATUSES)
+        overdue = is_late(pid, status, due)
         result.append(
             PledgeRow(
                 id=pid,
@@ -332,7 +332,7 @@ class EvaluationItem:
             return f"已整改（{self.rect_done}）"
         if self.rect_due:
             return f"待整改，时限 {self.rect_due}"
-        return "需整改，未定时限" if self.needs_rectification else ""
+        return "需整改，未定时限（按 r 销号时按本县整改期限补记时限）" if self.needs_rectification else ""
 
 
 @dataclass
@@ -377,7 +377,8 @@ class PledgeDetail:
 
     @property
     def open_rectifications(self) -> list[EvaluationItem]:
-        return [e for e in self.evaluations if e.rect_due and not e.rect_done]
+        """What ``r`` can close: every rectification the detail shows as open, dated or not."""
+        return [e for e in self.evaluations if not e.rect_done and (e.rect_due or e.needs_rectification)]
 
 
 def _s(value) -> str:
@@ -396,6 +397,10 @@ FIELD_LABELS = {
     "status": "状态", "fulfilled_on": "兑现日期", "org": "党组织", "person": "承诺人", "pledger": "承诺人",
     "note": "内容", "deleted_at": "删除", "rect_done": "整改完成", "rect_due": "整改时限", "rect_note": "整改情况",
     "kind": "评议方式", "grade": "等次", "year": "年度",
+    # the fields of a 践诺记录 and a 评诺 (shown when one is recorded or corrected)
+    "date": "日期", "percent": "完成进度", "evaluator": "评议人", "score": "分数", "comment": "评定意见",
+    "ballots_issued": "发放票数", "ballots_valid": "有效票", "votes_satisfied": "满意票", "votes_basic": "基本满意票",
+    "votes_unsatisfied": "不满意票", "carried_from": "结转自", "parent": "上级党组织", "name": "名称",
 }
 
 
@@ -607,7 +612,8 @@ class PledgerChoice:
 
 
 def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
-    """Orgs and active members whose name or pinyin contains ``text``."""
+    """Active orgs and active members of active orgs whose name or pinyin contains ``text`` (an inactive
+    org takes no new pledges or people: rules.set_org_active)."""
     text = " ".join(text.split()).lower()
     if not text:
         return []
@@ -615,7 +621,8 @@ def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
     choices = [
         PledgerChoice(oid, None, f"{name}（党组织）")
         for oid, name in database.execute_sql(
-            "SELECT id, name FROM org WHERE deleted_at IS NULL AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
+            "SELECT id, name FROM org WHERE deleted_at IS NULL AND active = 1 "
+            "AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
             "ORDER BY length(name), id LIMIT ?",
             [like, like, limit],
         ).fetchall()
@@ -624,7 +631,7 @@ def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
         PledgerChoice(oid, pid, f"{name} · {org}")
         for pid, name, oid, org in database.execute_sql(
             "SELECT pe.id, pe.name, pe.org_id, o.name FROM person pe JOIN org o ON o.id = pe.org_id "
-            "WHERE pe.deleted_at IS NULL AND pe.state = 'active' "
+            "WHERE pe.deleted_at IS NULL AND pe.state = 'active' AND o.active = 1 "
             "AND (pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\') ORDER BY length(pe.name), pe.id LIMIT ?",
             [like, like, limit],
         ).fetchall()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -119,6 +120,17 @@ def _apply(obj: Model, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
         if old != new:
             changes[field] = (old, new)
             setattr(obj, field, new)
+    return changes
+
+
+def _update(obj: Model, table: str, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set ``values`` on ``obj`` in one transaction; save and audit what really changed."""
+    with transaction():
+        changes = _apply(obj, values)
+        if changes:
+            obj.updated_at = utcnow()
+            obj.save()
+            audit.record("update", table, obj.uid, changes)
     return changes
 
 
@@ -286,6 +298,8 @@ def create_org(
     parent = _get(Org, parent_id, "上级党组织")
     if parent.deleted_at is not None:
         raise ValidationError("上级党组织已被删除", "parent")
+    if not parent.active:
+        raise ValidationError(f"上级党组织「{parent.name}」已停用，请选择其他上级", "parent")
     code = (code or "").strip() or None
     if code and Org.get_or_none(Org.code == code):
         raise ValidationError(f"组织代码「{code}」已被使用", "code")
@@ -320,12 +334,102 @@ def update_org(org_id: int, **fields: Any) -> Org:
         values["township"] = (fields["township"] or "").strip() or None
     if "active" in fields:
         values["active"] = bool(fields["active"])
+    _update(org, "org", values)
+    return org
+
+
+def _live_org(org_id: int | str, label: str = "党组织") -> Org:
+    org = _get(Org, org_id, label)
+    if org.deleted_at is not None:
+        raise ValidationError(f"{label}「{org.name}」已被删除", "org")
+    return org
+
+
+def closed_year_pledges(org: Org) -> dict[int, int]:
+    """Live pledges of ``org``'s subtree in closed years: year → count."""
+    low, high = org.path, org.path[:-1] + "0"
+    return dict(database.execute_sql(
+        "SELECT p.year, count(*) FROM pledge p JOIN org o ON o.id = p.org_id JOIN work_year w ON w.year = p.year "
+        "WHERE w.closed = 1 AND p.deleted_at IS NULL AND o.path >= ? AND o.path < ? GROUP BY p.year ORDER BY p.year",
+        [low, high]).fetchall())
+
+
+def move_org(org_id: int | str, parent_id: int | str) -> Org:
+    """Put an organization (with everything under it) under another parent. Refused: the root, a move
+    under itself or its own subtree (a cycle), under a deleted or inactive parent, and a subtree with
+    pledges in a closed year (moving it would change that year's figures per 党委)."""
+    org = _live_org(org_id)
+    parent = _live_org(parent_id, "上级党组织")
+    if org.parent_id is None:
+        raise ValidationError("县（区）根组织不能移动", "parent")
+    if parent.id == org.parent_id:
+        raise ValidationError(f"「{org.name}」已在「{parent.name}」之下", "parent")
+    if parent.path.startswith(org.path):
+        raise ValidationError(f"不能把「{org.name}」移到它自己或它的下级「{parent.name}」之下", "parent")
+    if not parent.active:
+        raise ValidationError(f"「{parent.name}」已停用，不能再接收下级组织", "parent")
+    closed = closed_year_pledges(org)
+    if closed:
+        years = "、".join(f"{y}年度 {n} 条" for y, n in closed.items())
+        raise ValidationError(
+            f"「{org.name}」及其下级在已关闭的年度有承诺（{years}），移动会改变这些年度按党委的统计。"
+            "如需调整隶属关系，请在新的上级下新建组织，并停用原组织", "parent")
+    old_parent = org.parent
+    old_path, new_path = org.path, f"{parent.path}{org.id}/"
+    shift = parent.depth + 1 - org.depth
+    low, high = old_path, old_path[:-1] + "0"
     with transaction():
-        changes = _apply(org, values)
-        if changes:
-            org.updated_at = utcnow()
-            org.save()
-            audit.record("update", "org", org.uid, changes)
+        now = utcnow()
+        database.execute_sql(
+            "UPDATE org SET path = ? || substr(path, ?), depth = depth + ?, updated_at = ? WHERE path >= ? AND path < ?",
+            [new_path, len(old_path) + 1, shift, now, low, high])
+        database.execute_sql("UPDATE org SET parent_id = ?, township = coalesce(township, ?) WHERE id = ?",
+                             [parent.id, parent.township, org.id])
+        audit.record("update", "org", org.uid, {"parent": (old_parent.uid if old_parent else None, parent.uid)},
+                     note=f"移到「{parent.name}」之下")
+    return Org.get_by_id(org.id)
+
+
+@dataclass
+class OrgImpact:
+    """What deactivating an organization leaves behind (said before it is done)."""
+
+    name: str
+    children: int  # active organizations directly under it
+    people: int  # members on its roster (在册)
+    open_pledges: int  # 拟定 / 践诺中 pledges in open years, its own and its members'
+
+    def text(self) -> str:
+        lines = [f"停用后，不能再为「{self.name}」新建承诺、新增人员或下级组织，选择组织时和模板的下拉列表中不再列出它；"
+                 "已有的记录和统计都保留，可以随时重新启用。"]
+        if self.children:
+            lines.append(f"它下面还有 {self.children} 个启用的下级组织：它们保持启用，可以先移到其他上级。")
+        if self.people:
+            lines.append(f"在册党员 {self.people} 名仍记在该组织名下：请在「人员」中把他们转到新的组织。")
+        if self.open_pledges:
+            lines.append(f"未完成的承诺 {self.open_pledges} 条仍计入本年度统计：可照常记录践诺和评议，或标记为已撤销。")
+        return "\n".join(lines)
+
+
+def org_impact(org_id: int | str) -> OrgImpact:
+    org = _live_org(org_id)
+    children = Org.select().where((Org.parent == org.id) & Org.deleted_at.is_null() & (Org.active == True)).count()  # noqa: E712
+    people = Person.select().where((Person.org == org.id) & Person.deleted_at.is_null() & (Person.state == "active")).count()
+    open_pledges = database.execute_sql(
+        "SELECT count(*) FROM pledge p JOIN work_year w ON w.year = p.year WHERE p.org_id = ? AND w.closed = 0 "
+        f"AND p.deleted_at IS NULL AND p.status IN ({','.join('?' for _ in vocab.OPEN_STATUSES)})",
+        [org.id, *vocab.OPEN_STATUSES]).fetchone()[0]
+    return OrgImpact(org.name, children, people, open_pledges)
+
+
+def set_org_active(org_id: int | str, active: bool) -> Org:
+    """停用 (deactivate) or 启用 (reactivate) an organization; its records stay (see :class:`OrgImpact`)."""
+    org = _live_org(org_id)
+    if org.parent_id is None and not active:
+        raise ValidationError("县（区）根组织不能停用", "org")
+    if active and org.parent is not None and not org.parent.active:
+        raise ValidationError(f"上级「{org.parent.name}」已停用，请先启用上级或把该组织移到其他上级", "org")
+    _update(org, "org", {"active": bool(active)})
     return org
 
 
@@ -369,6 +473,8 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
         errors["birth_date"] = "出生日期不在合理范围内"
     if values.get("joined_date") and values["joined_date"] > today:
         errors["joined_date"] = "入党时间不能晚于今天"
+    elif values.get("joined_date") and values.get("birth_date") and values["joined_date"] <= values["birth_date"]:
+        errors["joined_date"] = "入党时间应晚于出生日期，请核对是否填反"
     if errors:
         raise ValidationErrors(errors)
     if "name" in values:
@@ -385,8 +491,14 @@ def _phone(value: Any) -> str | None:
     return text
 
 
+def _active_org(org: Org, what: str) -> None:
+    if not org.active:
+        raise ValidationError(f"「{org.name}」已停用，不能{what}；请选择其他党组织，或先在「组织管理」中启用它", "org_id")
+
+
 def create_person(name: str, org_id: int, **fields: Any) -> Person:
     values = _person_values({"name": name, "org_id": org_id, **fields})
+    _active_org(values["org"], "再添加人员")
     if values.get("id_number") and Person.get_or_none(
         (Person.id_number == values["id_number"]) & Person.deleted_at.is_null()
     ):
@@ -400,6 +512,8 @@ def create_person(name: str, org_id: int, **fields: Any) -> Person:
 def update_person(person_id: int, **fields: Any) -> Person:
     person = _get(Person, person_id, "人员")
     values = _person_values(fields)
+    if "org" in values and values["org"].id != person.org_id:
+        _active_org(values["org"], "把人员转入")
     if values.get("id_number") and Person.get_or_none(
         (Person.id_number == values["id_number"]) & (Person.id != person.id) & Person.deleted_at.is_null()
     ):
@@ -472,6 +586,7 @@ def create_pledge(
 ) -> Pledge:
     ensure_year_open(year)
     org, person = _pledger(org_id, person_id)
+    _active_org(org, "新建承诺")
     scope = scope or ("personal" if person else "org")
     values = _pledge_values({"content": content, "scope": scope, "category": category, **fields}, year)
     status_code = _code(vocab.PLEDGE_STATUSES, status, "status", "状态")
@@ -533,17 +648,11 @@ def set_status(pledge_id: int | str, status: str, on: date | str | None = None) 
         values["fulfilled_on"] = when
     else:
         values["fulfilled_on"] = None
-    with transaction():
-        changes = _apply(pledge, values)
-        if changes:
-            pledge.updated_at = utcnow()
-            pledge.save()
-            audit.record("update", "pledge", pledge.uid, changes)
+    _update(pledge, "pledge", values)
     return pledge
 
 
-def add_progress(pledge_id: int | str, note: str, on: date | str | None = None, percent: int | str | None = None) -> Progress:
-    pledge = _live_pledge(pledge_id)
+def _progress_values(note: str, on: date | str | None, percent: int | str | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     try:
         note = _text(note, "note", "践诺情况")
@@ -566,8 +675,15 @@ def add_progress(pledge_id: int | str, note: str, on: date | str | None = None, 
             errors["percent"] = f"完成进度应为 0–100 的整数，收到「{percent}」"
     if errors:
         raise ValidationErrors(errors)
+    return {"date": when, "note": note, "percent": pct}
+
+
+def add_progress(pledge_id: int | str, note: str, on: date | str | None = None, percent: int | str | None = None) -> Progress:
+    pledge = _live_pledge(pledge_id)
+    values = _progress_values(note, on, percent)
+    note = values["note"]
     with transaction():
-        entry = Progress.create(pledge=pledge, date=when, note=note, percent=pct)
+        entry = Progress.create(pledge=pledge, **values)
         audit.record("create", "progress", entry.uid, {"note": (None, note), "pledge": (None, pledge.uid)})
         if pledge.status == "draft":
             pledge.status = "in_progress"
@@ -604,7 +720,7 @@ def needs_rectification(
     A poor grade always does. For 群众评议 votes the county's rule decides
     (settings ``rectification_rule`` and ``rectification_threshold``).
     """
-    if grade in ("unsatisfied", "poor", "unqualified", "basic_qualified"):
+    if grade in RECT_POOR_GRADES:
         return True
     if kind != "public":
         return False
@@ -620,6 +736,39 @@ def needs_rectification(
     if not valid or not unsatisfied:
         return False
     return unsatisfied * 100 > settings.get_int("rectification_threshold") * valid
+
+
+RECT_POOR_GRADES = ("unsatisfied", "poor", "unqualified", "basic_qualified")
+
+
+def rectification_sql(alias: str = "e") -> str:
+    """:func:`needs_rectification` as an SQL condition over evaluation ``alias`` (the county's rule
+    as it stands), for the checks that look over a whole year (doctor, rollover)."""
+    from pledgebook.models import settings
+
+    poor = ",".join(f"'{g}'" for g in RECT_POOR_GRADES)
+    valid, basic, unsat = (f"coalesce({alias}.{c}, 0)" for c in ("ballots_valid", "votes_basic", "votes_unsatisfied"))
+    rule = settings.get("rectification_rule")
+    if rule == "any_unsatisfied":
+        votes = f"{unsat} > 0"
+    elif rule == "basic_or_unsatisfied":
+        votes = f"({unsat} > 0 OR {basic} > 0)"
+    else:
+        votes = f"({valid} > 0 AND {unsat} > 0 AND {unsat} * 100 > {settings.get_int('rectification_threshold')} * {valid})"
+    return (f"({alias}.grade IN ({poor}) OR ({alias}.kind = 'public' AND "
+            f"(({alias}.grade = 'basic' AND {valid} = 0) OR {votes})))")
+
+
+def undated_rectifications(year: int | None = None) -> list[tuple[int, int, str, str]]:
+    """Live evaluations that need a rectification but have no due date and are not done (written by
+    older versions): (evaluation id, pledge id, pledge year, evaluation date), oldest first."""
+    where, params = "", []
+    if year is not None:
+        where, params = " AND p.year = ?", [year]
+    return [(eid, pid, year, date.fromisoformat(str(on)[:10])) for eid, pid, year, on in database.execute_sql(
+        "SELECT e.id, p.id, p.year, e.date FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
+        "WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL AND e.rect_due IS NULL AND e.rect_done IS NULL "
+        f"AND {rectification_sql('e')}{where} ORDER BY p.year, e.date, e.id", params).fetchall()]
 
 
 def default_rectification_due(evaluated_on: date) -> date:
@@ -696,6 +845,11 @@ def _evaluation_values(pledge: Pledge, fields: dict[str, Any]) -> dict[str, Any]
         errors["rect_due"] = "整改时限不能早于评议日期"
     if errors:
         raise ValidationErrors(errors)
+    if values.get("rect_due") is None and values.get("rect_done") is None and needs_rectification(
+        values["kind"], values.get("grade"), values.get("votes_basic"), values.get("votes_unsatisfied"),
+        values.get("ballots_valid"),
+    ):  # never a rectification nothing can close: the county's 整改期限 when none is given
+        values["rect_due"] = default_rectification_due(values["date"])
     return values
 
 
@@ -716,6 +870,39 @@ def record_evaluation(pledge_id: int | str, kind: str, **fields: Any) -> Evaluat
     return ev
 
 
+def _live_entry(model: type[Model], record_id: int | str, label: str) -> Any:
+    """A progress entry or an evaluation that may be changed: there, live, of a live pledge in an open year."""
+    entry = _get(model, record_id, label)
+    ensure_year_open(entry.pledge.year)
+    if entry.deleted_at is not None:
+        raise ValidationError(f"该{label}已被删除；如需修改请先撤销删除", model._meta.table_name)
+    if entry.pledge.deleted_at is not None:
+        raise ValidationError("该承诺已被删除；如需修改请先恢复", "pledge")
+    return entry
+
+
+def update_progress(progress_id: int | str, note: str, on: date | str | None = None,
+                    percent: int | str | None = None) -> Progress:
+    """Correct a 践诺记录 (its date, note, percent); audited."""
+    entry = _live_entry(Progress, progress_id, "践诺记录")
+    values = _progress_values(note, on, percent)
+    _update(entry, "progress", values)
+    return entry
+
+
+def update_evaluation(evaluation_id: int | str, **fields: Any) -> Evaluation:
+    """Correct a 评诺 entered wrongly: every field as :func:`record_evaluation` takes them (a field left
+    out or blank is cleared), checked the same way; audited. The figures count the corrected one only."""
+    ev = _live_entry(Evaluation, evaluation_id, "评议记录")
+    fields = {k: (None if v == "" else v) for k, v in fields.items()}
+    fields.setdefault("kind", ev.kind)
+    if ev.rect_done is not None and not fields.get("rect_due"):
+        fields["rect_due"] = ev.rect_due  # a rectification done keeps the due date it was done against
+    values = _evaluation_values(ev.pledge, fields)
+    _update(ev, "evaluation", values)
+    return ev
+
+
 def _live_evaluation(evaluation_id: int | str) -> Evaluation:
     ev = _get(Evaluation, evaluation_id, "评议记录")
     ensure_year_open(ev.pledge.year)
@@ -732,18 +919,15 @@ def set_rectification(evaluation_id: int | str, due: date | str, note: str = "")
     if due_date < ev.date:
         raise ValidationError("整改时限不能早于评议日期", "rect_due")
     note = _text(note, "rect_note", "整改措施", required=False)
-    with transaction():
-        changes = _apply(ev, {"rect_due": due_date, "rect_note": note or ev.rect_note, "rect_done": None})
-        if changes:
-            ev.updated_at = utcnow()
-            ev.save()
-            audit.record("update", "evaluation", ev.uid, changes)
+    _update(ev, "evaluation", {"rect_due": due_date, "rect_note": note or ev.rect_note, "rect_done": None})
     return ev
 
 
 def close_rectification(evaluation_id: int | str, done: date | str | None = None, note: str = "") -> Evaluation:
     ev = _live_evaluation(evaluation_id)
-    if ev.rect_due is None:
+    undated = ev.rect_due is None and needs_rectification(
+        ev.kind, ev.grade, ev.votes_basic, ev.votes_unsatisfied, ev.ballots_valid)
+    if ev.rect_due is None and not undated:
         raise ValidationError("该评议没有整改要求，无需销号", "rect_done")
     if ev.rect_done is not None:
         raise ValidationError(f"该整改已于 {ev.rect_done.isoformat()} 完成", "rect_done")
@@ -753,8 +937,11 @@ def close_rectification(evaluation_id: int | str, done: date | str | None = None
     if done_date < ev.date:
         raise ValidationError("整改完成日期不能早于评议日期", "rect_done")
     note = _text(note, "rect_note", "整改情况", required=False)
+    values: dict[str, Any] = {"rect_done": done_date, "rect_note": note or ev.rect_note}
+    if undated:  # written without a due date by an older version: the county's term, for the record
+        values = {"rect_due": default_rectification_due(ev.date), **values}
     with transaction():
-        changes = _apply(ev, {"rect_done": done_date, "rect_note": note or ev.rect_note})
+        changes = _apply(ev, values)
         ev.updated_at = utcnow()
         ev.save()
         audit.record("update", "evaluation", ev.uid, changes)
@@ -842,5 +1029,9 @@ def _all_good(pledge: Pledge) -> bool:
 
 def is_overdue(pledge: Pledge, today: date | None = None) -> bool:
     """逾期 = due date passed, status not final (derived, never stored)."""
-    today = today or date.today()
-    return bool(pledge.due_date and pledge.due_date < today and pledge.status in vocab.OPEN_STATUSES and pledge.deleted_at is None)
+    from pledgebook.models.figures import counted_on, overdue_check
+
+    if pledge.deleted_at is not None:
+        return False
+    day = counted_on(pledge.year, today)
+    return overdue_check(pledge.year, day)(pledge.id, pledge.status, pledge.due_date)

@@ -76,8 +76,9 @@ PLEDGE_STATUSES: dict[str, str] = {
 OPEN_STATUSES = ("draft", "in_progress")
 FINAL_STATUSES = ("fulfilled", "partly", "unfulfilled", "withdrawn", "carried")
 RESULT_STATUSES = ("fulfilled", "partly", "unfulfilled")
-# left out of the 兑现率 denominator
-EXCLUDED_FROM_RATE = ("withdrawn", "carried")
+# left out of the 兑现率 denominator. 已结转 is not: a pledge carried into the next year stays in its own
+# year's denominator as not fulfilled there, so closing a year never changes that year's figures
+EXCLUDED_FROM_RATE = ("withdrawn",)
 
 # the office's own sequence 承诺 → 审定 → 公示 → 践诺 → 评诺 → 奖诺
 STAGES: dict[str, str] = {
@@ -200,7 +201,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "end": "结束",
     "carry": "结转",  # written by the year-end rollover
     "uncarry": "撤销结转",  # written by reopen
+    "reopen_year": "重新开启年度",  # written by reopen
+    "print": "打印",  # printing 公示 notices (one entry per print run)
 }
+"""Every audit action the program writes (``audit.record`` refuses any other; ``doctor`` knows each)."""
 
 TABLE_LABELS: dict[str, str] = {
     "org": "党组织",

@@ -37,7 +37,7 @@ COMMANDS: list[Command] = []
 AREAS: list[Area] = []
 
 # modules that register themselves here when imported (imported lazily, once, by load_plugins)
-PLUGINS: list[str] = ["pledgebook.tui.screens.tally"]
+PLUGINS: list[str] = ["pledgebook.tui.screens.tally", "pledgebook.tui.screens.orgs"]
 _loaded: set[str] = set()
 
 

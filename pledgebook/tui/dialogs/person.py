@@ -1,4 +1,5 @@
-"""Add or edit a person (党员/干部). The ID number is never shown in full."""
+"""Add or edit a person (党员/干部) with the roster's fields (民族, 出生日期, 入党时间, 职务), checked by
+the same rules as an imported roster. The ID number is never shown in full."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pledgebook.models import queries, rules, vocab
 from pledgebook.models.errors import ValidationError
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.dialogs.pledge import PledgerPicker
+from pledgebook.tui.dialogs.record import DATE_HINT
 
 
 class PersonForm(FormDialog):
@@ -29,7 +31,12 @@ class PersonForm(FormDialog):
         yield from self.field("name", "姓名", Input(value=i.name if i else ""))
         yield from self.field("org_id", "所在党组织", PledgerPicker(org, orgs_only=True))
         yield from self.field("gender", "性别", Select([("男", "male"), ("女", "female")], value=gender, prompt="（不填）"))
-        yield from self.field("post", "职务", Input(value=i.post if i else ""))
+        yield from self.field("ethnicity", "民族", Input(value=i.ethnicity if i else "", placeholder="例如：汉族、哈尼族"))
+        yield from self.field("birth_date", "出生日期", Input(value=i.birth_date if i else "", placeholder="1980-05-01"),
+                              hint=DATE_HINT)
+        yield from self.field("joined_date", "入党时间", Input(value=i.joined_date if i else "", placeholder="2005-07-01"),
+                              hint=DATE_HINT)
+        yield from self.field("post", "职务", Input(value=i.post if i else "", placeholder="例如：党支部书记、村委会主任"))
         yield from self.field(
             "id_number", "公民身份号码", Input(placeholder=i.id_number if i and i.id_number else "18位，可不填"),
             hint="已登记的号码不显示；留空表示不修改" if i else "",

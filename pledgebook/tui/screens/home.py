@@ -23,8 +23,9 @@ BAR = " ▏▎▍▌▋▊▉█"
 COLUMNS = [
     Column("name", "党组织", 26),
     Column("n", "承诺", 6, right=True),
+    Column("carried", "已结转", 6, right=True),
     Column("rate", "兑现率", 6, right=True),
-    Column("bar", "", 10),
+    Column("bar", "", 6),
     Column("sat", "满意率", 6, right=True),
     Column("overdue", "逾期", 5, right=True),
     Column("rect", "待整改", 6, right=True),
@@ -167,8 +168,9 @@ class HomeScreen(AreaScreen):
             cells = (
                 r.name + (" ›" if r.has_children else ""),
                 str(f.pledges),
+                str(f.carried),
                 percent(f.fulfilment_rate),
-                bar(f.fulfilment_rate),
+                bar(f.fulfilment_rate, 6),
                 percent(f.satisfaction_rate),
                 str(f.overdue),
                 str(f.rectification_open),

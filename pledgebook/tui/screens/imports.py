@@ -156,6 +156,7 @@ class ImportScreen(JobScreen):
         Binding("f3", "apply", "导入"),
         Binding("f4", "error_book", "错误清单"),
         Binding("ctrl+l", "focus_path", "路径", show=False),
+        Binding("f6", "template", "下载模板"),
     ]
 
     def __init__(self) -> None:
@@ -189,6 +190,7 @@ class ImportScreen(JobScreen):
                     yield Button("检查 F2", compact=True, variant="primary", id="imp-check")
                     yield Button("导入 F3", compact=True, variant="success", id="imp-apply", disabled=True)
                     yield Button("错误清单 F4", compact=True, id="imp-errors", disabled=True)
+                    yield Button("下载模板 F6", compact=True, id="imp-template")
                 with Horizontal(classes="job-bar"):
                     yield ProgressBar(total=100, classes="job", show_eta=False)
                     yield Static("", classes="job-stage")
@@ -263,6 +265,12 @@ class ImportScreen(JobScreen):
 
     def _say(self, text: str) -> None:
         self.query_one("#imp-result", Static).update(text)
+
+    @on(Button.Pressed, "#imp-template")
+    def action_template(self) -> None:
+        from pledgebook.tui.dialogs.template import open_template
+
+        open_template(self.app, self.query_one("#imp-kind", Select).value)
 
     @on(Button.Pressed, "#imp-check")
     def _check_pressed(self) -> None:

@@ -283,11 +283,23 @@ class PrintDialog(FormDialog):
         stem = f"{'公示' if self.what == 'notice' else '评议票'}_{_file_name(self.org_name)}_{self.today:%Y%m%d}.xlsx"
         yield from self.field("path", "保存为", Input(value=str(_documents() / stem)))
         if self.what == "notice":
-            yield from self.field("published_on", "公示日期（张贴日期；这些承诺的公示日期将设为此日）",
+            from pledgebook.exporters import paper
+
+            self.plan = paper.notice_plan(org_id=self.org_id, year=self.year)
+            yield from self.field("published_on", "公示日期（张贴日期；没有公示日期的承诺将设为此日）",
                                   Input(value=self.today.isoformat()))
+            yield Static(self.plan.text(), id="notice-plan", classes="preview")
+            if self.plan.dated:
+                yield from self.field("overwrite", f"已有公示日期的 {self.plan.dated} 项承诺", Select(
+                    [("保留原日期（只设置没有日期的）", "keep"), ("改为新的公示日期", "overwrite")],
+                    value="keep", allow_blank=False))
         else:
             yield from self.field("kind", "评议方式", Select([("群众评议", "public"), ("党员评议", "member")],
                                                          value="public", allow_blank=False))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "f-overwrite":
+            self.query_one("#notice-plan", Static).update(self.plan.text(event.value == "overwrite"))
 
     def save(self, values: dict[str, Any]) -> Any:
         from pledgebook.exporters import paper
@@ -298,7 +310,8 @@ class PrintDialog(FormDialog):
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(path.name + ".xlsx")
         if self.what == "notice":
-            return paper.print_notice(path, org_id=self.org_id, year=self.year, published_on=values["published_on"])
+            return paper.print_notice(path, org_id=self.org_id, year=self.year, published_on=values["published_on"],
+                                      overwrite=values.get("overwrite") == "overwrite")
         return paper.print_ballots(path, kind=values["kind"], org_id=self.org_id, year=self.year)
 
 
@@ -310,7 +323,7 @@ def _printed(app: Any) -> Any:
         if result.tally_path:
             text += f"计票表：「{result.tally_path.name}」。"
         if result.published_on:
-            text += f"{result.published} 项承诺的公示日期已设为 {result.published_on.isoformat()}。"
+            text += result.published_text()
         app.notify(text, title="已打印", timeout=12)
 
     return done
@@ -395,3 +408,12 @@ registry.register_command("打印评议票", "为选中的党组织（及其下�
                           lambda app: open_print(app, "ballots"))
 registry.register_command("计票录入", "为选中的党支部逐项录入评议票数（满意、基本满意、不满意）", open_tally)
 registry.register_command("设置", "监督电话、公示期、满意率算法、整改规则和期限", open_settings)
+
+
+def _open_template(app: Any) -> None:
+    from pledgebook.tui.dialogs.template import open_template
+
+    open_template(app)
+
+
+registry.register_command("下载模板", "党组织名单、党员名册、承诺台账等空白模板，保存到所选文件夹（导入区 F6）", _open_template)
