@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
@@ -22,6 +22,7 @@ from pledgebook.models.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
+from pledgebook.tui.widgets import keys
 from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
@@ -71,6 +72,7 @@ class PledgebookApp(App):
                  prefetched: Future[HomeData | None] | None = None):
         """``prefetched``: the home figures already being read (:func:`pledgebook.tui.startup.launch`)."""
         super().__init__()
+        keys.install()
         self.db_path = db_path
         self.today = today or date.today()
         self.poll_seconds = poll_seconds
@@ -116,6 +118,17 @@ class PledgebookApp(App):
             return screen
 
         return make
+
+    # ------------------------------------------------------------ keys in order (widgets/keys.py)
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.pb_sent_to = self.focused  # type: ignore[attr-defined]
+        await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        # Textual calls App._on_key after this one unless the default is prevented
+        if keys.redirect(self, event, getattr(event, "pb_sent_to", None)):
+            event.prevent_default()
 
     def pop_screen(self) -> Any:
         result = super().pop_screen()

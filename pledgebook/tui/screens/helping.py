@@ -26,6 +26,7 @@ from pledgebook.models import help_queries as hq
 from pledgebook.models import vocab
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.worker_db import db_thread
 
 
@@ -147,7 +148,7 @@ class HelpScreen(AreaScreen):
         if 0 <= event.cursor_row < len(self.committee_rows):
             self.org_id = self.committee_rows[event.cursor_row].id
             self._query(self.org_id, self.year, self.month, False)
-            self.query_one("#help-places", DataTable).focus()
+            focus_now(self.query_one("#help-places", DataTable))
 
     @on(DataTable.RowSelected, "#help-places")
     def _place(self, event: DataTable.RowSelected) -> None:
@@ -269,7 +270,7 @@ class CoverageScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
         today = getattr(self.app, "today", date.today())
         self._load(self.year or getattr(self.app, "year", None) or today.year, today)
 
@@ -323,7 +324,7 @@ class IdleScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
         self._load(self.months)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -353,4 +354,4 @@ class IdleScreen(Screen):
             return
         self.months = months
         self._load(months)
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from pledgebook.models import queries
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread
@@ -81,10 +82,10 @@ class PeopleScreen(AreaScreen):
 
     @on(Input.Submitted, "#people-search")
     def _done(self) -> None:
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     def action_search(self) -> None:
-        self.query_one("#people-search", Input).focus()
+        focus_now(self.query_one("#people-search", Input))
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         from pledgebook.tui.dialogs.person import PersonForm

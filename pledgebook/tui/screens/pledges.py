@@ -17,6 +17,7 @@ from pledgebook.models import queries, vocab
 from pledgebook.models.figures import percent
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow, fit
 from pledgebook.tui.worker_db import db_thread
@@ -170,7 +171,7 @@ class PledgesScreen(AreaScreen):
             self._pending_org = org_id
             return
         self._set_org(org_id)
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     # ------------------------------------------------------------ loading
     def load(self) -> None:
@@ -246,7 +247,7 @@ class PledgesScreen(AreaScreen):
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     @on(Select.Changed)
     def _select(self, event: Select.Changed) -> None:
@@ -263,7 +264,7 @@ class PledgesScreen(AreaScreen):
             self.reload()
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        focus_now(self.query_one("#search", Input))
 
     def action_view(self, view: str) -> None:
         select = self.query_one("#view", Select)
@@ -274,11 +275,11 @@ class PledgesScreen(AreaScreen):
         self.query_one("#status", Select).clear()
         self.query_one("#category", Select).clear()
         self.query_one("#view", Select).value = "all"
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     def action_toggle_focus(self) -> None:
         tree = self.query_one("#orgs", Tree)
-        (self.query_one(VirtualTable) if tree.has_focus else tree).focus()
+        focus_now(self.query_one(VirtualTable) if tree.has_focus else tree)
 
     def action_sort(self, reverse: bool) -> None:
         if reverse:

@@ -1,0 +1,114 @@
+"""A clerk's keys, read off the screen: nothing typed is lost, Esc closes the innermost thing first,
+the footer promises only what works, and every word is Chinese (issue 16, part B)."""
+
+from __future__ import annotations
+
+import pytest
+from tui_util import aio, footer_keys, make_app, screen_text, settle, type_fast  # noqa: F401
+
+from pledgebook.models import rules
+from pledgebook.models.tables import Pledge
+
+
+@pytest.fixture(autouse=True)
+def _no_blink(monkeypatch):
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
+
+
+@pytest.fixture
+def ledger(county):
+    c = county
+    c["p1"] = rules.create_pledge(2011, "为群众代办事项二十件", person_id=c["zhang"].id, due_date="2011-12-31")
+    c["p2"] = rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=c["b2"].id, category="harmony")
+    return c
+
+
+async def open_new_pledge(app, pilot):
+    await settle(app, pilot)
+    await pilot.press("2")
+    await settle(app, pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    return app.screen
+
+
+# ---------------------------------------------------------------- 15, 13: the picker
+@aio
+async def test_tab_right_after_chinese_text_goes_to_the_next_field(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new_pledge(app, pilot)
+        # typed fast, as an IME commits: no pause between the name, Tab and the next field's text
+        type_fast(app, "张", "tab", *"代办理", "backspace", "tab", *"上门")
+        await settle(app, pilot)
+        assert form.query_one("#f-content").value == "代办"
+        assert app.focused is form.query_one("#f-measures")
+        assert form.query_one("#f-measures").value == "上门"
+        assert not form.query_one("#pledger-options").display
+        assert form.query_one("#pledger-search").value == "张"
+
+
+@aio
+async def test_arrows_and_enter_pick_from_the_list_without_leaving_the_box(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new_pledge(app, pilot)
+        await pilot.press("z", "s", "down", "up", "enter")
+        await pilot.pause()
+        assert form.query_one("#pledger-search").value == "张三 · 新华村党支部"
+        assert app.focused is form.query_one("#f-content")
+
+
+@aio
+async def test_esc_closes_the_suggestions_first_then_asks_before_discarding(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new_pledge(app, pilot)
+        await pilot.press("z", "s")
+        await pilot.pause()
+        assert form.query_one("#pledger-options").display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is form and not form.query_one("#pledger-options").display
+        assert app.focused is form.query_one("#pledger-search")
+        await pilot.press("escape")  # the form holds 「zs」: it asks
+        await pilot.pause()
+        assert "没保存的修改" in str(app.screen.query_one(".confirm-text").render())
+        await pilot.press("n")  # back to the form, nothing lost
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#pledger-search").value == "zs"
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PledgesScreen"
+        assert Pledge.select().count() == 2
+
+
+@aio
+async def test_an_untouched_form_closes_on_esc_at_once(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_new_pledge(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PledgesScreen"
+
+
+# ---------------------------------------------------------------- 15: the search box
+@aio
+async def test_typing_right_after_slash_and_backspace_lands_in_the_search_box(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        for _ in range(3):
+            type_fast(app, "slash", "t", "f", "m", "backspace", "backspace", "backspace", "z", "s")
+            await settle(app, pilot)
+            search = app.screen.query_one("#search")
+            assert search.value == "zs" and app.focused is search
+            assert type(app.screen).__name__ == "PledgesScreen"  # no 兑现 form opened by the 「f」
+            assert "1 条" in str(app.screen.query_one("#summary").render())
+            type_fast(app, "backspace", "backspace", "enter")
+            await settle(app, pilot)
