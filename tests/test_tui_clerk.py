@@ -112,3 +112,111 @@ async def test_typing_right_after_slash_and_backspace_lands_in_the_search_box(le
             assert "1 条" in str(app.screen.query_one("#summary").render())
             type_fast(app, "backspace", "backspace", "enter")
             await settle(app, pilot)
+
+
+# ---------------------------------------------------------------- 14: the footer in a text field; Esc leaves it
+@aio
+async def test_a_text_field_shows_only_keys_that_work_there_and_esc_leaves_it(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert "1-7 切换区域" in footer_keys(app) and "/ 搜索" in footer_keys(app)
+        await pilot.press("slash", *"zs")
+        await settle(app, pilot)
+        keys = footer_keys(app)
+        assert "1-7 切换区域" not in keys and "/ 搜索" not in keys and "s 排序" not in keys
+        assert "Esc 离开搜索框" in keys and "⏎ 到列表" in keys
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#list")
+        assert app.screen.query_one("#search").value == "zs"  # the filter stays
+        assert "1 条" in str(app.screen.query_one("#summary").render())
+        await pilot.press("escape")  # on the list: clears the filter
+        await settle(app, pilot)
+        assert app.screen.query_one("#search").value == ""
+
+
+@aio
+async def test_a_form_shows_its_own_keys_not_the_screen_below(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_new_pledge(app, pilot)
+        keys = footer_keys(app)
+        assert "Esc 取消" in keys and "^s 保存" in keys
+        assert not any("切换区域" in k or "新建" in k for k in keys)
+        assert "切换区域" not in screen_text(app)
+
+
+# ---------------------------------------------------------------- 16: F1 scrolls at 80×24
+@aio
+async def test_f1_help_scrolls_at_80x24_by_keys_and_wheel(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "表单" not in screen_text(app)  # the last section is below the fold
+        await pilot.press("end")
+        await pilot.pause()
+        assert "Tab / Shift+Tab" in screen_text(app)
+        await pilot.press("home")
+        await pilot.pause()
+        assert "全局" in screen_text(app)
+        body = app.screen.query_one("#help-body")
+        for _ in range(3):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        from textual import events
+
+        region = body.region
+        x, y = region.x + 2, region.y + 2
+        for _ in range(3):  # the wheel, where the mouse is
+            app.post_message(events.MouseScrollDown(None, x, y, 0, 1, 0, False, False, False, screen_x=x, screen_y=y))
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+# ---------------------------------------------------------------- 17: a closed year shows no write keys
+@aio
+async def test_a_closed_year_shows_no_keys_that_cannot_work(ledger):
+    rules.close_year(2011)
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not any("新建" in k for k in footer_keys(app))
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert not any("新建" in k for k in footer_keys(app))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PledgeDetailScreen"
+        keys = footer_keys(app)
+        assert keys and not any(word in k for k in keys for word in ("兑现", "编辑", "删除", "评议", "践诺"))
+        text = screen_text(app)
+        assert "p 添加" not in text and "e 记录评议" not in text and "r 整改销号" not in text
+        await pilot.press("e")  # still answers, with the reason
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PledgeDetailScreen"
+        assert any("已关闭" in n.message for n in app._notifications)
+
+
+@aio
+async def test_an_open_year_shows_the_write_keys(ledger):
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        keys = footer_keys(app)
+        assert "f 兑现" in keys and "E 编辑" in keys and "Del 删除" in keys
+        assert "p 添加" in screen_text(app)

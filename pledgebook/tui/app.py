@@ -27,6 +27,12 @@ from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
 AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
+# the pledge writes: a closed year refuses them, so their keys are not shown there (the palette says why)
+YEAR_WRITES = frozenset({
+    "new_pledge", "edit_pledge", "add_progress", "set_status", "evaluate", "close_rectification",
+    "delete_pledge", "undo_delete",
+})
+KEY_NAMES = {"escape": "Esc", "enter": "⏎", "delete": "Del", "backspace": "⌫", "tab": "Tab"}
 
 
 def _home():
@@ -169,7 +175,22 @@ class PledgebookApp(App):
         self.year_closed = bool(closed.get(year, False))
         state = "（已关闭·只读）" if self.year_closed else ""
         self.sub_title = f"{self.county_name} · {year}年度{state}"
+        self.refresh_bindings()  # the footers drop the keys a closed year refuses (refuses)
         self.bump()
+
+    def refuses(self, action: str) -> bool:
+        """``action`` (a binding's, 「app.evaluate」) cannot work now: the footer does not show its key.
+        The key still answers, with the reason (「2011年度已关闭…」)."""
+        return self.year_closed and action.removeprefix("app.") in YEAR_WRITES
+
+    def get_key_display(self, binding: Binding) -> str:
+        """「Esc」, 「⏎」, 「Del」 as a clerk's keyboard says them (Textual writes 「esc」, 「delete」)."""
+        if binding.key_display:
+            return binding.key_display
+        first = binding.key.split(",")[0].strip()
+        if first[:1] == "f" and first[1:].isdigit():
+            return first.upper()
+        return KEY_NAMES.get(first) or super().get_key_display(binding)
 
     def take_home_prefetch(self, year: int | None, org_id: int | None) -> Future[HomeData | None] | None:
         """The figures read at launch, once, for the first load of the county level of ``year``."""
@@ -248,6 +269,19 @@ class PledgebookApp(App):
         select = getattr(self.screen, "select_org", None)
         if select is not None and org_id is not None:
             select(org_id)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from pledgebook.tui.commands import Palette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette())
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: copies the selected text where there is one (Textual's own binding runs first); else says how to quit."""
+        self.notify("Ctrl+C 用来复制选中的文字，这里没有选中的文字。退出请按 Ctrl+Q（列表中也可按 q）。",
+                    title="复制", timeout=6)
 
     def action_help(self) -> None:
         from pledgebook.tui.dialogs.help import HelpScreen

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors
+from pledgebook.tui.widgets.chrome import Footer
 from pledgebook.tui.widgets.focus import focus_now
 
 DISCARD_QUESTION = "这张表里有没保存的修改，确定放弃吗？\n（按 N 回到表里接着填，Ctrl+S 保存）"
@@ -77,6 +78,7 @@ class FormDialog(ModalScreen[Any]):
             with Horizontal(classes="buttons"):
                 yield Button(self.save_label, variant="primary", id="save")
                 yield Button("取消 Esc", id="cancel")
+        yield Footer()  # its own keys, not the screen's below (「1-7 切换区域」 does not work in a form)
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -22,6 +22,7 @@ from pledgebook.models import help_queries as hq
 from pledgebook.models import vocab
 from pledgebook.models.errors import PledgebookError
 from pledgebook.tui.dialogs.form import leave_asking, typed_state
+from pledgebook.tui.widgets.chrome import Footer
 from pledgebook.tui.worker_db import db_thread
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?\s*$")
@@ -89,6 +90,7 @@ class HelpMonthForm(ModalScreen[str | None]):
                                 restrict=r"[0-9.]*" if measure == "funds" else r"[0-9]*")
             yield Static("", id="hm-error")
             yield Static("Enter 保存并录下一处 · Ctrl+L 复制上月 · Tab/↑↓ 换项 · Esc 返回", id="hm-hint")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#" + field_id(*hq.FIELDS[0]), Input).focus()

@@ -30,14 +30,14 @@ def render_detail(d: queries.PledgeDetail) -> str:
         f"审定    {e(d.approved_by) or '—'} {d.approved_on}    公示  {d.published_on or '—'}",
         f"来源    {e(d.source)}" + (f"    结转自  {e(d.carried_from)}" if d.carried_from else ""),
         "",
-        f"[b]践诺记录（{len(d.progress)}）[/b]  p 添加",
+        f"[b]践诺记录（{len(d.progress)}）[/b]" + ("" if d.year_closed else "  p 添加"),  # a closed year: no keys that cannot work
     ]
     if not d.progress:
         lines.append("  （暂无）")
     for p in d.progress:
         pct = f"  {p.percent}%" if p.percent is not None else ""
         lines.append(f"  {p.date}  {e(p.note)}{pct}")
-    lines += ["", f"[b]评诺（{len(d.evaluations)}）[/b]  e 记录评议  r 整改销号"]
+    lines += ["", f"[b]评诺（{len(d.evaluations)}）[/b]" + ("" if d.year_closed else "  e 记录评议  r 整改销号")]
     if not d.evaluations:
         lines.append("  （暂无）")
     for ev in d.evaluations:

@@ -14,7 +14,8 @@ text field, so they overtake it:
   switched to the tree and 「f」 opened the 兑现 form.
 
 :func:`install` makes a text field run its own editing keys (its ``BINDINGS``)
-and Tab / Shift+Tab at once, in order with the characters; a character that
+and Tab / Shift+Tab at once, in order with the characters (and Esc leaves a text field of an
+area screen: ``leave_field``); a character that
 reaches a text field which lost the focus meanwhile goes on to the focused
 widget; and a key that comes back up from a widget which lost the focus to a
 text field meanwhile is typed into that field instead of running a binding
@@ -65,6 +66,12 @@ def install() -> None:
             event.stop()
             event.prevent_default()
             focused.post_message(_again(event))
+            return
+        leave = getattr(screen, "leave_field", None)
+        if event.key == "escape" and leave is not None and not screen.is_modal:
+            event.stop()
+            event.prevent_default()
+            leave()  # Esc leaves the field (a form's Esc is the form's: it closes, asking first)
             return
         action = EDIT_ACTIONS.get(event.key)
         move = MOVES.get(event.key)
