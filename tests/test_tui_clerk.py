@@ -220,3 +220,97 @@ async def test_an_open_year_shows_the_write_keys(ledger):
         keys = footer_keys(app)
         assert "f 兑现" in keys and "E 编辑" in keys and "Del 删除" in keys
         assert "p 添加" in screen_text(app)
+
+
+# ---------------------------------------------------------------- 12: a new county
+@aio
+async def test_enter_on_the_welcome_form_creates_the_county_and_home_says_what_next(db_path):
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        assert "pledgebook import" not in screen_text(app)
+        await pilot.press(*"墨江哈尼族自治县", "enter", *"530822", "enter", *"2011", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        text = screen_text(app)
+        assert "下一步" in text and "党组织名单" in text and "按 4" in text
+
+
+@aio
+async def test_home_says_next_steps_until_there_are_pledges(county):
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "按 n 直接新建一条承诺" in screen_text(app).replace("  ", " ") or "新建一条承诺" in screen_text(app)
+        rules.create_pledge(2011, "修路", org_id=county["b1"].id)
+        app.bump()
+        await settle(app, pilot)
+        assert "下一步" not in screen_text(app) and "逾期＝已过时限仍未兑现" in screen_text(app)
+
+
+# ---------------------------------------------------------------- 20, 21: one name; 80×24 first
+@aio
+async def test_home_at_80x24_keeps_each_line_whole_and_names_the_committee_as_the_tree_does(ledger):
+    from rich.cells import cell_len
+
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        lines = screen_text(app).splitlines()
+        status = next(i for i, line in enumerate(lines) if "■" in line)
+        assert "■践诺中 2" in lines[status] and lines[status + 1].startswith("党组织")  # one line, not wrapped
+        assert "联珠镇党委 ›" in screen_text(app) and "中共联珠镇委员会" not in screen_text(app)
+        await pilot.press("down", "enter")  # into the township
+        await settle(app, pilot)
+        crumbs = str(app.screen.query_one("#crumbs").render())
+        assert "联珠镇党委" in crumbs and "满意率" in crumbs and cell_len(crumbs) <= 78
+        await pilot.press("l")
+        await settle(app, pilot)
+        tree = app.screen.query_one("#orgs")
+        assert any("联珠镇党委" in str(node.label) for node in tree.root.children[0].children)
+        assert str(app.screen.query_one("#summary").render()).startswith("联珠镇党委 · ")
+
+
+def test_short_names():
+    from pledgebook.tui.names import short_name
+
+    assert short_name("中共联珠镇委员会") == "联珠镇党委"
+    assert short_name("中共县直机关工作委员会") == "县直机关工委"
+    assert short_name("新华村党支部") == "新华村党支部"
+
+
+def test_the_status_breakdown_fits_its_line():
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from pledgebook.tui.screens.home import status_breakdown
+
+    counts = {"draft": 240, "in_progress": 2378, "fulfilled": 7824, "partly": 624, "unfulfilled": 313, "withdrawn": 121}
+    for room in (78, 100, 118):
+        line = Text.from_markup(status_breakdown(counts, room=room)).plain
+        assert cell_len(line) <= room and "■已撤销 121" in line
+
+
+@aio
+async def test_compact_inputs_stand_out_from_the_dialog_on_every_theme(ledger):
+    from pledgebook.models import helping
+
+    helping.create_contact_point(ledger["zhang"].id, "村", "新华村", ledger["b1"].id, start_date="2010-06-01")
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("7")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HelpMonthForm"
+        for theme in ("textual-dark", "textual-light", "nord", "gruvbox", "monokai", "solarized-light"):
+            app.theme = theme
+            await pilot.pause()
+            box = app.screen.query_one("#hm-visit-households")
+            dialog = app.screen.query_one(".dialog")
+            unfocused = box.styles.background if not box.has_focus else None
+            other = next(i for i in app.screen.query("Input") if not i.has_focus)
+            assert other.styles.background.rgb != dialog.styles.background.rgb, theme
+            assert unfocused is None or unfocused.rgb != dialog.styles.background.rgb, theme

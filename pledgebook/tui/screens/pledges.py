@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from pledgebook.models import queries, vocab
 from pledgebook.models.figures import percent
+from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.focus import focus_now
@@ -30,13 +31,6 @@ COLUMNS = [
     Column("content", "承诺事项", 0),
 ]
 SORT_CYCLE = ["id", "pledger", "status", "due"]
-
-
-def short_name(name: str) -> str:
-    """中共联珠镇委员会 → 联珠镇党委: the tree is narrow."""
-    if name.startswith("中共") and name.endswith("委员会"):
-        return name[2:-3] + "党委"
-    return name
 
 
 TREE_WIDTH = 22  # as in app.tcss (#orgs), less its border and scrollbar: see tree_label
@@ -229,7 +223,7 @@ class PledgesScreen(AreaScreen):
         s = message.summary
         where = ""
         if self.filter.org_path and self.current_org_id in self.tree_data:
-            where = self.tree_data[self.current_org_id].name + " · "
+            where = short_name(self.tree_data[self.current_org_id].name) + " · "
         ro = " [reverse] 只读 [/]" if self.app.year_closed else ""
         self.query_one("#summary", Static).update(
             f"{where}[b]{s.total_text} 条[/b] · 已兑现 {s.fulfilled} · 兑现率 {percent(s.fulfilment_rate)} · 逾期 {s.overdue}{ro}",
