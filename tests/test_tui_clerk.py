@@ -314,3 +314,78 @@ async def test_compact_inputs_stand_out_from_the_dialog_on_every_theme(ledger):
             other = next(i for i in app.screen.query("Input") if not i.has_focus)
             assert other.styles.background.rgb != dialog.styles.background.rgb, theme
             assert unfocused is None or unfocused.rgb != dialog.styles.background.rgb, theme
+
+
+# ---------------------------------------------------------------- 10: keys from the hand-off screen
+@aio
+async def test_keys_init_and_trust_from_the_handoff_screen(ledger, tmp_path):
+    from pledgebook.exporters import keys
+    from pledgebook.tui.dialogs.keys import spaced
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        assert "还没有密钥" in screen_text(app) and "pledgebook keys" not in screen_text(app)
+        app.screen.query_one("#ho-dir").value = str(stick)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "InitKeysForm"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        own = keys.own_public_key()
+        assert own is not None and (stick / "530822.pub").is_file()
+        text = screen_text(app)
+        assert spaced(own.fingerprint)[:14] in text and "交给州/市组织部" in text
+        # a second F6 warns before making a new key
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert "本台账已有密钥" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        # trust a county's key: the path, Enter shows the fingerprint, Ctrl+S trusts
+        pub = keys.read_public_key(stick / "530822.pub")
+        await pilot.press("f7")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "TrustKeyForm"
+        form.query_one("#f-path").value = str(tmp_path / "nothere.pub")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "找不到这个文件" in screen_text(app)
+        form.query_one("#f-path").value = str(stick / "530822.pub")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert spaced(pub.fingerprint) in screen_text(app) and "打电话" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HandoffScreen"
+        assert [k.fingerprint for k in keys.trusted_keys()] == [pub.fingerprint]
+        assert "已信任" in screen_text(app)
+
+
+@aio
+async def test_a_date_the_file_did_not_give_is_asked_for_right_there(ledger):
+    from datetime import date
+
+    from pledgebook.tui.dialogs.ask_date import AskDateDialog
+
+    app = make_app(ledger["path"])
+    answers = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(AskDateDialog("计票表中有 3 行没有填写评议日期，这些行用哪一天？", date(2011, 10, 1)), answers.append)
+        await pilot.pause()
+        assert "--date" not in screen_text(app) and "评议日期" in screen_text(app)
+        field = app.screen.query_one("#f-day")
+        field.value = "2011年13月1日"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "不是日期" in screen_text(app) and answers == []
+        field.value = "2011.11.20"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert answers == [date(2011, 11, 20)]
