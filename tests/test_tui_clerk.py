@@ -389,3 +389,34 @@ async def test_a_date_the_file_did_not_give_is_asked_for_right_there(ledger):
         await pilot.press("enter")
         await pilot.pause()
         assert answers == [date(2011, 11, 20)]
+
+
+# ---------------------------------------------------------------- 9: the list like a spreadsheet
+@aio
+async def test_the_list_sorts_names_by_pinyin_and_shows_the_org_when_wide(ledger):
+    c = ledger
+    ding = rules.create_person("丁一", c["b2"].id)
+    an = rules.create_person("安二", c["b2"].id)
+    rules.create_pledge(2011, "修路", person_id=ding.id)
+    rules.create_pledge(2011, "种茶", person_id=an.id)
+    app = make_app(c["path"])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("s")  # 编号 → 承诺人
+        await settle(app, pilot)
+        table = app.screen.query_one("#list")
+        names = [table.row(i).cells[1] for i in range(table.total)]
+        assert names == ["安二", "碧溪村党支部", "丁一", "张三"]  # an, bi, ding, zhang — not 丁 first
+        assert [col.label for col in table.columns][:3] == ["编号", "承诺人", "党组织"]
+        assert table.row(0).cells[2] == "碧溪村党支部"  # a member's pledge names the member's org
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert [table.row(i).cells[1] for i in range(table.total)] == ["张三", "丁一", "碧溪村党支部", "安二"]
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert "党组织" not in [col.label for col in app.screen.query_one("#list").columns]

@@ -28,8 +28,9 @@ SEARCH_CAP = 1000
 SORTS: dict[str, tuple[str, str]] = {
     # key: (SQL expression, Chinese label)
     "id": ("p.id", "编号"),
-    "pledger": ("coalesce(pe.name, o.name)", "承诺人"),
-    "org": ("o.name", "党组织"),
+    # Chinese names by pinyin (the pinyin column, filled on every write): 丁 among the d's, not first
+    "pledger": ("coalesce(pe.pinyin, o.pinyin)", "承诺人"),
+    "org": ("o.pinyin", "党组织"),
     "category": ("p.category", "类别"),
     "status": ("p.status", "状态"),
     "due": ("coalesce(p.due_date, '9999')", "时限"),

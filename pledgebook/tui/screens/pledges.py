@@ -25,12 +25,22 @@ from pledgebook.tui.worker_db import db_thread
 
 COLUMNS = [
     Column("id", "编号", 5),
-    Column("pledger", "承诺人", 8),
+    Column("pledger", "承诺人", 10),
     Column("status", "状态", 8),
     Column("due", "时限", 11),
     Column("content", "承诺事项", 0),
 ]
-SORT_CYCLE = ["id", "pledger", "status", "due"]
+# from 100 columns on, the list has room for the 党组织 (its short name) and a whole 承诺人
+WIDE_COLUMNS = [
+    Column("id", "编号", 5),
+    Column("pledger", "承诺人", 18),
+    Column("org", "党组织", 14),
+    Column("status", "状态", 8),
+    Column("due", "时限", 11),
+    Column("content", "承诺事项", 0),
+]
+WIDE = 100
+SORT_CYCLE = ["id", "pledger", "org", "status", "due"]
 
 
 TREE_WIDTH = 22  # as in app.tcss (#orgs), less its border and scrollbar: see tree_label
@@ -48,11 +58,19 @@ def tree_label(name: str, count: int, depth: int) -> Text:
     return Text(fit(short_name(name), max(room - len(number), 2)).rstrip() + number)
 
 
-def to_vrows(rows: list[queries.PledgeRow]) -> list[VRow]:
-    return [
-        VRow(r.id, (str(r.id), r.pledger, r.status, r.due + ("!" if r.overdue else ""), r.content), "warn" if r.overdue else "")
-        for r in rows
-    ]
+def to_vrows(rows: list[queries.PledgeRow], wide: bool = False) -> list[VRow]:
+    """The rows as the list shows them; ``wide``: with the 党组织 column (an org's own pledge names it once)."""
+    out = []
+    for r in rows:
+        due = r.due + ("!" if r.overdue else "")
+        pledger = short_name(r.pledger)
+        if wide:
+            org = "" if r.pledger == r.org else short_name(r.org)
+            cells: tuple[str, ...] = (str(r.id), pledger, org, r.status, due, r.content)
+        else:
+            cells = (str(r.id), pledger, r.status, due, r.content)
+        out.append(VRow(r.id, cells, "warn" if r.overdue else ""))
+    return out
 
 
 class PledgesScreen(AreaScreen):
@@ -219,7 +237,7 @@ class PledgesScreen(AreaScreen):
         table = self.query_one(VirtualTable)
         table.sort_key = self.filter.sort
         table.descending = self.filter.descending
-        table.reset(message.summary.total, to_vrows(message.rows), keep_cursor=self._keep_cursor)
+        table.reset(message.summary.total, to_vrows(message.rows, self.wide), keep_cursor=self._keep_cursor)
         s = message.summary
         where = ""
         if self.filter.org_path and self.current_org_id in self.tree_data:
@@ -231,7 +249,19 @@ class PledgesScreen(AreaScreen):
         )
 
     def _fetch(self, offset: int, limit: int) -> list[VRow]:
-        return to_vrows(queries.pledge_page(self.filter, offset, limit, self.app.today))
+        return to_vrows(queries.pledge_page(self.filter, offset, limit, self.app.today), self.wide)
+
+    @property
+    def wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
+    def on_resize(self) -> None:
+        table = self.query_one(VirtualTable)
+        columns = WIDE_COLUMNS if self.wide else COLUMNS
+        if table.columns is not columns:
+            table.columns = columns
+            if self.filter.year:
+                self.reload(keep_cursor=True)
 
     # ------------------------------------------------------------ filters
     @on(Input.Changed, "#search")
