@@ -230,11 +230,13 @@ async def test_enter_on_the_welcome_form_creates_the_county_and_home_says_what_n
         await pilot.pause()
         assert type(app.screen).__name__ == "WelcomeScreen"
         assert "pledgebook import" not in screen_text(app)
-        await pilot.press(*"墨江哈尼族自治县", "enter", *"530822", "enter", *"2011", "enter")
+        # typed in one burst, as a terminal delivers it: each Enter moves on before the next field's digits
+        type_fast(app, *"墨江哈尼族自治县", "enter", *"530822", "enter", *"2011", "enter")
+        await pilot.pause(0.3)
         await settle(app, pilot)
         assert type(app.screen).__name__ == "HomeScreen"
         text = screen_text(app)
-        assert "下一步" in text and "党组织名单" in text and "按 4" in text
+        assert "下一步" in text and "党组织名单" in text and "按4打开「导入」" in text
 
 
 @aio
@@ -242,7 +244,7 @@ async def test_home_says_next_steps_until_there_are_pledges(county):
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert "按 n 直接新建一条承诺" in screen_text(app).replace("  ", " ") or "新建一条承诺" in screen_text(app)
+        assert "按n直接新建一条承诺" in screen_text(app)
         rules.create_pledge(2011, "修路", org_id=county["b1"].id)
         app.bump()
         await settle(app, pilot)

@@ -128,6 +128,8 @@ class PledgebookApp(App):
     # ------------------------------------------------------------ keys in order (widgets/keys.py)
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            if keys.held(self, event):
+                return
             event.pb_sent_to = self.focused  # type: ignore[attr-defined]
         await super().on_event(event)
 
@@ -181,7 +183,10 @@ class PledgebookApp(App):
     def refuses(self, action: str) -> bool:
         """``action`` (a binding's, 「app.evaluate」) cannot work now: the footer does not show its key.
         The key still answers, with the reason (「2011年度已关闭…」)."""
-        return self.year_closed and action.removeprefix("app.") in YEAR_WRITES
+        name = action.removeprefix("app.")
+        if self.year is None:  # no ledger yet (the welcome screen): the areas and the year are not there
+            return name.startswith(("switch_area", "choose_year")) or name in YEAR_WRITES
+        return self.year_closed and name in YEAR_WRITES
 
     def get_key_display(self, binding: Binding) -> str:
         """「Esc」, 「⏎」, 「Del」 as a clerk's keyboard says them (Textual writes 「esc」, 「delete」)."""

@@ -124,14 +124,15 @@ def crumbs_text(trail: list[str], year: int | None, total: Figures, ro: str, roo
 
 
 def next_steps(orgs: int, pledges: int, closed: bool) -> str:
-    """What a new county does next, said on the home screen until there are pledges."""
+    """What a new county does next, said on the home screen until there are pledges (no spaces: a
+    space is where the line may break, and the sentence would leave 「按 4」 alone on the first line)."""
     if pledges or closed:
         return LEGEND
     if not orgs:
-        return ("[b]下一步[/b]：按 [b]4[/b] 打开「导入」，先导入乡镇报来的「党组织名单」，再导入「党员名册」"
-                "和「承诺台账」（空白模板也在那里下载）；之后就可以按 n 新建承诺。")
-    return ("[b]下一步[/b]：按 [b]4[/b] 导入「党员名册」和「承诺台账」，或按 [b]n[/b] 直接新建一条承诺"
-            "（按 3 查看、新增人员）。")
+        return ("[b]下一步[/b]：按[b]4[/b]打开「导入」，先导入乡镇报来的「党组织名单」，再导入「党员名册」"
+                "和「承诺台账」（空白模板也在那里下载）；之后就可以按[b]n[/b]新建承诺。")
+    return ("[b]下一步[/b]：按[b]4[/b]导入「党员名册」和「承诺台账」，或按[b]n[/b]直接新建一条承诺"
+            "（按3查看、新增人员）。")
 
 
 class HomeScreen(AreaScreen):

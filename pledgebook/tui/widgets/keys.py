@@ -19,7 +19,8 @@ area screen: ``leave_field``); a character that
 reaches a text field which lost the focus meanwhile goes on to the focused
 widget; and a key that comes back up from a widget which lost the focus to a
 text field meanwhile is typed into that field instead of running a binding
-(:func:`redirect`).
+(:func:`redirect`); and after Enter in a text field the next keys wait 50 ms for what Enter
+leads to (:func:`hold`: 「墨江县⏎530822」 typed fast went all into the first field).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def install() -> None:
     typed = Input._on_key
 
     async def _on_key(self: Input, event: events.Key) -> None:
+        if held(self.app, event):  # sent here before an Enter's effect: it waits, and then goes where the focus is
+            event.stop()
+            event.prevent_default()
+            return
         screen = self.screen
         focused = screen.focused
         if focused is not None and focused is not self:
@@ -81,11 +86,39 @@ def install() -> None:
             if move is not None:
                 getattr(screen, move)()
             else:
+                if action == "submit":
+                    hold(self.app)  # what Enter leads to (the next field, a search) runs first
                 await self.run_action(action)
             return
         await typed(self, event)
 
     Input._on_key = _on_key  # type: ignore[method-assign]
+
+
+HOLD_SECONDS = 0.05
+
+
+def hold(app: Any) -> None:
+    """Keep the keys that come next until what this Enter leads to has happened (a form's handler
+    moving to the next field runs after a chain of messages): 50 ms, then they go on, in order."""
+    if getattr(app, "_held_keys", None) is None:
+        app._held_keys = []
+        app.set_timer(HOLD_SECONDS, lambda: release(app))
+
+
+def held(app: Any, event: events.Key) -> bool:
+    """In ``App.on_event``: a key that comes while keys are held joins them (True)."""
+    keys = getattr(app, "_held_keys", None)
+    if keys is None:
+        return False
+    keys.append(_again(event))
+    return True
+
+
+def release(app: Any) -> None:
+    keys, app._held_keys = getattr(app, "_held_keys", None) or [], None
+    for key in keys:
+        app.post_message(key)
 
 
 def redirect(app: Any, event: events.Key, target: Widget | None) -> bool:
