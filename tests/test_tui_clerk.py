@@ -422,3 +422,55 @@ async def test_the_list_sorts_names_by_pinyin_and_shows_the_org_when_wide(ledger
         await pilot.press("2")
         await settle(app, pilot)
         assert "党组织" not in [col.label for col in app.screen.query_one("#list").columns]
+
+
+@aio
+async def test_export_the_current_list_writes_exactly_the_filtered_sorted_rows(ledger, tmp_path):
+    import openpyxl
+
+    c = ledger
+    rules.create_pledge(2011, "=HYPERLINK(1)种茶", org_id=c["b1"].id)
+    rules.create_pledge(2011, "修路", person_id=rules.create_person("丁一", c["b2"].id).id)
+    target = tmp_path / "列表.xlsx"
+    app = make_app(c["path"])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("slash", *"xhc", "enter")  # 新华村: 张三's pledge and the branch's own
+        await settle(app, pilot)
+        await pilot.press("s")  # by 承诺人 (pinyin)
+        await settle(app, pilot)
+        table = app.screen.query_one("#list")
+        shown = [table.row(i).cells[0] for i in range(table.total)]
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ExportListForm"
+        app.screen.query_one("#f-path").value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "PledgesScreen"
+        assert any("已导出 2 条承诺" in n.message for n in app._notifications)
+    sheet = openpyxl.load_workbook(target).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "承诺人", "党组织")
+    assert [str(r[0]) for r in rows[1:]] == shown and len(shown) == 2
+    assert [r[1] for r in rows[1:]] == ["新华村党支部", "张三"]  # x before z
+    formula_cell = next(r[7] for r in rows[1:] if "种茶" in r[7])
+    assert formula_cell.startswith("=HYPERLINK")  # kept as text, not a formula
+    assert sheet.cell(row=2, column=8).data_type == "s" and sheet.cell(row=3, column=8).data_type == "s"
+    assert not list(tmp_path.glob("*.part.xlsx"))
+
+
+@aio
+async def test_export_the_current_list_from_the_palette(ledger):
+    from pledgebook.tui.commands import ACTIONS
+
+    assert ("导出当前列表", "export_list") in [(t, a) for t, _h, a in ACTIONS]
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.run_action("export_list")  # from the home screen: opens the ledger, then asks where
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ExportListForm"
+        assert "承诺台账2011年度" in app.screen.query_one("#f-path").value

@@ -404,6 +404,14 @@ class PledgebookApp(App):
 
         self.run_write(lambda: rules.restore(table, record_id), restored)
 
+    def action_export_list(self) -> None:
+        """导出当前列表 (palette): the ledger's list as it is filtered and sorted now."""
+        if self.year is None:
+            return
+        if not hasattr(self.screen, "action_export_list"):
+            self.switch_mode("pledges")
+        self.call_after_refresh(lambda: self.screen.action_export_list())
+
     def action_new_person(self) -> None:
         from pledgebook.tui.dialogs.person import PersonForm
 

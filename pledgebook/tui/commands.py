@@ -24,6 +24,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("编辑承诺", "修改选中的承诺（E）", "edit_pledge"),
     ("删除承诺", "删除选中的承诺，可撤销（Delete）", "delete_pledge"),
     ("撤销删除", "恢复刚删除的承诺（u）", "undo_delete"),
+    ("导出当前列表", "把承诺台账中筛选、排序后的承诺存为 Excel 表格（x）", "export_list"),
     ("新增人员", "在名册中新增一名党员或干部", "new_person"),
     ("切换年度", "选择要查看的工作年度（y）", "choose_year"),
     ("刷新", "重新读取数据（F5）", "refresh_data"),

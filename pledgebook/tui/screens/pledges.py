@@ -87,6 +87,7 @@ class PledgesScreen(AreaScreen):
         Binding("e", "app.evaluate", "评议", show=False),
         Binding("f", "app.set_status", "兑现", show=False),
         Binding("delete", "app.delete_pledge", "删除", show=False),
+        Binding("x", "export_list", "导出", show=False),  # in F1 help and the palette: 导出当前列表
     ]
 
     class Loaded(Message):
@@ -332,3 +333,19 @@ class PledgesScreen(AreaScreen):
         from pledgebook.tui.screens.detail import PledgeDetailScreen
 
         self.app.push_screen(PledgeDetailScreen(event.row_id))
+
+    # ------------------------------------------------------------ 导出当前列表
+    def action_export_list(self) -> None:
+        """The rows as shown (filter and sort) into an .xlsx the clerk names."""
+        from pledgebook.tui import places
+        from pledgebook.tui.dialogs.export_list import ExportListForm
+
+        app = self.app
+        name = f"承诺台账{app.year or ''}年度_{app.today.isoformat()}.xlsx"
+        f, today = self.filter, app.today
+
+        def done(result) -> None:
+            if result:
+                app.notify(f"已导出 {result.rows} 条承诺：{result.path}", title="导出当前列表", timeout=10)
+
+        app.push_screen(ExportListForm(places.save_folder() / name, f, today), done)
