@@ -474,3 +474,22 @@ async def test_export_the_current_list_from_the_palette(ledger):
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ExportListForm"
         assert "承诺台账2011年度" in app.screen.query_one("#f-path").value
+
+
+@aio
+async def test_the_roster_and_the_help_area_name_the_committee_as_the_tree_does(ledger):
+    from pledgebook.models import helping
+
+    rules.create_person("赵六", ledger["committee"].id)
+    helping.create_contact_point(ledger["zhang"].id, "村", "新华村", ledger["b1"].id, start_date="2010-06-01")
+    app = make_app(ledger["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "联珠镇党委" in text and "中共联珠镇委员会" not in text and "在册" in text  # 状态 not cut
+        await pilot.press("7")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "联珠镇党委" in text and "中共联珠镇委员会" not in text
