@@ -15,6 +15,9 @@ import typer
 from pledgebook import __version__
 from pledgebook.commands import config, handoff, imports, ledger, orgs, paper, yearend
 from pledgebook.commands.common import DbOption, handle_errors
+from pledgebook.commands.zh_cli import install as _chinese_words
+
+_chinese_words()  # typer's own words (「Usage:」「Aborted!」「Show this message and exit.」) in Chinese
 
 app = typer.Typer(
     name="pledgebook",

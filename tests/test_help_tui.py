@@ -220,7 +220,8 @@ async def test_errors_are_shown_by_their_fields_and_nothing_is_written(county):
         assert "开始日期" in error(app, "start_date")
         assert error(app, "leader") == "" and error(app, "name") == ""
         assert ContactPoint.select().count() == 0
-        await press(app, pilot, "escape", "HelpScreen")
+        await press(app, pilot, "escape", "ConfirmDialog")  # the form holds what was typed: it asks first
+        await press(app, pilot, "y", "HelpScreen")
         assert ContactPoint.select().count() == 0
 
 
@@ -403,3 +404,24 @@ async def test_palette_commands_open_the_forms(points):
             await settle(app, pilot)
             assert type(app.screen).__name__ == form, title
             await press(app, pilot, "escape", "HelpScreen")
+
+
+@aio
+async def test_esc_on_the_monthly_form_asks_only_when_numbers_were_typed(points):
+    app = make_app(points["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_form(app, pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await type_text(pilot, "12")
+        await press(app, pilot, "escape", "ConfirmDialog")
+        assert "没保存的修改" in str(app.screen.query_one(".confirm-text").render())
+        await press(app, pilot, "n", "HelpMonthForm")
+        assert app.screen.query_one("#hm-visit-households").value == "12"
+        await press(app, pilot, "escape", "ConfirmDialog")
+        await press(app, pilot, "y", "HelpScreen")
+        assert HelpLog.select().count() == 0

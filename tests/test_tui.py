@@ -347,7 +347,9 @@ async def test_command_palette_lists_actions(ledger):
             assert hasattr(app, f"action_{name}"), name
         await pilot.press("ctrl+p")
         await pilot.pause()
-        assert "CommandPalette" in type(app.screen).__name__
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)
 
 
 @aio

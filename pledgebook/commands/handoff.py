@@ -21,7 +21,7 @@ from pledgebook.commands.common import (
     interactive,
     open_db,
 )
-from pledgebook.models.vocab import counts_text
+from pledgebook.models.vocab import counts_text, table_counts_text
 
 export_app = typer.Typer(help="导出：报表工作簿（xlsx/csv）和上报数据包。", no_args_is_help=True, rich_markup_mode=None)
 keys_app = typer.Typer(help="签名密钥：生成本台账密钥、信任下级县的公钥、查看指纹。", no_args_is_help=True, rich_markup_mode=None)
@@ -124,7 +124,7 @@ def verify(
     else:
         c = report.county
         console.print(f"[green]✓[/] 数据包完好：{c['name']}（{c['code']}），序号 {report.sequence}，导出于 {report.created_at}")
-        console.print("  " + "，".join(f"{k} {v}" for k, v in report.counts.items()))
+        console.print("  " + table_counts_text(report.counts))
         console.print(f"  SHA-256：{report.sha256}（{_size(report.size)}）")
         if report.fingerprint:
             console.print(f"  签名公钥指纹：{report.fingerprint}")

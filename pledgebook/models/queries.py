@@ -29,8 +29,9 @@ SEARCH_CAP = 1000
 SORTS: dict[str, tuple[str, str]] = {
     # key: (SQL expression, Chinese label)
     "id": ("p.id", "编号"),
-    "pledger": ("coalesce(pe.name, o.name)", "承诺人"),
-    "org": ("o.name", "党组织"),
+    # Chinese names by pinyin (the pinyin column, filled on every write): 丁 among the d's, not first
+    "pledger": ("coalesce(pe.pinyin, o.pinyin)", "承诺人"),
+    "org": ("o.pinyin", "党组织"),
     "category": ("p.category", "类别"),
     "status": ("p.status", "状态"),
     "due": ("coalesce(p.due_date, '9999')", "时限"),
@@ -417,7 +418,7 @@ def _change_summary(changes: dict) -> str:
         elif key == "grade":
             new = vocab.label(vocab.ALL_GRADES, new)
         text = " ".join(str(new if new is not None else "（空）").split())
-        parts.append(f"{FIELD_LABELS.get(key, key)}→{text[:24]}")
+        parts.append(f"{FIELD_LABELS.get(key) or vocab.field_label(key)}→{text[:24]}")
     return "，".join(parts)
 
 
@@ -483,7 +484,7 @@ def pledge_detail(pledge_id: int, today: date | None = None) -> PledgeDetail | N
         except json.JSONDecodeError:
             changes = {}
         history.append(HistoryItem(_local(row.at), row.user, f"{action}{table}", _change_summary(changes)))
-    source = "手工录入" if p.source == "manual" else f"导入（第{p.source_row}行）" if p.source_row else p.source
+    source = f"导入（第{p.source_row}行）" if p.source_row else vocab.label(vocab.SOURCES, p.source)
     return PledgeDetail(
         id=p.id,
         uid=p.uid,

@@ -223,6 +223,48 @@ TABLE_LABELS: dict[str, str] = {
 }
 
 
+# where a record came from (pledge.source, help_log.source), as the detail and the change log say it
+SOURCES: dict[str, str] = {
+    "manual": "手工录入",
+    "import": "导入",
+    "demo": "演示数据",
+    "carried": "上年结转",
+    "bundle": "数据包合并",
+}
+
+# every column a clerk may see named (the change log, errors): one Chinese name per column
+FIELD_LABELS: dict[str, str] = {
+    "id": "编号", "uid": "唯一编号", "created_at": "创建时间", "updated_at": "修改时间", "deleted_at": "删除",
+    "code": "代码", "name": "名称", "label": "名称", "sort": "排序", "kind": "类别", "parent": "上级党组织",
+    "parent_id": "上级党组织", "path": "层级", "depth": "层级深度", "sector": "领域", "township": "乡镇",
+    "pinyin": "拼音", "active": "在用", "org": "党组织", "org_id": "党组织", "gender": "性别", "ethnicity": "民族",
+    "birth_date": "出生日期", "joined_date": "入党时间", "post": "职务", "cadre_level": "干部层级",
+    "id_number": "公民身份号码", "phone": "联系电话", "state": "状态", "year": "年度", "closed": "已关闭",
+    "closed_at": "关闭时间", "person": "承诺人", "person_id": "承诺人", "pledger": "承诺人", "scope": "承诺范围",
+    "category": "承诺类别", "content": "承诺事项", "measures": "践诺措施", "due_date": "完成时限",
+    "term": "承诺期限", "approved_by": "审定人", "approved_on": "审定日期", "published_on": "公示日期",
+    "status": "状态", "fulfilled_on": "兑现日期", "carried_from": "结转自", "carried_from_id": "结转自",
+    "source": "来源", "batch": "导入批次", "batch_id": "导入批次", "source_row": "来源行号", "pledge": "承诺",
+    "pledge_id": "承诺", "date": "日期", "note": "内容", "percent": "进度", "evaluator": "评议人",
+    "grade": "等次", "score": "得分", "ballots_issued": "发放票数", "ballots_valid": "有效票",
+    "votes_satisfied": "满意", "votes_basic": "基本满意", "votes_unsatisfied": "不满意", "comment": "评语",
+    "rect_due": "整改时限", "rect_done": "整改完成", "rect_note": "整改情况", "leader": "联系领导",
+    "leader_id": "联系领导", "start_date": "开始日期", "end_date": "结束日期", "helper": "帮扶人",
+    "helper_id": "帮扶人", "helped_person": "被帮扶党员", "helped_person_id": "被帮扶党员", "household": "帮扶户",
+    "cadre": "驻村干部", "cadre_id": "驻村干部", "sending_unit": "派出单位", "role": "职务",
+    "village": "驻村村", "village_id": "驻村村", "branch": "临时党支部", "branch_id": "临时党支部",
+    "planned_end": "计划结束", "actual_end": "实际结束", "contact_point": "联系点", "contact_point_id": "联系点",
+    "pairing": "结对帮扶", "pairing_id": "结对帮扶", "stationing": "驻村", "stationing_id": "驻村",
+    "households": "户数", "person_times": "人次", "items": "件数", "units": "个数", "cases": "起数",
+    "funds": "资金（万元）", "sessions": "期数", "value": "值", "key": "设置项",
+}
+
+
+def field_label(name: str) -> str:
+    """A column's Chinese name (the name itself when it has none: a test keeps that from happening)."""
+    return FIELD_LABELS.get(name, name)
+
+
 # the tables of records, in the ledger's order (the first ledger, then 四帮四促)
 RECORD_TABLES = ("org", "person", "pledge", "progress", "evaluation", "contact_point", "pairing", "stationing", "help_log")
 
@@ -230,6 +272,13 @@ RECORD_TABLES = ("org", "person", "pledge", "progress", "evaluation", "contact_p
 def counts_text(counts: dict[str, int]) -> str:
     """Record counts for people, in the ledger's order: 党组织 736，人员 13724，…，帮扶记录 39512 (the tables given)."""
     return "，".join(f"{TABLE_LABELS[t]} {counts[t]}" for t in RECORD_TABLES if t in counts)
+
+
+def table_counts_text(counts: dict[str, int]) -> str:
+    """Every table's count with its Chinese name (a bundle's manifest: 承诺类别 6，联系点 1，…)."""
+    order = {t: i for i, t in enumerate(RECORD_TABLES)}
+    names = sorted(counts, key=lambda t: (order.get(t, len(order)), t))
+    return "，".join(f"{TABLE_LABELS.get(t, t)} {counts[t]}" for t in names)
 
 
 def label(vocabulary: dict[str, str], code: str | None, default: str = "") -> str:

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
@@ -22,10 +22,17 @@ from pledgebook.models.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
+from pledgebook.tui.widgets import keys
 from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
 AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
+# the pledge writes: a closed year refuses them, so their keys are not shown there (the palette says why)
+YEAR_WRITES = frozenset({
+    "new_pledge", "edit_pledge", "add_progress", "set_status", "evaluate", "close_rectification",
+    "delete_pledge", "undo_delete",
+})
+KEY_NAMES = {"escape": "Esc", "enter": "⏎", "delete": "Del", "backspace": "⌫", "tab": "Tab"}
 
 
 def _home():
@@ -71,6 +78,7 @@ class PledgebookApp(App):
                  prefetched: Future[HomeData | None] | None = None):
         """``prefetched``: the home figures already being read (:func:`pledgebook.tui.startup.launch`)."""
         super().__init__()
+        keys.install()
         self.db_path = db_path
         self.today = today or date.today()
         self.poll_seconds = poll_seconds
@@ -116,6 +124,19 @@ class PledgebookApp(App):
             return screen
 
         return make
+
+    # ------------------------------------------------------------ keys in order (widgets/keys.py)
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if keys.held(self, event):
+                return
+            event.pb_sent_to = self.focused  # type: ignore[attr-defined]
+        await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        # Textual calls App._on_key after this one unless the default is prevented
+        if keys.redirect(self, event, getattr(event, "pb_sent_to", None)):
+            event.prevent_default()
 
     def pop_screen(self) -> Any:
         result = super().pop_screen()
@@ -165,7 +186,25 @@ class PledgebookApp(App):
         self.sub_title = f"{self.county_name} · {year}年度{state}" + ("（只读打开：不能修改）" if locked else "")
         if locked and known is not None:
             self.notify(f"{locked}，台账以只读方式打开：可以查看和导出，不能修改。", title="只读打开", timeout=15)
+        self.refresh_bindings()  # the footers drop the keys a closed year refuses (refuses)
         self.bump()
+
+    def refuses(self, action: str) -> bool:
+        """``action`` (a binding's, 「app.evaluate」) cannot work now: the footer does not show its key.
+        The key still answers, with the reason (「2011年度已关闭…」)."""
+        name = action.removeprefix("app.")
+        if self.year is None:  # no ledger yet (the welcome screen): the areas and the year are not there
+            return name.startswith(("switch_area", "choose_year")) or name in YEAR_WRITES
+        return self.year_closed and name in YEAR_WRITES
+
+    def get_key_display(self, binding: Binding) -> str:
+        """「Esc」, 「⏎」, 「Del」 as a clerk's keyboard says them (Textual writes 「esc」, 「delete」)."""
+        if binding.key_display:
+            return binding.key_display
+        first = binding.key.split(",")[0].strip()
+        if first[:1] == "f" and first[1:].isdigit():
+            return first.upper()
+        return KEY_NAMES.get(first) or super().get_key_display(binding)
 
     def take_home_prefetch(self, year: int | None, org_id: int | None) -> Future[HomeData | None] | None:
         """The figures read at launch, once, for the first load of the county level of ``year``."""
@@ -244,6 +283,19 @@ class PledgebookApp(App):
         select = getattr(self.screen, "select_org", None)
         if select is not None and org_id is not None:
             select(org_id)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from pledgebook.tui.commands import Palette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette())
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: copies the selected text where there is one (Textual's own binding runs first); else says how to quit."""
+        self.notify("Ctrl+C 用来复制选中的文字，这里没有选中的文字。退出请按 Ctrl+Q（列表中也可按 q）。",
+                    title="复制", timeout=6)
 
     def action_help(self) -> None:
         from pledgebook.tui.dialogs.help import HelpScreen
@@ -360,6 +412,14 @@ class PledgebookApp(App):
             self.notify(f"已恢复第 {record_id} 号承诺。", title="已撤销删除")
 
         self.run_write(lambda: rules.restore(table, record_id), restored)
+
+    def action_export_list(self) -> None:
+        """导出当前列表 (palette): the ledger's list as it is filtered and sorted now."""
+        if self.year is None:
+            return
+        if not hasattr(self.screen, "action_export_list"):
+            self.switch_mode("pledges")
+        self.call_after_refresh(lambda: self.screen.action_export_list())
 
     def action_new_person(self) -> None:
         from pledgebook.tui.dialogs.person import PersonForm

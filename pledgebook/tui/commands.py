@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from pledgebook.tui import registry
 
@@ -21,12 +24,42 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("编辑承诺", "修改选中的承诺（E）", "edit_pledge"),
     ("删除承诺", "删除选中的承诺，可撤销（Delete）", "delete_pledge"),
     ("撤销删除", "恢复刚删除的承诺（u）", "undo_delete"),
+    ("导出当前列表", "把承诺台账中筛选、排序后的承诺存为 Excel 表格（x）", "export_list"),
     ("新增人员", "在名册中新增一名党员或干部", "new_person"),
     ("切换年度", "选择要查看的工作年度（y）", "choose_year"),
     ("刷新", "重新读取数据（F5）", "refresh_data"),
     ("帮助", "按键说明（F1）", "help"),
     ("退出", "关闭承诺台账（q）", "quit"),
 ]
+
+
+PLACEHOLDER = "输入要做的事，如「新建承诺」「导出」「年度」…"
+NO_MATCHES = "没有这样的命令（换个说法，或按 Esc 返回）"
+
+
+class Palette(CommandPalette):
+    """Textual's palette in Chinese: its placeholder, and what it says when nothing matches.
+
+    The 「No matches found」 line is written inside ``_start_no_matches_countdown``
+    (Textual 8.2, pinned below 9 in pyproject.toml): this is that method with our words.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(placeholder=PLACEHOLDER, id="--command-palette")
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(NO_MATCHES, style="not bold")), disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
 
 class PledgebookCommands(Provider):

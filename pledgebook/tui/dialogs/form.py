@@ -13,6 +13,43 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors
+from pledgebook.tui.widgets.chrome import Footer
+from pledgebook.tui.widgets.focus import focus_now
+
+DISCARD_QUESTION = "这张表里有没保存的修改，确定放弃吗？\n（按 N 回到表里接着填，Ctrl+S 保存）"
+
+
+def typed_state(screen: Any) -> tuple:
+    """What the clerk has typed and chosen on ``screen``: every input's text and every select's choice."""
+    return tuple(
+        (widget.id, widget.value if isinstance(widget, Input) else repr(widget.value))
+        for widget in screen.query("Input, Select")
+    )
+
+
+def close_innermost(screen: Any) -> bool:
+    """Esc: close an open suggestion list of ``screen`` first; True when one was open."""
+    from pledgebook.tui.widgets.picker import PledgerPicker
+
+    for picker in screen.query(PledgerPicker):
+        if picker.close_suggestions():
+            focus_now(picker.query_one(Input))
+            return True
+    return False
+
+
+def leave_asking(screen: Any, changed: bool, leave: Any) -> None:
+    """Call ``leave()`` at once when nothing changed, else after the clerk said yes to discarding."""
+    if not changed:
+        leave()
+        return
+    from pledgebook.tui.dialogs.confirm import ConfirmDialog
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            leave()
+
+    screen.app.push_screen(ConfirmDialog(DISCARD_QUESTION, "放弃修改"), answered)
 
 
 class FormDialog(ModalScreen[Any]):
@@ -29,6 +66,7 @@ class FormDialog(ModalScreen[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._fields: list[str] = []
+        self._opened_with: tuple | None = None  # typed_state once the form is shown
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -40,6 +78,7 @@ class FormDialog(ModalScreen[Any]):
             with Horizontal(classes="buttons"):
                 yield Button(self.save_label, variant="primary", id="save")
                 yield Button("取消 Esc", id="cancel")
+        yield Footer()  # its own keys, not the screen's below (「1-7 切换区域」 does not work in a form)
 
     def body(self) -> ComposeResult:
         yield from ()
@@ -97,7 +136,7 @@ class FormDialog(ModalScreen[Any]):
         if first:
             widget = self.query_one(f"#f-{first}")
             inputs = widget.query("Input")  # a picker: its search box
-            (widget if widget.can_focus or not inputs else inputs.first()).focus()
+            focus_now(widget if widget.can_focus or not inputs else inputs.first())
 
     def error_target(self, field: str) -> str | None:
         """The form field that shows a rule's error for ``field``."""
@@ -110,6 +149,15 @@ class FormDialog(ModalScreen[Any]):
         fields = self.query_one(".form-body").query("Input, Select")
         if fields:
             self.set_focus(fields.first(), scroll_visible=False)
+        self.call_after_refresh(self.mark_unchanged)
+
+    def mark_unchanged(self) -> None:
+        """What the form holds now counts as nothing typed (after it opened, or after a subclass filled it)."""
+        self._opened_with = typed_state(self)
+
+    @property
+    def changed(self) -> bool:
+        return self._opened_with is not None and typed_state(self) != self._opened_with
 
     def on_resize(self) -> None:
         self.fit_body(self.size.height)
@@ -131,7 +179,10 @@ class FormDialog(ModalScreen[Any]):
         self.focus_next()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc: the innermost thing first (an open suggestion list), then the form, asking when it holds changes."""
+        if close_innermost(self):
+            return
+        leave_asking(self, self.changed, lambda: self.dismiss(None))
 
     def action_save(self) -> None:
         values = self.values()

@@ -8,6 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from pledgebook.tui.widgets.chrome import Footer
+
 HELP = """\
 [b]全局[/b]
   1 / 2 / 3    总览 / 承诺台账 / 人员
@@ -27,7 +29,7 @@ HELP = """\
   /            搜索：汉字或拼音首字母（zs 找 张三，lzz 找 联珠镇）
   t            组织树 / 列表 之间切换焦点
   s / S        按下一列排序 / 反向排序（也可点击列标题）
-  o / z        只看逾期 / 只看待整改
+  o / z        只看逾期 / 只看待整改      x  导出当前列表（Excel）
   Enter        打开承诺详情      n  新建承诺
 
 [b]承诺详情[/b]
@@ -47,13 +49,29 @@ HELP = """\
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "关闭")]
+    """The keys, in a box that scrolls (↑ ↓, PgUp PgDn, Home End, the wheel): at 80×24 it is taller than the screen."""
+
+    DEFAULT_CSS = """
+    HelpScreen > .dialog { height: 1fr; max-height: 40; }
+    HelpScreen #help-body { height: 1fr; max-height: 100%; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", "关闭"),
+        Binding("down,up,pagedown,pageup", "noop", "滚动", key_display="↑↓ PgUp PgDn"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("按键说明（Esc 关闭）", classes="dialog-title")
-            with VerticalScroll(classes="form-body"):
+            yield Static("按键说明（↑↓ 翻看，Esc 关闭）", classes="dialog-title")
+            with VerticalScroll(id="help-body"):
                 yield Static(HELP)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    def action_noop(self) -> None:
+        """The footer's 「滚动」: the focused box scrolls by itself."""
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -21,6 +21,8 @@ from textual.widgets import Input, Label, Static
 from pledgebook.models import help_queries as hq
 from pledgebook.models import vocab
 from pledgebook.models.errors import PledgebookError
+from pledgebook.tui.dialogs.form import leave_asking, typed_state
+from pledgebook.tui.widgets.chrome import Footer
 from pledgebook.tui.worker_db import db_thread
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?\s*$")
@@ -67,6 +69,7 @@ class HelpMonthForm(ModalScreen[str | None]):
 
     def __init__(self, place: hq.PlaceRow, year: int, month: int, *, today: date | None = None) -> None:
         super().__init__()
+        self._loaded_with: tuple | None = None  # the fields as the month's records filled them
         self.place = place
         self.year = year
         self.month = month
@@ -87,6 +90,7 @@ class HelpMonthForm(ModalScreen[str | None]):
                                 restrict=r"[0-9.]*" if measure == "funds" else r"[0-9]*")
             yield Static("", id="hm-error")
             yield Static("Enter 保存并录下一处 · Ctrl+L 复制上月 · Tab/↑↓ 换项 · Esc 返回", id="hm-hint")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#" + field_id(*hq.FIELDS[0]), Input).focus()
@@ -104,6 +108,8 @@ class HelpMonthForm(ModalScreen[str | None]):
         for kind, measure in hq.FIELDS:
             self.query_one("#" + field_id(kind, measure), Input).value = show_number(entry.values.get((kind, measure), 0))
         state = self.query_one("#hm-state", Static)
+        # copied numbers are not saved yet: they count as typed
+        self._loaded_with = () if message.copied else typed_state(self)
         if message.copied:
             state.update(f"已填入 {entry.year}年{entry.month}月的数字（{entry.logs} 条），Enter 保存")
         else:
@@ -166,4 +172,5 @@ class HelpMonthForm(ModalScreen[str | None]):
         self.app.run_write(lambda: hq.save_month(place.table, place.id, year, month, values, today=today), done, failed)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        changed = self._loaded_with is not None and typed_state(self) != self._loaded_with
+        leave_asking(self, changed, lambda: self.dismiss(None))

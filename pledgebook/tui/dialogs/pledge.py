@@ -5,95 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Input, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Select
 
 from pledgebook.models import queries, rules, vocab
 from pledgebook.models.errors import ValidationError
 from pledgebook.tui.dialogs.form import FormDialog
-
-
-class PledgerPicker(Static):
-    """An input and the matching orgs and members below it."""
-
-    DEFAULT_CSS = """
-    PledgerPicker { height: auto; }
-    PledgerPicker OptionList { height: auto; max-height: 6; }
-    """
-
-    def __init__(
-        self, chosen: queries.PledgerChoice | None = None, *, orgs_only: bool = False, people_only: bool = False,
-        placeholder: str = "输入姓名、组织名或拼音首字母，如 zs",
-    ) -> None:
-        super().__init__()
-        self.chosen = chosen
-        self.orgs_only = orgs_only
-        self.people_only = people_only
-        self.placeholder = placeholder
-        self._choices: list[queries.PledgerChoice] = []
-
-    @property
-    def value(self) -> queries.PledgerChoice | None:
-        return self.chosen
-
-    @property
-    def typed(self) -> str:
-        """What is in the search box (to name it when nothing was picked)."""
-        return self.query_one(Input).value.strip()
-
-    def compose(self) -> ComposeResult:
-        yield Input(
-            value=self.chosen.label if self.chosen else "",
-            placeholder=self.placeholder,
-            id="pledger-search",
-        )
-        yield OptionList(id="pledger-options")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).display = False
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        if self.chosen and event.value == self.chosen.label:
-            return
-        self.chosen = None
-        choices = queries.search_pledgers(event.value, limit=8)
-        if self.orgs_only:
-            choices = [c for c in choices if c.person_id is None]
-        elif self.people_only:
-            choices = [c for c in choices if c.person_id is not None]
-        self._choices = choices
-        options = self.query_one(OptionList)
-        options.clear_options()
-        options.add_options([Option(c.label, id=str(i)) for i, c in enumerate(choices)])
-        options.display = bool(choices)
-        if choices:
-            options.highlighted = 0
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        options = self.query_one(OptionList)
-        if options.display and options.highlighted is not None and self._choices:
-            event.stop()
-            self._pick(options.highlighted)
-
-    def on_key(self, event) -> None:
-        options = self.query_one(OptionList)
-        if event.key == "down" and options.display and self.query_one(Input).has_focus:
-            event.stop()
-            options.focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self._pick(int(event.option.id))
-
-    def _pick(self, index: int) -> None:
-        self.chosen = self._choices[index]
-        search = self.query_one(Input)
-        search.value = self.chosen.label
-        self.query_one(OptionList).display = False
-        # on to the next field (set_focus at once: focus() would come after focus_next and undo it)
-        self.screen.set_focus(search)
-        self.screen.focus_next()
+from pledgebook.tui.widgets.picker import PledgerPicker  # noqa: F401  (imported from here by the other forms)
 
 
 class PledgeForm(FormDialog):

@@ -10,10 +10,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pledgebook.models import queries
+from pledgebook.tui.widgets.chrome import Footer
 
 
 class YearDialog(ModalScreen[int | None]):
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("enter", "select", "选定", show=True)]
 
     def __init__(self, current: int) -> None:
         super().__init__()
@@ -27,6 +28,7 @@ class YearDialog(ModalScreen[int | None]):
         with Vertical(classes="dialog small"):
             yield Static("切换年度", classes="dialog-title")
             yield OptionList(*options, id="years")
+        yield Footer()
 
     def on_mount(self) -> None:
         years = self.query_one("#years", OptionList)
@@ -38,6 +40,9 @@ class YearDialog(ModalScreen[int | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id))
+
+    def action_select(self) -> None:
+        self.query_one("#years", OptionList).action_select()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from textual.screen import Screen
+from textual.widgets import Input
+
+from pledgebook.tui.widgets.focus import focus_now
 
 
 class AreaScreen(Screen):
@@ -18,3 +21,17 @@ class AreaScreen(Screen):
 
     def load(self) -> None:
         raise NotImplementedError
+
+    def leave_field(self) -> None:
+        """Esc in a text field: back to the screen's list (or the first thing that is not a text field)."""
+        from textual.widgets import DataTable
+
+        from pledgebook.tui.widgets.virtual_table import VirtualTable
+
+        lists = [w for w in self.query("VirtualTable, DataTable") if isinstance(w, VirtualTable | DataTable) and w.focusable]
+        others = [w for w in self.focus_chain if not isinstance(w, Input)]
+        target = (lists or others or [None])[0]
+        if target is None:
+            self.set_focus(None)
+        else:
+            focus_now(target)

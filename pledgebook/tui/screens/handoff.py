@@ -37,7 +37,7 @@ def report_name(county: str, year: int | None) -> str:
 
 
 def render_bundle(result: Any) -> str:
-    notes = ["已签名" if result.signed else "未签名（运行 pledgebook keys init 后会自动签名）",
+    notes = ["已签名" if result.signed else "未签名（按 F6 生成密钥后会自动签名）",
              "已加密" if result.encrypted else "未加密",
              "含身份证号和手机号" if result.include_pii else "不含身份证号和手机号"]
     return "\n".join([
@@ -56,11 +56,16 @@ class HandoffScreen(JobScreen):
     HandoffScreen #ho-pii { height: 1; border: none; padding: 0; }
     HandoffScreen #ho-result { height: auto; max-height: 6; }
     HandoffScreen #ho-history { height: 1fr; }
+    HandoffScreen #ho-key { width: 1fr; height: 1; }
+    HandoffScreen .gap { width: 1fr; }
+    HandoffScreen #ho-init-keys, HandoffScreen #ho-trust { margin-left: 1; }
     """
     BINDINGS = [
         Binding("f2", "export_report", "导出报表"),
         Binding("f3", "export_bundle", "生成数据包"),
         Binding("f5", "refresh_drives", "查找U盘"),
+        Binding("f6", "init_keys", "生成密钥"),
+        Binding("f7", "trust_key", "信任公钥"),
     ]
 
     def __init__(self) -> None:
@@ -78,9 +83,11 @@ class HandoffScreen(JobScreen):
             yield Label("年度")
             yield Select(years, value=app.year if app.year is not None else Select.NULL, allow_blank=not years,
                          compact=True, id="ho-year")
-            yield Label(" 保存为")
-            yield Input(compact=True, id="ho-report-path")
+            yield Static("", classes="gap")
             yield Button("导出报表 F2", compact=True, variant="primary", id="ho-report")
+        with Horizontal(classes="row"):  # the path has the whole line: at 80 columns it is not cut
+            yield Label("保存为")
+            yield Input(compact=True, id="ho-report-path")
         yield Static("上报数据包（.pledgebook，交州/市组织部）", classes="section")
         with Horizontal(classes="row"):
             yield Label("存到")
@@ -89,6 +96,10 @@ class HandoffScreen(JobScreen):
             yield Button("生成数据包 F3", compact=True, variant="primary", id="ho-bundle")
         with Horizontal(classes="row"):
             yield Tick("包含身份证号和手机号（默认不包含）", compact=True, id="ho-pii")
+        with Horizontal(classes="row"):
+            yield Static("", id="ho-key")
+            yield Button("生成密钥 F6", compact=True, id="ho-init-keys")
+            yield Button("信任公钥 F7", compact=True, id="ho-trust")
         with Horizontal(classes="job-bar"):
             yield ProgressBar(total=100, classes="job", show_eta=False)
             yield Static("", classes="job-stage")
@@ -106,6 +117,54 @@ class HandoffScreen(JobScreen):
 
     def load(self) -> None:
         self._load_history()
+        self._show_key()
+
+    # ------------------------------------------------------------ the signing key
+    def _show_key(self) -> None:
+        from pledgebook.exporters.keys import own_public_key
+        from pledgebook.tui.dialogs.keys import spaced
+
+        own = own_public_key()
+        self._own = own.fingerprint if own else None
+        self.query_one("#ho-key", Static).update(
+            f"签名：本台账指纹 [b]{spaced(own.fingerprint)}[/b]" if own else "签名：还没有密钥（按 F6 生成，数据包才会签名）")
+
+    @on(Button.Pressed, "#ho-init-keys")
+    def _init_pressed(self) -> None:
+        self.action_init_keys()
+
+    @on(Button.Pressed, "#ho-trust")
+    def _trust_pressed(self) -> None:
+        self.action_trust_key()
+
+    def _folder(self) -> Path:
+        from pledgebook.tui.screens.imports import clean_path
+
+        folder = clean_path(self.query_one("#ho-dir", Input).value)
+        return folder if folder is not None and folder.is_dir() else places.save_folder()
+
+    def action_init_keys(self) -> None:
+        from pledgebook.tui.dialogs.keys import InitKeysForm, spaced
+
+        def made(result: Any) -> None:
+            if not result:
+                return
+            pub, _private, pub_path = result
+            self._say(f"[b green]已生成密钥[/]。公钥文件：{escape(str(pub_path))} ← 交给州/市组织部\n"
+                      f"公钥指纹：[b]{spaced(pub.fingerprint)}[/b]（上级信任时会打电话核对，请念这一串）")
+            self._show_key()
+
+        self.app.push_screen(InitKeysForm(self._folder(), getattr(self, "_own", None)), made)
+
+    def action_trust_key(self) -> None:
+        from pledgebook.tui.dialogs.keys import TrustKeyForm, spaced
+
+        def trusted(pub: Any) -> None:
+            if pub:
+                self._say(f"[b green]已信任[/]「{escape(pub.county_name)}」（{pub.county_code}）的公钥，"
+                          f"指纹 {spaced(pub.fingerprint)}：此后该县的数据包必须有这个签名。")
+
+        self.app.push_screen(TrustKeyForm(), trusted)
 
     # ------------------------------------------------------------ the report
     def _set_report_path(self) -> None:

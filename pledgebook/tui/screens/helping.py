@@ -24,16 +24,16 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from pledgebook.models import help_queries as hq
 from pledgebook.models import vocab
+from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.worker_db import db_thread
 
 
 def short(name: str) -> str:
-    """中共联珠镇委员会 → 联珠镇; other names as they are."""
-    if name.startswith("中共") and name.endswith("委员会"):
-        return name[2:-3]
-    return name
+    """The committee as every screen names it where space is short (tui/names.py): 联珠镇党委."""
+    return short_name(name)
 
 
 def default_month(app_year: int | None, today: date) -> tuple[int, int]:
@@ -81,8 +81,8 @@ class HelpScreen(AreaScreen):
         yield Static("", id="help-summary")
         with Horizontal():
             table = DataTable(id="help-committees", cursor_type="row", zebra_stripes=True)
-            # short names: 中共联珠镇委员会 → 联珠镇
-            for label, width in (("党委", 9), ("联系点", 6), ("驻村", 5)):
+            # short names, as the tree and the home screen: 中共联珠镇委员会 → 联珠镇党委
+            for label, width in (("党委", 12), ("联系点", 6), ("驻村", 4)):
                 table.add_column(label, width=width)
             yield table
             places = DataTable(id="help-places", cursor_type="row", zebra_stripes=True)
@@ -147,7 +147,7 @@ class HelpScreen(AreaScreen):
         if 0 <= event.cursor_row < len(self.committee_rows):
             self.org_id = self.committee_rows[event.cursor_row].id
             self._query(self.org_id, self.year, self.month, False)
-            self.query_one("#help-places", DataTable).focus()
+            focus_now(self.query_one("#help-places", DataTable))
 
     @on(DataTable.RowSelected, "#help-places")
     def _place(self, event: DataTable.RowSelected) -> None:
@@ -269,7 +269,7 @@ class CoverageScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
         today = getattr(self.app, "today", date.today())
         self._load(self.year or getattr(self.app, "year", None) or today.year, today)
 
@@ -323,7 +323,7 @@ class IdleScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
         self._load(self.months)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -353,4 +353,4 @@ class IdleScreen(Screen):
             return
         self.months = months
         self._load(months)
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))

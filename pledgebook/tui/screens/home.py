@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from pledgebook.models.figures import Figures, percent
+from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.startup import HomeData, HomeRow, home_rows
 from pledgebook.tui.widgets.chrome import Footer, Header, collector_on, freeze_startup
@@ -41,18 +42,33 @@ STATUS_COLOURS = {
 }
 
 
-def status_breakdown(by_status: dict[str, int], width: int = 24) -> str:
-    """"■拟定 3 ■践诺中 120 …" and a stacked bar of ``width`` cells, as markup."""
+def status_breakdown(by_status: dict[str, int], width: int = 24, room: int | None = None) -> str:
+    """"■拟定 3 ■践诺中 120 …" and a stacked bar of ``width`` cells, as markup, on one line of ``room``
+    cells when given (80×24: the bar gives way first, then the statuses with none, then the gaps)."""
+    from rich.cells import cell_len
+
     from pledgebook.models import vocab
 
     total = sum(by_status.values())
+    entries = [(code, label, by_status.get(code, 0)) for code, label in vocab.PLEDGE_STATUSES.items()]
+    gap = "  "
+    if room is not None:
+        def length(items: list, sep: str) -> int:
+            return sum(cell_len(f"■{label} {n}") for _c, label, n in items) + len(sep) * (len(items) - 1)
+
+        if length(entries, gap) + 2 + min(width, 8) > room:
+            entries = [e for e in entries if e[2]] or entries
+        if length(entries, gap) > room:
+            gap = " "
+        width = max(0, min(width, room - length(entries, gap) - 2))
+        if width < 2 * sum(1 for e in entries if e[2]):  # too short to show each part: no bar
+            width = 0
     parts, cells = [], []
     shown = 0
-    for code, label in vocab.PLEDGE_STATUSES.items():
-        n = by_status.get(code, 0)
+    for code, label, n in entries:
         colour = STATUS_COLOURS[code]
         parts.append(f"[{colour}]■[/]{label} {n}")
-        if total and n:
+        if total and n and width:
             share = round(n * width / total)
             share = max(share, 1)
             cells.append((colour, share))
@@ -61,7 +77,7 @@ def status_breakdown(by_status: dict[str, int], width: int = 24) -> str:
         i = max(range(len(cells)), key=lambda k: cells[k][1])
         cells[i] = (cells[i][0], max(cells[i][1] + width - shown, 1))
     chart = "".join(f"[{c}]{'█' * n}[/]" for c, n in cells)
-    return chart + ("  " if chart else "") + "  ".join(parts)
+    return chart + ("  " if chart else "") + gap.join(parts)
 
 
 def bar(rate: float | None, width: int = 10) -> str:
@@ -85,6 +101,39 @@ def _usable(future: Future[HomeData | None], year: int, org_id: int | None) -> H
         return None
     data = future.result()
     return data if data is not None and data.year == year and data.org_id == org_id else None
+
+
+LEGEND = "逾期＝已过时限仍未兑现；待整改＝整改未销号"
+
+
+def crumbs_text(trail: list[str], year: int | None, total: Figures, ro: str, room: int) -> str:
+    """「云岭县 › 联珠镇党委  2026年度  承诺 551 条，已兑现 377，兑现率 68.8%，满意率 98.6%」 on one line of
+    ``room`` cells: at 80 columns 已兑现 gives way, then the year (it is in the header)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    where = " › ".join(short_name(name) for name in trail)
+    rates = f"兑现率 {percent(total.fulfilment_rate)}，满意率 {percent(total.satisfaction_rate)}"
+    for text in (
+        f"[b]{where}[/b]  {year}年度  承诺 {total.pledges} 条，已兑现 {total.fulfilled}，{rates}{ro}",
+        f"[b]{where}[/b]  {year}年度  承诺 {total.pledges} 条，{rates}{ro}",
+        f"[b]{where}[/b]  承诺 {total.pledges} 条，{rates}{ro}",
+    ):
+        if cell_len(Text.from_markup(text).plain) <= room:
+            return text
+    return text
+
+
+def next_steps(orgs: int, pledges: int, closed: bool) -> str:
+    """What a new county does next, said on the home screen until there are pledges (no spaces: a
+    space is where the line may break, and the sentence would leave 「按 4」 alone on the first line)."""
+    if pledges or closed:
+        return LEGEND
+    if not orgs:
+        return ("[b]下一步[/b]：按[b]4[/b]打开「导入」，先导入乡镇报来的「党组织名单」，再导入「党员名册」"
+                "和「承诺台账」（空白模板也在那里下载）；之后就可以按[b]n[/b]新建承诺。")
+    return ("[b]下一步[/b]：按[b]4[/b]导入「党员名册」和「承诺台账」，或按[b]n[/b]直接新建一条承诺"
+            "（按3查看、新增人员）。")
 
 
 class HomeScreen(AreaScreen):
@@ -115,7 +164,7 @@ class HomeScreen(AreaScreen):
         # a light line-drawn table: DataTable renders every cell through rich, the
         # largest single cost of the first screen
         yield FigureTable(COLUMNS, empty="（本年度还没有承诺）", zebra=True, id="figures")
-        yield Static("逾期＝已过时限仍未兑现；待整改＝整改未销号", id="legend")
+        yield Static(LEGEND, id="legend")
         yield Footer()
 
     def load(self) -> None:
@@ -166,7 +215,7 @@ class HomeScreen(AreaScreen):
         for i, r in enumerate(message.rows):
             f = r.figures
             cells = (
-                r.name + (" ›" if r.has_children else ""),
+                short_name(r.name) + (" ›" if r.has_children else ""),
                 str(f.pledges),
                 str(f.carried),
                 percent(f.fulfilment_rate),
@@ -178,17 +227,27 @@ class HomeScreen(AreaScreen):
             rows.append(VRow(i, cells, "strong" if i == 0 else ""))
         self.query_one(VirtualTable).show_rows(rows, keep_cursor=True)
         total = self.rows[0].figures if self.rows else Figures()
-        self.query_one("#by-status", Static).update(status_breakdown(total.by_status))
+        self._by_status = total.by_status
+        self.query_one("#by-status", Static).update(status_breakdown(total.by_status, room=self._room()))
+        if len(self.stack) == 1:  # the county level: a new county is told what to do next
+            legend = self.query_one("#legend", Static)
+            legend.update(next_steps(len(self.rows) - 1, total.pledges, self.app.year_closed))
+            legend.set_class(total.pledges == 0 and not self.app.year_closed, "next-steps")
         year = self.app.year
         ro = "  [reverse] 已关闭·只读 [/]" if self.app.year_closed else ""
-        self.query_one("#crumbs", Static).update(
-            f"[b]{' › '.join(message.trail)}[/b]  {year}年度  承诺 {total.pledges} 条，已兑现 {total.fulfilled}，"
-            f"兑现率 {percent(total.fulfilment_rate)}，满意率 {percent(total.satisfaction_rate)}{ro}"
-        )
+        self.query_one("#crumbs", Static).update(crumbs_text(message.trail, year, total, ro, self._room()))
         if not self._settled:  # the first figures are on screen: the collector back on, and soon
             self._settled = True  # start-up frozen out of its way (see freeze_startup)
             self.app.call_after_refresh(collector_on)
             self.set_timer(1.0, freeze_startup)
+
+    def _room(self) -> int:
+        return max(self.size.width - 2, 40)  # less the padding
+
+    def on_resize(self) -> None:
+        by_status = getattr(self, "_by_status", None)
+        if by_status is not None:
+            self.query_one("#by-status", Static).update(status_breakdown(by_status, room=self._room()))
 
     def _current(self) -> HomeRow | None:
         cursor = self.query_one(VirtualTable).cursor

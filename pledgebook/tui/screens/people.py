@@ -9,8 +9,10 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from pledgebook.models import queries
+from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import db_thread
@@ -20,13 +22,13 @@ COLUMNS = [
     Column("gender", "性别", 4),
     Column("post", "职务", 12),
     Column("id_number", "公民身份号码", 18),
-    Column("org", "所在党组织", 0),
     Column("state", "状态", 4),
+    Column("org", "所在党组织", 0),  # last: the flexible column, so the fixed ones are never cut
 ]
 
 
 def to_vrows(rows: list[queries.PersonRow]) -> list[VRow]:
-    return [VRow(r.id, (r.name, r.gender, r.post, r.id_number, r.org, r.state)) for r in rows]
+    return [VRow(r.id, (r.name, r.gender, r.post, r.id_number, r.state, short_name(r.org))) for r in rows]
 
 
 class PeopleScreen(AreaScreen):
@@ -81,10 +83,10 @@ class PeopleScreen(AreaScreen):
 
     @on(Input.Submitted, "#people-search")
     def _done(self) -> None:
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     def action_search(self) -> None:
-        self.query_one("#people-search", Input).focus()
+        focus_now(self.query_one("#people-search", Input))
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
         from pledgebook.tui.dialogs.person import PersonForm

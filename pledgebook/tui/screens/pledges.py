@@ -15,27 +15,32 @@ from textual.worker import get_current_worker
 
 from pledgebook.models import queries, vocab
 from pledgebook.models.figures import percent
+from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
+from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.widgets.search_box import SearchBox
 from pledgebook.tui.widgets.virtual_table import PAGE, Column, VirtualTable, VRow, fit
 from pledgebook.tui.worker_db import db_thread
 
 COLUMNS = [
     Column("id", "编号", 5),
-    Column("pledger", "承诺人", 8),
+    Column("pledger", "承诺人", 10),
     Column("status", "状态", 8),
     Column("due", "时限", 11),
     Column("content", "承诺事项", 0),
 ]
-SORT_CYCLE = ["id", "pledger", "status", "due"]
-
-
-def short_name(name: str) -> str:
-    """中共联珠镇委员会 → 联珠镇党委: the tree is narrow."""
-    if name.startswith("中共") and name.endswith("委员会"):
-        return name[2:-3] + "党委"
-    return name
+# from 100 columns on, the list has room for the 党组织 (its short name) and a whole 承诺人
+WIDE_COLUMNS = [
+    Column("id", "编号", 5),
+    Column("pledger", "承诺人", 18),
+    Column("org", "党组织", 14),
+    Column("status", "状态", 8),
+    Column("due", "时限", 11),
+    Column("content", "承诺事项", 0),
+]
+WIDE = 100
+SORT_CYCLE = ["id", "pledger", "org", "status", "due"]
 
 
 TREE_WIDTH = 22  # as in app.tcss (#orgs), less its border and scrollbar: see tree_label
@@ -53,11 +58,19 @@ def tree_label(name: str, count: int, depth: int) -> Text:
     return Text(fit(short_name(name), max(room - len(number), 2)).rstrip() + number)
 
 
-def to_vrows(rows: list[queries.PledgeRow]) -> list[VRow]:
-    return [
-        VRow(r.id, (str(r.id), r.pledger, r.status, r.due + ("!" if r.overdue else ""), r.content), "warn" if r.overdue else "")
-        for r in rows
-    ]
+def to_vrows(rows: list[queries.PledgeRow], wide: bool = False) -> list[VRow]:
+    """The rows as the list shows them; ``wide``: with the 党组织 column (an org's own pledge names it once)."""
+    out = []
+    for r in rows:
+        due = r.due + ("!" if r.overdue else "")
+        pledger = short_name(r.pledger)
+        if wide:
+            org = "" if r.pledger == r.org else short_name(r.org)
+            cells: tuple[str, ...] = (str(r.id), pledger, org, r.status, due, r.content)
+        else:
+            cells = (str(r.id), pledger, r.status, due, r.content)
+        out.append(VRow(r.id, cells, "warn" if r.overdue else ""))
+    return out
 
 
 class PledgesScreen(AreaScreen):
@@ -74,6 +87,7 @@ class PledgesScreen(AreaScreen):
         Binding("e", "app.evaluate", "评议", show=False),
         Binding("f", "app.set_status", "兑现", show=False),
         Binding("delete", "app.delete_pledge", "删除", show=False),
+        Binding("x", "export_list", "导出", show=False),  # in F1 help and the palette: 导出当前列表
     ]
 
     class Loaded(Message):
@@ -170,7 +184,7 @@ class PledgesScreen(AreaScreen):
             self._pending_org = org_id
             return
         self._set_org(org_id)
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     # ------------------------------------------------------------ loading
     def load(self) -> None:
@@ -224,11 +238,11 @@ class PledgesScreen(AreaScreen):
         table = self.query_one(VirtualTable)
         table.sort_key = self.filter.sort
         table.descending = self.filter.descending
-        table.reset(message.summary.total, to_vrows(message.rows), keep_cursor=self._keep_cursor)
+        table.reset(message.summary.total, to_vrows(message.rows, self.wide), keep_cursor=self._keep_cursor)
         s = message.summary
         where = ""
         if self.filter.org_path and self.current_org_id in self.tree_data:
-            where = self.tree_data[self.current_org_id].name + " · "
+            where = short_name(self.tree_data[self.current_org_id].name) + " · "
         ro = " [reverse] 只读 [/]" if self.app.year_closed else ""
         self.query_one("#summary", Static).update(
             f"{where}[b]{s.total_text} 条[/b] · 已兑现 {s.fulfilled} · 兑现率 {percent(s.fulfilment_rate)} · 逾期 {s.overdue}{ro}",
@@ -236,7 +250,19 @@ class PledgesScreen(AreaScreen):
         )
 
     def _fetch(self, offset: int, limit: int) -> list[VRow]:
-        return to_vrows(queries.pledge_page(self.filter, offset, limit, self.app.today))
+        return to_vrows(queries.pledge_page(self.filter, offset, limit, self.app.today), self.wide)
+
+    @property
+    def wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
+    def on_resize(self) -> None:
+        table = self.query_one(VirtualTable)
+        columns = WIDE_COLUMNS if self.wide else COLUMNS
+        if table.columns is not columns:
+            table.columns = columns
+            if self.filter.year:
+                self.reload(keep_cursor=True)
 
     # ------------------------------------------------------------ filters
     @on(Input.Changed, "#search")
@@ -246,7 +272,7 @@ class PledgesScreen(AreaScreen):
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     @on(Select.Changed)
     def _select(self, event: Select.Changed) -> None:
@@ -263,7 +289,7 @@ class PledgesScreen(AreaScreen):
             self.reload()
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        focus_now(self.query_one("#search", Input))
 
     def action_view(self, view: str) -> None:
         select = self.query_one("#view", Select)
@@ -274,11 +300,11 @@ class PledgesScreen(AreaScreen):
         self.query_one("#status", Select).clear()
         self.query_one("#category", Select).clear()
         self.query_one("#view", Select).value = "all"
-        self.query_one(VirtualTable).focus()
+        focus_now(self.query_one(VirtualTable))
 
     def action_toggle_focus(self) -> None:
         tree = self.query_one("#orgs", Tree)
-        (self.query_one(VirtualTable) if tree.has_focus else tree).focus()
+        focus_now(self.query_one(VirtualTable) if tree.has_focus else tree)
 
     def action_sort(self, reverse: bool) -> None:
         if reverse:
@@ -307,3 +333,19 @@ class PledgesScreen(AreaScreen):
         from pledgebook.tui.screens.detail import PledgeDetailScreen
 
         self.app.push_screen(PledgeDetailScreen(event.row_id))
+
+    # ------------------------------------------------------------ 导出当前列表
+    def action_export_list(self) -> None:
+        """The rows as shown (filter and sort) into an .xlsx the clerk names."""
+        from pledgebook.tui import places
+        from pledgebook.tui.dialogs.export_list import ExportListForm
+
+        app = self.app
+        name = f"承诺台账{app.year or ''}年度_{app.today.isoformat()}.xlsx"
+        f, today = self.filter, app.today
+
+        def done(result) -> None:
+            if result:
+                app.notify(f"已导出 {result.rows} 条承诺：{result.path}", title="导出当前列表", timeout=10)
+
+        app.push_screen(ExportListForm(places.save_folder() / name, f, today), done)

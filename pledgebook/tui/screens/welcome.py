@@ -48,8 +48,8 @@ class WelcomeScreen(Screen):
                     yield ProgressBar(total=1.0, show_eta=False, id="progress")
                     yield Static("", id="status")
                     yield Static(
-                        "[dim]已有乡镇报送的 Excel/WPS 表格？建立台账后按 Ctrl+P 选「导入数据」，"
-                        "或在命令行运行 pledgebook import。[/dim]",
+                        "[dim]填好三项后按回车即可建立。已有乡镇报送的 Excel/WPS 表格？"
+                        "建立台账后按 4 打开「导入」。[/dim]",
                         id="hint",
                     )
         yield Footer()
@@ -59,6 +59,15 @@ class WelcomeScreen(Screen):
         for err in self.query(".field-error"):
             err.display = False
         self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter goes on to the next field; on the last one it creates the ledger."""
+        event.stop()
+        if event.input.id == "year":
+            self.create()
+        else:
+            self.focus_next()
 
     @on(Button.Pressed, "#create")
     def create(self) -> None:

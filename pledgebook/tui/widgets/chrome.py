@@ -27,6 +27,7 @@ whenever a screen closes.
 from __future__ import annotations
 
 import gc
+import unicodedata
 from typing import Any
 
 from textual.widget import Widget
@@ -93,6 +94,33 @@ def freeze_startup() -> None:
     gc.enable()  # off while starting (pledgebook.tui.startup.launch)
 
 
+def character_of(key: str) -> str | None:
+    """The character a key name types: 「slash」 → 「/」 (Textual's ``key_to_character`` knows only some)."""
+    from textual.keys import KEY_NAME_REPLACEMENTS, key_to_character
+
+    character = key_to_character(key)
+    if character is not None:
+        return character
+    names = {name: original for original, name in KEY_NAME_REPLACEMENTS.items()}
+    try:
+        return unicodedata.lookup(names.get(key, key).replace("_", " ").upper())
+    except KeyError:
+        return None
+
+
+def typed_here(screen: Any, key: str) -> bool:
+    """The focused widget (a text field) takes ``key`` as typing: a binding on it cannot work now."""
+    focused = screen.focused
+    return focused is not None and focused.check_consume_key(key, character_of(key))
+
+
+def hidden(screen: Any, key: str, action: str) -> bool:
+    """Not in the footer: a key that types in the focused field, or whose action the app refuses now
+    (a pledge write in a closed year: ``PledgebookApp.refuses``)."""
+    refuses = getattr(screen.app, "refuses", None)
+    return typed_here(screen, key) or bool(refuses and refuses(action))
+
+
 class Footer(_Footer):
     """Textual's footer, composed once per burst of binding changes, not while hidden, and not
     when the keys it would show are the ones it shows.
@@ -104,6 +132,10 @@ class Footer(_Footer):
     shows the same keys; and a focus change that leaves the keys as they were
     (most do) needs none. A hidden screen's footer waits: showing the screen
     again sends a signal.
+
+    Only keys that work are shown: in a text field, a key that types (「/」, 「1-7」, 「n」) is
+    not (Textual leaves some of them in, 「/」 among them), nor in a closed year the pledge
+    writes it refuses (p e f E Del).
 
     Each key bound to the footer also starts in the footer's ``compact`` state:
     Textual's FooterKey starts compact and is switched back by that binding once
@@ -127,6 +159,7 @@ class Footer(_Footer):
         return (self.compact, self.show_command_palette, tuple(
             (binding.key, binding.action, binding.description, binding.show, binding.key_display, enabled, tooltip)
             for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if not hidden(self.screen, binding.key, binding.action)
         ))
 
     async def _recompose_once(self) -> None:
@@ -139,6 +172,8 @@ class Footer(_Footer):
 
     def compose(self) -> Any:
         for widget in super().compose():
+            if isinstance(widget, FooterKey) and hidden(self.screen, widget.key, widget.action):
+                continue
             # the palette key is not bound to the footer: it stays compact, as in Textual's
             if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 widget.set_reactive(FooterKey.compact, self.compact)
