@@ -35,7 +35,8 @@ async def test_an_untrusted_county_is_imported_only_when_asked_and_audited(tmp_p
         await pilot.press("y")
         await settle(app, pilot)
         shown = text_of(app.screen, "#imp-result")
-        assert "已导入「云岭县」数据包" in shown and "--allow-unsigned" in shown
+        assert "已导入「云岭县」数据包" in shown and "按「仍然导入（未经信任）」导入" in shown
+        assert "--allow-unsigned" not in shown  # the screen names its own button, not the CLI's option
     open_database(tmp_path / "p.db")
     assert ImportBatch.select().where(ImportBatch.kind == "bundle-unsigned").count() == 1
     assert AuditLog.select().where(AuditLog.note.contains("签名公钥未经本级信任，按 --allow-unsigned 导入")).count() == 1

@@ -18,7 +18,7 @@ from pledgebook.models import rules, vocab
 
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 FILES = {"xlsx", "xls", "csv", "txt", "db", "pub", "pledgebook", "json", "JSON", "CSV", "UTF", "BOM", "GBK", "WPS",
-         "Excel", "WAL", "SHA", "KB", "MB", "PLEDGEBOOK_DB", "Ed"}
+         "Excel", "WAL", "SHA", "KB", "MB", "PLEDGEBOOK_DB", "Ed", "ods", "XML", "HTML"}
 KEYS = {"Esc", "Enter", "Tab", "Shift", "Ctrl", "Del", "Delete", "Backspace", "PgUp", "PgDn", "Home", "End"}
 PINYIN = {"zs", "zhs", "lzz", "xhc", "bxc", "ww", "zhangsan"}
 # the values options take, as the help lists them (codes a script writes)

@@ -415,7 +415,10 @@ async def test_organizations_added_renamed_moved_and_deactivated_from_the_tui(le
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert "不能把「新华村党支部」移到它自己或它的下级" in text_of(move, "#e-parent")
-        await pilot.press("escape")
+        await pilot.press("escape")  # the form has a change: it asks before discarding it
+        await settle(app, pilot)
+        assert "确定放弃吗" in screen_text(app)
+        await pilot.press("y")
         await settle(app, pilot)
         # deactivate 新华村党支部: says what stays, asks
         await pilot.press("x")

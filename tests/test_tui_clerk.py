@@ -3,6 +3,8 @@ the footer promises only what works, and every word is Chinese (issue 16, part B
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tui_util import aio, footer_keys, make_app, screen_text, settle, type_fast  # noqa: F401
 
@@ -367,6 +369,25 @@ async def test_keys_init_and_trust_from_the_handoff_screen(ledger, tmp_path):
         assert type(app.screen).__name__ == "HandoffScreen"
         assert [k.fingerprint for k in keys.trusted_keys()] == [pub.fingerprint]
         assert "已信任" in screen_text(app)
+        # the county made a new key: the form says a key is already trusted, and Ctrl+S replaces it (audited)
+        import nacl.signing
+
+        from pledgebook.models.tables import AuditLog
+
+        new = keys.PublicKey(pub.county_name, pub.county_code, bytes(nacl.signing.SigningKey.generate().verify_key))
+        (stick / "new.pub").write_text(json.dumps(new.as_dict(), ensure_ascii=False), encoding="utf-8")
+        await pilot.press("f7")
+        await settle(app, pilot)
+        app.screen.query_one("#f-path").value = str(stick / "new.pub")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "本台账已信任该县的另一个公钥" in text and "--replace" not in text
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "HandoffScreen"
+        assert keys.trusted_key(pub.county_code) == new
+        assert AuditLog.select().where(AuditLog.note.contains("重新信任")).count() == 1
 
 
 @aio

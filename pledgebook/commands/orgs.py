@@ -23,7 +23,7 @@ from pledgebook.models.errors import PledgebookError
 
 org_app = typer.Typer(help="党组织：新增、改名、移到其他上级、停用或启用。", no_args_is_help=True, rich_markup_mode=None)
 
-OrgArg = Annotated[str, typer.Argument(help="党组织代码或全称", show_default=False)]
+OrgArg = Annotated[str, typer.Argument(help="党组织代码或全称", show_default=False, metavar="党组织")]
 YesOption = Annotated[bool, typer.Option("--yes", help="不再询问（脚本用）")]
 
 
@@ -65,7 +65,7 @@ def add(
 
 @org_app.command("rename")
 @handle_errors
-def rename(org: OrgArg, new_name: Annotated[str, typer.Argument(help="新的全称", show_default=False)],
+def rename(org: OrgArg, new_name: Annotated[str, typer.Argument(help="新的全称", show_default=False, metavar="新名称")],
            db: DbOption = None, as_json: JsonOption = False) -> None:
     """给党组织改名（承诺、人员和各年度统计都跟着新名称）。"""
     from pledgebook.models import rules

@@ -73,6 +73,10 @@ EXTRA_ALIASES: dict[str, str] = {
 MAX_CELL = 2000  # characters in any one imported text cell (a pledge's content is limited to this)
 
 
+# a 计票表 row with no 评议日期: the CLI takes --date (asked on a terminal), the TUI asks in a dialog
+NO_EVALUATION_DATE = "请填写评定日期（评议日期），或在导入时统一指定这些行的评议日期"
+
+
 class RowErrors(Exception):
     """What is wrong with one row: [(canonical column or None, message)]."""
 
@@ -920,7 +924,7 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
                 when = ctx.evaluation_date()
             else:
                 c.add("评定日期" if row.has("评定日期") else None,
-                      "请填写评定日期（评议日期），或导入时用 --date 指定")
+                      NO_EVALUATION_DATE)
         fields["date"] = when
         if row.raw("评议人") is not None:
             fields["evaluator"] = _text(row, "评议人", "评议人", c, limit=rules.MAX_NAME)

@@ -308,7 +308,7 @@ class OrgIndex:
         near = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
         if near:
             raise Unresolved(f"未找到党组织「{_show(name)}」，是否为「{near[0]}」？请改为台账中的名称")
-        raise Unresolved(f"未找到党组织「{_show(name)}」。请核对名称，或先导入党组织名单（pledgebook import 组织名单.xlsx）")
+        raise Unresolved(f"未找到党组织「{_show(name)}」。请核对名称，或先导入党组织名单")
 
 
 # --------------------------------------------------------------------------- people

@@ -28,6 +28,7 @@ class TrustKeyForm(FormDialog):
         super().__init__()
         self.folder = folder
         self.checked: Any = None  # the key read from the file, once its fingerprint is on screen
+        self.replacing = False  # the county already has another trusted key: Ctrl+S replaces it (audited)
 
     def body(self) -> ComposeResult:
         yield from self.field(
@@ -54,11 +55,21 @@ class TrustKeyForm(FormDialog):
             self.show_errors(exc)
             self.query_one("#fingerprint", Static).update("")
             return False
+        from pledgebook.exporters.keys import trusted_key
+
         self.clear_errors()
         self.checked = pub
+        old = trusted_key(pub.county_code)
+        self.replacing = old is not None and old.key != pub.key
+        if self.replacing:  # a re-trust: said before Ctrl+S, never a pointer to the command line's --replace
+            advice = (f"[b]注意：本台账已信任该县的另一个公钥[/b]（指纹 {spaced(old.fingerprint)}）。\n"
+                      "只有该县确实重新生成了密钥时才替换：电话核对新指纹一致，再按 Ctrl+S 替换（记入审计日志）；否则按 Esc。")
+        elif old is not None:
+            advice = "本台账已信任这个公钥，无需再信任。按 Esc 返回。"
+        else:
+            advice = "请打电话请该县念一遍他们的指纹；一致再按 Ctrl+S 信任，不一致按 Esc。"
         self.query_one("#fingerprint", Static).update(
-            f"{pub.county_name}（{pub.county_code}）的公钥指纹：\n[b]{spaced(pub.fingerprint)}[/b]\n"
-            "请打电话请该县念一遍他们的指纹；一致再按 Ctrl+S 信任，不一致按 Esc。")
+            f"{pub.county_name}（{pub.county_code}）的公钥指纹：\n[b]{spaced(pub.fingerprint)}[/b]\n{advice}")
         return True
 
     def action_save(self) -> None:
@@ -70,7 +81,7 @@ class TrustKeyForm(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from pledgebook.exporters.keys import trust
 
-        trust(self.checked)
+        trust(self.checked, replace=self.replacing)
         return self.checked
 
 

@@ -11,6 +11,7 @@ verified first and then merged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,26 @@ def error_book_path(source: Path) -> Path:
         target = source.with_name(f"{source.stem}_错误清单_{n}.xlsx")
         n += 1
     return target
+
+
+# the core's messages name the command line's way out; on this screen the same way out has a key
+_SCREEN_WORDS = [
+    (re.compile(r"运行\s*「?pledgebook keys trust (\S+?\.pub)(?: --replace)?」?"),
+     r"在「5 上报」界面按 F7「信任公钥」（选 \1）"),
+    (re.compile(r"运行\s*「?pledgebook keys trust」?"), "在「5 上报」界面按 F7「信任公钥」"),
+    (re.compile(r"运行\s*「?pledgebook keys init」?\s*"), "在「5 上报」界面按 F6「生成密钥」"),
+    (re.compile(r"加 --allow-unsigned 也不能导入"), "「仍然导入」也不能导入"),
+    (re.compile(r"(?:确需导入请|确认来源可靠时)?加 --allow-unsigned( 导入)?"), "确认来源可靠时按 F3 选「仍然导入（未经信任）」"),
+    (re.compile(r"按 --allow-unsigned 导入"), "按「仍然导入（未经信任）」导入"),
+    (re.compile(r"--allow-unsigned"), "「仍然导入（未经信任）」"),
+]
+
+
+def in_screen_words(text: str) -> str:
+    """A core message as this screen says it: 「在「5 上报」界面按 F7」 where the CLI says 「运行 pledgebook keys trust」."""
+    for pattern, words in _SCREEN_WORDS:
+        text = pattern.sub(words, text)
+    return text
 
 
 def render_result(result: Any) -> str:
@@ -165,6 +186,7 @@ class ImportScreen(JobScreen):
         self.preview: Any = None  # ImportResult of the dry run, or VerifyReport of a bundle
         self.is_bundle = False
         self.last: Any = None  # the latest ImportResult (for the error workbook)
+        self.dated: tuple[Path, Any] | None = None  # (file, 评议日期) the clerk gave for its undated tally rows
 
     def compose(self) -> ComposeResult:
         starts = places.start_folders()
@@ -264,7 +286,7 @@ class ImportScreen(JobScreen):
         self.query_one("#imp-errors", Button).disabled = not (self.last is not None and self.last.rejected_rows)
 
     def _say(self, text: str) -> None:
-        self.query_one("#imp-result", Static).update(text)
+        self.query_one("#imp-result", Static).update(in_screen_words(text))
 
     @on(Button.Pressed, "#imp-template")
     def action_template(self) -> None:
@@ -315,6 +337,7 @@ class ImportScreen(JobScreen):
 
                 return "bundle", verify_bundle(request.path, progress=lambda stage, f: progress("校验", f))
             result = import_file(request.path, kind=request.kind, dry_run=True, year=request.year,
+                                 evaluation_date=self._evaluation_date(request),
                                  progress=lambda stage, done, total: progress(stage, done / total if total else 0))
             return "file", result
 
@@ -332,6 +355,8 @@ class ImportScreen(JobScreen):
                 self._say(render_verify(value))
             else:
                 self.last = value
+                if self._ask_evaluation_date(request, value):
+                    return
                 text = render_result(value)
                 if value.status == "dry_run":
                     if value.added + value.updated:
@@ -345,6 +370,35 @@ class ImportScreen(JobScreen):
             (self.query_one("#imp-out") if apply.disabled else apply).focus()
 
         self.start_job("检查", run, done, lambda message: self._say(f"[b red]{escape(message)}[/]"))
+
+    def _evaluation_date(self, request: Request) -> Any:
+        """The 评议日期 the clerk gave for this file's undated rows, if any (another file asks again)."""
+        return self.dated[1] if self.dated is not None and self.dated[0] == request.path else None
+
+    def _ask_evaluation_date(self, request: Request, result: Any) -> bool:
+        """Rows of a 计票表 without 评议日期: ask for their date right here (the CLI's --date), then check again.
+
+        True when the dialog was opened (the check runs again once it is answered)."""
+        from pledgebook.importers.kinds import NO_EVALUATION_DATE
+
+        undated = sum(1 for p in result.problems if p.message == NO_EVALUATION_DATE)
+        if not undated or self._evaluation_date(request) is not None:
+            return False
+        from datetime import date
+
+        from pledgebook.tui.dialogs.ask_date import AskDateDialog
+
+        def answered(day: date | None) -> None:
+            if day is None:  # Esc: show the rows as refused, as they are
+                self._say(render_result(result) + "\n\n这些行没有评议日期，未能导入；可在文件中填写，或再按 F2 检查时填写日期。")
+                return
+            self.dated = (request.path, day)
+            self.action_check()
+
+        self.app.push_screen(AskDateDialog(
+            f"「{request.path.name}」中有 {undated} 行没有填写评议日期。\n这些行的评议是哪一天进行的？",
+            date.today(), title="填写评议日期"), answered)
+        return True
 
     # ------------------------------------------------------------ applying
     def action_apply(self) -> None:
@@ -398,6 +452,7 @@ class ImportScreen(JobScreen):
             from pledgebook.importers.apply import import_file
 
             return import_file(request.path, kind=request.kind, on_error=on_error, year=request.year,
+                               evaluation_date=self._evaluation_date(request),
                                progress=lambda stage, done, total: progress(stage, done / total if total else 0))
 
         def done(result) -> None:
