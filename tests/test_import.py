@@ -100,6 +100,28 @@ def test_ugly_ledger_imports_and_reimport_is_noop(county, tmp_path):
     assert len(pledges()) == 3 and ImportBatch.select().count() == 1
 
 
+def test_backup_taken_while_the_workbook_is_parsed_is_kept_only_when_the_run_writes(county, tmp_path, monkeypatch):
+    from pledgebook.importers.reader import PendingRead
+
+    monkeypatch.setattr(PendingRead, "running", lambda self: True)  # a slow workbook: time for the backup meanwhile
+    folder = tmp_path / "备份"
+    bad = good_rows(2)
+    bad[1][6] = "不知道"
+    dry = import_file(ledger(tmp_path / "试.xlsx", good_rows(2)), year=2011, dry_run=True, backup_folder=folder)
+    aborted = import_file(ledger(tmp_path / "坏.xlsx", bad), year=2011, on_error="abort", backup_folder=folder)
+    assert (dry.status, aborted.status, aborted.rejected) == ("dry_run", "aborted", 1)
+    assert dry.backup is None and aborted.backup is None
+    assert not list(folder.glob("*.db")), "a run that writes nothing leaves no backup behind"
+    done = import_file(ledger(tmp_path / "好.xlsx", good_rows(2)), year=2011, backup_folder=folder)
+    assert done.added == 2 and list(folder.glob("*.db")) == [done.backup]
+    con = sqlite3.connect(done.backup)
+    try:
+        assert con.execute("SELECT count(*) FROM pledge").fetchone()[0] == 0, "the backup is the ledger before"
+    finally:
+        con.close()
+    assert len(pledges()) == 2
+
+
 def test_corrected_file_updates_instead_of_duplicating(county, tmp_path):
     import_file(ledger(tmp_path / "v1.xlsx", good_rows(2)), year=2011)
     rows = good_rows(2)

@@ -218,6 +218,30 @@ def _show(value: CellValue) -> str:
 # --------------------------------------------------------------------------- the run
 
 
+class _SpareBackup:
+    """The backup before an import, taken in the time the child spends parsing the workbook.
+
+    Removed again when the run writes nothing (refused, unchanged, unusable); a backup that fails here is
+    simply not taken: it is tried again where the run writes, and its error reported there."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+
+    def take(self, folder: Path | None) -> None:
+        from pledgebook.models.backup import backup_database
+
+        try:
+            self.path = backup_database(_backup_folder(folder), reason="before-import")
+        except PledgebookError:
+            self.path = None
+
+
+def _backup_folder(folder: Path | None) -> Path:
+    from pledgebook.models.tables import database
+
+    return folder or Path(database.database).parent / "backups"
+
+
 def import_file(
     path: str | Path,
     *,
@@ -240,6 +264,30 @@ def import_file(
     ``evaluation_date``: the 评议日期 of evaluation rows that give none (a
     date, or a function called once when the first such row is met).
     """
+    spare = _SpareBackup()
+    result = None
+    try:
+        result = _import_file(path, spare, kind=kind, dry_run=dry_run, on_error=on_error, year=year, aliases=aliases,
+                              progress=progress, backup_folder=backup_folder, evaluation_date=evaluation_date)
+        return result
+    finally:
+        if spare.path is not None and (result is None or result.backup != spare.path):
+            spare.path.unlink(missing_ok=True)  # taken while the file was parsed, and nothing was written
+
+
+def _import_file(
+    path: str | Path,
+    spare: _SpareBackup,
+    *,
+    kind: str,
+    dry_run: bool,
+    on_error: str,
+    year: int | None,
+    aliases: Mapping[str, str] | None,
+    progress: Progress | None,
+    backup_folder: Path | None,
+    evaluation_date: dt.date | Callable[[], dt.date | None] | None,
+) -> ImportResult:
     import time
 
     from pledgebook.models import rules
@@ -276,10 +324,21 @@ def import_file(
         return result
 
     report("读取", 0, 1)
-    from pledgebook.importers.reader import read_file
+    from pledgebook.importers.reader import start_read
 
     try:
-        sheets = read_file(path)
+        pending = start_read(path)
+    except FileUnreadable as exc:
+        return _unusable(result, exc.message)
+    # while the child parses the workbook (a CSV has none), the database is prepared: the indexes, then,
+    # in the time left, the backup and the year's pledges (their rows stand first in line once it is read)
+    ctx = K.Context(year if year is not None else rules.current_year())
+    if not dry_run and pending.running():
+        spare.take(backup_folder)
+    if pending.running() and ctx.year is not None:
+        ctx._load_pledges()
+    try:
+        sheets = pending.result()
     except FileUnreadable as exc:
         return _unusable(result, exc.message)
     report("读取", 1, 1)
@@ -329,7 +388,6 @@ def import_file(
         return _unusable(result, f"文件「{path.name}」中没有可导入的表格：{reasons}")
     result.kind = ",".join(dict.fromkeys(k for _, k in tables))
 
-    ctx = K.Context(year if year is not None else rules.current_year())
     ctx.default_date = evaluation_date
     planned: list[K.Planned] = []
     total = sum(len(t.data) for t, _ in tables)
@@ -384,8 +442,7 @@ def import_file(
     from pledgebook.models.tables import ImportBatch, database
 
     if writes:
-        folder = backup_folder or Path(database.database).parent / "backups"
-        result.backup = backup_database(folder, reason="before-import")
+        result.backup = spare.path or backup_database(_backup_folder(backup_folder), reason="before-import")
     # a smaller page cache while this file is written: an import touches each page of the new rows
     # once, and the county's 32 MB cache would hold them all (the peak memory of a 20,000-row file)
     cache = database.execute_sql("PRAGMA cache_size").fetchone()[0]
