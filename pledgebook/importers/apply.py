@@ -219,21 +219,36 @@ def _show(value: CellValue) -> str:
 
 
 class _SpareBackup:
-    """The backup before an import, taken in the time the child spends parsing the workbook.
+    """The backup before an import, copied by a thread while the file is read and planned.
 
-    Removed again when the run writes nothing (refused, unchanged, unusable); a backup that fails here is
-    simply not taken: it is tried again where the run writes, and its error reported there."""
+    SQLite copies the pages without the GIL, on a connection of its own, so the copy costs the run no
+    time. Removed again when the run writes nothing (refused, unchanged, unusable); a backup that fails
+    here is simply not there: it is taken again where the run writes, and its error reported there."""
 
     def __init__(self) -> None:
-        self.path: Path | None = None
+        self._thread = None
+        self._path: Path | None = None
 
-    def take(self, folder: Path | None) -> None:
+    def start(self, folder: Path | None) -> None:
+        import threading
+
+        folder = _backup_folder(folder)  # the open ledger's folder, read in this thread
+        self._thread = threading.Thread(target=self._take, args=(folder,), name="pledgebook-import-backup",
+                                        daemon=True)
+        self._thread.start()
+
+    def _take(self, folder: Path) -> None:
         from pledgebook.models.backup import backup_database
 
         try:
-            self.path = backup_database(_backup_folder(folder), reason="before-import")
-        except PledgebookError:
-            self.path = None
+            self._path = backup_database(folder, reason="before-import")
+        except Exception:  # noqa: BLE001 - taken again (and its error told) where the run writes
+            self._path = None
+
+    def wait(self) -> Path | None:
+        if self._thread is not None:
+            self._thread.join()
+        return self._path
 
 
 def _backup_folder(folder: Path | None) -> Path:
@@ -271,8 +286,9 @@ def import_file(
                               progress=progress, backup_folder=backup_folder, evaluation_date=evaluation_date)
         return result
     finally:
-        if spare.path is not None and (result is None or result.backup != spare.path):
-            spare.path.unlink(missing_ok=True)  # taken while the file was parsed, and nothing was written
+        taken = spare.wait()
+        if taken is not None and (result is None or result.backup != taken):
+            taken.unlink(missing_ok=True)  # copied while the file was read, and nothing was written
 
 
 def _import_file(
@@ -323,6 +339,8 @@ def _import_file(
         result.seconds = time.perf_counter() - started
         return result
 
+    if not dry_run:
+        spare.start(backup_folder)
     report("读取", 0, 1)
     from pledgebook.importers.reader import start_read
 
@@ -331,10 +349,8 @@ def _import_file(
     except FileUnreadable as exc:
         return _unusable(result, exc.message)
     # while the child parses the workbook (a CSV has none), the database is prepared: the indexes, then,
-    # in the time left, the backup and the year's pledges (their rows stand first in line once it is read)
+    # in the time left, the year's pledges (the first thing a pledge sheet's rows look up)
     ctx = K.Context(year if year is not None else rules.current_year())
-    if not dry_run and pending.running():
-        spare.take(backup_folder)
     if pending.running() and ctx.year is not None:
         ctx._load_pledges()
     try:
@@ -442,7 +458,7 @@ def _import_file(
     from pledgebook.models.tables import ImportBatch, database
 
     if writes:
-        result.backup = spare.path or backup_database(_backup_folder(backup_folder), reason="before-import")
+        result.backup = spare.wait() or backup_database(_backup_folder(backup_folder), reason="before-import")
     # a smaller page cache while this file is written: an import touches each page of the new rows
     # once, and the county's 32 MB cache would hold them all (the peak memory of a 20,000-row file)
     cache = database.execute_sql("PRAGMA cache_size").fetchone()[0]
