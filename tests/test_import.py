@@ -100,6 +100,36 @@ def test_ugly_ledger_imports_and_reimport_is_noop(county, tmp_path):
     assert len(pledges()) == 3 and ImportBatch.select().count() == 1
 
 
+def test_backup_copied_while_the_file_is_read_is_kept_only_when_the_run_writes(county, tmp_path):
+    folder = tmp_path / "备份"
+    bad = good_rows(2)
+    bad[1][6] = "不知道"
+    dry = import_file(ledger(tmp_path / "试.xlsx", good_rows(2)), year=2011, dry_run=True, backup_folder=folder)
+    aborted = import_file(ledger(tmp_path / "坏.xlsx", bad), year=2011, on_error="abort", backup_folder=folder)
+    assert (dry.status, aborted.status, aborted.rejected) == ("dry_run", "aborted", 1)
+    assert dry.backup is None and aborted.backup is None
+    assert not list(folder.glob("*.db")), "a run that writes nothing leaves no backup behind"
+    done = import_file(ledger(tmp_path / "好.xlsx", good_rows(2)), year=2011, backup_folder=folder)
+    assert done.added == 2 and list(folder.glob("*.db")) == [done.backup]
+    con = sqlite3.connect(done.backup)
+    try:
+        assert con.execute("SELECT count(*) FROM pledge").fetchone()[0] == 0, "the backup is the ledger before"
+    finally:
+        con.close()
+    assert len(pledges()) == 2
+
+
+def test_backup_that_cannot_be_taken_stops_the_import_before_writing(county, tmp_path):
+    from pledgebook.models.errors import PledgebookError
+
+    blocked = tmp_path / "备份"
+    blocked.write_text("不是文件夹")  # the backup folder cannot be made
+    with pytest.raises(PledgebookError) as caught:
+        import_file(ledger(tmp_path / "好.xlsx", good_rows(2)), year=2011, backup_folder=blocked)
+    assert "备份" in caught.value.message and str(blocked.name) in caught.value.message
+    assert not pledges() and ImportBatch.select().count() == 0
+
+
 def test_corrected_file_updates_instead_of_duplicating(county, tmp_path):
     import_file(ledger(tmp_path / "v1.xlsx", good_rows(2)), year=2011)
     rows = good_rows(2)

@@ -79,6 +79,15 @@ def rewrite_zip(src: Path, dst: Path, member: str, change) -> Path:
 # ----------------------------------------------------------------- xlsx
 
 
+def test_a_text_repeated_on_many_rows_comes_back_as_one_object(tmp_path):
+    """The org named on 200 rows is held (and sent by the child) once: the memory of a 20,000-row file."""
+    [sheet] = read_file(ledger_xlsx(tmp_path / "台账.xlsx", rows=200))
+    data = [row for row in sheet.rows if row[3] and str(row[3]).startswith("张三")]
+    assert len(data) == 200
+    assert len({id(row[2]) for row in data}) == 1 and data[0][2] == "第一党支部"
+    assert len({id(row[3]) for row in data}) == 200  # distinct names stay distinct
+
+
 def test_ledger_xlsx_table(tmp_path):
     sheets = read_file(ledger_xlsx(tmp_path / "台账.xlsx"))
     assert [s.name for s in sheets] == ["联珠镇"]

@@ -218,6 +218,45 @@ def _show(value: CellValue) -> str:
 # --------------------------------------------------------------------------- the run
 
 
+class _SpareBackup:
+    """The backup before an import, copied by a thread while the file is read and planned.
+
+    SQLite copies the pages without the GIL, on a connection of its own, so the copy costs the run no
+    time. Removed again when the run writes nothing (refused, unchanged, unusable); a backup that fails
+    here is simply not there: it is taken again where the run writes, and its error reported there."""
+
+    def __init__(self) -> None:
+        self._thread = None
+        self._path: Path | None = None
+
+    def start(self, folder: Path | None) -> None:
+        import threading
+
+        folder = _backup_folder(folder)  # the open ledger's folder, read in this thread
+        self._thread = threading.Thread(target=self._take, args=(folder,), name="pledgebook-import-backup",
+                                        daemon=True)
+        self._thread.start()
+
+    def _take(self, folder: Path) -> None:
+        from pledgebook.models.backup import backup_database
+
+        try:
+            self._path = backup_database(folder, reason="before-import")
+        except Exception:  # noqa: BLE001 - taken again (and its error told) where the run writes
+            self._path = None
+
+    def wait(self) -> Path | None:
+        if self._thread is not None:
+            self._thread.join()
+        return self._path
+
+
+def _backup_folder(folder: Path | None) -> Path:
+    from pledgebook.models.tables import database
+
+    return folder or Path(database.database).parent / "backups"
+
+
 def import_file(
     path: str | Path,
     *,
@@ -240,6 +279,31 @@ def import_file(
     ``evaluation_date``: the 评议日期 of evaluation rows that give none (a
     date, or a function called once when the first such row is met).
     """
+    spare = _SpareBackup()
+    result = None
+    try:
+        result = _import_file(path, spare, kind=kind, dry_run=dry_run, on_error=on_error, year=year, aliases=aliases,
+                              progress=progress, backup_folder=backup_folder, evaluation_date=evaluation_date)
+        return result
+    finally:
+        taken = spare.wait()
+        if taken is not None and (result is None or result.backup != taken):
+            taken.unlink(missing_ok=True)  # copied while the file was read, and nothing was written
+
+
+def _import_file(
+    path: str | Path,
+    spare: _SpareBackup,
+    *,
+    kind: str,
+    dry_run: bool,
+    on_error: str,
+    year: int | None,
+    aliases: Mapping[str, str] | None,
+    progress: Progress | None,
+    backup_folder: Path | None,
+    evaluation_date: dt.date | Callable[[], dt.date | None] | None,
+) -> ImportResult:
     import time
 
     from pledgebook.models import rules
@@ -275,11 +339,22 @@ def import_file(
         result.seconds = time.perf_counter() - started
         return result
 
+    if not dry_run:
+        spare.start(backup_folder)
     report("读取", 0, 1)
-    from pledgebook.importers.reader import read_file
+    from pledgebook.importers.reader import start_read
 
     try:
-        sheets = read_file(path)
+        pending = start_read(path)
+    except FileUnreadable as exc:
+        return _unusable(result, exc.message)
+    # while the child parses the workbook (a CSV has none), the database is prepared: the indexes, then,
+    # in the time left, the year's pledges (the first thing a pledge sheet's rows look up)
+    ctx = K.Context(year if year is not None else rules.current_year())
+    if pending.running() and ctx.year is not None:
+        ctx._load_pledges()
+    try:
+        sheets = pending.result()
     except FileUnreadable as exc:
         return _unusable(result, exc.message)
     report("读取", 1, 1)
@@ -329,7 +404,6 @@ def import_file(
         return _unusable(result, f"文件「{path.name}」中没有可导入的表格：{reasons}")
     result.kind = ",".join(dict.fromkeys(k for _, k in tables))
 
-    ctx = K.Context(year if year is not None else rules.current_year())
     ctx.default_date = evaluation_date
     planned: list[K.Planned] = []
     total = sum(len(t.data) for t, _ in tables)
@@ -384,8 +458,7 @@ def import_file(
     from pledgebook.models.tables import ImportBatch, database
 
     if writes:
-        folder = backup_folder or Path(database.database).parent / "backups"
-        result.backup = backup_database(folder, reason="before-import")
+        result.backup = spare.wait() or backup_database(_backup_folder(backup_folder), reason="before-import")
     # a smaller page cache while this file is written: an import touches each page of the new rows
     # once, and the county's 32 MB cache would hold them all (the peak memory of a 20,000-row file)
     cache = database.execute_sql("PRAGMA cache_size").fetchone()[0]

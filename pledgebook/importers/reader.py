@@ -49,28 +49,79 @@ def read_file(
     protected, hostile, or too slow to parse (``timeout`` seconds; by default
     one minute plus five seconds per MB).
     """
+    return start_read(path, max_rows=max_rows, max_cols=max_cols, max_cell_chars=max_cell_chars,
+                      timeout=timeout).result()
+
+
+class PendingRead:
+    """A read under way: a workbook is parsed by its child process while the caller prepares the database.
+
+    :meth:`result` waits for it and gives what :func:`read_file` gives (or raises its FileUnreadable).
+    :meth:`running` tells whether the child is still parsing (the caller's spare time)."""
+
+    def __init__(self, path: Path, request: dict | None, timeout: float, text_options: dict) -> None:
+        self.path = path
+        self._text_options = text_options
+        self._outcome: tuple[dict | None, Exception | None] = (None, None)
+        self._thread = None
+        if request is not None:
+            import threading
+
+            process = _start_child(path)
+            # the pipes are served by a thread (it waits on I/O, not on the GIL): the child never blocks on a
+            # full pipe while the caller works
+            self._thread = threading.Thread(target=self._serve, args=(process, request, timeout), daemon=True)
+            self._thread.start()
+
+    def _serve(self, process: subprocess.Popen, request: dict, timeout: float) -> None:
+        try:
+            self._outcome = (_talk_to_child(self.path, process, request, timeout), None)
+        except Exception as exc:  # noqa: BLE001 - handed to result(), raised in the caller's thread
+            self._outcome = (None, exc)
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def result(self) -> list[Sheet]:
+        path = self.path
+        if self._thread is None:
+            return [read_text(path, **self._text_options)]
+        self._thread.join()
+        result, error = self._outcome
+        if error is not None:
+            raise error
+        assert result is not None
+        if not result.get("ok"):
+            raise FileUnreadable(f"文件「{path.name}」{result.get('message', '无法读取')}。")
+        sheets = [_sheet_from_child(item) for item in result["sheets"]]
+        if not sheets:
+            raise FileUnreadable(f"文件「{path.name}」里没有工作表。请确认选对了文件。")
+        return sheets
+
+
+def start_read(
+    path: str | os.PathLike[str],
+    *,
+    max_rows: int = MAX_ROWS,
+    max_cols: int = MAX_COLS,
+    max_cell_chars: int = MAX_CELL_CHARS,
+    timeout: float | None = None,
+) -> PendingRead:
+    """:func:`read_file` begun: the format is told and a workbook's child started; see :class:`PendingRead`.
+
+    A file that is not a table at all (or a hostile zip) raises FileUnreadable here already. CSV and
+    text files are parsed by Python's csv module in this process (it cannot crash it), at ``result()``."""
     path = Path(path)
     detected = sniff.detect(path)
+    options = {"max_rows": max_rows, "max_cols": max_cols, "max_cell_chars": max_cell_chars}
     if detected.kind == "text":
-        return [read_text(path, max_rows=max_rows, max_cols=max_cols, max_cell_chars=max_cell_chars)]
+        return PendingRead(path, None, 0, options)
     if detected.kind in ("xlsx", "ods"):
         sniff.check_zip(path)
     if timeout is None:
         timeout = 60 + 5 * detected.size / (1024 * 1024)
-    request = {
-        "path": str(path.resolve()),
-        "kind": detected.kind,
-        "max_rows": max_rows,
-        "max_cols": max_cols,
-        "max_cell_chars": max_cell_chars,
-    }
-    result = _run_child(path, request, timeout)
-    if not result.get("ok"):
-        raise FileUnreadable(f"文件「{path.name}」{result.get('message', '无法读取')}。")
-    sheets = [_sheet_from_child(item) for item in result["sheets"]]
-    if not sheets:
-        raise FileUnreadable(f"文件「{path.name}」里没有工作表。请确认选对了文件。")
-    return sheets
+    request = {"path": str(path.resolve()), "kind": detected.kind, **options}
+    return PendingRead(path, request, timeout, options)
 
 
 # --------------------------------------------------------------------------- the child process
@@ -118,14 +169,10 @@ def _child_command(path: Path) -> list[str]:
     return [sys.executable, "-m", "pledgebook.importers.sandbox"]
 
 
-def _run_child(path: Path, request: dict, timeout: float) -> dict:
-    crashed = (
-        f"文件「{path.name}」在读取时使表格解析程序异常退出，文件可能已损坏或是恶意构造的。"
-        "本程序未受影响。请在 Excel/WPS 中打开该文件，「另存为」新的 .xlsx 后再导入。"
-    )
+def _start_child(path: Path) -> subprocess.Popen:
     command = _child_command(path)
     try:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -135,6 +182,13 @@ def _run_child(path: Path, request: dict, timeout: float) -> dict:
         )
     except OSError as exc:
         raise _cannot_start(path, exc.strerror or str(exc)) from None
+
+
+def _talk_to_child(path: Path, process: subprocess.Popen, request: dict, timeout: float) -> dict:
+    crashed = (
+        f"文件「{path.name}」在读取时使表格解析程序异常退出，文件可能已损坏或是恶意构造的。"
+        "本程序未受影响。请在 Excel/WPS 中打开该文件，「另存为」新的 .xlsx 后再导入。"
+    )
     try:
         out, err = process.communicate(json.dumps(request).encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
