@@ -349,3 +349,18 @@ def test_spreadsheetml_in_gbk_is_read(county, tmp_path):
     path.write_bytes(xml.encode("gbk"))
     result = import_file(path)
     assert result.exit_code == 0 and result.added == 1, result.message or [p.text() for p in result.problems]
+
+
+def test_a_roster_whose_kind_column_is_headed_just_leibie(county, tmp_path):
+    """「类别」 alone in an org list is the org's kind (elsewhere it is a pledge's category)."""
+    from pledgebook.importers.apply import import_file
+    from pledgebook.models.tables import Org
+
+    path = tmp_path / "组织名单.csv"
+    path.write_bytes("序号,党组织名称,类别,上级党组织\n1,中共墨江哈尼族自治县委员会,县委,（无）\n"
+                     "2,中共通关镇委员会,党委,中共墨江县委\n3,通关村党支部,党支部,通关镇党委\n".encode("gbk"))
+    result = import_file(path, backup_folder=tmp_path / "bk")
+    assert result.rejected == 0, [p.text() for p in result.problems]
+    branch = Org.get(Org.name == "通关村党支部")
+    assert branch.kind == "branch" and branch.parent.name == "中共通关镇委员会"
+    assert branch.parent.parent_id == county["root"].id

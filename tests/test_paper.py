@@ -272,7 +272,10 @@ def test_tally_without_a_date_asks_for_one_or_refuses(ledger, tmp_path):
     ws.cell(4, col["满意"] + 1).value = 3
     wb.save(tmp_path / "f.xlsx")
     res = import_file(tmp_path / "f.xlsx", dry_run=True)
-    assert res.rejected == 1 and "--date" in res.problems[0].text()
+    assert res.rejected == 1 and "或在导入时统一指定这些行的评议日期" in res.problems[0].text()
+    # the command line names its own way: --date
+    out = CliRunner().invoke(app, ["import", str(tmp_path / "f.xlsx"), "--dry-run", "--db", str(ledger["path"])])
+    assert "有 1 行没有评议日期" in out.output and "--date 2024-11-20" in out.output
     asked = []
     res = import_file(tmp_path / "f.xlsx", evaluation_date=lambda: asked.append(1) or date(2011, 9, 9),
                       backup_folder=tmp_path / "bk")

@@ -312,8 +312,13 @@ def _print(result, moved_to: str | None) -> None:
 
 
 def _print_more(result, out) -> None:
+    from pledgebook.importers.kinds import NO_EVALUATION_DATE
+
     for problem in result.header_problems:
         out.print("  表头：" + problem.text(), markup=False)
+    undated = sum(1 for p in result.problems if p.message == NO_EVALUATION_DATE)
+    if undated:  # the command line's way to give their date (the TUI asks in a dialog)
+        out.print(f"  有 {undated} 行没有评议日期：可在表中填写，或导入时加 --date 2024-11-20 统一指定。", markup=False)
     if result.readings:
         out.print("  完成时限的读法：", markup=False)
         for line in result.reading_lines():

@@ -546,6 +546,9 @@ def _columns(table: Table) -> dict[str, int]:
 def _plan_table(result: ImportResult, ctx: K.Context, table: Table, kind: str, planned: list[K.Planned],
                 report: Progress, done: int, total: int) -> int:
     columns = _columns(table)
+    if kind == "orgs" and "组织类别" not in columns and "承诺类别" in columns:
+        # a roster's bare 「类别」 (read as 承诺类别 elsewhere) is the org's kind: 党委, 党支部 …
+        columns["组织类别"] = columns.pop("承诺类别")
     ctx.memo.clear()  # lookups by cell value hold for one table only (an org list may add orgs)
     issues: dict[int, list] = getattr(table, "_issues", {})
     groups = K.evaluation_groups(list(columns)) if kind == "evaluations" else []
