@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -22,6 +24,7 @@ def _point_user_folders_at(home: Path) -> dict[str, str]:
 # (each xdist worker) starts pointed at a throw-away home: a module fixture that makes keys or a ledger
 # never writes into the real user folders (a key left there by one run broke the next).
 _PROCESS_HOME = Path(tempfile.mkdtemp(prefix="pledgebook-test-home-"))
+atexit.register(shutil.rmtree, _PROCESS_HOME, ignore_errors=True)
 os.environ.update(_point_user_folders_at(_PROCESS_HOME))
 os.environ.pop("PLEDGEBOOK_DB", None)
 
