@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from pledgebook.models import queries, vocab
 from pledgebook.models.figures import percent
+from pledgebook.tui.highlight import match_spans
 from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
@@ -58,8 +59,10 @@ def tree_label(name: str, count: int, depth: int) -> Text:
     return Text(fit(short_name(name), max(room - len(number), 2)).rstrip() + number)
 
 
-def to_vrows(rows: list[queries.PledgeRow], wide: bool = False) -> list[VRow]:
-    """The rows as the list shows them; ``wide``: with the 党组织 column (an org's own pledge names it once)."""
+def to_vrows(rows: list[queries.PledgeRow], wide: bool = False, search: str = "") -> list[VRow]:
+    """The rows as the list shows them; ``wide``: with the 党组织 column (an org's own pledge names it once);
+    ``search``: what was typed, marked where it matched (by pinyin in the names, literally in the text).
+    Runs in the list's worker thread."""
     out = []
     for r in rows:
         due = r.due + ("!" if r.overdue else "")
@@ -67,9 +70,15 @@ def to_vrows(rows: list[queries.PledgeRow], wide: bool = False) -> list[VRow]:
         if wide:
             org = "" if r.pledger == r.org else short_name(r.org)
             cells: tuple[str, ...] = (str(r.id), pledger, org, r.status, due, r.content)
+            names = (1, 2)
         else:
             cells = (str(r.id), pledger, r.status, due, r.content)
-        out.append(VRow(r.id, cells, "warn" if r.overdue else ""))
+            names = (1,)
+        matches: tuple[tuple[int, int, int], ...] = ()
+        if search.strip():
+            matches = tuple((i, start, end) for i in (*names, len(cells) - 1)
+                            for start, end in match_spans(cells[i], search, pinyin=i in names))
+        out.append(VRow(r.id, cells, "warn" if r.overdue else "", matches))
     return out
 
 
@@ -91,11 +100,11 @@ class PledgesScreen(AreaScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, generation: int, summary: queries.ListSummary, rows: list[queries.PledgeRow]) -> None:
+        def __init__(self, generation: int, summary: queries.ListSummary, rows: list[VRow]) -> None:
             super().__init__()
             self.generation = generation
             self.summary = summary
-            self.rows = rows
+            self.rows = rows  # as the list shows them (made in the worker: the search marks need pinyin)
 
     def __init__(self) -> None:
         super().__init__()
@@ -230,7 +239,7 @@ class PledgesScreen(AreaScreen):
             else:  # the whole list is on this page: count it from the page, no second query
                 summary = queries.summarize(rows)
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(generation, summary, rows))
+            self.post_message(self.Loaded(generation, summary, to_vrows(rows, self.wide, f.text)))
 
     def on_pledges_screen_loaded(self, message: Loaded) -> None:
         if message.generation != self.generation:
@@ -238,7 +247,7 @@ class PledgesScreen(AreaScreen):
         table = self.query_one(VirtualTable)
         table.sort_key = self.filter.sort
         table.descending = self.filter.descending
-        table.reset(message.summary.total, to_vrows(message.rows, self.wide), keep_cursor=self._keep_cursor)
+        table.reset(message.summary.total, message.rows, keep_cursor=self._keep_cursor)
         s = message.summary
         where = ""
         if self.filter.org_path and self.current_org_id in self.tree_data:
@@ -250,7 +259,7 @@ class PledgesScreen(AreaScreen):
         )
 
     def _fetch(self, offset: int, limit: int) -> list[VRow]:
-        return to_vrows(queries.pledge_page(self.filter, offset, limit, self.app.today), self.wide)
+        return to_vrows(queries.pledge_page(self.filter, offset, limit, self.app.today), self.wide, self.filter.text)
 
     @property
     def wide(self) -> bool:

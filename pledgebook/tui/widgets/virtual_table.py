@@ -40,6 +40,8 @@ class VRow:
     id: int
     cells: tuple[str, ...]
     mark: str = ""  # "" or "warn" (drawn in the warning colour) or "strong" (bold: a total)
+    # what the search matched, drawn marked: (cell index, start, end) in characters of that cell
+    matches: tuple[tuple[int, int, int], ...] = ()
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
@@ -54,7 +56,7 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 
 class VirtualTable(ScrollView, can_focus=True):
-    COMPONENT_CLASSES = {"vt--header", "vt--cursor", "vt--warn", "vt--dim", "vt--strong", "vt--odd"}
+    COMPONENT_CLASSES = {"vt--header", "vt--cursor", "vt--warn", "vt--dim", "vt--strong", "vt--odd", "vt--match"}
     DEFAULT_CSS = """
     VirtualTable { height: 1fr; background: $surface; }
     VirtualTable > .vt--header { text-style: bold; background: $panel; color: $text; }
@@ -64,6 +66,7 @@ class VirtualTable(ScrollView, can_focus=True):
     VirtualTable > .vt--dim { color: $text-muted; }
     VirtualTable > .vt--strong { text-style: bold; }
     VirtualTable > .vt--odd { background: $surface-lighten-1; }
+    VirtualTable > .vt--match { text-style: bold underline; color: $text-accent; }
     """
     BINDINGS = [
         Binding("up", "move(-1)", "上", show=False),
@@ -251,7 +254,39 @@ class VirtualTable(ScrollView, can_focus=True):
                 style = style + self.get_component_rich_style(f"vt--{row.mark}")
         if index == self.cursor:
             style = style + self.get_component_rich_style("vt--cursor")
+        if row is not None and row.matches:
+            segments = self._marked(row, width, style)
+            if segments is not None:
+                return Strip(segments, width)
         return Strip([Segment(text, style)], width)
+
+    def _marked(self, row: VRow, width: int, style: Style) -> list[Segment] | None:
+        """The row's line with what the search matched marked, or None when the marks cannot be placed
+        (a right-aligned cell, a match cut off by the column's width): then the line is drawn plain."""
+        mark = style + self.get_component_rich_style("vt--match")
+        segments: list[Segment] = []
+        by_cell: dict[int, list[tuple[int, int]]] = {}
+        for cell, start, end in row.matches:
+            by_cell.setdefault(cell, []).append((start, end))
+        for i, (cell, w, column) in enumerate(zip(row.cells, self._widths(width), self.columns)):
+            if i:
+                segments.append(Segment(" ", style))
+            fitted = fit(cell, w, column.right)
+            spans = sorted(by_cell.get(i, ()))
+            if spans and not column.right and all(fitted[:end] == cell[:end] for _, end in spans):
+                at = 0
+                for start, end in spans:
+                    if start < at:
+                        continue
+                    segments += [Segment(fitted[at:start], style), Segment(fitted[start:end], mark)]
+                    at = end
+                segments.append(Segment(fitted[at:], style))
+            else:
+                segments.append(Segment(fitted, style))
+        line = "".join(seg.text for seg in segments)
+        if line != self._line(row.cells, width):  # the columns did not fill the line as drawn: plain
+            return None
+        return [seg for seg in segments if seg.text]
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.total + 1)
