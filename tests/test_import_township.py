@@ -364,3 +364,21 @@ def test_a_roster_whose_kind_column_is_headed_just_leibie(county, tmp_path):
     branch = Org.get(Org.name == "通关村党支部")
     assert branch.kind == "branch" and branch.parent.name == "中共通关镇委员会"
     assert branch.parent.parent_id == county["root"].id
+
+
+def test_a_rosters_xueli_goes_into_the_ledger_and_the_bundle(county, tmp_path):
+    """学历 (or 文化程度) from the roster is kept, shown in the person form's record and carried upward."""
+    from pledgebook.exporters.bundle import TABLE_BY_NAME
+    from pledgebook.importers.apply import import_file
+    from pledgebook.models import queries
+    from pledgebook.models.tables import Person
+
+    path = tmp_path / "党员名册.csv"
+    path.write_bytes("姓名,所在党组织,性别,民族,文化程度,出生日期\n赵六,新华村党支部,男,哈尼族,大学本科,1985-03-02\n"
+                     "钱七,碧溪村党支部,女,汉族,,1990-01-01\n".encode("gbk"))
+    result = import_file(path, backup_folder=tmp_path / "bk")
+    assert result.rejected == 0 and result.added == 2, [p.text() for p in result.problems]
+    zhao, qian = Person.get(Person.name == "赵六"), Person.get(Person.name == "钱七")
+    assert (zhao.education, qian.education) == ("大学本科", None)
+    assert queries.person_info(zhao.id).education == "大学本科"
+    assert "education" in [f.name for f in TABLE_BY_NAME["person"].fields]

@@ -264,7 +264,7 @@ async def test_download_a_template_from_the_palette_to_a_chosen_folder(ledger, t
         form.query_one("#f-kind").value = "people"
         await pilot.pause()
         assert form.query_one("#f-path").value.endswith("墨江哈尼族自治县_党员名册模板.xlsx")
-        assert "列：姓名、所在党组织、性别、民族、出生日期" in text_of(form, "#template-note")
+        assert "列：姓名、所在党组织、性别、民族、学历、出生日期" in text_of(form, "#template-note")
         form.query_one("#f-path").value = str(tmp_path / "没有的文件夹" / "名册.xlsx")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -317,9 +317,10 @@ async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_chec
         form = app.screen
         assert type(form).__name__ == "PersonForm"
         labels = screen_text(app)
-        for label in ("民族", "出生日期", "入党时间", "职务"):
+        for label in ("民族", "学历", "出生日期", "入党时间", "职务"):
             assert label in labels
         form.query_one("#f-ethnicity").value = "哈尼族"
+        form.query_one("#f-education").value = "大专"
         form.query_one("#f-birth_date").value = "1980年13月1日"
         form.query_one("#f-joined_date").value = "1970-07-01"
         await pilot.press("ctrl+s")
@@ -335,6 +336,7 @@ async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_chec
         await settle(app, pilot)
         assert type(app.screen).__name__ == "PeopleScreen"
     edited = Person.get(Person.ethnicity == "哈尼族")
+    assert edited.education == "大专"
     assert (edited.birth_date, edited.joined_date) == (date(1980, 5, 1), date(2005, 7, 1))
 
 

@@ -175,7 +175,7 @@ TABLES: tuple[TableSpec, ...] = (
         "person", "person t JOIN org r_org ON r_org.id = t.org_id",
         tuple(_common() + [
             Field("org_uid", "r_org.uid", "ref", ref="org"), _t("name"), _code("gender", vocab.GENDERS, True),
-            _t("ethnicity", True), Field("birth_date", "t.birth_date", "date", True),
+            _t("ethnicity", True), _t("education", True), Field("birth_date", "t.birth_date", "date", True),
             Field("joined_date", "t.joined_date", "date", True), _t("post", True), _t("cadre_level", True),
             _t("id_number", True), _t("phone", True), _code("state", vocab.PERSON_STATES), _t("pinyin"),
         ]),

@@ -23,7 +23,7 @@ COLUMNS: dict[str, list[tuple[str, str | None, str | None, int]]] = {
     "orgs": [("党组织名称", None, None, 28), ("组织类别", "org_kinds", None, 12), ("上级党组织", "orgs", None, 28),
              ("所属乡镇", None, None, 12), ("所属领域", "sectors", None, 12), ("组织代码", None, "text", 14)],
     "people": [("姓名", None, None, 10), ("所在党组织", "orgs", None, 28), ("性别", "genders", None, 6),
-               ("民族", None, None, 8), ("出生日期", None, "date", 12), ("入党时间", None, "date", 12),
+               ("民族", None, None, 8), ("学历", None, None, 10), ("出生日期", None, "date", 12), ("入党时间", None, "date", 12),
                ("职务", None, None, 14), ("公民身份号码", None, "text", 20), ("联系电话", None, "text", 14)],
     "pledges": [("序号", None, None, 6), ("所属乡镇", None, None, 10), ("党组织", "orgs", None, 26),
                 ("姓名", None, None, 10), ("公民身份号码", None, "text", 20), ("承诺类别", "categories", None, 14),

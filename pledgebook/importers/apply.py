@@ -612,7 +612,7 @@ def _used_columns(kind: str, columns: dict[str, int], groups: list[str]) -> set[
     common = {"乡镇", "党组织", "姓名", "公民身份号码", "承诺事项", K.UID_COLUMN, "填报日期", "备注", "序号"}
     own = {
         "orgs": {"组织类别", "上级党组织", "所属领域", "组织代码"},
-        "people": {"性别", "民族", "出生日期", "入党时间", "职务", "联系电话", "人员状态"},
+        "people": {"性别", "民族", "学历", "出生日期", "入党时间", "职务", "联系电话", "人员状态"},
         "pledges": {"承诺类别", "承诺范围", "践诺措施", "完成时限", "公示时间", "践诺情况", "承诺期限", "审定人", "审定日期",
                     "兑现日期"},
         "progress": {"践诺进展", "践诺日期", "完成进度"},
@@ -753,7 +753,7 @@ def _write_evaluation(p: K.Planned) -> None:
         audit.record("update", "evaluation", ev.uid, p.changes, note="导入")
 
 
-_PERSON_COLUMNS = ("name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
+_PERSON_COLUMNS = ("name", "org_id", "gender", "ethnicity", "education", "birth_date", "joined_date", "post", "cadre_level",
                    "id_number", "phone", "state")
 _STATE = _PERSON_COLUMNS.index("state")
 

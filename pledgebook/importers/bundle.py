@@ -516,7 +516,7 @@ def _check_values(parsed: dict[str, list[tuple]]) -> None:
     texts("org", ("name", "党组织名称", MAX_NAME, True), ("code", "组织代码", 40, False),
           ("township", "乡镇", MAX_NAME, False))
     texts("person", ("name", "姓名", MAX_NAME, True), ("post", "职务", MAX_NAME, False),
-          ("ethnicity", "民族", MAX_NAME, False), ("cadre_level", "干部级别", MAX_NAME, False))
+          ("ethnicity", "民族", MAX_NAME, False), ("education", "学历", MAX_NAME, False), ("cadre_level", "干部级别", MAX_NAME, False))
     fast("person", ["birth_date"], *not_after("birth_date", "出生日期", tomorrow))
     fast("person", ["joined_date"], *not_after("joined_date", "入党日期", tomorrow))
 

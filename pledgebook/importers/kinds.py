@@ -245,7 +245,7 @@ class Context:
         for key, record in self._planned_pledges:
             self._pledges[(record["org_id"], record["person_id"], key)].append(record)
 
-    _PERSON_FIELDS = ("id", "name", "org_id", "gender", "ethnicity", "birth_date", "joined_date", "post", "cadre_level",
+    _PERSON_FIELDS = ("id", "name", "org_id", "gender", "ethnicity", "education", "birth_date", "joined_date", "post", "cadre_level",
                       "id_number", "phone", "state")
 
     def person_record(self, person_id: int) -> dict:
@@ -568,7 +568,7 @@ def _plan_root(ctx: Context, row: Row, c: _Collector, name: str, kind: str | Non
 # --------------------------------------------------------------------------- people
 
 _PERSON_COLUMNS = {
-    "gender": ("性别", "gender"), "ethnicity": ("民族", None), "birth_date": ("出生日期", None),
+    "gender": ("性别", "gender"), "ethnicity": ("民族", None), "education": ("学历", None), "birth_date": ("出生日期", None),
     "joined_date": ("入党时间", None), "post": ("职务", None), "phone": ("联系电话", None),
     "state": ("人员状态", "state"),
 }

@@ -199,6 +199,11 @@ def _m6_record_owner(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
     db.execute_sql("DROP TABLE temp.m6_county")
 
 
+def _m7_person_education(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # a new nullable column: ADD COLUMN rebuilds nothing, so no row and no child row can be lost
+    db.execute_sql('ALTER TABLE "person" ADD COLUMN "education" VARCHAR(255)')
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
     (1, "initial schema", _m1_initial),
     (2, "indexes for the figures", _m2_figure_indexes),
@@ -206,6 +211,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None
     (4, "second ledger: contact points, pairings, stationing, help logs", _m4_second_ledger),
     (5, "drop the pledge (year, org) and help log (org) indexes that others cover", _m5_drop_covered_indexes),
     (6, "record owners at a prefecture: which county each merged record belongs to", _m6_record_owner),
+    (7, "a person's 学历 (education), as the roster has it", _m7_person_education),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -586,6 +586,7 @@ class PersonInfo:
     id_number: str  # masked
     phone: str  # masked
     state: str
+    education: str = ""  # 学历
 
 
 def person_info(person_id: int) -> PersonInfo | None:
@@ -598,7 +599,7 @@ def person_info(person_id: int) -> PersonInfo | None:
     return PersonInfo(
         pe.id, pe.name, pe.org_id, pe.org.name, vocab.label(vocab.GENDERS, pe.gender), pe.ethnicity or "",
         _s(pe.birth_date), _s(pe.joined_date), pe.post or "", mask_id_number(pe.id_number), mask_phone(pe.phone),
-        vocab.label(vocab.PERSON_STATES, pe.state),
+        vocab.label(vocab.PERSON_STATES, pe.state), pe.education or "",
     )
 
 

@@ -450,6 +450,7 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
     check("name", lambda v: _text(v, "name", "姓名", limit=MAX_NAME))
     check("gender", lambda v: _code(vocab.GENDERS, v, "gender", "性别", required=False))
     check("ethnicity", lambda v: _text(v, "ethnicity", "民族", required=False, limit=20) or None)
+    check("education", lambda v: _text(v, "education", "学历", required=False, limit=20) or None)
     check("birth_date", lambda v: _date(v, "birth_date", "出生日期"))
     check("joined_date", lambda v: _date(v, "joined_date", "入党时间"))
     check("post", lambda v: _text(v, "post", "职务", required=False, limit=MAX_NAME) or None)

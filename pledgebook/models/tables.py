@@ -100,6 +100,7 @@ class Person(Tracked):
     org = ForeignKeyField(Org, backref="people", on_delete="RESTRICT")
     gender = CharField(null=True)
     ethnicity = CharField(null=True)
+    education = CharField(null=True)  # 学历 as the roster writes it (大学本科, 大专, 高中 …)
     birth_date = DateField(null=True)
     joined_date = DateField(null=True)
     post = CharField(null=True)

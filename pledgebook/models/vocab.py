@@ -237,7 +237,7 @@ FIELD_LABELS: dict[str, str] = {
     "id": "编号", "uid": "唯一编号", "created_at": "创建时间", "updated_at": "修改时间", "deleted_at": "删除",
     "code": "代码", "name": "名称", "label": "名称", "sort": "排序", "kind": "类别", "parent": "上级党组织",
     "parent_id": "上级党组织", "path": "层级", "depth": "层级深度", "sector": "领域", "township": "乡镇",
-    "pinyin": "拼音", "active": "在用", "org": "党组织", "org_id": "党组织", "gender": "性别", "ethnicity": "民族",
+    "pinyin": "拼音", "active": "在用", "org": "党组织", "org_id": "党组织", "gender": "性别", "ethnicity": "民族", "education": "学历",
     "birth_date": "出生日期", "joined_date": "入党时间", "post": "职务", "cadre_level": "干部层级",
     "id_number": "公民身份号码", "phone": "联系电话", "state": "状态", "year": "年度", "closed": "已关闭",
     "closed_at": "关闭时间", "person": "承诺人", "person_id": "承诺人", "pledger": "承诺人", "scope": "承诺范围",

@@ -1,4 +1,4 @@
-"""Add or edit a person (党员/干部) with the roster's fields (民族, 出生日期, 入党时间, 职务), checked by
+"""Add or edit a person (党员/干部) with the roster's fields (民族, 学历, 出生日期, 入党时间, 职务), checked by
 the same rules as an imported roster. The ID number is never shown in full."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class PersonForm(FormDialog):
         yield from self.field("org_id", "所在党组织", PledgerPicker(org, orgs_only=True))
         yield from self.field("gender", "性别", Select([("男", "male"), ("女", "female")], value=gender, prompt="（不填）"))
         yield from self.field("ethnicity", "民族", Input(value=i.ethnicity if i else "", placeholder="例如：汉族、哈尼族"))
+        yield from self.field("education", "学历", Input(value=i.education if i else "", placeholder="例如：大学本科、大专、高中"))
         yield from self.field("birth_date", "出生日期", Input(value=i.birth_date if i else "", placeholder="1980-05-01"),
                               hint=DATE_HINT)
         yield from self.field("joined_date", "入党时间", Input(value=i.joined_date if i else "", placeholder="2005-07-01"),
