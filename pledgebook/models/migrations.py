@@ -200,8 +200,10 @@ def _m6_record_owner(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
 
 
 def _m7_person_education(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
-    # a new nullable column: ADD COLUMN rebuilds nothing, so no row and no child row can be lost
-    db.execute_sql('ALTER TABLE "person" ADD COLUMN "education" VARCHAR(255)')
+    # a new nullable column: ADD COLUMN rebuilds nothing, so no row and no child row can be lost; a file
+    # whose tables were made by a newer model (a restored copy) may have it already
+    if "education" not in {row[1] for row in db.execute_sql('PRAGMA table_info("person")').fetchall()}:
+        db.execute_sql('ALTER TABLE "person" ADD COLUMN "education" VARCHAR(255)')
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
