@@ -283,9 +283,11 @@ class VirtualTable(ScrollView, can_focus=True):
                 segments.append(Segment(fitted[at:], style))
             else:
                 segments.append(Segment(fitted, style))
-        line = "".join(seg.text for seg in segments)
-        if line != self._line(row.cells, width):  # the columns did not fill the line as drawn: plain
-            return None
+        line, full = "".join(seg.text for seg in segments), self._line(row.cells, width)
+        if line != full:
+            if not full.startswith(line):  # the line as drawn cuts the columns (a narrow terminal): plain
+                return None
+            segments.append(Segment(full[len(line):], style))  # the padding after the last column
         return [seg for seg in segments if seg.text]
 
     def on_resize(self, event: events.Resize) -> None:
