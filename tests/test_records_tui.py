@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tui_kit import TODAY, aio, command, make_app, notes, screen_text, settle, text_of
+from tui_util import TODAY, aio, command, make_app, notes, settle, text_of, widgets_text
 
 from pledgebook.models import rules
 from pledgebook.models.tables import Pledge
@@ -51,7 +51,7 @@ async def test_print_notice_dialog_shows_the_counts_and_keeps_dates_by_default(l
         form = await open_print_dialog(app, pilot, c["b1"].id)
         said = text_of(form, "#notice-plan")
         assert "共 3 项承诺要公示，其中 1 项已有公示日期：它们保留原日期，只为其余 2 项设置公示日期" in said
-        assert "已有公示日期的 1 项承诺" in screen_text(app)
+        assert "已有公示日期的 1 项承诺" in widgets_text(app)
         form.query_one("#f-path").value = str(tmp_path / "公示.xlsx")
         form.query_one("#f-published_on").value = "2011-03-05"
         await pilot.press("ctrl+s")
@@ -164,7 +164,7 @@ async def test_an_evaluation_entered_wrongly_is_corrected_in_the_detail(ledger):
         await pilot.press("c")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "EntryChooser"
-        assert "评议  2011-09-01  群众评议  有效 50，满意率 90.0%" in screen_text(app) + str(
+        assert "评议  2011-09-01  群众评议  有效 50，满意率 90.0%" in widgets_text(app) + str(
             app.screen.query_one("#entries").get_option_at_index(0).prompt)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -199,7 +199,7 @@ async def test_progress_and_evaluations_are_deleted_and_undone_in_the_detail(led
         await pilot.press("down", "delete")  # the evaluation (after the progress entry)
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"
-        assert "确定删除这条评议吗？" in screen_text(app) and "不再计入统计" in screen_text(app)
+        assert "确定删除这条评议吗？" in widgets_text(app) and "不再计入统计" in widgets_text(app)
         await pilot.press("y")
         await settle(app, pilot)
         assert "评诺（0）" in detail_text(app)
@@ -285,7 +285,7 @@ async def test_the_import_screen_offers_the_template_of_the_kind_chosen(ledger, 
         await pilot.press("4")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ImportScreen"
-        assert "下载模板 F6" in screen_text(app) or app.screen.query_one("#imp-template")
+        assert "下载模板 F6" in widgets_text(app) or app.screen.query_one("#imp-template")
         app.screen.query_one("#imp-kind").value = "evaluations"
         await pilot.pause()
         await pilot.press("f6")
@@ -316,7 +316,7 @@ async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_chec
         await settle(app, pilot)
         form = app.screen
         assert type(form).__name__ == "PersonForm"
-        labels = screen_text(app)
+        labels = widgets_text(app)
         for label in ("民族", "学历", "出生日期", "入党时间", "职务"):
             assert label in labels
         form.query_one("#f-ethnicity").value = "哈尼族"
@@ -419,14 +419,14 @@ async def test_organizations_added_renamed_moved_and_deactivated_from_the_tui(le
         assert "不能把「新华村党支部」移到它自己或它的下级" in text_of(move, "#e-parent")
         await pilot.press("escape")  # the form has a change: it asks before discarding it
         await settle(app, pilot)
-        assert "确定放弃吗" in screen_text(app)
+        assert "确定放弃吗" in widgets_text(app)
         await pilot.press("y")
         await settle(app, pilot)
         # deactivate 新华村党支部: says what stays, asks
         await pilot.press("x")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmDialog"
-        said = screen_text(app)
+        said = widgets_text(app)
         assert "停用「新华村党支部」吗？" in said and "在册党员 2 名仍记在该组织名下" in said
         assert "它下面还有 1 个启用的下级组织" in said and "未完成的承诺 3 条" in said
         await pilot.press("y")
