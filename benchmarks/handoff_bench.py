@@ -68,13 +68,13 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_CONFIG_HOME", str(work / "config"))  # keys never touch the real config
 
-    from pledgebook.demo import build_demo
-    from pledgebook.exporters.bundle import verify_bundle, write_bundle
+    from pledgebook.bundle.merge import import_bundle, import_bundles
+    from pledgebook.bundle.write import verify_bundle, write_bundle
+    from pledgebook.demo.pledges import build_demo
     from pledgebook.exporters.report import export_report
-    from pledgebook.importers.bundle import import_bundle, import_bundles
-    from pledgebook.models import rules
-    from pledgebook.models.db import close_database, open_database, set_setting
-    from pledgebook.models.tables import database
+    from pledgebook.models.ledger import rules
+    from pledgebook.models.store.db import close_database, open_database, set_setting
+    from pledgebook.models.store.tables import database
 
     big, per_county, counties = (3_000, 1_150, 3) if args.quick else (100_000, 11_500, 12)
     per_county, counties = args.per_county or per_county, args.counties or counties
@@ -126,7 +126,7 @@ def main() -> None:
 
     # ---- 12 county bundles of 11,500 pledges (one year each), merged at a prefecture
     if "merge" in parts:
-        from pledgebook.exporters import keys
+        from pledgebook.bundle import keys
 
         bundles, county_keys = [], []
         for i in range(counties):

@@ -146,7 +146,7 @@ def timed_import_peak(db: Path, path: Path, year: int | None) -> tuple[float, fl
 
 
 def id_number(i: int) -> str:
-    from pledgebook.models.values import id_check_digit
+    from pledgebook.models.core.values import id_check_digit
 
     first17 = f"530822{1960 + i % 40}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
     return first17 + id_check_digit(first17)

@@ -28,11 +28,11 @@ def main() -> None:
 
     import openpyxl
 
-    from pledgebook.demo import build_demo
+    from pledgebook.demo.pledges import build_demo
     from pledgebook.exporters import paper
     from pledgebook.importers.apply import import_file
-    from pledgebook.models import rules
-    from pledgebook.models.db import close_database, open_database
+    from pledgebook.models.ledger import rules
+    from pledgebook.models.store.db import close_database, open_database
 
     db = work / ("quick.db" if args.quick else "county.db")
     if not db.exists():

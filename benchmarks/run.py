@@ -36,9 +36,9 @@ sys.path.insert(0, str(BENCH))
 
 COUNTY_CODE = r"""
 import sys
-from pledgebook.demo import build_demo
-from pledgebook.models.db import open_database, set_setting
-from pledgebook.models.tables import database
+from pledgebook.demo.pledges import build_demo
+from pledgebook.models.store.db import open_database, set_setting
+from pledgebook.models.store.tables import database
 path, n, seed, code, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 open_database(path)
 build_demo(total_pledges=n, seed=seed, years=1)
@@ -52,8 +52,8 @@ with database.atomic():
 PREFECTURE_CODE = r"""
 import sys
 from datetime import date
-from pledgebook.models import rules
-from pledgebook.models.db import open_database
+from pledgebook.models.ledger import rules
+from pledgebook.models.store.db import open_database
 open_database(sys.argv[1])
 rules.init_county("普洱市", "530800", date.today().year, level="prefecture")
 """

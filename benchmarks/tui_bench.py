@@ -53,7 +53,7 @@ import time, sys, json, statistics
 t0 = time.perf_counter()
 from pathlib import Path
 # as `pledgebook` launches: open the file, start the first figures, then import Textual and build the app
-from pledgebook.models.db import open_database
+from pledgebook.models.store.db import open_database
 open_database(Path(sys.argv[1]))
 from pledgebook.tui.startup import launch
 KEYS = sys.argv[2]

@@ -96,7 +96,7 @@ def main() -> None:
         # backup: in process (what the TUI pays) and as a command
         db = fresh(template, work / "backup")
         code = (
-            "import time, json;from pledgebook.models.db import open_database;from pledgebook.models import backup;"
+            "import time, json;from pledgebook.models.store.db import open_database;from pledgebook.models.store import backup;"
             f"open_database({str(db)!r});ts=[]\n"
             f"for _ in range({repeat}):\n"
             "    t=time.perf_counter();info=backup.backup();ts.append(time.perf_counter()-t)\n"

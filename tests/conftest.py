@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pledgebook.models.db import close_database, open_database
+from pledgebook.models.store.db import close_database, open_database
 
 
 def _point_user_folders_at(home: Path) -> dict[str, str]:
@@ -53,7 +53,7 @@ def county(db_path: Path):
 
     Returns a dict of the records by short name.
     """
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     root = rules.init_county("墨江哈尼族自治县", "530822", 2011)
     committee = rules.create_org("中共联珠镇委员会", "党委", root.id, township="联珠镇", sector="农村")
@@ -79,7 +79,7 @@ def county(db_path: Path):
 @pytest.fixture
 def demo_path(tmp_path: Path):
     """A small demo county (2,000 pledges over two years) in a temp file."""
-    from pledgebook.demo import build_demo
+    from pledgebook.demo.pledges import build_demo
 
     path = tmp_path / "demo.db"
     open_database(path)
@@ -96,7 +96,8 @@ def campaign(county):
     b3 龙坝村 (a general branch with a 一组 branch inside it) and b4 坝溜村 — 4. Not villages:
     the 一组 branch, the 社区 branch and the 临时党支部.
     """
-    from pledgebook.models import helping, rules
+    from pledgebook.models.campaign import rules as helping
+    from pledgebook.models.ledger import rules
 
     c = county
     comm, root = c["committee"], c["root"]
@@ -147,7 +148,8 @@ def prefecture(db_path: Path):
     碧溪村 (uncovered). 宁洱县: 宁洱镇党委 › 同心村 (a stationed cadre; 解决问题 3个) and
     勐先村 (a 学校 contact point; 化解矛盾纠纷 2起). Villages 4, covered 3.
     """
-    from pledgebook.models import helping, rules
+    from pledgebook.models.campaign import rules as helping
+    from pledgebook.models.ledger import rules
 
     root = rules.init_county("普洱市", "530800", 2011, level="prefecture")
     made = {"root": root, "path": db_path}

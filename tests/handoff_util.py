@@ -14,8 +14,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from pledgebook.models.db import close_database, open_database, set_setting
-from pledgebook.models.tables import database
+from pledgebook.models.store.db import close_database, open_database, set_setting
+from pledgebook.models.store.tables import database
 
 SIGNERS: dict[str, object] = {}  # base64 public key → the county's SigningKey, to re-sign edited bundles
 
@@ -24,8 +24,8 @@ def make_county(path: Path, *, seed: int = 7, pledges: int = 300, code: str = "5
                 signed: bool = True) -> Path:
     """A small demo county in its own file, renamed to ``code``/``name`` (left open); with ``signed``, its
     key pair made (``keys init``, public key beside the file) so that its bundles are signed."""
-    from pledgebook.demo import build_demo
-    from pledgebook.exporters import keys
+    from pledgebook.bundle import keys
+    from pledgebook.demo.pledges import build_demo
 
     open_database(path)
     build_demo(total_pledges=pledges, seed=seed)
@@ -44,7 +44,7 @@ def make_county(path: Path, *, seed: int = 7, pledges: int = 300, code: str = "5
 
 def trust_bundles(*bundles: Path) -> None:
     """At the open prefecture, trust the key each bundle is signed with (as ``keys trust`` after the phone call)."""
-    from pledgebook.exporters import keys
+    from pledgebook.bundle import keys
 
     for bundle in bundles:
         src = members(bundle)
@@ -59,7 +59,7 @@ def make_prefecture(path: Path, year: int | None = None, *, trusting: tuple[Path
     """A prefecture ledger (left open) that trusts the keys of the bundles in ``trusting``."""
     from datetime import date
 
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     open_database(path)
     rules.init_county("普洱市", "530800", year or date.today().year, level="prefecture")
@@ -85,7 +85,7 @@ def members(bundle: Path) -> dict[str, bytes]:
 
 def resign(src: dict[str, bytes]) -> dict[str, bytes]:
     """Sign manifest.json again with the key that signed the bundle (a county's own key, see SIGNERS)."""
-    from pledgebook.exporters import keys
+    from pledgebook.bundle import keys
 
     if "signature.json" in src:
         sk = SIGNERS[json.loads(src["signature.json"])["public_key"]]

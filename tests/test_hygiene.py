@@ -14,27 +14,26 @@ import pledgebook
 
 UI = ("textual", "rich", "typer")
 PKG = Path(pledgebook.__file__).parent
+CORE_PACKAGES = ("models", "importers", "exporters", "bundle", "yearend", "demo")  # everything but cli/ and tui/
 
 
 def _core_modules() -> list[str]:
-    names = ["pledgebook.demo", "pledgebook.demo_campaign"]
-    for sub in ("models", "importers", "exporters"):
+    names = []
+    for sub in CORE_PACKAGES:
         names.append(f"pledgebook.{sub}")
         names += [m.name for m in pkgutil.walk_packages([str(PKG / sub)], prefix=f"pledgebook.{sub}.")]
-    if (PKG / "rollover.py").exists() or (PKG / "rollover").exists():
-        names.append("pledgebook.rollover")
     return names
 
 
 def test_every_core_module_is_checked():
     """Nothing core slips out of the list: rollover, the second ledger, settings, health, backups."""
     listed = set(_core_modules())
-    for name in ("pledgebook.rollover", "pledgebook.models.helping", "pledgebook.models.help_figures",
-                 "pledgebook.models.settings", "pledgebook.models.health", "pledgebook.models.backup",
-                 "pledgebook.importers.bundle", "pledgebook.exporters.bundle", "pledgebook.importers.sandbox"):
+    for name in ("pledgebook.yearend.rollover", "pledgebook.models.campaign.rules", "pledgebook.models.campaign.figures",
+                 "pledgebook.models.store.settings", "pledgebook.models.store.health", "pledgebook.models.store.backup",
+                 "pledgebook.bundle.merge", "pledgebook.bundle.write", "pledgebook.importers.sandbox"):
         assert name in listed, name
-    on_disk = {f"pledgebook.{sub}.{p.stem}" for sub in ("models", "importers", "exporters")
-               for p in (PKG / sub).glob("*.py") if p.stem != "__init__"}
+    on_disk = {".".join(("pledgebook", *p.relative_to(PKG).with_suffix("").parts))
+               for sub in CORE_PACKAGES for p in (PKG / sub).rglob("*.py") if p.stem != "__init__"}
     assert on_disk <= listed, sorted(on_disk - listed)
 
 

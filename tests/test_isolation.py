@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pledgebook.exporters.keys import keys_dir
-from pledgebook.models.db import default_db_path
+from pledgebook.bundle.keys import keys_dir
+from pledgebook.models.store.db import default_db_path
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pledgebook.exporters.safety import XLSX_OPTIONS, display_width, is_dangerous
-from pledgebook.models import audit, rules, settings, vocab
-from pledgebook.models.errors import PledgebookError, ValidationError
-from pledgebook.models.tables import AuditLog, Org, Pledge, database, utcnow
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import PledgebookError, ValidationError
+from pledgebook.models.ledger import rules, validate
+from pledgebook.models.store import audit, settings
+from pledgebook.models.store.tables import AuditLog, Org, Pledge, database, utcnow
 
 Progress = Callable[[str, int, int], None]
 
@@ -266,7 +268,7 @@ def _replace(tmp: Path, path: Path) -> None:
     try:
         os.replace(tmp, path)
     except PermissionError as exc:
-        from pledgebook.models import sharing
+        from pledgebook.models.core import sharing
 
         tmp.unlink(missing_ok=True)
         if sharing.held_open(exc) is not None:  # Windows: a sharing violation, not a permission
@@ -297,7 +299,7 @@ _NOTICE_COLUMNS = [("序号", 5), ("承诺人", 10), ("职务", 11), ("承诺事
 def check_published_on(value: date | str, year: int, today: date | None = None) -> date:
     """The 公示 date given for a notice: a real date, not before the year before, not far ahead."""
     today = today or date.today()
-    when = rules._date(value, "published_on", "公示日期")
+    when = validate.parse_date(value, "published_on", "公示日期")
     if when is None:
         raise ValidationError("请填写公示日期（张贴公示的日期），例如 2024-03-01", "published_on")
     if when < date(year - 1, 1, 1) or when > today + timedelta(days=90):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pledgebook.models import queries
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core.errors import PledgebookError
+from pledgebook.models.ledger import queries
 
 HEADERS = ["编号", "承诺人", "党组织", "类别", "状态", "完成时限", "逾期", "承诺事项"]
 WIDTHS = [8, 14, 24, 12, 10, 12, 6, 60]

@@ -4,7 +4,7 @@ Sheets: 承诺情况统计表 (one row per 党委/乡镇 — or per county in a 
 file — with a native chart of 兑现率), 分类统计, 评议结果汇总, 逾期及待整改,
 四帮四促工作情况统计表 and 未覆盖村 (the second ledger, grouped like the first
 sheet), 承诺台账 (the full listing). Every figure comes from
-:mod:`pledgebook.models.figures` and :mod:`pledgebook.models.help_figures` —
+:mod:`pledgebook.models.ledger.figures` and :mod:`pledgebook.models.campaign.figures` —
 the same numbers ``pledgebook stats`` and the TUI show.
 
 XlsxWriter runs in ``constant_memory`` mode (rows go straight to disk, in
@@ -22,11 +22,10 @@ from datetime import date
 from pathlib import Path
 
 from pledgebook.exporters.safety import DANGEROUS_START, XLSX_OPTIONS, display_width, write_csv
-from pledgebook.models import vocab
-from pledgebook.models.db import county as county_info
-from pledgebook.models.db import get_setting
-from pledgebook.models.errors import PledgebookError
-from pledgebook.models.figures import (
+from pledgebook.models.campaign.figures import HelpBook
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import PledgebookError
+from pledgebook.models.ledger.figures import (
     FigureBook,
     Figures,
     evaluation_summary,
@@ -34,8 +33,9 @@ from pledgebook.models.figures import (
     overdue_sql,
     percent,
 )
-from pledgebook.models.help_figures import HelpBook
-from pledgebook.models.tables import Org, database
+from pledgebook.models.store.db import county as county_info
+from pledgebook.models.store.db import get_setting
+from pledgebook.models.store.tables import Org, database
 
 Progress = Callable[[str, float], None]
 
@@ -96,7 +96,7 @@ def _rate(value: float | None) -> float | str:
 
 
 def _report_year(year: int | None) -> int:
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     year = year or rules.current_year()
     if year is None:

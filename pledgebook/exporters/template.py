@@ -13,8 +13,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from pledgebook.models import vocab
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import PledgebookError
 
 ROWS = 2000  # rows prepared with dropdowns and formats
 
@@ -113,8 +113,8 @@ NOTES = {
 
 
 def _lists(kind: str) -> dict[str, list[str]]:
-    from pledgebook.models import rules
-    from pledgebook.models.tables import Org
+    from pledgebook.models.ledger import rules
+    from pledgebook.models.store.tables import Org
 
     names = [n for (n,) in Org.select(Org.name).where(Org.deleted_at.is_null(), Org.parent.is_null(False))
              .order_by(Org.path).tuples()]
@@ -136,7 +136,7 @@ def _lists(kind: str) -> dict[str, list[str]]:
 
 
 def _help_lists() -> dict[str, list[str]]:
-    from pledgebook.models.tables import Org
+    from pledgebook.models.store.tables import Org
 
     def names(*kinds: str) -> list[str]:
         return list(dict.fromkeys(n for (n,) in Org.select(Org.name).where(
@@ -154,7 +154,7 @@ def write_template(kind: str, target: str | Path, *, year: int | None = None) ->
     """Write the blank template of ``kind`` to ``target`` (.xlsx) and return its path."""
     import xlsxwriter
 
-    from pledgebook.models import db as dbm
+    from pledgebook.models.store import db as dbm
 
     kind = template_kind(kind)
     target = Path(target)

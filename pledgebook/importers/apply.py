@@ -17,7 +17,7 @@ New pledges — the bulk of a township file — go in with one ``executemany``
 each for the rows and their audit entries (validated here exactly as
 :func:`rules.create_pledge` would, except that an imported pledge may carry a
 final status such as 已兑现 with its date: the file records facts). Every
-other change goes through the functions in :mod:`pledgebook.models.rules`.
+other change goes through the functions in :mod:`pledgebook.models.ledger.rules`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pledgebook.importers.columns import guess_kind, leaf
 from pledgebook.importers.errors import FileUnreadable, NoTable
 from pledgebook.importers.sheet import CellValue, column_letter
 from pledgebook.importers.table import Table, find_table
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core.errors import PledgebookError
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is a Chinese word for the step ('读取', '检查', '写入')."""
@@ -193,7 +193,7 @@ def file_sha256(path: Path) -> str:
 
 def already_imported(sha256: str) -> Any:
     """The latest ImportBatch of these exact bytes, or None."""
-    from pledgebook.models.tables import ImportBatch
+    from pledgebook.models.store.tables import ImportBatch
 
     return ImportBatch.select().where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc()).first()
 
@@ -238,7 +238,7 @@ class _SpareBackup:
         self._thread.start()
 
     def _take(self, folder: Path) -> None:
-        from pledgebook.models.backup import backup_database
+        from pledgebook.models.store.backup import backup_database
 
         try:
             self._path = backup_database(folder, reason="before-import")
@@ -252,7 +252,7 @@ class _SpareBackup:
 
 
 def _backup_folder(folder: Path | None) -> Path:
-    from pledgebook.models.tables import database
+    from pledgebook.models.store.tables import database
 
     return folder or Path(database.database).parent / "backups"
 
@@ -306,7 +306,7 @@ def _import_file(
 ) -> ImportResult:
     import time
 
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     started = time.perf_counter()
     path = Path(path)
@@ -453,9 +453,9 @@ def _import_file(
         result.seconds = time.perf_counter() - started
         return result
 
-    from pledgebook.models import audit
-    from pledgebook.models.backup import backup_database
-    from pledgebook.models.tables import ImportBatch, database
+    from pledgebook.models.store import audit
+    from pledgebook.models.store.backup import backup_database
+    from pledgebook.models.store.tables import ImportBatch, database
 
     if writes:
         result.backup = spare.wait() or backup_database(_backup_folder(backup_folder), reason="before-import")
@@ -649,7 +649,7 @@ def _problem_at(result: ImportResult, table: Table, number: int, j: int, values:
 
 
 def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progress) -> None:
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     writes = [p for p in planned if p.action != "unchanged"]
     total = len(writes)
@@ -710,8 +710,8 @@ def _apply(planned: list[K.Planned], batch: Any, file_name: str, report: Progres
 
 def _set_org_code(org_id: int, code: str) -> None:
     """The root's code, given by the county committee's own row (update_org leaves codes alone)."""
-    from pledgebook.models import audit
-    from pledgebook.models.tables import Org, utcnow
+    from pledgebook.models.store import audit
+    from pledgebook.models.store.tables import Org, utcnow
 
     org = Org.get_by_id(org_id)
     old, org.code, org.updated_at = org.code, code, utcnow()
@@ -720,7 +720,7 @@ def _set_org_code(org_id: int, code: str) -> None:
 
 
 def _update_pledge(p: K.Planned) -> None:
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     fields = {k: p.values[k] for k in p.changes if k not in ("status", "fulfilled_on")}
     if "org_id" in p.values and ("org_id" in p.changes or "person_id" in p.changes):
@@ -734,8 +734,9 @@ def _update_pledge(p: K.Planned) -> None:
 
 
 def _write_evaluation(p: K.Planned) -> None:
-    from pledgebook.models import audit, rules
-    from pledgebook.models.tables import Evaluation, utcnow
+    from pledgebook.models.ledger import rules
+    from pledgebook.models.store import audit
+    from pledgebook.models.store.tables import Evaluation, utcnow
 
     values = dict(p.values)
     if p.action == "add":
@@ -763,9 +764,9 @@ def _insert_people(adds: list[K.Planned], file_name: str) -> None:
 
     Validated in planning exactly as rules.create_person would; checked again here, inside the lock,
     that their orgs are live and no ID number was taken meanwhile."""
-    from pledgebook.models.audit import os_user
-    from pledgebook.models.tables import AuditLog, Org, Person, database, new_uid, utcnow
-    from pledgebook.models.values import pinyin_keys
+    from pledgebook.models.core.values import pinyin_keys
+    from pledgebook.models.store.audit import os_user
+    from pledgebook.models.store.tables import AuditLog, Org, Person, database, new_uid, utcnow
 
     org_ids = list({p.values["org_id"] for p in adds})
     orgs = dict(Org.select(Org.id, Org.uid).where(Org.id.in_(org_ids), Org.deleted_at.is_null()).tuples())
@@ -800,11 +801,11 @@ def _insert_people(adds: list[K.Planned], file_name: str) -> None:
 
 def _insert_pledges(adds: list[K.Planned], batch: Any, file_name: str) -> None:
     """New pledges and their audit entries, each in one executemany (about 10× Model.create)."""
-    from pledgebook.models.audit import os_user
-    from pledgebook.models.tables import Org, Person, Pledge, database, new_uid, utcnow
+    from pledgebook.models.store.audit import os_user
+    from pledgebook.models.store.tables import Org, Person, Pledge, database, new_uid, utcnow
 
     years = {p.values["year"] for p in adds}
-    from pledgebook.models import rules
+    from pledgebook.models.ledger import rules
 
     for year in years:
         rules.ensure_year_open(year)
@@ -842,7 +843,7 @@ def _insert_pledges(adds: list[K.Planned], batch: Any, file_name: str) -> None:
         "source, batch_id, source_row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         rows(),
     )
-    from pledgebook.models.tables import AuditLog
+    from pledgebook.models.store.tables import AuditLog
 
     database.cursor().executemany(
         f"INSERT INTO {AuditLog._meta.table_name} (at, user, action, \"table\", record_uid, changes, note) "

@@ -19,8 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from pledgebook.models import jsonsafe
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core import jsonsafe
+from pledgebook.models.core.errors import PledgebookError
 
 MAPPING_MAX_CHARS = 1_000_000  # a county's own column names: a few hundred lines at most
 

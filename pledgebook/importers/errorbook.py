@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pledgebook.importers.apply import ImportResult
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core.errors import PledgebookError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 REASON_HEADER = "错误原因"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core.errors import PledgebookError
 
 
 class FileUnreadable(PledgebookError):

@@ -15,7 +15,7 @@ Three kinds of sheet, recognised from their headers like the pledge sheets:
 
 Measure columns are told apart by the header as written (``Table.raw_header``): the
 ordinary header normalization drops the unit, and 走访(户) and 走访(人次) must stay apart.
-Planning uses the rules' own validators (:mod:`pledgebook.models.helping`), so a dry run
+Planning uses the rules' own validators (:mod:`pledgebook.models.campaign.rules`), so a dry run
 refuses exactly what an import would; writing goes through the same functions.
 """
 
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pledgebook.importers.resolve import OrgRef, PersonRef, Unresolved, normalize_text, vocab_code
-from pledgebook.models import vocab
-from pledgebook.models.errors import ValidationError, ValidationErrors, YearClosed
-from pledgebook.models.values import parse_date, parse_number
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import ValidationError, ValidationErrors, YearClosed
+from pledgebook.models.core.values import parse_date, parse_number
 
 KINDS: dict[str, str] = {"contacts": "联系点名单", "stationing": "驻村干部名单", "helplogs": "帮扶工作月报"}
 
@@ -214,7 +214,7 @@ class HelpCache:
     """Every live contact point, pairing, stationing and help log, loaded once per import."""
 
     def __init__(self) -> None:
-        from pledgebook.models.tables import ContactPoint, HelpLog, Pairing, Person, Stationing
+        from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Person, Stationing
 
         self.places: dict[tuple[str, int], _Place] = {}
         self.by_person: dict[int, list[_Place]] = {}
@@ -261,7 +261,7 @@ def _key(text: object) -> str:
 
 def _person(ctx: Any, row: Any, col: str, c: Any, fits=None) -> PersonRef | None:
     """The person named in ``col`` (ID number first); among namesakes, the one ``fits``."""
-    from pledgebook.models.values import normalize_id_number
+    from pledgebook.models.core.values import normalize_id_number
 
     name = row.raw(col)
     if name is None:
@@ -321,6 +321,7 @@ def _default_start(ctx: Any) -> dt.date:
 
 def plan_contact(ctx: Any, row: Any, date1904: bool) -> list:
     from pledgebook.importers import kinds as K
+    from pledgebook.models.campaign import validate as campaign_validate
 
     c = K._Collector()
     name = K._text(row, "联系点名称", "联系点名称", c, required=True, limit=100)
@@ -381,9 +382,8 @@ def plan_contact(ctx: Any, row: Any, date1904: bool) -> list:
         changes["end_date"] = (existing.end, end)
     if {"kind", "org_id", "start_date"} & set(changes):
         try:
-            from pledgebook.models.helping import _ensure_span_open
 
-            _ensure_span_open(existing.start, existing.end)
+            campaign_validate.ensure_span_open(existing.start, existing.end)
         except YearClosed as exc:
             raise K.RowErrors([("联系点类型" if "kind" in changes else org_col,
                                 f"{exc.message}；该联系点在已关闭年度中已有统计，不能再改类型、所属组织或开始日期，"
@@ -405,11 +405,11 @@ def _check(fn) -> list[tuple[str | None, str]]:
 
 
 def _validate_contact(leader_id: int, kind: str, name: str, org_id: int, start: dt.date, end: dt.date | None) -> None:
-    from pledgebook.models import helping
 
-    helping._start(start)
+    from pledgebook.models.campaign import validate as campaign_validate
+    campaign_validate.start_date(start)
     if end is not None:
-        helping._end(end, start, "end_date", "结束日期")
+        campaign_validate.end_date(end, start, "end_date", "结束日期")
 
 
 # --------------------------------------------------------------------------- stationing
@@ -417,7 +417,8 @@ def _validate_contact(leader_id: int, kind: str, name: str, org_id: int, start: 
 
 def plan_stationing(ctx: Any, row: Any, date1904: bool) -> list:
     from pledgebook.importers import kinds as K
-    from pledgebook.models import helping
+    from pledgebook.models.campaign import rules as helping
+    from pledgebook.models.campaign import validate as campaign_validate
 
     c = K._Collector()
     cadre = _person(ctx, row, "驻村干部", c)
@@ -463,9 +464,9 @@ def plan_stationing(ctx: Any, row: Any, date1904: bool) -> list:
             where = ctx.orgs.by_id[running.org_id].name if running.org_id in ctx.orgs.by_id else "其他村"
             raise K.RowErrors([("驻村干部", f"{cadre.name} 已在「{where}」驻村（自 {running.start.isoformat()}），"
                                 "请先在台账中结束原驻村记录，或在本表填写原驻村的结束日期")])
-        problem = _check(lambda: helping._start(start))
+        problem = _check(lambda: campaign_validate.start_date(start))
         if not problem and planned is not None:
-            problem = _check(lambda: helping._end(planned, start, "planned_end", "计划结束日期"))
+            problem = _check(lambda: campaign_validate.end_date(planned, start, "planned_end", "计划结束日期"))
         if problem:
             raise K.RowErrors([("驻村时间", m) for _c, m in problem])
         values = {"cadre_id": cadre.id, "village_id": village.id, "sending_unit": unit, "role": role,
@@ -489,7 +490,7 @@ def plan_stationing(ctx: Any, row: Any, date1904: bool) -> list:
         changes["planned_end"] = (existing.extra["planned_end"], planned)
     if start is not None and start != existing.start:
         try:
-            helping._ensure_span_open(existing.start, existing.end)
+            campaign_validate.ensure_span_open(existing.start, existing.end)
         except YearClosed as exc:
             raise K.RowErrors([("驻村时间", f"{exc.message}；该驻村记录在已关闭年度中已有统计，不能再改驻村时间")]) from None
         changes["start_date"] = (existing.start, start)
@@ -615,7 +616,7 @@ def _find_place(ctx: Any, row: Any, person: PersonRef, when: dt.date, c: Any) ->
 
 def plan_helplog(ctx: Any, row: Any, date1904: bool) -> list:
     from pledgebook.importers import kinds as K
-    from pledgebook.models import helping
+    from pledgebook.models.campaign import validate as campaign_validate
 
     c = K._Collector()
     person_col = next((col for col in PERSON_COLUMNS if row.raw(col) is not None), None)
@@ -690,7 +691,7 @@ def plan_helplog(ctx: Any, row: Any, date1904: bool) -> list:
         else:
             existing = cache.logs.get(key, [])
         label = f"{person.name} {when.year}年{when.month}月 {vocab.WORK_KINDS[kind]}"
-        q_values, q_errors = helping._quantities(kind, given)
+        q_values, q_errors = campaign_validate.quantities(kind, given)
         if q_errors:
             for m, msg in q_errors.items():
                 col = next((n for n, spec in _CANON_MEASURE.items() if spec[0] in (kind, None) and spec[1] == m
@@ -740,8 +741,8 @@ def plan_helplog(ctx: Any, row: Any, date1904: bool) -> list:
 
 def write(p: Any, batch: Any, new_ids: dict[tuple[str, int], int]) -> None:
     """Write one planned second-ledger record through the rules (inside the import's transaction)."""
-    from pledgebook.models import helping
-    from pledgebook.models.tables import HelpLog
+    from pledgebook.models.campaign import rules as helping
+    from pledgebook.models.store.tables import HelpLog
 
     v = p.values
     if p.table == "contact_point":

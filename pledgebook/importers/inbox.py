@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pledgebook.importers.apply import ImportResult, import_file
 from pledgebook.importers.errorbook import write_error_workbook
-from pledgebook.models import sharing
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core import sharing
+from pledgebook.models.core.errors import PledgebookError
 
 DONE = "已导入"
 FAILED = "有错误"

@@ -33,9 +33,9 @@ from pledgebook.importers.resolve import (
     suffix_kind,
     vocab_code,
 )
-from pledgebook.models import rules, vocab
-from pledgebook.models.errors import ValidationError, ValidationErrors
-from pledgebook.models.values import (
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import ValidationError, ValidationErrors
+from pledgebook.models.core.values import (
     Deadline,
     clean_text,
     has_control_chars,
@@ -45,6 +45,7 @@ from pledgebook.models.values import (
     parse_int,
     parse_number,
 )
+from pledgebook.models.ledger import rules, validate
 
 KINDS: dict[str, str] = {
     "orgs": "党组织名单",
@@ -141,7 +142,7 @@ class Context:
         self.people = PersonIndex.load()
         self.year = year
         self.categories = rules.categories()
-        from pledgebook.models.tables import WorkYear
+        from pledgebook.models.store.tables import WorkYear
 
         self.years = {wy.year: wy.closed for wy in WorkYear.select()}
         self.today = dt.date.today()
@@ -160,7 +161,7 @@ class Context:
         self._progress: set[tuple] | None = None
         self._person_rows: dict[int, dict] | None = None
         self._evaluations: dict[tuple, dict] | None = None
-        from pledgebook.models import settings
+        from pledgebook.models.store import settings
 
         self.formula = settings.get("satisfaction_formula")
 
@@ -170,7 +171,7 @@ class Context:
                       "due_date", "term", "published_on", "status", "fulfilled_on", "approved_by", "approved_on")
 
     def _load_pledges(self) -> None:
-        from pledgebook.models.tables import Pledge, database
+        from pledgebook.models.store.tables import Pledge, database
 
         self._pledges = defaultdict(list)
         self._pledge_uids = {}
@@ -224,7 +225,7 @@ class Context:
         assert self._pledge_uids is not None
         found = self._pledge_uids.get(uid)
         if found is None and self._loaded_year is not None:
-            from pledgebook.models.tables import Pledge, database
+            from pledgebook.models.store.tables import Pledge, database
 
             found = database.execute_sql(
                 f"SELECT {', '.join(self._PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} "
@@ -251,7 +252,7 @@ class Context:
     def person_record(self, person_id: int) -> dict:
         """A person's stored fields (all people loaded in one query the first time one is asked for)."""
         if self._person_rows is None:
-            from pledgebook.models.tables import Person, database
+            from pledgebook.models.store.tables import Person, database
 
             cursor = database.execute_sql(f"SELECT {', '.join(self._PERSON_FIELDS)} FROM {Person._meta.table_name} "
                                           "WHERE deleted_at IS NULL")
@@ -326,7 +327,7 @@ _parse_deadline = lru_cache(maxsize=4096, typed=True)(parse_deadline)
 _normalize_id_number = lru_cache(maxsize=65536, typed=True)(normalize_id_number)
 
 
-_sane_due = lru_cache(maxsize=4096)(rules._sane_due)
+_sane_due = lru_cache(maxsize=4096)(validate.check_due)
 
 
 @lru_cache(maxsize=1024, typed=True)
@@ -532,7 +533,7 @@ def plan_org(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     if township and row.has("乡镇"):
         new["township"] = township
     if sector and row.has("所属领域"):
-        from pledgebook.models.tables import Org
+        from pledgebook.models.store.tables import Org
 
         old["sector"] = Org.get_by_id(existing.id).sector
         new["sector"] = sector
@@ -599,7 +600,7 @@ def plan_person(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     assert org is not None
     try:
         # the name is checked above; without it the rules skip the pinyin, which the bulk insert makes for all at once
-        checked = {"name": name, **rules._person_values(fields)}
+        checked = {"name": name, **validate.person_values(fields)}
     except ValidationErrors as exc:
         raise RowErrors([(_PERSON_FIELD_COLUMN.get(f, None), m) for f, m in exc.errors.items()]) from None
     if number:
@@ -819,7 +820,7 @@ def plan_progress(ctx: Context, row: Row, date1904: bool) -> list[Planned]:
     if dup:
         raise RowErrors([("践诺进展", dup)])
     if ctx._progress is None:
-        from pledgebook.models.tables import Progress
+        from pledgebook.models.store.tables import Progress
 
         ctx._progress = {
             (pid, d if isinstance(d, dt.date) else dt.date.fromisoformat(d), _content_key(n))
@@ -971,7 +972,7 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
     if problem:
         raise RowErrors([(None, problem)])
     if ctx._evaluations is None:
-        from pledgebook.models.tables import Evaluation
+        from pledgebook.models.store.tables import Evaluation
 
         ctx._evaluations = {}
         for ev in Evaluation.select().where(Evaluation.deleted_at.is_null()).dicts().iterator():
@@ -983,7 +984,7 @@ def plan_evaluation(ctx: Context, row: Row, date1904: bool, groups: list[str]) -
     for group, fields in parts:
         kind_label = vocab.label(vocab.EVAL_KINDS, fields["kind"])
         try:
-            values = rules._evaluation_values(None, {k: v for k, v in fields.items()})  # type: ignore[arg-type]
+            values = validate.evaluation_values(None, {k: v for k, v in fields.items()})  # type: ignore[arg-type]
         except ValidationErrors as exc:
             for f, m in exc.errors.items():
                 leaf = _EVAL_FIELD_LEAF.get(f)

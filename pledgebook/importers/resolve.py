@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pledgebook.models import vocab
-from pledgebook.models.values import normalize_text as _normalize_text
+from pledgebook.models.core import vocab
+from pledgebook.models.core.values import normalize_text as _normalize_text
 
 
 @lru_cache(maxsize=65536)
@@ -35,7 +35,7 @@ def normalize_text(value: object) -> str:
 
 def database_rows(sql: str) -> list[tuple]:
     """Plain tuples of one query on the open ledger."""
-    from pledgebook.models.tables import database
+    from pledgebook.models.store.tables import database
 
     return database.execute_sql(sql).fetchall()
 
@@ -46,7 +46,7 @@ class Unresolved(ValueError):
 
 # --------------------------------------------------------------------------- vocabulary
 
-# what people write → the label in pledgebook.models.vocab
+# what people write → the label in pledgebook.models.core.vocab
 SYNONYMS: dict[str, dict[str, str]] = {
     "status": {
         "已完成": "已兑现", "完成": "已兑现", "已落实": "已兑现", "兑现": "已兑现", "全部兑现": "已兑现",
@@ -241,8 +241,8 @@ class OrgIndex:
 
     @classmethod
     def load(cls) -> OrgIndex:
-        from pledgebook.models.db import get_setting
-        from pledgebook.models.tables import Org
+        from pledgebook.models.store.db import get_setting
+        from pledgebook.models.store.tables import Org
 
         index = cls()
         # raw SQL: peewee's row conversion costs more than the query on a county's 700 orgs and 14,000 people
@@ -334,7 +334,7 @@ class PersonIndex:
 
     @classmethod
     def load(cls) -> PersonIndex:
-        from pledgebook.models.tables import Person
+        from pledgebook.models.store.tables import Person
 
         index = cls()
         query = database_rows(f"SELECT id, name, org_id, state, id_number FROM {Person._meta.table_name} "

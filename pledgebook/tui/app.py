@@ -2,7 +2,7 @@
 
 Areas by number key: 1 总览, 2 承诺台账, 3 人员, 4 导入, 5 上报, 6 年度, 7 帮扶; the year is chosen at the
 top (y). Every action is in the command palette (Ctrl+P). Reads go through
-:mod:`pledgebook.models.queries`, writes through :mod:`pledgebook.models.rules`,
+:mod:`pledgebook.models.ledger.queries`, writes through :mod:`pledgebook.models.ledger.rules`,
 both in thread workers; this module holds no SQL.
 """
 
@@ -18,7 +18,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
-from pledgebook.models.errors import PledgebookError, YearClosed
+from pledgebook.models.core.errors import PledgebookError, YearClosed
 from pledgebook.tui import areas, registry
 from pledgebook.tui.commands import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
@@ -96,8 +96,8 @@ class PledgebookApp(App):
             self.bind(area.key, f"switch_area('{area.name}')", description=area.title, show=False)
         self._home_prefetch: Future[HomeData | None] | None = None
         if db_path is not None:
-            from pledgebook.models.db import open_database
-            from pledgebook.models.tables import database
+            from pledgebook.models.store.db import open_database
+            from pledgebook.models.store.tables import database
 
             if database.database != str(Path(db_path)):
                 open_database(db_path)
@@ -145,7 +145,7 @@ class PledgebookApp(App):
 
     # ------------------------------------------------------------ start
     def on_mount(self) -> None:
-        from pledgebook.models.db import is_initialized
+        from pledgebook.models.store.db import is_initialized
 
         self.theme = "textual-dark"
         if is_initialized():
@@ -164,7 +164,8 @@ class PledgebookApp(App):
         console.greet(self, getattr(self, "console_hint", None))  # the legacy console's word, once
 
     def start_ledger(self) -> None:
-        from pledgebook.models import db, queries
+        from pledgebook.models.ledger import queries
+        from pledgebook.models.store import db
 
         self.county_name = db.county()["name"]
         queries.category_labels(refresh=True)
@@ -173,13 +174,13 @@ class PledgebookApp(App):
         self.switch_mode("home")
 
     def set_year(self, year: int | None, known: list[Any] | None = None) -> None:
-        from pledgebook.models import queries
+        from pledgebook.models.ledger import queries
 
         closed = {y.year: y.closed for y in (known if known is not None else queries.years())}
         self.year = year
         self.year_closed = bool(closed.get(year, False))
         state = "（已关闭·只读）" if self.year_closed else ""
-        from pledgebook.models.db import read_only_reason
+        from pledgebook.models.store.db import read_only_reason
 
         # a ledger on a read-only disk or in a folder without write permission: shown, and said once
         locked = read_only_reason()
@@ -225,7 +226,7 @@ class PledgebookApp(App):
         """Another program (a scheduled import) wrote to the file: reload."""
         from peewee import OperationalError
 
-        from pledgebook.models import queries
+        from pledgebook.models.ledger import queries
 
         try:
             version = queries.data_version()
@@ -368,7 +369,7 @@ class PledgebookApp(App):
         pledge_id = self.current_pledge()
         if pledge_id is None or not self.writable():
             return
-        from pledgebook.models import queries
+        from pledgebook.models.ledger import queries
         from pledgebook.tui.dialogs.record import CloseRectificationForm
 
         detail = queries.pledge_detail(pledge_id, self.today)
@@ -382,7 +383,7 @@ class PledgebookApp(App):
         pledge_id = self.current_pledge()
         if pledge_id is None or not self.writable():
             return
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
         from pledgebook.tui.dialogs.confirm import ConfirmDialog
 
         def confirmed(yes: bool | None) -> None:
@@ -403,7 +404,7 @@ class PledgebookApp(App):
         if self.last_deleted is None:
             self.notify("没有可撤销的删除。", severity="warning")
             return
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
 
         table, record_id = self.last_deleted
 

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pledgebook.models.figures import Figures
+from pledgebook.models.ledger.figures import Figures
 
 
 @dataclass
@@ -41,7 +41,7 @@ class HomeData:
 
 def home_rows(year: int, org_id: int | None, today: date) -> HomeData:
     """合计 and one row per child of ``org_id`` (the county when None); call inside ``db_thread``."""
-    from pledgebook.models.figures import FigureBook
+    from pledgebook.models.ledger.figures import FigureBook
 
     # the home screen shows neither categories nor people: the light book
     book = FigureBook(year, today=today, by_category=False, people=False)
@@ -60,8 +60,8 @@ def home_rows(year: int, org_id: int | None, today: date) -> HomeData:
 
 
 def _read(today: date) -> HomeData | None:
-    from pledgebook.models import queries
-    from pledgebook.models.db import is_initialized
+    from pledgebook.models.ledger import queries
+    from pledgebook.models.store.db import is_initialized
     from pledgebook.tui.worker_db import FIGURES_CACHE_KIB, db_thread
 
     with db_thread(FIGURES_CACHE_KIB):

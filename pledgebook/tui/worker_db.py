@@ -15,8 +15,8 @@ from contextlib import contextmanager
 
 from peewee import DatabaseError as PeeweeDatabaseError
 
-from pledgebook.models.errors import PledgebookError, explain
-from pledgebook.models.tables import database
+from pledgebook.models.core.errors import PledgebookError, explain
+from pledgebook.models.store.tables import database
 
 # A worker's connection lives for one worker, so a big page cache buys
 # nothing across workers and costs memory (a 32 MB cache filled by one scan

@@ -14,7 +14,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from pledgebook.models.errors import ValidationError
+from pledgebook.models.core.errors import ValidationError
 from pledgebook.tui.dialogs.form import FormDialog
 
 
@@ -46,7 +46,7 @@ class AskDateDialog(FormDialog):
             self.show_errors(exc)
 
     def save(self, values: dict[str, Any]) -> date:
-        from pledgebook.models.values import parse_date
+        from pledgebook.models.core.values import parse_date
 
         try:
             day = parse_date(values["day"])

@@ -9,8 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from pledgebook.models import queries
-from pledgebook.models.figures import percent
+from pledgebook.models.ledger import queries
+from pledgebook.models.ledger.figures import percent
 
 
 def progress_text(p: queries.ProgressItem) -> str:

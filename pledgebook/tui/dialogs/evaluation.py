@@ -13,9 +13,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from pledgebook.models import queries, rules, vocab
-from pledgebook.models.errors import ValidationError
-from pledgebook.models.figures import percent
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import ValidationError
+from pledgebook.models.ledger import queries, rules, validate
+from pledgebook.models.ledger.figures import percent
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.dialogs.record import DATE_HINT
 
@@ -113,7 +114,7 @@ class EvaluationForm(FormDialog):
         need = (valid or grade) and rules.needs_rectification(kind, grade, basic, unsat, valid if kind == "public" else None)
         if need and not self.query_one("#f-rect_due", Input).value.strip():
             try:
-                on = rules._date(self.query_one("#f-date", Input).value.strip() or None, "date", "评议日期") or self.today
+                on = validate.parse_date(self.query_one("#f-date", Input).value.strip() or None, "date", "评议日期") or self.today
                 due = rules.default_rectification_due(on).isoformat()
             except ValidationError:
                 due = "评议日期之后按本县整改期限"

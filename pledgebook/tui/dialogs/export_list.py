@@ -9,8 +9,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from pledgebook.models import queries
-from pledgebook.models.errors import ValidationError
+from pledgebook.models.core.errors import ValidationError
+from pledgebook.models.ledger import queries
 from pledgebook.tui.dialogs.form import FormDialog
 
 

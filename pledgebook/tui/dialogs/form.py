@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors
+from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors
 from pledgebook.tui.widgets.chrome import Footer
 from pledgebook.tui.widgets.focus import focus_now
 

@@ -2,7 +2,7 @@
 
 Keyboard-first: Tab/↓ move between fields, Enter saves and the area opens the next
 place; Ctrl+L copies last month's numbers into the fields; Esc leaves. Reads and
-writes go through :mod:`pledgebook.models.help_queries` in thread workers.
+writes go through :mod:`pledgebook.models.campaign.queries` in thread workers.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from pledgebook.models import help_queries as hq
-from pledgebook.models import vocab
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.campaign import queries as hq
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import PledgebookError
 from pledgebook.tui.dialogs.form import leave_asking, typed_state
 from pledgebook.tui.widgets.chrome import Footer
 from pledgebook.tui.worker_db import db_thread

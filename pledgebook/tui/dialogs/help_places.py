@@ -3,7 +3,7 @@
 Same style as the pledge and person forms: people and orgs are found by name or
 pinyin initials, dates accept 2011-12-31, 2011.12.31 or 2011年12月31日, every
 error shows under its field, and the write goes through
-:mod:`pledgebook.models.helping` in a thread worker (``app.run_write``). A form
+:mod:`pledgebook.models.campaign.rules` in a thread worker (``app.run_write``). A form
 dismisses with ``(table, id)`` of the record it wrote, None on Esc.
 """
 
@@ -20,10 +20,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from pledgebook.models import help_queries as hq
-from pledgebook.models import helping, vocab
-from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors, YearClosed
-from pledgebook.models.values import parse_date
+from pledgebook.models.campaign import queries as hq
+from pledgebook.models.campaign import rules as helping
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors, YearClosed
+from pledgebook.models.core.values import parse_date
 from pledgebook.tui.dialogs.confirm import ConfirmDialog
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.dialogs.pledge import PledgerPicker

@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from pledgebook.models.errors import PledgebookError, ValidationError
+from pledgebook.models.core.errors import PledgebookError, ValidationError
 from pledgebook.tui.dialogs.form import FormDialog
 
 
@@ -42,7 +42,7 @@ class TrustKeyForm(FormDialog):
         self.read_key()
 
     def read_key(self) -> bool:
-        from pledgebook.exporters.keys import read_public_key
+        from pledgebook.bundle.keys import read_public_key
         from pledgebook.tui.screens.imports import clean_path
 
         path = clean_path(self.value("path"))
@@ -55,7 +55,7 @@ class TrustKeyForm(FormDialog):
             self.show_errors(exc)
             self.query_one("#fingerprint", Static).update("")
             return False
-        from pledgebook.exporters.keys import trusted_key
+        from pledgebook.bundle.keys import trusted_key
 
         self.clear_errors()
         self.checked = pub
@@ -79,7 +79,7 @@ class TrustKeyForm(FormDialog):
         super().action_save()
 
     def save(self, values: dict[str, Any]) -> Any:
-        from pledgebook.exporters.keys import trust
+        from pledgebook.bundle.keys import trust
 
         trust(self.checked, replace=self.replacing)
         return self.checked
@@ -107,7 +107,7 @@ class InitKeysForm(FormDialog):
                          classes="preview")
 
     def save(self, values: dict[str, Any]) -> Any:
-        from pledgebook.exporters.keys import init_keys
+        from pledgebook.bundle.keys import init_keys
         from pledgebook.tui.screens.imports import clean_path
 
         folder = clean_path(values["folder"])

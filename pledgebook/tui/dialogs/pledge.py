@@ -7,8 +7,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from pledgebook.models import queries, rules, vocab
-from pledgebook.models.errors import ValidationError
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import ValidationError
+from pledgebook.models.ledger import queries, rules
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.picker import PledgerPicker  # noqa: F401  (imported from here by the other forms)
 

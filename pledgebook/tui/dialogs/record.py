@@ -8,7 +8,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from pledgebook.models import queries, rules, vocab
+from pledgebook.models.core import vocab
+from pledgebook.models.ledger import queries, rules
 from pledgebook.tui.dialogs.form import FormDialog
 
 DATE_HINT = "可写 2011-12-31、2011.12.31、2011年12月31日"

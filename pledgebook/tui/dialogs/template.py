@@ -58,7 +58,7 @@ class TemplateDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from pledgebook.exporters import template
-        from pledgebook.models.errors import ValidationError
+        from pledgebook.models.core.errors import ValidationError
 
         if not values["path"]:
             raise ValidationError("请填写保存的文件名", "path")
@@ -79,7 +79,7 @@ def _save_folder() -> Path:
 
 
 def _county() -> str:
-    from pledgebook.models import db
+    from pledgebook.models.store import db
 
     return db.county().get("name", "")
 

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from pledgebook.models import queries
+from pledgebook.models.ledger import queries
 from pledgebook.tui.widgets.chrome import Footer
 
 

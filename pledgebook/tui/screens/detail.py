@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from pledgebook.models import queries
-from pledgebook.models.figures import percent
+from pledgebook.models.ledger import queries
+from pledgebook.models.ledger.figures import percent
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 
@@ -123,7 +123,7 @@ class PledgeDetailScreen(AreaScreen):
         if d is None or not self.app.writable():
             return
         if d.year_closed:
-            from pledgebook.models.errors import YearClosed
+            from pledgebook.models.core.errors import YearClosed
 
             self.notify(YearClosed(d.year).message, title="只读年度", severity="error", timeout=8)
             return
@@ -169,7 +169,7 @@ class PledgeDetailScreen(AreaScreen):
         return after
 
     def _delete(self, table: str, entry_id: int) -> None:
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
         from pledgebook.tui.dialogs.confirm import ConfirmDialog
         from pledgebook.tui.dialogs.entries import evaluation_text, progress_text
 
@@ -202,7 +202,7 @@ class PledgeDetailScreen(AreaScreen):
             return
         if not self.app.writable():
             return
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
 
         table, entry_id, what = self.last_removed
 

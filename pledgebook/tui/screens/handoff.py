@@ -18,8 +18,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static
 
-from pledgebook.exporters.readback import claim
-from pledgebook.models.vocab import counts_text
+from pledgebook.bundle.readback import claim
+from pledgebook.models.core.vocab import counts_text
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
@@ -73,7 +73,7 @@ class HandoffScreen(JobScreen):
         self.default_report: str | None = None
 
     def compose(self) -> ComposeResult:
-        from pledgebook.models import queries
+        from pledgebook.models.ledger import queries
 
         app: Any = self.app
         years = [(f"{y.year}年度", y.year) for y in reversed(queries.years())]
@@ -121,7 +121,7 @@ class HandoffScreen(JobScreen):
 
     # ------------------------------------------------------------ the signing key
     def _show_key(self) -> None:
-        from pledgebook.exporters.keys import own_public_key
+        from pledgebook.bundle.keys import own_public_key
         from pledgebook.tui.dialogs.keys import spaced
 
         own = own_public_key()
@@ -255,7 +255,7 @@ class HandoffScreen(JobScreen):
         self._say("正在生成数据包，写完后会从U盘读回校验，[b]校验完成前请不要拔出U盘[/b]。")
 
         def run(progress):
-            from pledgebook.exporters.bundle import write_bundle
+            from pledgebook.bundle.write import write_bundle
 
             return write_bundle(folder, include_pii=include_pii, progress=progress)
 
@@ -269,7 +269,7 @@ class HandoffScreen(JobScreen):
     # ------------------------------------------------------------ history
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def _load_history(self) -> None:
-        from pledgebook.exporters.history import handoff_history
+        from pledgebook.bundle.history import handoff_history
 
         with db_thread():
             rows = handoff_history()

@@ -6,7 +6,7 @@ how many logs each has. Enter on a place opens the monthly form; after a save th
 place opens, so a month's sheet is typed straight through. [ and ] change the month,
 n adds a contact point, pairing or stationing, E changes the selected one, x ends it;
 c shows coverage, i the people who logged nothing lately. Reads go through
-:mod:`pledgebook.models.help_queries`, the forms are in :mod:`pledgebook.tui.dialogs.help_places`.
+:mod:`pledgebook.models.campaign.queries`, the forms are in :mod:`pledgebook.tui.dialogs.help_places`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from pledgebook.models import help_queries as hq
-from pledgebook.models import vocab
+from pledgebook.models.campaign import queries as hq
+from pledgebook.models.core import vocab
 from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from pledgebook.models.figures import Figures, percent
+from pledgebook.models.ledger.figures import Figures, percent
 from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.startup import HomeData, HomeRow, home_rows
@@ -47,7 +47,7 @@ def status_breakdown(by_status: dict[str, int], width: int = 24, room: int | Non
     cells when given (80×24: the bar gives way first, then the statuses with none, then the gaps)."""
     from rich.cells import cell_len
 
-    from pledgebook.models import vocab
+    from pledgebook.models.core import vocab
 
     total = sum(by_status.values())
     entries = [(code, label, by_status.get(code, 0)) for code, label in vocab.PLEDGE_STATUSES.items()]

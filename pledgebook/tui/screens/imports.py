@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
-from pledgebook.models.vocab import TABLE_LABELS, counts_text
+from pledgebook.models.core.vocab import TABLE_LABELS, counts_text
 from pledgebook.tui import places
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
@@ -224,7 +224,7 @@ class ImportScreen(JobScreen):
         app: Any = self.app
         if app.year is not None and not app.year_closed:
             return app.year
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
 
         return rules.current_year()
 
@@ -308,8 +308,8 @@ class ImportScreen(JobScreen):
 
     # ------------------------------------------------------------ the dry run
     def _closed_year(self, year: int | None) -> bool:
-        from pledgebook.models import queries
-        from pledgebook.models.errors import YearClosed
+        from pledgebook.models.core.errors import YearClosed
+        from pledgebook.models.ledger import queries
 
         closed = {y.year for y in queries.years() if y.closed}
         if year is not None and year in closed:
@@ -327,13 +327,13 @@ class ImportScreen(JobScreen):
         self._say("正在检查……")
 
         def run(progress):
+            from pledgebook.bundle.merge import is_bundle
             from pledgebook.importers.apply import import_file
-            from pledgebook.importers.bundle import is_bundle
 
             if not request.path.is_file():
                 return "missing", None
             if is_bundle(request.path):
-                from pledgebook.exporters.bundle import verify_bundle
+                from pledgebook.bundle.write import verify_bundle
 
                 return "bundle", verify_bundle(request.path, progress=lambda stage, f: progress("校验", f))
             result = import_file(request.path, kind=request.kind, dry_run=True, year=request.year,
@@ -446,7 +446,7 @@ class ImportScreen(JobScreen):
 
         def run(progress):
             if bundle:
-                from pledgebook.importers.bundle import import_bundle
+                from pledgebook.bundle.merge import import_bundle
 
                 return import_bundle(request.path, progress=progress, allow_unsigned=allow_unsigned)
             from pledgebook.importers.apply import import_file

@@ -16,7 +16,7 @@ from textual import work
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from pledgebook.models.errors import PledgebookError
+from pledgebook.models.core.errors import PledgebookError
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.worker_db import db_thread
 

@@ -1,6 +1,6 @@
 """组织管理: the organization tree — add a branch, rename, move under another parent, deactivate.
 
-Every change goes through :mod:`pledgebook.models.rules` (validated, audited, closed years respected);
+Every change goes through :mod:`pledgebook.models.ledger.rules` (validated, audited, closed years respected);
 opened from the command palette (组织管理, 新增党组织). Deactivating says first what stays behind
 (people, open pledges, sub-organizations) and asks.
 """
@@ -15,8 +15,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Select, Static, Tree
 
-from pledgebook.models import rules, vocab
-from pledgebook.models.errors import ValidationError
+from pledgebook.models.core import vocab
+from pledgebook.models.core.errors import ValidationError
+from pledgebook.models.ledger import rules
 from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer, Header
@@ -26,7 +27,7 @@ CHILD_KIND = {"county": "committee", "prefecture": "county", "committee": "branc
 
 
 def _org_rows() -> list[tuple]:
-    from pledgebook.models.tables import database
+    from pledgebook.models.store.tables import database
 
     return database.execute_sql(
         "SELECT o.id, o.name, o.kind, o.parent_id, o.active, o.sector, o.township, o.code, "
@@ -204,7 +205,7 @@ class OrgForm(FormDialog):
 
     def __init__(self, *, parent_id: int | None = None, org_id: int | None = None) -> None:
         super().__init__()
-        from pledgebook.models.tables import Org
+        from pledgebook.models.store.tables import Org
 
         self.org = Org.get_by_id(org_id) if org_id is not None else None
         self.parent_org = Org.get_by_id(parent_id) if parent_id is not None else None
@@ -237,7 +238,7 @@ class MoveOrgForm(FormDialog):
 
     def __init__(self, org_id: int) -> None:
         super().__init__()
-        from pledgebook.models.tables import Org
+        from pledgebook.models.store.tables import Org
 
         self.org = Org.get_by_id(org_id)
         self.form_title = f"移动「{self.org.name}」（连同它的下级）到新的上级之下"

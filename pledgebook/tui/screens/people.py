@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from pledgebook.models import queries
+from pledgebook.models.ledger import queries
 from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header

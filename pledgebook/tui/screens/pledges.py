@@ -13,8 +13,9 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static, Tree
 from textual.worker import get_current_worker
 
-from pledgebook.models import queries, vocab
-from pledgebook.models.figures import percent
+from pledgebook.models.core import vocab
+from pledgebook.models.ledger import queries
+from pledgebook.models.ledger.figures import percent
 from pledgebook.tui.highlight import match_spans
 from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen

@@ -7,7 +7,7 @@
   flagged at once and saving is refused until it is put right.
 * :class:`PrintDialog` — 打印公示 / 打印评议票 for the org selected in the
   pledge list (its whole subtree).
-* :class:`SettingsDialog` — the county settings of :mod:`pledgebook.models.settings`.
+* :class:`SettingsDialog` — the county settings of :mod:`pledgebook.models.store.settings`.
 
 All registered in the command palette through :mod:`pledgebook.tui.registry`.
 """
@@ -24,9 +24,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pledgebook.models import tally
-from pledgebook.models.errors import PledgebookError, ValidationError, ValidationErrors
-from pledgebook.models.figures import percent
+from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors
+from pledgebook.models.ledger import tally
+from pledgebook.models.ledger.figures import percent
 from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer
@@ -133,7 +133,7 @@ class TallyScreen(Screen):
 
     def _formula(self) -> str:
         if not hasattr(self, "_formula_cache"):
-            from pledgebook.models import settings
+            from pledgebook.models.store import settings
 
             self._formula_cache = settings.get("satisfaction_formula")
         return self._formula_cache
@@ -252,11 +252,11 @@ def _documents() -> Path:
 
 def _selected_org(app: Any) -> tuple[int | None, str]:
     """The org selected in the pledge list (None: the whole county) and its name."""
-    from pledgebook.models.tables import Org
+    from pledgebook.models.store.tables import Org
 
     org_id = getattr(app.screen, "current_org_id", None)
     if org_id is None:
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
 
         root = rules.root_org()
         return root.id, root.name
@@ -343,7 +343,7 @@ def open_tally(app: Any) -> None:
     if app.year is None or not app.writable():
         return
     from pledgebook.exporters import paper
-    from pledgebook.models.tables import Org
+    from pledgebook.models.store.tables import Org
 
     org_id = getattr(app.screen, "current_org_id", None)
     if org_id is None:
@@ -365,7 +365,7 @@ class SettingsDialog(FormDialog):
     form_title = "本县设置"
 
     def body(self) -> ComposeResult:
-        from pledgebook.models import settings
+        from pledgebook.models.store import settings
 
         for spec in settings.SPECS.values():
             current = settings.get(spec.key)
@@ -377,7 +377,7 @@ class SettingsDialog(FormDialog):
             yield from self.field(spec.key, spec.label, widget, hint=spec.help)
 
     def save(self, values: dict[str, Any]) -> Any:
-        from pledgebook.models import settings
+        from pledgebook.models.store import settings
 
         errors: dict[str, str] = {}
         changed = 0

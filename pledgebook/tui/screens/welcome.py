@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
-from pledgebook.models.errors import PledgebookError, ValidationErrors
+from pledgebook.models.core.errors import PledgebookError, ValidationErrors
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.worker_db import db_thread
 
@@ -71,7 +71,7 @@ class WelcomeScreen(Screen):
 
     @on(Button.Pressed, "#create")
     def create(self) -> None:
-        from pledgebook.models import rules
+        from pledgebook.models.ledger import rules
 
         for err in self.query(".field-error"):
             err.display = False
@@ -101,7 +101,7 @@ class WelcomeScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _build_demo(self) -> None:
-        from pledgebook.demo import build_demo
+        from pledgebook.demo.pledges import build_demo
 
         try:
             with db_thread():

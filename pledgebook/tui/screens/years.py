@@ -2,7 +2,7 @@
 reopen; backup now, the list of backups, restore.
 
 Everything long runs in a thread worker through :class:`JobScreen`; the core
-(:mod:`pledgebook.rollover`, :mod:`pledgebook.models.backup`) takes the automatic
+(:mod:`pledgebook.yearend.rollover`, :mod:`pledgebook.models.store.backup`) takes the automatic
 backups and does the work in one transaction. A problem in the preview opens its
 pledge (Enter); 强制结转 needs a second, explicit confirmation.
 """
@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Label, ProgressBar, Select, Static, TabbedContent, TabPane
 
-from pledgebook.models.figures import percent
+from pledgebook.models.ledger.figures import percent
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
@@ -50,7 +50,7 @@ def render_preview(pv: Any) -> str:
 
 
 def p_label(kind: str) -> str:
-    from pledgebook.rollover import PROBLEM_KINDS
+    from pledgebook.yearend.rollover import PROBLEM_KINDS
 
     return PROBLEM_KINDS.get(kind, kind)
 
@@ -126,8 +126,8 @@ class YearsScreen(JobScreen):
     # ------------------------------------------------------------ reading
     @work(thread=True, group="years", exclusive=True, exit_on_error=False)
     def _load(self) -> None:
-        from pledgebook.models.backup import list_backups
-        from pledgebook.rollover import years_overview
+        from pledgebook.models.store.backup import list_backups
+        from pledgebook.yearend.rollover import years_overview
 
         with db_thread():
             overview = years_overview()
@@ -229,7 +229,7 @@ class YearsScreen(JobScreen):
             return
 
         def run(progress):
-            from pledgebook.rollover import preview
+            from pledgebook.yearend.rollover import preview
 
             progress("检查", 0.3)
             return preview(year, carry=carry, due_rule=due)
@@ -289,7 +289,7 @@ class YearsScreen(JobScreen):
 
     def _rollover(self, year: int, carry: tuple[str, ...], due: str, force: bool) -> None:
         def run(progress):
-            from pledgebook.rollover import rollover
+            from pledgebook.yearend.rollover import rollover
 
             return rollover(year, carry=carry, due_rule=due, force=force, progress=progress)
 
@@ -324,7 +324,7 @@ class YearsScreen(JobScreen):
             return
 
         def run(progress):
-            from pledgebook.rollover import reopen_check
+            from pledgebook.yearend.rollover import reopen_check
 
             progress("检查", 0.5)
             return reopen_check(year)
@@ -348,7 +348,7 @@ class YearsScreen(JobScreen):
 
     def _reopen(self, year: int) -> None:
         def run(progress):
-            from pledgebook.rollover import reopen
+            from pledgebook.yearend.rollover import reopen
 
             return reopen(year, progress=progress)
 
@@ -366,7 +366,7 @@ class YearsScreen(JobScreen):
         self._tab("yr-tab-backup")
 
         def run(progress):
-            from pledgebook.models.backup import backup
+            from pledgebook.models.store.backup import backup
 
             return backup(progress=progress)
 
@@ -392,7 +392,7 @@ class YearsScreen(JobScreen):
 
     def _restore(self, path) -> None:
         def run(progress):
-            from pledgebook.models.backup import restore
+            from pledgebook.models.store.backup import restore
 
             return restore(path, progress=progress)
 
@@ -406,7 +406,8 @@ class YearsScreen(JobScreen):
 
     def _reload_app(self) -> None:
         """After a restore: read the county, the categories and the years again."""
-        from pledgebook.models import db, queries, rules
+        from pledgebook.models.ledger import queries, rules
+        from pledgebook.models.store import db
 
         app: Any = self.app
         app.county_name = db.county()["name"]

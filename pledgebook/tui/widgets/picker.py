@@ -14,7 +14,7 @@ from textual.events import Key
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pledgebook.models import queries
+from pledgebook.models.ledger import queries
 
 
 class SuggestionList(OptionList, can_focus=False):

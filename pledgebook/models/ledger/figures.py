@@ -1,0 +1,451 @@
+"""The figures, defined once: used by the TUI, the CLI, the reports and the tests.
+
+- 兑现率 = 已兑现 / (all pledges − 已撤销): a pledge carried into the next year (已结转) stays in
+  its own year's denominator as not fulfilled there, so closing a year never changes its figures;
+  已结转 is a column of its own (``Figures.carried``)
+- 满意率 = (满意 + 基本满意) / 有效票 of 群众评议 (or 满意 alone: a county setting)
+- 参与率 = 有效票 / 发放票数
+- 逾期 = due date passed, status not final
+- 待整改 = rectification due set, not done
+
+SQL aggregates per (org, category) in a handful of GROUP BY queries; the
+org tree (a few hundred to a few thousand rows) then rolls those up to any
+subtree in Python, so one pass serves the county total, every 党委 row and
+every tree node.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from pledgebook.models.core import vocab
+from pledgebook.models.store.db import fetch_packed, get_setting
+from pledgebook.models.store.tables import Org, database
+
+
+@dataclass
+class Figures:
+    pledges: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    rectification_open: int = 0
+    evaluations: int = 0
+    ballots_issued: int = 0
+    ballots_valid: int = 0
+    votes_satisfied: int = 0
+    votes_basic: int = 0
+    votes_unsatisfied: int = 0
+    valid_where_issued: int = 0  # 有效票 of the evaluations that say how many were issued
+    orgs_pledged: int = 0
+    people_pledged: int = 0
+    formula: str = "satisfied_plus_basic"
+
+    # ---- derived
+    @property
+    def fulfilled(self) -> int:
+        return self.by_status.get("fulfilled", 0)
+
+    @property
+    def carried(self) -> int:
+        """已结转: carried into the next year at its rollover (counted in 兑现率's denominator, not fulfilled)."""
+        return self.by_status.get("carried", 0)
+
+    @property
+    def rate_base(self) -> int:
+        return self.pledges - sum(self.by_status.get(s, 0) for s in vocab.EXCLUDED_FROM_RATE)
+
+    @property
+    def fulfilment_rate(self) -> float | None:
+        return self.fulfilled / self.rate_base if self.rate_base else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        if not self.ballots_valid:
+            return None
+        top = self.votes_satisfied + (self.votes_basic if self.formula != "satisfied_only" else 0)
+        return top / self.ballots_valid
+
+    @property
+    def participation_rate(self) -> float | None:
+        return self.valid_where_issued / self.ballots_issued if self.ballots_issued else None
+
+    def add(self, other: Figures) -> None:
+        # through the instance dicts, not getattr/setattr: the home figures add ~3,000 of these at
+        # launch, while Textual imports on the other thread and both want the GIL
+        mine, theirs = self.__dict__, other.__dict__
+        for name in SUMMED:
+            mine[name] += theirs[name]
+        counts = self.by_status
+        for status, n in other.by_status.items():
+            counts[status] = counts.get(status, 0) + n
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able form with English snake_case keys (rates rounded to 4 places)."""
+        data = asdict(self)
+        data.pop("formula")
+        data.pop("valid_where_issued")
+        data["by_status"] = {s: self.by_status.get(s, 0) for s in vocab.PLEDGE_STATUSES}
+        data["fulfilled"] = self.fulfilled
+        data["carried"] = self.carried
+        for name in ("fulfilment_rate", "satisfaction_rate", "participation_rate"):
+            value = getattr(self, name)
+            data[name] = None if value is None else round(value, 4)
+        return data
+
+
+SUMMED = ("pledges", "overdue", "rectification_open", "evaluations", "ballots_issued", "ballots_valid",
+          "votes_satisfied", "votes_basic", "votes_unsatisfied", "valid_where_issued", "orgs_pledged", "people_pledged")
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A rate as people write it: 87.5%, or — when there is nothing to divide."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+@dataclass
+class OrgNode:
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    township: str | None
+    code: str | None
+    active: bool
+
+
+def counted_on(year: int, today: date | None = None) -> date:
+    """The day a year's 逾期 is counted on: today, or a closed year's closing day (its figures stay
+    as they were at closing)."""
+    today = today or date.today()
+    row = database.execute_sql(
+        "SELECT closed_at FROM work_year WHERE year = ? AND closed = 1 AND closed_at IS NOT NULL", [year]
+    ).fetchone()
+    if row and row[0]:
+        today = min(today, date.fromisoformat(str(row[0])[:10]))
+    return today
+
+
+ROLLOVER_RECORD = "rollover.{year}"  # the setting rollover.py (RECORD_KEY) writes: what a rollover did
+
+
+def open_when_carried(year: int) -> list[int]:
+    """The pledges of a closed year that were still open (拟定, 践诺中) when its rollover carried them
+    (read from the rollover's record); those carried from 部分兑现/未兑现 were final already."""
+    import json
+
+    text = get_setting(ROLLOVER_RECORD.format(year=year))
+    if not text:
+        return []
+    try:
+        statuses = json.loads(text).get("statuses", {})
+    except (ValueError, AttributeError):
+        return []
+    return [int(pid) for s in vocab.OPEN_STATUSES for pid in statuses.get(s, ()) if str(pid).isdigit()]
+
+
+def overdue_sql(year: int, day: date, alias: str = "p") -> tuple[str, list]:
+    """逾期 as SQL over pledge ``alias``, with its parameters: the due date passed by ``day``, status
+    still open — or carried while still open (so closing a year leaves its 逾期 as it was)."""
+    opened = ",".join(f"'{s}'" for s in vocab.OPEN_STATUSES)
+    sql = f"({alias}.due_date IS NOT NULL AND {alias}.due_date < ? AND ({alias}.status IN ({opened})"
+    carried = open_when_carried(year)
+    if not carried:
+        return sql + "))", [day.isoformat()]
+    import json
+
+    sql += f" OR ({alias}.status = 'carried' AND {alias}.id IN (SELECT value FROM json_each(?)))))"
+    return sql, [day.isoformat(), json.dumps(carried)]
+
+
+def overdue_check(year: int, day: date):
+    """逾期 of one row in Python, the same rule as :func:`overdue_sql`: ``late(id, status, due)``."""
+    carried = set(open_when_carried(year))
+    day_text = day.isoformat()
+
+    def late(pledge_id: int, status: str, due) -> bool:
+        if due is None or str(due)[:10] >= day_text:
+            return False
+        return status in vocab.OPEN_STATUSES or (status == "carried" and pledge_id in carried)
+
+    return late
+
+
+class FigureBook:
+    """The figures of one year (optionally one category), per org, ready to roll up."""
+
+    def __init__(
+        self,
+        year: int,
+        *,
+        category: str | None = None,
+        today: date | None = None,
+        by_category: bool = True,
+        people: bool = True,
+    ):
+        """``by_category=False`` adds the categories up in SQL (``by_category()`` and
+        ``subtree(…, category)`` are then refused); ``people=False`` skips the two
+        queries behind ``people_pledged`` and ``orgs_pledged`` (left at 0). The home
+        screen needs neither, and both make the book smaller and quicker."""
+        self.year = year
+        self.category = category
+        self.split_categories = by_category
+        self.counts_people = people
+        self._totals: dict[int, Figures] | None = None
+        self._own: dict[int, Figures] = {}
+        self.today = counted_on(year, today)
+        self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
+        self.orgs: dict[int, OrgNode] = {}
+        self.children_of: dict[int | None, list[int]] = defaultdict(list)
+        # raw[(org_id, category)] -> Figures
+        self.raw: dict[tuple[int, str], Figures] = {}
+        self._load_tree()
+        self._load_figures()
+
+    # ------------------------------------------------------------- loading
+    def _load_tree(self) -> None:
+        rows = fetch_packed(
+            "SELECT id, name, kind, parent_id, path, township, code, active, sort FROM org WHERE deleted_at IS NULL", 9
+        )
+        rows.sort(key=lambda r: (r[8], r[0]))  # ORDER BY sort, id (a packed query keeps no order)
+        for row in rows:
+            node = OrgNode(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+            self.orgs[node.id] = node
+            self.children_of[node.parent_id].append(node.id)
+
+    def _fig(self, org_id: int, category: str) -> Figures:
+        key = (org_id, category)
+        fig = self.raw.get(key)
+        if fig is None:
+            fig = self.raw[key] = Figures(formula=self.formula)
+        return fig
+
+    def _load_figures(self) -> None:
+        cat_sql, params = "", [self.year]
+        if self.category:
+            cat_sql, params = " AND p.category = ?", [self.year, self.category]
+        # the category column, or one bucket ('') for all of them
+        cat, by_cat = ("p.category", ", p.category") if self.split_categories else ("''", "")
+        late_sql, late_params = overdue_sql(self.year, self.today)
+        rows = fetch_packed(
+            f"SELECT p.org_id, {cat}, p.status, count(*), "
+            f"sum({late_sql}) "
+            f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} "
+            f"GROUP BY p.org_id{by_cat}, p.status",
+            5, [*late_params, *params],
+        )
+        for org_id, category, status, count, overdue in rows:
+            fig = self._fig(org_id, category)
+            fig.pledges += count
+            fig.by_status[status] = fig.by_status.get(status, 0) + count
+            fig.overdue += overdue or 0
+        self.people_by_org: dict[int, int] = {}
+        if self.counts_people:
+            rows = fetch_packed(
+                f"SELECT p.org_id, {cat}, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
+                f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
+                f"GROUP BY p.org_id{by_cat}",
+                4, params,
+            )
+            for org_id, category, people, org_pledged in rows:
+                fig = self._fig(org_id, category)
+                fig.people_pledged += people or 0
+                fig.orgs_pledged += 1 if org_pledged else 0
+            # a member who pledged in two categories is one member who pledged
+            self.people_by_org = dict(
+                fetch_packed(
+                    "SELECT p.org_id, count(DISTINCT p.person_id) "
+                    f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
+                    "GROUP BY p.org_id",
+                    2, params,
+                )
+            )
+        rows = fetch_packed(
+            f"SELECT p.org_id, {cat}, count(*), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_issued, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_valid, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_satisfied, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_basic, 0) ELSE 0 END), "
+            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_unsatisfied, 0) ELSE 0 END), "
+            "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL), "
+            "sum(CASE WHEN e.kind = 'public' AND e.ballots_issued IS NOT NULL THEN coalesce(e.ballots_valid, 0) ELSE 0 END) "
+            "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
+            f"WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL{cat_sql} "
+            f"GROUP BY p.org_id{by_cat}",
+            10, params,
+        )
+        for org_id, category, count, issued, valid, sat, basic, unsat, rect, valid_issued in rows:
+            fig = self._fig(org_id, category)
+            fig.evaluations += count
+            fig.ballots_issued += issued or 0
+            fig.ballots_valid += valid or 0
+            fig.votes_satisfied += sat or 0
+            fig.votes_basic += basic or 0
+            fig.votes_unsatisfied += unsat or 0
+            fig.rectification_open += rect or 0
+            fig.valid_where_issued += valid_issued or 0
+
+    # ------------------------------------------------------------- queries
+    def root_id(self) -> int | None:
+        roots = self.children_of.get(None, [])
+        return roots[0] if roots else None
+
+    def descendants(self, org_id: int) -> list[int]:
+        node = self.orgs.get(org_id)
+        if node is None:
+            return []
+        return [oid for oid, n in self.orgs.items() if n.path.startswith(node.path)]
+
+    def subtree(self, org_id: int | None = None, category: str | None = None) -> Figures:
+        """Figures of an org and everything under it (the whole file when org_id is None)."""
+        if category is not None and not self.split_categories:
+            raise ValueError("this FigureBook adds the categories up (by_category=False)")
+        if category is None:
+            totals = self._rolled_up()
+            if totals is not None:
+                total = Figures(formula=self.formula)
+                if org_id is None:
+                    for fig in self._own.values():
+                        total.add(fig)
+                elif org_id in self.orgs:
+                    total.add(totals[org_id])
+                return total
+        ids = set(self.orgs) if org_id is None else set(self.descendants(org_id))
+        total = Figures(formula=self.formula)
+        for (oid, cat), fig in self.raw.items():
+            if oid in ids and (category is None or cat == category):
+                total.add(fig)
+        # orgs_pledged counts organizations, not (org, category) pairs; likewise people
+        if category is None:
+            total.people_pledged = sum(self.people_by_org.get(oid, 0) for oid in ids)
+        total.orgs_pledged = len(
+            {oid for (oid, cat), fig in self.raw.items() if oid in ids and fig.orgs_pledged and (category is None or cat == category)}
+        )
+        return total
+
+    def _rolled_up(self) -> dict[int, Figures] | None:
+        """Per live org: the figures of its subtree, all categories (one bottom-up pass).
+
+        ``self._own`` keeps each org's own figures (their sum is the whole file's).
+        Same rows as the path-prefix rule of ``descendants``; None (use that rule) when a
+        path is not of the form ``/1/5/23/``.
+        """
+        if self._totals is not None:
+            return self._totals
+        if not all(n.path.startswith("/") and n.path.endswith("/") for n in self.orgs.values()):
+            return None
+        by_path: dict[str, list[int]] = defaultdict(list)
+        for node in self.orgs.values():
+            by_path[node.path].append(node.id)
+        own: dict[int, Figures] = {}
+        for (oid, _cat), fig in self.raw.items():
+            if oid in self.orgs:
+                mine = own.get(oid)
+                if mine is None:
+                    mine = own[oid] = Figures(formula=self.formula)
+                pledged = mine.orgs_pledged or fig.orgs_pledged
+                mine.add(fig)
+                mine.orgs_pledged = 1 if pledged else 0
+        for oid, people in self.people_by_org.items():
+            if oid in self.orgs:
+                own.setdefault(oid, Figures(formula=self.formula)).people_pledged = people
+        rolled = {oid: Figures(formula=self.formula) for oid in self.orgs}
+        self._own = own
+        for oid, fig in own.items():
+            path = self.orgs[oid].path
+            for i, ch in enumerate(path):
+                if ch == "/" and i:
+                    for ancestor in by_path.get(path[: i + 1], ()):
+                        rolled[ancestor].add(fig)
+        self._totals = rolled
+        return rolled
+
+    def children(self, org_id: int | None = None) -> list[tuple[OrgNode, Figures]]:
+        """One row per child subtree of org_id (the root's children by default: the 党委 rows)."""
+        parent = org_id if org_id is not None else self.root_id()
+        return [(self.orgs[c], self.subtree(c)) for c in self.children_of.get(parent, [])]
+
+    def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
+        if not self.split_categories:
+            raise ValueError("this FigureBook adds the categories up (by_category=False)")
+        cats = sorted({cat for (_o, cat) in self.raw})
+        return [(cat, self.subtree(org_id, cat)) for cat in cats]
+
+
+def year_figures(year: int, org_id: int | None = None, category: str | None = None) -> Figures:
+    """The figures of one subtree for one year (the whole file by default)."""
+    return FigureBook(year, category=category).subtree(org_id)
+
+
+def org_counts() -> dict[str, int]:
+    """How many organizations of each kind and members there are (not per year)."""
+    counts = dict(
+        database.execute_sql("SELECT kind, count(*) FROM org WHERE deleted_at IS NULL GROUP BY kind").fetchall()
+    )
+    people = database.execute_sql(
+        "SELECT count(*) FROM person WHERE deleted_at IS NULL AND state = 'active'"
+    ).fetchone()[0]
+    counts["people"] = people
+    return counts
+
+
+def committees() -> list[Org]:
+    """The 党委-level rows: the root's direct children."""
+    root = Org.select().where(Org.parent.is_null(), Org.deleted_at.is_null()).order_by(Org.id).first()
+    if root is None:
+        return []
+    return list(Org.select().where((Org.parent == root.id) & Org.deleted_at.is_null()).order_by(Org.sort, Org.id))
+
+
+@dataclass
+class EvaluationKindFigures:
+    """评议结果汇总 of one kind of evaluation: count, ballots, 满意率 and grades."""
+
+    kind: str
+    figures: Figures
+    grades: dict[str, int] = field(default_factory=dict)
+
+
+def evaluation_summary(year: int, org_id: int | None = None) -> list[EvaluationKindFigures]:
+    """Per kind of evaluation (自评, 党员评议, 群众评议 …): count, ballots, 满意率, grades.
+
+    Same rows as FigureBook (live pledges of live orgs in the subtree); the
+    群众评议 row's ballots and 满意率 equal ``FigureBook(year).subtree(org_id)``.
+    """
+    formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
+    where, params = "", [year]
+    if org_id is not None:
+        path = database.execute_sql("SELECT path FROM org WHERE id = ?", [org_id]).fetchone()
+        if path is None:
+            return []
+        where, params = " AND substr(o.path, 1, ?) = ?", [year, len(path[0]), path[0]]
+    rows = database.execute_sql(
+        "SELECT e.kind, e.grade, count(*), sum(coalesce(e.ballots_issued, 0)), sum(coalesce(e.ballots_valid, 0)), "
+        "sum(coalesce(e.votes_satisfied, 0)), sum(coalesce(e.votes_basic, 0)), sum(coalesce(e.votes_unsatisfied, 0)), "
+        "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL), "
+        "sum(CASE WHEN e.ballots_issued IS NOT NULL THEN coalesce(e.ballots_valid, 0) ELSE 0 END) "
+        "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id JOIN org o ON o.id = p.org_id "
+        "WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL AND o.deleted_at IS NULL"
+        f"{where} GROUP BY e.kind, e.grade",
+        params,
+    ).fetchall()
+    result: dict[str, EvaluationKindFigures] = {}
+    for kind, grade, count, issued, valid, sat, basic, unsat, rect, valid_issued in rows:
+        item = result.get(kind)
+        if item is None:
+            item = result[kind] = EvaluationKindFigures(kind, Figures(formula=formula))
+        fig = item.figures
+        fig.evaluations += count
+        fig.ballots_issued += issued or 0
+        fig.ballots_valid += valid or 0
+        fig.votes_satisfied += sat or 0
+        fig.votes_basic += basic or 0
+        fig.votes_unsatisfied += unsat or 0
+        fig.rectification_open += rect or 0
+        fig.valid_where_issued += valid_issued or 0
+        if grade:
+            item.grades[grade] = item.grades.get(grade, 0) + count
+    order = list(vocab.EVAL_KINDS)
+    return sorted(result.values(), key=lambda k: order.index(k.kind) if k.kind in order else len(order))

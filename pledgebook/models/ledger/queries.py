@@ -1,0 +1,646 @@
+"""Read queries for the faces (TUI, reports): plain dataclasses, no ORM objects.
+
+Everything a screen shows comes from here, so no widget holds a peewee model
+or runs SQL. The pledge list is paged: :func:`pledge_summary` counts and sums
+the filtered set in one aggregate, :func:`pledge_page` fetches one window of
+rows. Free text matches Chinese substrings of the content and the pledger's
+name, and the pinyin keys of people and organizations (``zs``/``zhs`` finds
+张三, ``lzz`` finds 联珠镇). Three characters or more go through the trigram
+index ``pledge_search`` (migration 3: content, pledger and org names and
+pinyin keys, kept in step by triggers); one or two characters, which a
+trigram cannot index, scan the year with LIKE. A search counts at most
+:data:`SEARCH_CAP` matches ("1000+ 条"): nobody reads further, and counting a
+huge set would cost every keystroke.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from pledgebook.models.core import vocab
+from pledgebook.models.ledger.figures import counted_on, overdue_check, overdue_sql
+from pledgebook.models.store.tables import database
+
+PAGE_SIZE = 64
+SEARCH_CAP = 1000
+
+SORTS: dict[str, tuple[str, str]] = {
+    # key: (SQL expression, Chinese label)
+    "id": ("p.id", "编号"),
+    # Chinese names by pinyin (the pinyin column, filled on every write): 丁 among the d's, not first
+    "pledger": ("coalesce(pe.pinyin, o.pinyin)", "承诺人"),
+    "org": ("o.pinyin", "党组织"),
+    "category": ("p.category", "类别"),
+    "status": ("p.status", "状态"),
+    "due": ("coalesce(p.due_date, '9999')", "时限"),
+}
+
+VIEWS: dict[str, str] = {"all": "全部", "overdue": "仅逾期", "rectification": "待整改"}
+
+
+@dataclass(frozen=True)
+class PledgeFilter:
+    year: int
+    org_path: str | None = None  # the subtree's materialized path ("/1/5/")
+    text: str = ""
+    status: str | None = None
+    category: str | None = None
+    overdue: bool = False
+    rectification: bool = False
+    sort: str = "id"
+    descending: bool = False
+
+
+@dataclass
+class PledgeRow:
+    id: int
+    pledger: str
+    org: str
+    category: str
+    status: str
+    status_code: str
+    due: str
+    overdue: bool
+    content: str
+
+
+@dataclass
+class ListSummary:
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    capped: bool = False  # a search matched more than ``total`` (= SEARCH_CAP): counts are partial
+
+    @property
+    def fulfilled(self) -> int:
+        return self.by_status.get("fulfilled", 0)
+
+    @property
+    def fulfilment_rate(self) -> float | None:
+        if self.capped:
+            return None
+        base = self.total - sum(self.by_status.get(s, 0) for s in vocab.EXCLUDED_FROM_RATE)
+        return self.fulfilled / base if base else None
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total}+" if self.capped else str(self.total)
+
+
+def search_text(text: str) -> str:
+    """A typed query as it is matched: lowercase, runs of blanks as one space."""
+    return " ".join(text.split()).lower()
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _path_range(path: str) -> tuple[str, str]:
+    """Paths under ``/1/5/`` lie in [``/1/5/``, ``/1/50``): '0' follows '/'."""
+    return path, path[:-1] + "0"
+
+
+def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
+    sql = ["p.year = ?", "p.deleted_at IS NULL"]
+    params: list = [f.year]
+    if f.org_path:
+        low, high = _path_range(f.org_path)
+        sql.append("p.org_id IN (SELECT id FROM org WHERE path >= ? AND path < ?)")
+        params += [low, high]
+    if f.status:
+        sql.append("p.status = ?")
+        params.append(f.status)
+    if f.category:
+        sql.append("p.category = ?")
+        params.append(f.category)
+    if f.overdue:
+        late_sql, late_params = overdue_sql(f.year, today)
+        sql.append(late_sql)
+        params += late_params
+    if f.rectification:
+        sql.append(
+            "p.id IN (SELECT pledge_id FROM evaluation "
+            "WHERE rect_due IS NOT NULL AND rect_done IS NULL AND deleted_at IS NULL)"
+        )
+    text = search_text(f.text)
+    if len(text) >= 3:
+        from pledgebook.models.store.search import match_sql
+
+        match, extra = match_sql(text)
+        params += extra
+    elif text:
+        like = _like(text)
+        names = "name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\'"
+        match = (
+            "p.content LIKE ? ESCAPE '\\'"
+            f" OR p.org_id IN (SELECT id FROM org WHERE {names})"
+            f" OR p.person_id IN (SELECT id FROM person WHERE {names})"
+        )
+        params += [like] * 5
+    if text:
+        if text.isdigit():
+            match += " OR p.id = ?"
+            params.append(int(text))
+        sql.append(f"({match})")
+    return " AND ".join(sql), params
+
+
+def pledge_summary(f: PledgeFilter, today: date | None = None, cap: int = SEARCH_CAP) -> ListSummary:
+    """How many pledges the filter selects, by status, and how many are overdue.
+
+    With search text, at most ``cap`` matches are counted (``capped`` says
+    there were more); without, the whole filtered set, from the indexes.
+    """
+    today = counted_on(f.year, today)  # a closed year: 逾期 as at closing, as the figures count it
+    where, params = _where(f, today)
+    late_sql, late_params = overdue_sql(f.year, today)
+    if search_text(f.text):
+        rows = database.execute_sql(
+            f"SELECT p.status, {late_sql} FROM pledge p WHERE {where} LIMIT ?",
+            [*late_params, *params, int(cap) + 1],
+        ).fetchall()
+        summary = ListSummary(capped=len(rows) > cap)
+        for status, overdue in rows[:cap]:
+            summary.total += 1
+            summary.by_status[status] = summary.by_status.get(status, 0) + 1
+            summary.overdue += overdue or 0
+        return summary
+    rows = database.execute_sql(
+        f"SELECT p.status, count(*), sum({late_sql}) FROM pledge p WHERE {where} GROUP BY p.status",
+        [*late_params, *params],
+    ).fetchall()
+    summary = ListSummary()
+    for status, count, overdue in rows:
+        summary.total += count
+        summary.by_status[status] = count
+        summary.overdue += overdue or 0
+    return summary
+
+
+def summarize(rows: list[PledgeRow]) -> ListSummary:
+    """The summary of a list that is all here (a page shorter than the page size)."""
+    summary = ListSummary(total=len(rows))
+    for r in rows:
+        summary.by_status[r.status_code] = summary.by_status.get(r.status_code, 0) + 1
+        summary.overdue += r.overdue
+    return summary
+
+
+def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: date | None = None) -> list[PledgeRow]:
+    """One window of the filtered, sorted list."""
+    today = counted_on(f.year, today)  # a closed year: 逾期 as at closing, as the figures count it
+    where, params = _where(f, today)
+    expr = SORTS.get(f.sort, SORTS["id"])[0]
+    order = "DESC" if f.descending else "ASC"
+    rows = database.execute_sql(
+        "SELECT p.id, pe.name, o.name, p.category, p.status, p.due_date, p.content "
+        "FROM pledge p JOIN org o ON o.id = p.org_id LEFT JOIN person pe ON pe.id = p.person_id "
+        f"WHERE {where} ORDER BY {expr} {order}, p.id {order} LIMIT ? OFFSET ?",
+        [*params, int(limit), int(offset)],
+    ).fetchall()
+    cats = category_labels()
+    is_late = overdue_check(f.year, today)
+    result = []
+    for pid, person, org, category, status, due, content in rows:
+        due_text = str(due or "")
+        overdue = is_late(pid, status, due)
+        result.append(
+            PledgeRow(
+                id=pid,
+                pledger=person or org,
+                org=org,
+                category=cats.get(category, category),
+                status=vocab.label(vocab.PLEDGE_STATUSES, status),
+                status_code=status,
+                due=due_text[:10],
+                overdue=overdue,
+                content=" ".join(str(content).split()),
+            )
+        )
+    return result
+
+
+_category_cache: dict[str, str] = {}
+
+
+def category_labels(refresh: bool = False) -> dict[str, str]:
+    """Category code → label (cached; categories change rarely)."""
+    if refresh or not _category_cache:
+        rows = database.execute_sql(
+            "SELECT code, label FROM category WHERE deleted_at IS NULL ORDER BY sort, id"
+        ).fetchall()
+        _category_cache.clear()
+        _category_cache.update({code: label for code, label in rows} or vocab.DEFAULT_CATEGORIES)
+    return dict(_category_cache)
+
+
+# ------------------------------------------------------------------ years, orgs
+
+
+@dataclass
+class YearInfo:
+    year: int
+    closed: bool
+
+
+def years() -> list[YearInfo]:
+    rows = database.execute_sql("SELECT year, closed FROM work_year ORDER BY year").fetchall()
+    return [YearInfo(int(y), bool(c)) for y, c in rows]
+
+
+def current_year(known: list[YearInfo] | None = None) -> int | None:
+    """The latest open year, else the latest year (``rules.current_year``); ``known``: ``years()``."""
+    known = years() if known is None else known
+    open_years = [y.year for y in known if not y.closed]
+    if open_years:
+        return open_years[-1]
+    return known[-1].year if known else None
+
+
+@dataclass
+class TreeNode:
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    count: int  # pledges of the year in this subtree
+    children: list[int] = field(default_factory=list)
+
+
+def org_tree(year: int) -> dict[int, TreeNode]:
+    """Every live org with the pledge count of its subtree for ``year``; keyed by id, in tree order."""
+    nodes: dict[int, TreeNode] = {}
+    for oid, name, kind, parent, path in database.execute_sql(
+        "SELECT id, name, kind, parent_id, path FROM org WHERE deleted_at IS NULL ORDER BY sort, id"
+    ).fetchall():
+        nodes[oid] = TreeNode(oid, name, kind, parent, path, 0)
+    for oid, count in database.execute_sql(
+        "SELECT org_id, count(*) FROM pledge WHERE year = ? AND deleted_at IS NULL GROUP BY org_id", [year]
+    ).fetchall():
+        if oid in nodes:
+            nodes[oid].count += count
+    # roll up: deepest first (path length orders depth)
+    for node in sorted(nodes.values(), key=lambda n: -n.path.count("/")):
+        if node.parent_id in nodes:
+            nodes[node.parent_id].count += node.count
+    for node in nodes.values():
+        if node.parent_id in nodes:
+            nodes[node.parent_id].children.append(node.id)
+    return nodes
+
+
+# ------------------------------------------------------------------ detail
+
+
+@dataclass
+class ProgressItem:
+    id: int
+    date: str
+    note: str
+    percent: int | None
+
+
+@dataclass
+class EvaluationItem:
+    id: int
+    kind: str
+    kind_label: str
+    date: str
+    evaluator: str
+    grade: str
+    score: float | None
+    ballots_issued: int | None
+    ballots_valid: int | None
+    votes_satisfied: int | None
+    votes_basic: int | None
+    votes_unsatisfied: int | None
+    satisfaction: float | None
+    participation: float | None
+    comment: str
+    rect_due: str
+    rect_done: str
+    rect_note: str
+    needs_rectification: bool
+
+    @property
+    def rect_state(self) -> str:
+        if self.rect_done:
+            return f"已整改（{self.rect_done}）"
+        if self.rect_due:
+            return f"待整改，时限 {self.rect_due}"
+        return "需整改，未定时限（按 r 销号时按本县整改期限补记时限）" if self.needs_rectification else ""
+
+
+@dataclass
+class HistoryItem:
+    at: str
+    user: str
+    action: str
+    summary: str
+
+
+@dataclass
+class PledgeDetail:
+    id: int
+    uid: str
+    year: int
+    year_closed: bool
+    pledger: str
+    org: str
+    org_id: int
+    person_id: int | None
+    scope: str
+    category: str
+    category_code: str
+    content: str
+    measures: str
+    due: str
+    term: str
+    approved_by: str
+    approved_on: str
+    published_on: str
+    status: str
+    status_code: str
+    fulfilled_on: str
+    stage: str
+    overdue: bool
+    deleted: bool
+    carried_from: str
+    source: str
+    progress: list[ProgressItem]
+    evaluations: list[EvaluationItem]
+    history: list[HistoryItem]
+
+    @property
+    def open_rectifications(self) -> list[EvaluationItem]:
+        """What ``r`` can close: every rectification the detail shows as open, dated or not."""
+        return [e for e in self.evaluations if not e.rect_done and (e.rect_due or e.needs_rectification)]
+
+
+def _s(value) -> str:
+    return "" if value is None else str(value)[:10]
+
+
+def _local(at) -> str:
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at.replace(tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+FIELD_LABELS = {
+    "content": "承诺事项", "measures": "践诺措施", "scope": "承诺范围", "category": "承诺类别", "term": "承诺期限",
+    "due_date": "完成时限", "approved_by": "审定人", "approved_on": "审定日期", "published_on": "公示日期",
+    "status": "状态", "fulfilled_on": "兑现日期", "org": "党组织", "person": "承诺人", "pledger": "承诺人",
+    "note": "内容", "deleted_at": "删除", "rect_done": "整改完成", "rect_due": "整改时限", "rect_note": "整改情况",
+    "kind": "评议方式", "grade": "等次", "year": "年度",
+    # the fields of a 践诺记录 and a 评诺 (shown when one is recorded or corrected)
+    "date": "日期", "percent": "完成进度", "evaluator": "评议人", "score": "分数", "comment": "评定意见",
+    "ballots_issued": "发放票数", "ballots_valid": "有效票", "votes_satisfied": "满意票", "votes_basic": "基本满意票",
+    "votes_unsatisfied": "不满意票", "carried_from": "结转自", "parent": "上级党组织", "name": "名称",
+}
+
+
+def _change_summary(changes: dict) -> str:
+    parts = []
+    for key, pair in changes.items():
+        if key in ("pledge", "pledger", "deleted_at"):
+            continue
+        new = pair[1] if isinstance(pair, list) and len(pair) == 2 else pair
+        if key == "status":
+            new = vocab.label(vocab.PLEDGE_STATUSES, new)
+        elif key == "kind":
+            new = vocab.label(vocab.EVAL_KINDS, new)
+        elif key == "grade":
+            new = vocab.label(vocab.ALL_GRADES, new)
+        text = " ".join(str(new if new is not None else "（空）").split())
+        parts.append(f"{FIELD_LABELS.get(key) or vocab.field_label(key)}→{text[:24]}")
+    return "，".join(parts)
+
+
+def pledge_detail(pledge_id: int, today: date | None = None) -> PledgeDetail | None:
+    """Everything about one pledge, ready to show; None when there is no such pledge."""
+    from pledgebook.models.ledger import rules
+    from pledgebook.models.store.tables import AuditLog, Evaluation, Pledge, Progress, WorkYear
+
+    today = today or date.today()
+    p = Pledge.get_or_none(Pledge.id == pledge_id)
+    if p is None:
+        return None
+    wy = WorkYear.get_or_none(WorkYear.year == p.year)
+    org = p.org
+    person = p.person
+    cats = category_labels()
+    formula = None
+    progress = [
+        ProgressItem(e.id, _s(e.date), e.note, e.percent)
+        for e in Progress.select().where((Progress.pledge == p.id) & Progress.deleted_at.is_null()).order_by(Progress.date, Progress.id)
+    ]
+    evaluations = []
+    for e in Evaluation.select().where((Evaluation.pledge == p.id) & Evaluation.deleted_at.is_null()).order_by(Evaluation.date, Evaluation.id):
+        evaluations.append(
+            EvaluationItem(
+                id=e.id,
+                kind=e.kind,
+                kind_label=vocab.label(vocab.EVAL_KINDS, e.kind),
+                date=_s(e.date),
+                evaluator=e.evaluator or "",
+                grade=vocab.label(vocab.ALL_GRADES, e.grade),
+                score=e.score,
+                ballots_issued=e.ballots_issued,
+                ballots_valid=e.ballots_valid,
+                votes_satisfied=e.votes_satisfied,
+                votes_basic=e.votes_basic,
+                votes_unsatisfied=e.votes_unsatisfied,
+                satisfaction=rules.satisfaction_rate(e.votes_satisfied, e.votes_basic, e.ballots_valid, formula),
+                participation=rules.participation_rate(e.ballots_valid, e.ballots_issued),
+                comment=e.comment or "",
+                rect_due=_s(e.rect_due),
+                rect_done=_s(e.rect_done),
+                rect_note=e.rect_note or "",
+                needs_rectification=rules.needs_rectification(
+                    e.kind, e.grade, e.votes_basic, e.votes_unsatisfied, e.ballots_valid
+                ),
+            )
+        )
+    carried = ""
+    if p.carried_from_id:
+        src = Pledge.get_or_none(Pledge.id == p.carried_from_id)
+        if src is not None:
+            carried = f"{src.year}年度 第{src.id}号：{' '.join(src.content.split())[:40]}"
+    uids = [p.uid]
+    uids += [u for (u,) in database.execute_sql("SELECT uid FROM progress WHERE pledge_id = ?", [p.id]).fetchall()]
+    uids += [u for (u,) in database.execute_sql("SELECT uid FROM evaluation WHERE pledge_id = ?", [p.id]).fetchall()]
+    history = []
+    for row in AuditLog.select().where(AuditLog.record_uid.in_(uids)).order_by(AuditLog.at, AuditLog.id):
+        table = vocab.TABLE_LABELS.get(row.table, row.table)
+        action = vocab.AUDIT_ACTIONS.get(row.action, row.action)
+        try:
+            changes = json.loads(row.changes or "{}")
+        except json.JSONDecodeError:
+            changes = {}
+        history.append(HistoryItem(_local(row.at), row.user, f"{action}{table}", _change_summary(changes)))
+    source = f"导入（第{p.source_row}行）" if p.source_row else vocab.label(vocab.SOURCES, p.source)
+    return PledgeDetail(
+        id=p.id,
+        uid=p.uid,
+        year=p.year,
+        year_closed=bool(wy and wy.closed),
+        pledger=person.name if person else org.name,
+        org=org.name,
+        org_id=org.id,
+        person_id=person.id if person else None,
+        scope=vocab.label(vocab.SCOPES, p.scope),
+        category=cats.get(p.category, p.category),
+        category_code=p.category,
+        content=p.content,
+        measures=p.measures or "",
+        due=_s(p.due_date),
+        term=vocab.label(vocab.TERMS, p.term),
+        approved_by=p.approved_by or "",
+        approved_on=_s(p.approved_on),
+        published_on=_s(p.published_on),
+        status=vocab.label(vocab.PLEDGE_STATUSES, p.status),
+        status_code=p.status,
+        fulfilled_on=_s(p.fulfilled_on),
+        stage=vocab.label(vocab.STAGES, rules.stage(p)),
+        overdue=rules.is_overdue(p, today),
+        deleted=p.deleted_at is not None,
+        carried_from=carried,
+        source=source,
+        progress=progress,
+        evaluations=evaluations,
+        history=history,
+    )
+
+
+# ------------------------------------------------------------------ people
+
+
+@dataclass
+class PersonRow:
+    id: int
+    name: str
+    org: str
+    gender: str
+    post: str
+    id_number: str  # masked
+    phone: str  # masked
+    state: str
+
+
+def _people_where(text: str, org_path: str | None) -> tuple[str, list]:
+    sql, params = ["pe.deleted_at IS NULL"], []
+    if org_path:
+        low, high = _path_range(org_path)
+        sql.append("o.path >= ? AND o.path < ?")
+        params += [low, high]
+    text = " ".join(text.split()).lower()
+    if text:
+        like = _like(text)
+        sql.append("(pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')")
+        params += [like, like, like]
+    return " AND ".join(sql), params
+
+
+def people_count(text: str = "", org_path: str | None = None) -> int:
+    where, params = _people_where(text, org_path)
+    return database.execute_sql(
+        f"SELECT count(*) FROM person pe JOIN org o ON o.id = pe.org_id WHERE {where}", params
+    ).fetchone()[0]
+
+
+def people_page(text: str = "", org_path: str | None = None, offset: int = 0, limit: int = PAGE_SIZE) -> list[PersonRow]:
+    from pledgebook.models.core.values import mask_id_number, mask_phone
+
+    where, params = _people_where(text, org_path)
+    rows = database.execute_sql(
+        "SELECT pe.id, pe.name, o.name, pe.gender, pe.post, pe.id_number, pe.phone, pe.state "
+        f"FROM person pe JOIN org o ON o.id = pe.org_id WHERE {where} ORDER BY pe.org_id, pe.id LIMIT ? OFFSET ?",
+        [*params, int(limit), int(offset)],
+    ).fetchall()
+    return [
+        PersonRow(
+            pid, name, org, vocab.label(vocab.GENDERS, gender), post or "", mask_id_number(idn), mask_phone(phone),
+            vocab.label(vocab.PERSON_STATES, state),
+        )
+        for pid, name, org, gender, post, idn, phone, state in rows
+    ]
+
+
+@dataclass
+class PersonInfo:
+    id: int
+    name: str
+    org_id: int
+    org: str
+    gender: str
+    ethnicity: str
+    birth_date: str
+    joined_date: str
+    post: str
+    id_number: str  # masked
+    phone: str  # masked
+    state: str
+    education: str = ""  # 学历
+
+
+def person_info(person_id: int) -> PersonInfo | None:
+    from pledgebook.models.core.values import mask_id_number, mask_phone
+    from pledgebook.models.store.tables import Person
+
+    pe = Person.get_or_none(Person.id == person_id)
+    if pe is None:
+        return None
+    return PersonInfo(
+        pe.id, pe.name, pe.org_id, pe.org.name, vocab.label(vocab.GENDERS, pe.gender), pe.ethnicity or "",
+        _s(pe.birth_date), _s(pe.joined_date), pe.post or "", mask_id_number(pe.id_number), mask_phone(pe.phone),
+        vocab.label(vocab.PERSON_STATES, pe.state), pe.education or "",
+    )
+
+
+# ------------------------------------------------------------------ pickers
+
+
+@dataclass
+class PledgerChoice:
+    org_id: int
+    person_id: int | None
+    label: str
+
+
+def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
+    """Active orgs and active members of active orgs whose name or pinyin contains ``text`` (an inactive
+    org takes no new pledges or people: rules.set_org_active)."""
+    text = " ".join(text.split()).lower()
+    if not text:
+        return []
+    like = _like(text)
+    choices = [
+        PledgerChoice(oid, None, f"{name}（党组织）")
+        for oid, name in database.execute_sql(
+            "SELECT id, name FROM org WHERE deleted_at IS NULL AND active = 1 "
+            "AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
+            "ORDER BY length(name), id LIMIT ?",
+            [like, like, limit],
+        ).fetchall()
+    ]
+    choices += [
+        PledgerChoice(oid, pid, f"{name} · {org}")
+        for pid, name, oid, org in database.execute_sql(
+            "SELECT pe.id, pe.name, pe.org_id, o.name FROM person pe JOIN org o ON o.id = pe.org_id "
+            "WHERE pe.deleted_at IS NULL AND pe.state = 'active' AND o.active = 1 "
+            "AND (pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\') ORDER BY length(pe.name), pe.id LIMIT ?",
+            [like, like, limit],
+        ).fetchall()
+    ]
+    return choices[: limit * 2]
+
+
+def data_version() -> int:
+    """Changes whenever another connection commits to the file (PRAGMA data_version)."""
+    return int(database.execute_sql("PRAGMA data_version").fetchone()[0])

@@ -1,0 +1,341 @@
+"""The peewee tables of one county (or prefecture) ledger.
+
+Records that travel upward carry a ``uid`` (UUID4 text), ``created_at`` and
+``updated_at`` (UTC), and, where they can be removed, ``deleted_at`` (soft
+delete, so that the removal travels too). Codes are ASCII words from
+:mod:`pledgebook.models.core.vocab`.
+
+The schema these classes describe is built by the numbered migrations in
+:mod:`pledgebook.models.store.migrations`, never by ``create_tables`` on a user's
+file: a fresh file and an upgraded one go through the same steps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+# Deferred: opened by pledgebook.models.store.db.open_database with the right pragmas.
+database = SqliteDatabase(None)
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """Naive UTC now; every stored timestamp is UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Tracked(BaseModel):
+    """A record that can travel upward in a hand-off bundle."""
+
+    uid = CharField(max_length=36, unique=True, default=new_uid)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Setting(BaseModel):
+    """County settings: name, administrative code, level, 满意率 formula …"""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class Category(Tracked):
+    """承诺类别: the defaults plus any the county adds."""
+
+    code = CharField(unique=True)
+    label = CharField()
+    sort = IntegerField(default=0)
+    deleted_at = DateTimeField(null=True)
+
+
+class Org(Tracked):
+    """党组织. The tree is the spine: a county is a root; ``path`` is the
+    materialized path of ids ("/1/5/23/") so a subtree is one index range."""
+
+    id = AutoField()
+    code = CharField(null=True, unique=True)
+    name = CharField()
+    kind = CharField()
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    path = CharField(index=True, default="")
+    depth = IntegerField(default=0)
+    sector = CharField(null=True)
+    township = CharField(null=True)
+    pinyin = CharField(default="")  # search key: initials and full pinyin
+    active = BooleanField(default=True)
+    sort = IntegerField(default=0)
+    deleted_at = DateTimeField(null=True)
+
+
+class Person(Tracked):
+    """党员/干部. Never deleted: ``state`` says 在册/转出/死亡/其他."""
+
+    id = AutoField()
+    name = CharField()
+    org = ForeignKeyField(Org, backref="people", on_delete="RESTRICT")
+    gender = CharField(null=True)
+    ethnicity = CharField(null=True)
+    education = CharField(null=True)  # 学历 as the roster writes it (大学本科, 大专, 高中 …)
+    birth_date = DateField(null=True)
+    joined_date = DateField(null=True)
+    post = CharField(null=True)
+    cadre_level = CharField(null=True)
+    id_number = CharField(null=True, index=True)
+    phone = CharField(null=True)
+    state = CharField(default="active")
+    pinyin = CharField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class WorkYear(Tracked):
+    year = IntegerField(unique=True)
+    closed = BooleanField(default=False)
+    closed_at = DateTimeField(null=True)
+
+
+class ImportBatch(Tracked):
+    file_name = CharField()
+    sha256 = CharField(index=True)
+    kind = CharField()
+    imported_at = DateTimeField(default=utcnow)
+    user = CharField(default="")
+    rows_read = IntegerField(default=0)
+    rows_written = IntegerField(default=0)
+    rows_rejected = IntegerField(default=0)
+
+
+class Pledge(Tracked):
+    """承诺. ``org`` is the pledging org, or the org of the pledging person."""
+
+    id = AutoField()
+    year = IntegerField()
+    org = ForeignKeyField(Org, backref="pledges", on_delete="RESTRICT")
+    person = ForeignKeyField(Person, null=True, backref="pledges", on_delete="RESTRICT")
+    scope = CharField(default="personal")
+    category = CharField(default="service")
+    content = TextField()
+    measures = TextField(default="")
+    due_date = DateField(null=True)
+    term = CharField(default="annual")
+    approved_by = CharField(null=True)
+    approved_on = DateField(null=True)
+    published_on = DateField(null=True)
+    status = CharField(default="in_progress")
+    fulfilled_on = DateField(null=True)
+    carried_from = ForeignKeyField("self", null=True, backref="carried_to", on_delete="SET NULL")
+    source = CharField(default="manual")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    source_row = IntegerField(null=True)
+    deleted_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("year", "status"), False),)  # and more: the schema comes from the migrations
+
+
+class Progress(Tracked):
+    """践诺记录."""
+
+    id = AutoField()
+    pledge = ForeignKeyField(Pledge, backref="progress", on_delete="CASCADE")
+    date = DateField()
+    note = TextField()
+    percent = IntegerField(null=True)
+    deleted_at = DateTimeField(null=True)
+
+
+class Evaluation(Tracked):
+    """评诺: one evaluation of one pledge, with ballots and rectification."""
+
+    id = AutoField()
+    pledge = ForeignKeyField(Pledge, backref="evaluations", on_delete="CASCADE")
+    kind = CharField()
+    date = DateField()
+    evaluator = CharField(default="")
+    grade = CharField(null=True)
+    score = FloatField(null=True)
+    ballots_issued = IntegerField(null=True)
+    ballots_valid = IntegerField(null=True)
+    votes_satisfied = IntegerField(null=True)
+    votes_basic = IntegerField(null=True)
+    votes_unsatisfied = IntegerField(null=True)
+    comment = TextField(default="")
+    rect_due = DateField(null=True)
+    rect_done = DateField(null=True)
+    rect_note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class AuditLog(BaseModel):
+    """Who changed what, when: fields from → to (JSON)."""
+
+    id = AutoField()
+    at = DateTimeField(default=utcnow, index=True)
+    user = CharField(default="")
+    action = CharField()
+    table = CharField()
+    record_uid = CharField(null=True, index=True)
+    changes = TextField(default="{}")
+    note = TextField(default="")
+
+
+class Handoff(Tracked):
+    """Each hand-off bundle written."""
+
+    written_at = DateTimeField(default=utcnow)
+    path = TextField()
+    sha256 = CharField()
+    sequence = IntegerField(default=0)
+    counts = TextField(default="{}")
+
+
+# ---- the second ledger (四帮四促 / 帮联驻): not per year; continues until ended
+
+
+class ContactPoint(Tracked):
+    """联系点: a leader's village, enterprise, project, park, school or needy household.
+
+    ``org`` is the organization (for a village: the village's branch) the point
+    belongs to; the figures count the point under that org's subtree.
+    """
+
+    id = AutoField()
+    leader = ForeignKeyField(Person, backref="contact_points", on_delete="RESTRICT")
+    kind = CharField()
+    name = CharField()
+    org = ForeignKeyField(Org, backref="contact_points", on_delete="RESTRICT")
+    start_date = DateField()
+    end_date = DateField(null=True)
+    active = BooleanField(default=True)
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class Pairing(Tracked):
+    """结对帮扶: a helper and the helped member (a Person) or household (a name).
+
+    ``org`` is where the helped belongs (the member's org, or the household's
+    village); the figures count the pairing there.
+    """
+
+    id = AutoField()
+    helper = ForeignKeyField(Person, backref="pairings", on_delete="RESTRICT")
+    helped_person = ForeignKeyField(Person, null=True, backref="helped_by", on_delete="RESTRICT")
+    household = CharField(null=True)
+    org = ForeignKeyField(Org, backref="pairings", on_delete="RESTRICT")
+    start_date = DateField()
+    end_date = DateField(null=True)
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class Stationing(Tracked):
+    """驻村: a cadre sent by a unit to live in a village, in a 临时党支部."""
+
+    id = AutoField()
+    cadre = ForeignKeyField(Person, backref="stationings", on_delete="RESTRICT")
+    sending_unit = CharField()
+    role = CharField(default="member")
+    village = ForeignKeyField(Org, backref="stationings", on_delete="RESTRICT")
+    branch = ForeignKeyField(Org, null=True, backref="stationed", on_delete="RESTRICT")
+    start_date = DateField()
+    planned_end = DateField(null=True)
+    actual_end = DateField(null=True)
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class HelpLog(Tracked):
+    """帮扶记录: one piece of work on one date, against exactly one contact point,
+    pairing or stationing, with its quantities by measure as columns (so a
+    year's sums are one GROUP BY over a covering index).
+
+    ``org`` is the org the work counts under, copied from the place when the
+    log is written (a contact point's or pairing's org, a stationing's village).
+    """
+
+    id = AutoField()
+    date = DateField()
+    person = ForeignKeyField(Person, backref="help_logs", on_delete="RESTRICT")
+    contact_point = ForeignKeyField(ContactPoint, null=True, backref="logs", on_delete="RESTRICT")
+    pairing = ForeignKeyField(Pairing, null=True, backref="logs", on_delete="RESTRICT")
+    stationing = ForeignKeyField(Stationing, null=True, backref="logs", on_delete="RESTRICT")
+    org = ForeignKeyField(Org, backref="help_logs", on_delete="RESTRICT", index=False)  # see migration 5
+    kind = CharField()
+    households = IntegerField(default=0)  # 户
+    person_times = IntegerField(default=0)  # 人次
+    items = IntegerField(default=0)  # 件
+    units = IntegerField(default=0)  # 个
+    cases = IntegerField(default=0)  # 起
+    funds = FloatField(default=0)  # 万元
+    sessions = IntegerField(default=0)  # 期
+    note = TextField(default="")
+    source = CharField(default="manual")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    source_row = IntegerField(null=True)
+    deleted_at = DateTimeField(null=True)
+
+    class Meta:
+        # the schema itself comes from migration 4 (indexes, CHECK exactly one place)
+        constraints = [
+            Check("(contact_point_id IS NOT NULL) + (pairing_id IS NOT NULL) + (stationing_id IS NOT NULL) = 1")
+        ]
+
+
+class RecordOwner(BaseModel):
+    """At a prefecture: which county each merged record belongs to (the county whose bundle first brought it).
+
+    A record with no row here is the prefecture's own. ``tbl`` is the table the uid was merged into, so that
+    a uid cannot change tables either. Filled by the bundle merge; built for older files by migration 6.
+    """
+
+    uid = CharField(max_length=36, primary_key=True)
+    county = CharField(max_length=6)  # the county's 6-digit administrative code
+    tbl = CharField(max_length=20)
+
+    class Meta:
+        table_name = "record_owner"
+        without_rowid = True
+
+
+SECOND_LEDGER_TABLES: tuple[type[BaseModel], ...] = (ContactPoint, Pairing, Stationing, HelpLog)
+
+ALL_TABLES: tuple[type[BaseModel], ...] = (
+    Setting,
+    Category,
+    Org,
+    Person,
+    WorkYear,
+    ImportBatch,
+    Pledge,
+    Progress,
+    Evaluation,
+    AuditLog,
+    Handoff,
+    *SECOND_LEDGER_TABLES,
+    RecordOwner,
+)

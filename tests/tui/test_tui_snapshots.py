@@ -1,0 +1,75 @@
+"""Snapshots of home, list and detail at 80×24 and 120×40 (a fixed demo, a fixed today).
+
+Regenerate deliberately: pytest tests/tui/test_tui_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+
+TODAY = date(2011, 10, 1)
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(scope="session")
+def snapshot_template(tmp_path_factory):
+    from pledgebook.demo.pledges import build_demo
+    from pledgebook.models.store.db import close_database, open_database
+
+    path = tmp_path_factory.mktemp("snapdemo") / "demo.db"
+    open_database(path)
+    build_demo(total_pledges=1_200, seed=11, today=TODAY)
+    close_database()
+    return path
+
+
+@pytest.fixture
+def snap_db(snapshot_template, tmp_path):
+    from pledgebook.models.store.db import close_database
+
+    path = tmp_path / "snap.db"
+    shutil.copy(snapshot_template, path)
+    yield path
+    close_database()
+
+
+def make_app(path):
+    from pledgebook.tui.app import PledgebookApp
+
+    return PledgebookApp(path, today=TODAY, poll_seconds=0)
+
+
+async def settle(pilot):
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home(snap_compare, snap_db, size):
+    assert snap_compare(make_app(snap_db), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_list(snap_compare, snap_db, size):
+    async def before(pilot):
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+
+    assert snap_compare(make_app(snap_db), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_detail(snap_compare, snap_db, size):
+    async def before(pilot):
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(snap_db), terminal_size=size, run_before=before)
