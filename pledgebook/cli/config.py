@@ -27,7 +27,7 @@ def config(
         settings.set_value(key, value)
     rows = settings.all_settings()
     if key is not None:
-        spec = settings._spec(key)
+        spec = settings.spec(key)
         rows = [r for r in rows if r["key"] == spec.key]
     if as_json:
         emit_json({"ok": True, "settings": {r["key"]: r["value"] for r in rows}})

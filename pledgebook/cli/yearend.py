@@ -339,7 +339,7 @@ def restore(
     as_json: JsonOption = False,
 ) -> None:
     """用备份文件恢复数据库（先检查备份，并自动备份当前数据库）。"""
-    from pledgebook.models.store import backup as core
+    from pledgebook.models.store import restore as core
     from pledgebook.models.store.db import resolve_db_path
 
     summary = core.inspect_backup(file)

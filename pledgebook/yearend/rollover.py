@@ -733,7 +733,7 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
     except backup.BackupError as exc:
         result.error = exc.message.replace("备份失败", "归档失败")
     except OSError as exc:
-        result.error = backup._explain(exc, folder, "归档").message
+        result.error = backup.explain(exc, folder, "归档").message
     return result
 
 

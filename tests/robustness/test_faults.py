@@ -505,9 +505,9 @@ def test_a_ledger_on_a_windows_network_share_is_refused_clearly():
 
 
 def test_the_cli_refuses_a_network_share_before_touching_it(tmp_path, monkeypatch):
-    from pledgebook.models.store import db as dbm
+    from pledgebook.models.store import files
 
-    monkeypatch.setattr(dbm, "network_share", lambda path, windows=None: True)
+    monkeypatch.setattr(files, "network_share", lambda path, windows=None: True)
     target = tmp_path / "share" / "pledgebook.db"
     result = cli("init", "--db", str(target), "--name", "某县", "--code", "530822", "--year", "2011", "--json")
     assert result.exit_code == 2

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from pledgebook.cli import app
 from pledgebook.models.core.errors import SchemaTooNew
 from pledgebook.models.ledger import rules
-from pledgebook.models.store import backup, migrations
+from pledgebook.models.store import backup, migrations, restore
 from pledgebook.models.store.db import APPLICATION_ID, close_database, open_database
 from pledgebook.models.store.tables import Pledge, database
 from pledgebook.yearend import rollover
@@ -42,7 +42,7 @@ def test_backup_and_restore_round_trip(county):
     assert backup.list_backups()[0].path == info.path
 
     later = rules.create_pledge(y, "备份后的承诺", org_id=county["b1"].id)
-    result = backup.restore(info.path)
+    result = restore.restore(info.path)
     assert result.db == county["path"] and result.safety_backup is not None and not result.migrated
     ids = {p.id for p in Pledge.select()}
     assert keep.id in ids and later.id not in ids
@@ -83,7 +83,7 @@ def test_restore_refuses_what_is_not_a_pledgebook_database(county, tmp_path):
     digest = sha(live)
     for bad, words in ((text, "不是 SQLite"), (other, "其他程序"), (tmp_path / "missing.db", "找不到")):
         with pytest.raises(backup.BackupError) as exc:
-            backup.restore(bad, live)
+            restore.restore(bad, live)
         assert words in exc.value.message
     assert sha(live) == digest
     assert not (live.parent / "backups").exists()  # refused before anything was written
@@ -103,7 +103,7 @@ def test_restore_refuses_a_newer_schema(county, tmp_path):
     close_database()
     digest = sha(county["path"])
     with pytest.raises(SchemaTooNew):
-        backup.restore(newer, county["path"])
+        restore.restore(newer, county["path"])
     assert sha(county["path"]) == digest
     result = invoke("restore", str(newer), "--db", str(county["path"]), "--yes", "--json")
     assert result.exit_code == 2 and "更新版本" in json.loads(result.output)["error"]
@@ -165,7 +165,7 @@ def test_a_disk_that_fills_during_the_copy(county, monkeypatch):
     def full(*_a, **_k):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(backup, "_copy", full)
+    monkeypatch.setattr(backup, "copy_database", full)
     digest_rows = Pledge.select().count()
     with pytest.raises(backup.BackupError) as exc:
         backup.backup()
@@ -243,6 +243,6 @@ def test_restore_of_an_older_schema_migrates_it(county, tmp_path):
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
-    result = backup.restore(old)
+    result = restore.restore(old)
     assert result.migrated and result.schema_version == 1
     assert migrations.schema_version(database) == migrations.LATEST

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import sqlite3
+
+from pledgebook.models.core import sharing
+
 
 class PledgebookError(Exception):
     """Base: a problem a user can understand and fix. ``str(e)`` is the message."""
@@ -58,19 +65,35 @@ class NotInitialized(PledgebookError):
         super().__init__("尚未建立县（区）台账。请先运行「pledgebook init」建立，或运行「pledgebook demo」载入演示数据。")
 
 
-# what the running operation needs on which disk, told by the command before it writes (see expect_room)
-_room: dict[str, object] = {}
+class _Room:
+    """What the running operation needs on which disk, told by the command before it writes (see expect_room)."""
+
+    folder: object | None = None
+    need: int = 0
+    what: str = ""
+
+
+class _OpenLedger:
+    """The ledger the store has open, told by the store on every open (``store.db.open_database``): its
+    folder, where a full disk is looked at when the error does not say, and why it could only be opened
+    read-only (a sentence), or None. The core never reaches up into the store for either."""
+
+    folder: str | None = None
+    read_only: str | None = None
+
+
+_room = _Room()
+open_ledger = _OpenLedger()
 
 
 def expect_room(folder: object, need: int, what: str) -> None:
     """Say, before a long write, how much room ``what`` needs in ``folder``: a full disk's message then tells."""
-    _room.clear()
-    _room.update(folder=folder, need=int(need), what=what)
+    _room.folder, _room.need, _room.what = folder, int(need), what
 
 
 def forget_room() -> None:
     """A new command (a new open of the ledger): the last one's room is no longer what is needed."""
-    _room.clear()
+    _room.folder, _room.need, _room.what = None, 0, ""
 
 
 def _mb(n: float) -> str:
@@ -79,16 +102,7 @@ def _mb(n: float) -> str:
 
 def disk_full(where: object | None = None) -> DatabaseError:
     """「磁盘空间已满」: where, how much is left, how much the operation needs, and that the ledger is untouched."""
-    import shutil
-
-    folder = _room.get("folder") or where
-    if folder is None:
-        try:
-            from pledgebook.models.store.tables import database
-
-            folder = __import__("pathlib").Path(database.database).parent if database.database else None
-        except Exception:  # noqa: BLE001 - only for the message
-            folder = None
+    folder = _room.folder or where or open_ledger.folder
     parts = ["磁盘空间已满"]
     if folder is not None:
         parts.append(f"：文件夹 {folder} 所在的磁盘")
@@ -96,9 +110,8 @@ def disk_full(where: object | None = None) -> DatabaseError:
             parts.append(f"现在只剩 {_mb(shutil.disk_usage(str(folder)).free)}")
         except OSError:
             pass
-    need = _room.get("need")
-    if need:
-        parts.append(f"，{_room.get('what') or '本次操作'}约需 {_mb(int(need))}")  # type: ignore[arg-type]
+    if _room.need:
+        parts.append(f"，{_room.what or '本次操作'}约需 {_mb(_room.need)}")
     return DatabaseError(
         "".join(parts) + "。本次操作没有完成，台账没有改动（写入在同一个事务中，已整体撤销）。"
         "请清理该磁盘（或换一个空间足够的文件夹、U盘）后重试。"
@@ -106,13 +119,7 @@ def disk_full(where: object | None = None) -> DatabaseError:
 
 
 def _read_only_text() -> str:
-    try:
-        from pledgebook.models.store.db import read_only_reason
-
-        reason = read_only_reason()
-    except ImportError:  # pragma: no cover - only while the package is half-imported
-        reason = None
-    return reason or "数据库文件是只读的，或它所在的文件夹没有写入权限、磁盘为只读（写保护）"
+    return open_ledger.read_only or "数据库文件是只读的，或它所在的文件夹没有写入权限、磁盘为只读（写保护）"
 
 
 def explain(exc: BaseException) -> PledgebookError | None:
@@ -123,11 +130,6 @@ def explain(exc: BaseException) -> PledgebookError | None:
     read-only file must never reach a person as a traceback. Every write runs
     in a transaction, so when one of these is raised nothing was half-written.
     """
-    import errno
-    import sqlite3
-
-    from pledgebook.models.core import sharing
-
     text = str(exc).lower()
     kept = "本次操作没有完成，台账中没有写入不完整的内容。"
     if "cannot rollback" in text or "cannot commit" in text:
@@ -146,8 +148,6 @@ def explain(exc: BaseException) -> PledgebookError | None:
             name = f"（{held}）" if held else where
             return DatabaseError(f"{sharing.IN_USE}{name}。{kept}关闭该文件后重试。")
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-            import os
-
             return disk_full(os.path.dirname(exc.filename) if getattr(exc, "filename", None) else None)
         if exc.errno == errno.ENAMETOOLONG:
             return DatabaseError(f"文件路径太长{where}，无法使用。{kept}请换一个较短的文件夹或文件名。")

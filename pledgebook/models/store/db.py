@@ -1,4 +1,9 @@
-"""Opening a ledger file: where it lives, the pragmas, the schema version and settings."""
+"""Opening a ledger file: the pragmas, the schema version (a backup before each migration), the county.
+
+Above ``files`` (where the file is, whether it can be written), ``backup`` and ``settings``: it uses
+them, none of them uses it. The names it imports from ``files`` and ``settings`` stay importable from
+here for the callers written before those modules existed.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,42 @@ import os
 import sqlite3
 import types
 from collections.abc import Sequence
-from pathlib import Path, PurePath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
 from peewee import OperationalError as PeeweeOperationalError
 
-from pledgebook.models.core.errors import DatabaseError, NotInitialized, SchemaTooNew, forget_room
+from pledgebook.models.core.errors import (
+    DatabaseError,
+    NotInitialized,
+    SchemaTooNew,
+    explain,
+    forget_room,
+    open_ledger,
+)
 from pledgebook.models.store import migrations
-from pledgebook.models.store.tables import Setting, database
+from pledgebook.models.store.backup import backup_database
+from pledgebook.models.store.files import (
+    APP_NAME,
+    APPLICATION_ID,
+    BUSY_TIMEOUT_MS,
+    default_db_path,
+    network_share,
+    refuse_network_share,
+    resolve_db_path,
+    sqlite_uri,
+    write_blocked,
+)
+from pledgebook.models.store.search import flush_if_queued
+from pledgebook.models.store.settings import get_setting, set_setting
+from pledgebook.models.store.tables import database
 
-APP_NAME = "pledgebook"
-# PRAGMA application_id marks a file as ours ("PLBK")
-APPLICATION_ID = 0x504C424B
-BUSY_TIMEOUT_MS = 10_000
+__all__ = [  # the names callers import from here, defined here or in files / settings
+    "APP_NAME", "APPLICATION_ID", "BUSY_TIMEOUT_MS", "PRAGMAS", "READ_ONLY_PRAGMAS", "WHAT_TO_DO_READ_ONLY",
+    "close_database", "county", "county_code_problem", "default_db_path", "fetch_packed", "get_setting",
+    "is_initialized", "network_share", "open_database", "read_only_reason", "refuse_if_read_only",
+    "refuse_network_share", "resolve_db_path", "set_setting", "sqlite_uri", "write_blocked",
+]
 
 PRAGMAS = (
     ("journal_mode", "wal"),
@@ -40,9 +68,6 @@ READ_ONLY_PRAGMAS = (
     ("query_only", 1),
 )
 
-# why the open ledger cannot be written (a sentence), or None: the TUI shows it, writers refuse with it
-_read_only: dict[str, str | None] = {"reason": None}
-
 WHAT_TO_DO_READ_ONLY = (
     "数据库文件完好，本次未作任何改动。查看（pledgebook stats、doctor、export report、verify、打开界面）可以照常进行；"
     "要修改，请把台账所在文件夹整个复制到本机可写入的位置（例如「文档」），再用 --db 指定复制后的文件，"
@@ -50,111 +75,14 @@ WHAT_TO_DO_READ_ONLY = (
 )
 
 
-def default_db_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, appauthor=False)) / "pledgebook.db"
-
-
-def resolve_db_path(option: str | os.PathLike[str] | None = None) -> Path:
-    """``--db`` wins, then ``PLEDGEBOOK_DB``, then the platform's user data folder."""
-    if option:
-        return _not_a_folder(Path(option).expanduser(), "--db")
-    env = os.environ.get("PLEDGEBOOK_DB")
-    if env:
-        return _not_a_folder(Path(env).expanduser(), "环境变量 PLEDGEBOOK_DB")
-    return default_db_path()
-
-
-def _not_a_folder(path: Path, given_by: str) -> Path:
-    if path.is_dir():
-        raise DatabaseError(f"{given_by} 指定的「{path}」是一个文件夹，不是数据库文件。请写出文件名，例如 {path / 'pledgebook.db'}")
-    return path
-
-
-def sqlite_uri(path: str | os.PathLike[str], *, immutable: bool = False) -> str:
-    """A read-only ``file:`` URI for SQLite, for any path this program may be handed.
-
-    ``Path.as_uri()`` puts a Windows share's server in the URI's authority
-    (``file://server/share/…``), which SQLite refuses; SQLite reads a UNC path
-    as ``file:////server/share/…``. ``?`` and ``#`` in a folder name are escaped.
-    """
-    from urllib.parse import quote
-
-    if isinstance(path, PureWindowsPath) or (os.name == "nt" and not isinstance(path, PurePath)):
-        win = PureWindowsPath(path)
-        text = str(win).replace("\\", "/")
-        if not (win.drive.startswith("\\\\") or win.is_absolute()):
-            text = str(PureWindowsPath(os.path.abspath(str(win)))).replace("\\", "/")
-        if text.startswith("//"):
-            text = "//" + text  # UNC: an empty authority, then //server/share/…
-        elif not text.startswith("/"):
-            text = "/" + text  # C:/… → /C:/…
-    else:
-        text = os.path.abspath(os.fspath(path))
-    query = "?mode=ro&immutable=1" if immutable else "?mode=ro"
-    return "file:" + quote(text, safe="/:") + query
-
-
-def network_share(path: str | os.PathLike[str], *, windows: bool | None = None) -> bool:
-    """True for a Windows network path: ``\\\\server\\share\\…`` (also ``\\\\?\\UNC\\…``) or a mapped network drive."""
-    windows = os.name == "nt" if windows is None else windows
-    if not windows:
-        return False
-    win = PureWindowsPath(path)
-    if win.drive.startswith("\\\\") and not win.drive.startswith(("\\\\?\\", "\\\\.\\")):
-        return True
-    if str(win).upper().startswith("\\\\?\\UNC\\"):
-        return True
-    if os.name == "nt" and win.drive.endswith(":"):  # a drive letter mapped to a share
-        import ctypes
-
-        DRIVE_REMOTE = 4
-        return bool(ctypes.windll.kernel32.GetDriveTypeW(win.drive + "\\") == DRIVE_REMOTE)  # type: ignore[attr-defined]
-    return False
-
-
-def refuse_network_share(path: str | os.PathLike[str], *, windows: bool | None = None) -> None:
-    """A ledger on a network share is refused: SQLite's locking does not hold across PCs there."""
-    if network_share(path, windows=windows):
-        raise DatabaseError(
-            f"数据库文件 {path} 在网络共享文件夹上。SQLite 数据库放在网络共享上时，两台电脑同时写入会丢失或损坏数据，"
-            "因此本程序不在网络共享上打开台账。请把台账复制到本机硬盘（例如「文档」），用 --db 指定本机的文件；"
-            "需要在网络上留一份时，用 pledgebook backup --to 网络文件夹 备份过去。网络共享上的文件未作改动。"
-        )
-
-
-def write_blocked(path: Path) -> str | None:
-    """Why the ledger at ``path`` cannot be written, in Chinese, or None when it can.
-
-    A read-only mount (CD, write-protected stick), a folder without write
-    permission (SQLite needs to create its -wal/-shm/-journal files beside the
-    ledger), or a read-only file. ``os.access`` answers for the user running
-    the program (root passes every permission check but not a read-only mount).
-    """
-    folder = path.parent
-    statvfs = getattr(os, "statvfs", None)
-    if statvfs is not None:
-        try:
-            if statvfs(folder).f_flag & os.ST_RDONLY:
-                return f"磁盘为只读（文件夹 {folder} 所在的磁盘、光盘或U盘是只读的或写保护的）"
-        except OSError:
-            pass
-    if not os.access(folder, os.W_OK):
-        return f"文件夹 {folder} 没有写入权限"
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"数据库文件 {path} 是只读的（文件属性为只读，或没有写入权限）"
-    return None
-
-
 def read_only_reason() -> str | None:
     """Why the open ledger was opened read-only (a sentence for the TUI and for writers), or None."""
-    return _read_only["reason"]
+    return open_ledger.read_only
 
 
 def refuse_if_read_only(what: str = "修改台账") -> None:
     """Writers call this first: a clear 「没有写入权限」/「磁盘为只读」 message, never 「已损坏」."""
-    reason = _read_only["reason"]
+    reason = open_ledger.read_only
     if reason:
         raise DatabaseError(f"无法{what}：{reason}。{WHAT_TO_DO_READ_ONLY}")
 
@@ -191,8 +119,6 @@ def _inspect(path: Path, *, immutable: bool = False) -> int:
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and not _damage_text(str(exc)):
             # not damage: a lock, a permission, a missing -shm in a folder we cannot write
-            from pledgebook.models.core.errors import explain
-
             raise (explain(exc) or DatabaseError(f"无法读取数据库文件 {path}（{exc}）。文件未作改动。")) from exc
         raise DatabaseError(
             f"数据库文件 {path} 已损坏（{exc}）。请不要继续使用它：运行「pledgebook doctor」查看，"
@@ -222,7 +148,7 @@ def open_database(
     forget_room()
     db_path = resolve_db_path(path)
     refuse_network_share(db_path)
-    _read_only["reason"] = None
+    open_ledger.read_only = None
     exists = db_path.exists() and db_path.stat().st_size > 0
     blocked = write_blocked(db_path) if exists else None
     if blocked and _pending_wal(db_path):
@@ -240,8 +166,6 @@ def open_database(
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            from pledgebook.models.core.errors import explain
-
             raise (explain(exc) or DatabaseError(f"无法创建文件夹 {db_path.parent}。")) from exc
         blocked = write_blocked(db_path)
         if blocked:
@@ -259,14 +183,13 @@ def open_database(
     if blocked:
         database.init(str(db_path), pragmas=READ_ONLY_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
         _connect_read_only(sqlite_uri(db_path, immutable=True))
-        _read_only["reason"] = blocked
+        open_ledger.read_only = blocked
     else:
         database.init(str(db_path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
+    open_ledger.folder = str(db_path.parent)
     try:
         database.connect(reuse_if_open=True)
     except Exception as exc:  # peewee wraps sqlite3 errors in its own classes
-        from pledgebook.models.core.errors import explain
-
         known = explain(exc)
         raise (known if known is not None else DatabaseError(f"无法打开数据库文件 {db_path}：{exc}")) from exc
     if blocked:
@@ -276,12 +199,8 @@ def open_database(
         database.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     if version < migrations.LATEST:
         if exists and version > 0:
-            from pledgebook.models.store.backup import backup_database
-
             backup_database(db_path.parent / "backups", reason=f"before-schema-v{migrations.LATEST}")
         migrations.migrate(database)
-    from pledgebook.models.store.search import flush_if_queued
-
     flush_if_queued()
     return db_path
 
@@ -373,15 +292,6 @@ def county_code_problem(code: str, level: str = "county") -> str | None:
     if level == "county" and code.endswith("00"):
         return f"行政区划代码「{code}」是州（市）级代码（末两位为 00），请填写本县（区）的代码，{example}"
     return None
-
-
-def get_setting(key: str, default: str | None = None) -> str | None:
-    row = Setting.get_or_none(Setting.key == key)
-    return row.value if row else default
-
-
-def set_setting(key: str, value: str) -> None:
-    Setting.insert(key=key, value=value).on_conflict_replace().execute()
 
 
 def county() -> dict[str, str]:

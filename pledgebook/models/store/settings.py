@@ -11,8 +11,18 @@ from dataclasses import dataclass
 
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.store import audit
-from pledgebook.models.store.db import get_setting, set_setting
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.tables import Setting, database
+
+
+def get_setting(key: str, default: str | None = None) -> str | None:
+    """The stored text of ``key`` as it is, unchecked (:func:`get` gives the checked value or the default)."""
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row else default
+
+
+def set_setting(key: str, value: str) -> None:
+    """Store ``value`` under ``key`` as it is: no check, no audit (:func:`set_value` does both)."""
+    Setting.insert(key=key, value=value).on_conflict_replace().execute()
 
 
 @dataclass(frozen=True)
@@ -89,20 +99,21 @@ SPECS: dict[str, Spec] = {
 }
 
 
-def _spec(key: str) -> Spec:
-    spec = SPECS.get(key)
-    if spec is None:
+def spec(key: str) -> Spec:
+    """The setting named by its key or its Chinese label; ValidationError naming the settings there are."""
+    found = SPECS.get(key)
+    if found is None:
         for candidate in SPECS.values():
             if candidate.label == key or candidate.label.split("（")[0] == key:
                 return candidate
         names = "、".join(f"{s.key}（{s.label}）" for s in SPECS.values())
         raise ValidationError(f"没有名为「{key}」的设置。可用的设置：{names}", "key")
-    return spec
+    return found
 
 
 def get(key: str) -> str:
-    spec = _spec(key)
-    return get_setting(spec.key, spec.default) or spec.default
+    chosen = spec(key)
+    return get_setting(chosen.key, chosen.default) or chosen.default
 
 
 def get_int(key: str) -> int:
@@ -111,29 +122,29 @@ def get_int(key: str) -> int:
 
 def set_value(key: str, value: str) -> str:
     """Validate and store a setting; return the stored value."""
-    spec = _spec(key)
+    chosen = spec(key)
     text = str(value).strip()
-    if spec.choices is not None:
-        match = next((c for c, lab in spec.choices.items() if text in (c, lab)), None)
+    if chosen.choices is not None:
+        match = next((c for c, lab in chosen.choices.items() if text in (c, lab)), None)
         if match is None:
-            options = "、".join(f"{c}（{lab}）" for c, lab in spec.choices.items())
-            raise ValidationError(f"{spec.label}只能是：{options}", "value")
+            options = "、".join(f"{c}（{lab}）" for c, lab in chosen.choices.items())
+            raise ValidationError(f"{chosen.label}只能是：{options}", "value")
         text = match
-    elif spec.parse is not None:
-        text = spec.parse(text)
-    old = get(spec.key)
+    elif chosen.parse is not None:
+        text = chosen.parse(text)
+    old = get(chosen.key)
     if old != text:
         with database.atomic("IMMEDIATE"):
-            set_setting(spec.key, text)
-            audit.record("update", "setting", spec.key, {spec.key: (old, text)})
+            set_setting(chosen.key, text)
+            audit.record("update", "setting", chosen.key, {chosen.key: (old, text)})
     return text
 
 
 def display(key: str) -> str:
-    spec = _spec(key)
-    value = get(spec.key)
-    if spec.choices:
-        return spec.choices.get(value, value)
+    chosen = spec(key)
+    value = get(chosen.key)
+    if chosen.choices:
+        return chosen.choices.get(value, value)
     return value or "（未设置）"
 
 

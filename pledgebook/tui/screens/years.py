@@ -392,7 +392,7 @@ class YearsScreen(JobScreen):
 
     def _restore(self, path) -> None:
         def run(progress):
-            from pledgebook.models.store.backup import restore
+            from pledgebook.models.store.restore import restore
 
             return restore(path, progress=progress)
 
