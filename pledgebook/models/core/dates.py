@@ -52,7 +52,7 @@ def _date_error(value: object) -> ValueError:
     return ValueError(f"无法识别的日期「{brief(value)}」，请写成 2011-12-31")
 
 
-def serial_to_date(serial: float, *, date1904: bool = False) -> _dt.date:
+def serial_to_date(serial: object, *, date1904: bool = False) -> _dt.date:
     """Excel serial number → date (the time of day, if any, is dropped).
 
     The 1900 system counts 1900-01-01 as 1 and keeps Lotus' fake leap day
@@ -200,7 +200,7 @@ def parse_deadline(value: object, year: int | None, *, date1904: bool = False) -
     """
     if is_blank(value):
         return Deadline()
-    if isinstance(value, float) and not isinstance(value, bool) and 1900 < value < 2101 and not value.is_integer():
+    if isinstance(value, float) and 1900 < value < 2101 and not value.is_integer():
         return _excel_month(value)
     if not isinstance(value, str):
         return Deadline(parse_date(value, date1904=date1904))

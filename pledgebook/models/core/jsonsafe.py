@@ -14,7 +14,7 @@ parsed and then walked (iteratively) to measure their depth.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["DEFAULT_MAX_DEPTH", "JsonTooDeep", "JsonTooLarge", "depth", "loads"]
 
@@ -46,10 +46,10 @@ def depth(value: Any) -> int:
         item, level = stack.pop()
         if isinstance(item, dict):
             level += 1
-            stack.extend((v, level) for v in item.values())
+            stack.extend((v, level) for v in cast("dict[Any, Any]", item).values())
         elif isinstance(item, list):
             level += 1
-            stack.extend((v, level) for v in item)
+            stack.extend((v, level) for v in cast("list[Any]", item))
         else:
             continue
         if level > deepest:

@@ -66,7 +66,7 @@ def record_many(
     how many were written. Every action must be a known code, as for :func:`record`."""
     stamp = str(at or utcnow())
     user = os_user()
-    rows = []
+    rows: list[tuple[str, str, str, str, str | None, str, str]] = []
     for action, table, uid, changes, note in entries:
         if action not in AUDIT_ACTIONS:
             raise ValueError(f"unknown audit action {action!r}: add it to vocab.AUDIT_ACTIONS")

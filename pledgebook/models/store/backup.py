@@ -23,13 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from peewee import PeeweeException
 
 from pledgebook.models.core.errors import PledgebookError, SchemaTooNew
 from pledgebook.models.store import migrations, settings
 from pledgebook.models.store.files import APPLICATION_ID, sqlite_uri, write_blocked
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.tables import database, fetch_all
 
 Progress = Callable[[str, float], None]
 
@@ -77,7 +78,7 @@ class BackupInfo:
             text = REASONS.get(base, self.reason)
         return f"{self.year}年度 {text}" if self.year else text
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
             "size": self.size,
@@ -339,10 +340,10 @@ def list_backups(folder: Path | None = None, *, db_path: Path | None = None) -> 
     folder = folder or backup_dir(db)
     if not folder.is_dir():
         return []
-    found = []
+    found: list[BackupInfo] = []
     for path in folder.glob("*.db"):
-        info = _info(path)
-        if info is not None and _NAME.match(path.name)["stem"] == db.stem:  # type: ignore[index]
+        name = _NAME.match(path.name)
+        if name is not None and name["stem"] == db.stem and (info := _info(path)) is not None:
             found.append(info)
     found.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
     return found
@@ -350,7 +351,7 @@ def list_backups(folder: Path | None = None, *, db_path: Path | None = None) -> 
 
 def _closed_years() -> set[int]:
     try:
-        rows = database.execute_sql("SELECT year FROM work_year WHERE closed = 1").fetchall()
+        rows = fetch_all("SELECT year FROM work_year WHERE closed = 1")
     except PeeweeException as exc:  # an unreadable file: keep every backup rather than guess
         raise BackupError(f"无法读取年度信息（{exc}），未清理旧备份。") from exc
     return {int(r[0]) for r in rows}
@@ -377,7 +378,7 @@ def rotate(folder: Path | None = None, keep: int | None = None) -> list[Path]:
         if b.year in closed and b.year not in seen_years:
             keepers.add(b.path)
             seen_years.add(b.year)
-    removed = []
+    removed: list[Path] = []
     for b in backups:
         if b.path not in keepers:
             try:

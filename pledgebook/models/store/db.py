@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ from pledgebook.models.store.files import (
 )
 from pledgebook.models.store.search import flush_if_queued
 from pledgebook.models.store.settings import get_setting, set_setting
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.tables import database, fetch_all, fetch_one
 
 __all__ = [  # the names callers import from here, defined here or in files / settings
     "APP_NAME", "APPLICATION_ID", "BUSY_TIMEOUT_MS", "PRAGMAS", "READ_ONLY_PRAGMAS", "WHAT_TO_DO_READ_ONLY",
@@ -181,11 +180,11 @@ def open_database(
         database.close()
     _connect_read_only(None)
     if blocked:
-        database.init(str(db_path), pragmas=READ_ONLY_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
+        database.init(str(db_path), pragmas=READ_ONLY_PRAGMAS, timeout=BUSY_TIMEOUT_MS // 1000)
         _connect_read_only(sqlite_uri(db_path, immutable=True))
         open_ledger.read_only = blocked
     else:
-        database.init(str(db_path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
+        database.init(str(db_path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_MS // 1000)
     open_ledger.folder = str(db_path.parent)
     try:
         database.connect(reuse_if_open=True)
@@ -206,26 +205,8 @@ def open_database(
 
 
 def _connect_read_only(uri: str | None) -> None:
-    """Make the shared peewee database connect through a read-only URI (or, with None, as usual).
-
-    ``database.database`` stays the plain path every module reads
-    (``backup.current_db()``, the bundle's lock); only how a connection is made
-    changes, for this open.
-    """
-    if uri is None:
-        database.__dict__.pop("_connect", None)
-        return
-
-    def _connect(self):  # the body of peewee's SqliteDatabase._connect, with the URI
-        conn = sqlite3.connect(uri, timeout=self._timeout, isolation_level=None, uri=True, **self.connect_params)
-        try:
-            self._add_conn_hooks(conn)
-        except Exception:
-            conn.close()
-            raise
-        return conn
-
-    database._connect = types.MethodType(_connect, database)
+    """Make the shared peewee database connect through a read-only URI (or, with None, as usual)."""
+    database.read_only_uri = uri
 
 
 def fetch_packed(sql: str, columns: int, params: Sequence[Any] = ()) -> list[list[Any]]:
@@ -240,11 +221,11 @@ def fetch_packed(sql: str, columns: int, params: Sequence[Any] = ()) -> list[lis
     names = ", ".join(f"c{i}" for i in range(columns))
     packed = f"WITH t({names}) AS ({sql}) SELECT json_group_array(json_array({names})) FROM t"
     try:
-        row = database.execute_sql(packed, params).fetchone()
+        row = fetch_one(packed, params)
     except PeeweeOperationalError as exc:
         if "json" not in str(exc):
             raise
-        return [list(r) for r in database.execute_sql(sql, params).fetchall()]
+        return [list(r) for r in fetch_all(sql, params)]
     return json.loads(row[0]) if row and row[0] else []
 
 
@@ -269,7 +250,7 @@ PROVINCE_PREFIXES = frozenset(
 )
 
 
-def county_code_problem(code: str, level: str = "county") -> str | None:
+def county_code_problem(code: object, level: str = "county") -> str | None:
     """What is wrong with an administrative code, in Chinese, or None when it is plausible.
 
     Six ASCII digits (not full-width ５３０８２２, no space or line break), a real

@@ -6,6 +6,7 @@ The bottom of the store: no peewee, no tables. ``db`` opens the ledger with thes
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path, PurePath, PureWindowsPath
 
 from pledgebook.models.core.errors import DatabaseError
@@ -47,6 +48,7 @@ def sqlite_uri(path: str | os.PathLike[str], *, immutable: bool = False) -> str:
     """
     from urllib.parse import quote
 
+    text: str
     if isinstance(path, PureWindowsPath) or (os.name == "nt" and not isinstance(path, PurePath)):
         win = PureWindowsPath(path)
         text = str(win).replace("\\", "/")
@@ -72,11 +74,12 @@ def network_share(path: str | os.PathLike[str], *, windows: bool | None = None) 
         return True
     if str(win).upper().startswith("\\\\?\\UNC\\"):
         return True
-    if os.name == "nt" and win.drive.endswith(":"):  # a drive letter mapped to a share
+    # a drive letter mapped to a share (sys.platform, not os.name: type checkers know ctypes.windll by it)
+    if sys.platform == "win32" and win.drive.endswith(":"):
         import ctypes
 
         DRIVE_REMOTE = 4
-        return bool(ctypes.windll.kernel32.GetDriveTypeW(win.drive + "\\") == DRIVE_REMOTE)  # type: ignore[attr-defined]
+        return bool(ctypes.windll.kernel32.GetDriveTypeW(win.drive + "\\") == DRIVE_REMOTE)
     return False
 
 

@@ -9,12 +9,13 @@ repairs; it says what is wrong and what to do.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store import migrations
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.tables import database, fetch_all, fetch_one
 
 SHOW = 10
 WAL_LIMIT = 256 * 1024 * 1024  # a WAL this big means checkpoints are not happening (a reader held open for days)
@@ -44,12 +45,17 @@ def _label(table: str) -> str:
 
 
 def _tables() -> list[str]:
-    return [r[0] for r in database.execute_sql(
+    return [r[0] for r in fetch_all(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
 
 
 def _columns(table: str) -> set[str]:
-    return {r[1] for r in database.execute_sql(f'PRAGMA table_info("{table}")')}
+    return {r[1] for r in fetch_all(f'PRAGMA table_info("{table}")')}
+
+
+def _count(sql: str) -> int:
+    row = fetch_one(sql)
+    return int(row[0]) if row else 0
 
 
 def orphans() -> list[str]:
@@ -57,17 +63,17 @@ def orphans() -> list[str]:
     live records under a deleted org (soft delete refuses that, so it means damage)."""
     found: list[str] = []
     for table in _tables():
-        for fk in database.execute_sql(f'PRAGMA foreign_key_list("{table}")').fetchall():
+        for fk in fetch_all(f'PRAGMA foreign_key_list("{table}")'):
             parent, src, dst = fk[2], fk[3], fk[4] or "id"
-            n = database.execute_sql(
+            n = _count(
                 f'SELECT count(*) FROM "{table}" c WHERE c."{src}" IS NOT NULL '
-                f'AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{dst}" = c."{src}")').fetchone()[0]
+                f'AND NOT EXISTS (SELECT 1 FROM "{parent}" p WHERE p."{dst}" = c."{src}")')
             if n:
                 found.append(f"{n} 条{_label(table)}（{table}.{src}）指向不存在的{_label(parent)}")
     for table, column in (("org", "parent_id"), ("person", "org_id"), ("pledge", "org_id"), ("pledge", "person_id")):
-        n = database.execute_sql(
+        n = _count(
             f'SELECT count(*) FROM "{table}" c JOIN "{"person" if column == "person_id" else "org"}" p '
-            f'ON p.id = c."{column}" WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL').fetchone()[0]
+            f'ON p.id = c."{column}" WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL')
         if n:
             found.append(f"{n} 条未删除的{_label(table)}属于已删除的{'人员' if column == 'person_id' else '党组织'}")
     return found
@@ -80,27 +86,27 @@ def unknown_codes() -> list[str]:
     for table, column, vocabulary, nullable in CODES:
         if table not in tables or column not in _columns(table):
             continue
-        for code, n in database.execute_sql(f'SELECT "{column}", count(*) FROM "{table}" GROUP BY 1').fetchall():
+        for code, n in fetch_all(f'SELECT "{column}", count(*) FROM "{table}" GROUP BY 1'):
             if code is None and nullable:
                 continue
             if code not in vocabulary:
                 found.append(f"{table}.{column}={code}（{n} 条）")
     grade_sets = {kind: {g for s in sets for g in vocab.GRADE_SETS[s]} for kind, sets in vocab.GRADES_FOR_KIND.items()}
-    for kind, grade, n in database.execute_sql(
-            "SELECT kind, grade, count(*) FROM evaluation WHERE grade IS NOT NULL GROUP BY 1, 2").fetchall():
+    for kind, grade, n in fetch_all(
+            "SELECT kind, grade, count(*) FROM evaluation WHERE grade IS NOT NULL GROUP BY 1, 2"):
         if kind in grade_sets and grade in vocab.ALL_GRADES and grade not in grade_sets[kind]:
             found.append(f"evaluation：{vocab.EVAL_KINDS[kind]}的等次不能是「{vocab.ALL_GRADES[grade]}」（{n} 条）")
-    cats = {c for (c,) in database.execute_sql("SELECT code FROM category").fetchall()} | set(vocab.DEFAULT_CATEGORIES)
-    for code, n in database.execute_sql("SELECT category, count(*) FROM pledge GROUP BY 1").fetchall():
+    cats = {c for (c,) in fetch_all("SELECT code FROM category")} | set(vocab.DEFAULT_CATEGORIES)
+    for code, n in fetch_all("SELECT category, count(*) FROM pledge GROUP BY 1"):
         if code not in cats:
             found.append(f"pledge.category={code}（{n} 条）")
-    formula = database.execute_sql("SELECT value FROM setting WHERE key = 'satisfaction_formula'").fetchone()
+    formula = fetch_one("SELECT value FROM setting WHERE key = 'satisfaction_formula'")
     if formula and formula[0] not in vocab.SATISFACTION_FORMULAS:
         found.append(f"setting.satisfaction_formula={formula[0]!r}")
     return found
 
 
-def undated_rectifications() -> list[tuple]:
+def undated_rectifications() -> list[tuple[Any, ...]]:
     """Evaluations that need a rectification but have none dated (older versions let that be saved)."""
     from pledgebook.models.ledger import rules
 
@@ -110,18 +116,16 @@ def undated_rectifications() -> list[tuple]:
 
 
 def check(path: Path) -> dict[str, Any]:
-    from datetime import datetime
-
     checks: list[dict[str, Any]] = []
 
     def add(name: str, ok: bool, detail: str, items: list[str] | None = None, *, warning: bool = False) -> None:
         checks.append({"name": name, "ok": ok, "level": "warning" if warning else "error", "detail": detail,
                        "items": (items or [])[:SHOW]})
 
-    integrity = [r[0] for r in database.execute_sql("PRAGMA integrity_check").fetchall()]
+    integrity = [r[0] for r in fetch_all("PRAGMA integrity_check")]
     add("完整性检查", integrity == ["ok"], "正常" if integrity == ["ok"] else "数据库文件已损坏，请从备份恢复（pledgebook restore）",
         [] if integrity == ["ok"] else integrity)
-    fk = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+    fk = fetch_all("PRAGMA foreign_key_check")
     add("外键检查", not fk, "正常" if not fk else f"{len(fk)} 条记录引用了不存在的记录",
         [f"{_label(r[0])}（{r[0]}）第 {r[1]} 行 → {_label(r[2])}" for r in fk])
     version = migrations.schema_version(database)
@@ -142,7 +146,7 @@ def check(path: Path) -> dict[str, Any]:
         f"{wal_size / 1024 / 1024:.1f} MB" + ("" if wal_size < WAL_LIMIT else "：过大，请关闭所有打开此台账的窗口后再运行一次"))
     folder = path.parent / "backups"
     backups = sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
-    has_data = database.execute_sql("SELECT count(*) FROM pledge").fetchone()[0] > 0
+    has_data = _count("SELECT count(*) FROM pledge") > 0
     if backups:
         age = (datetime.now() - datetime.fromtimestamp(backups[-1].stat().st_mtime)).days
         fresh = age <= BACKUP_AGE_DAYS

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 
 from peewee import SqliteDatabase
 
+from pledgebook.models.store.tables import fetch_all, fetch_one
+
 if TYPE_CHECKING:  # imported by migrate(): opening an up-to-date file needs none of it
-    from playhouse.migrate import SqliteMigrator
+    # peewee's playhouse ships no type information (no stubs, no py.typed)
+    from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs]
 
 # Schema version 1, as shipped in 0.1.0 (frozen; do not edit).
 _V1 = """
@@ -185,7 +188,7 @@ def _m6_record_owner(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
     # its org hangs under; the prefecture's own tree gets no row (it is nobody's to change from a bundle).
     db.execute_sql('CREATE TABLE "record_owner" ("uid" VARCHAR(36) NOT NULL PRIMARY KEY, '
                    '"county" VARCHAR(6) NOT NULL, "tbl" VARCHAR(20) NOT NULL) WITHOUT ROWID')
-    level = db.execute_sql("SELECT value FROM setting WHERE key = 'level'").fetchone()
+    level = fetch_one("SELECT value FROM setting WHERE key = 'level'", db=db)
     if not level or level[0] != "prefecture":
         return
     db.execute_sql("CREATE TEMP TABLE m6_county (path TEXT PRIMARY KEY, code TEXT NOT NULL)")
@@ -202,7 +205,7 @@ def _m6_record_owner(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
 def _m7_person_education(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
     # a new nullable column: ADD COLUMN rebuilds nothing, so no row and no child row can be lost; a file
     # whose tables were made by a newer model (a restored copy) may have it already
-    if "education" not in {row[1] for row in db.execute_sql('PRAGMA table_info("person")').fetchall()}:
+    if "education" not in {row[1] for row in fetch_all('PRAGMA table_info("person")', db=db)}:
         db.execute_sql('ALTER TABLE "person" ADD COLUMN "education" VARCHAR(255)')
 
 
@@ -220,7 +223,8 @@ LATEST = MIGRATIONS[-1][0]
 
 
 def schema_version(db: SqliteDatabase) -> int:
-    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+    row = fetch_one("PRAGMA user_version", db=db)
+    return int(row[0]) if row else 0
 
 
 def migrate(db: SqliteDatabase, target: int = LATEST, on_step: Callable[[int, str], None] | None = None) -> list[int]:
@@ -229,7 +233,7 @@ def migrate(db: SqliteDatabase, target: int = LATEST, on_step: Callable[[int, st
     Every step runs in its own transaction together with the version
     bump, so a crash leaves the file at the previous or the next version.
     """
-    from playhouse.migrate import SqliteMigrator
+    from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs]
 
     ran: list[int] = []
     migrator = SqliteMigrator(db)

@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pledgebook.models.store import migrations
 from pledgebook.models.store.backup import (
@@ -126,7 +127,7 @@ def _move_aside(target: Path) -> tuple[Path, ...]:
     while any(Path(str(base) + sfx).exists() for sfx in _ASIDE_SUFFIXES):
         n += 1
         base = target.with_name(f"{target.name}.damaged-{stamp}-{n}")
-    moved = []
+    moved: list[Path] = []
     for sfx in _ASIDE_SUFFIXES:
         src = Path(str(target) + sfx)
         if src.exists():
@@ -228,7 +229,7 @@ class BackupSummary:
     pledges: int
     modified: datetime
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
             "size": self.size,

@@ -12,8 +12,11 @@ file: a fresh file and an upgraded one go through the same steps.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any, cast
 
 from peewee import (
     AutoField,
@@ -30,8 +33,48 @@ from peewee import (
     TextField,
 )
 
+
+class LedgerDatabase(SqliteDatabase):
+    """peewee's SqliteDatabase, able to connect through a read-only ``file:`` URI (``read_only_uri``).
+
+    ``database`` (the attribute) stays the plain path every module reads (``backup.current_db()``, the
+    bundle's lock); only how a connection is made changes. ``store.db.open_database`` sets the URI.
+    """
+
+    read_only_uri: str | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        # peewee's stubs leave out its connection internals (_connect, _add_conn_hooks) that this
+        # override reuses: hence the two pyright ignores below
+        if self.read_only_uri is None:
+            return cast(sqlite3.Connection, super()._connect())  # pyright: ignore[reportAttributeAccessIssue]
+        # the body of peewee's SqliteDatabase._connect, with the URI
+        params = cast("dict[str, Any]", self.connect_params)
+        timeout = cast(float, self.timeout)
+        conn = sqlite3.connect(self.read_only_uri, timeout=timeout, isolation_level=None, uri=True, **params)
+        try:
+            self._add_conn_hooks(conn)  # pyright: ignore[reportAttributeAccessIssue]
+        except Exception:
+            conn.close()
+            raise
+        return conn
+
+
 # Deferred: opened by pledgebook.models.store.db.open_database with the right pragmas.
-database = SqliteDatabase(None)
+database = LedgerDatabase(None)
+
+
+Row = tuple[Any, ...]
+
+
+def fetch_all(sql: str, params: Sequence[object] = (), *, db: SqliteDatabase = database) -> list[Row]:
+    """Every row of raw SQL on the open ledger (or ``db``). peewee's cursor is untyped: its rows get a type here."""
+    return cast("list[Row]", db.execute_sql(sql, params).fetchall())
+
+
+def fetch_one(sql: str, params: Sequence[object] = (), *, db: SqliteDatabase = database) -> Row | None:
+    """The first row of raw SQL on the open ledger (or ``db``), or None (see :func:`fetch_all`)."""
+    return cast("Row | None", db.execute_sql(sql, params).fetchone())
 
 
 def new_uid() -> str:
@@ -43,10 +86,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+class LedgerMeta:
+    """The peewee options every table shares. A table's own ``class Meta`` derives from this class: peewee
+    reads only a Meta's own attributes (and inherits these itself), and a type checker sees one kind of Meta."""
+
+    database = database
+    legacy_table_names = False
+
+
 class BaseModel(Model):
-    class Meta:
-        database = database
-        legacy_table_names = False
+    Meta = LedgerMeta
 
 
 class Tracked(BaseModel):
@@ -153,7 +202,7 @@ class Pledge(Tracked):
     source_row = IntegerField(null=True)
     deleted_at = DateTimeField(null=True)
 
-    class Meta:
+    class Meta(LedgerMeta):
         indexes = ((("year", "status"), False),)  # and more: the schema comes from the migrations
 
 
@@ -299,7 +348,7 @@ class HelpLog(Tracked):
     source_row = IntegerField(null=True)
     deleted_at = DateTimeField(null=True)
 
-    class Meta:
+    class Meta(LedgerMeta):
         # the schema itself comes from migration 4 (indexes, CHECK exactly one place)
         constraints = [
             Check("(contact_point_id IS NOT NULL) + (pairing_id IS NOT NULL) + (stationing_id IS NOT NULL) = 1")
@@ -317,7 +366,7 @@ class RecordOwner(BaseModel):
     county = CharField(max_length=6)  # the county's 6-digit administrative code
     tbl = CharField(max_length=20)
 
-    class Meta:
+    class Meta(LedgerMeta):
         table_name = "record_owner"
         without_rowid = True
 
