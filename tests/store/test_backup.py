@@ -231,7 +231,7 @@ def test_restore_of_an_older_schema_migrates_it(county, tmp_path):
     # undo every step after the first: drop whatever schema step 1 did not create
     import re
 
-    keep = set(re.findall(r'CREATE (?:UNIQUE )?(?:TABLE|INDEX) "(\w+)"', migrations._V1))
+    keep = set(re.findall(r'CREATE (?:UNIQUE )?(?:TABLE|INDEX) "(\w+)"', migrations.V1_SCHEMA))
     for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         con.execute(f'DROP TRIGGER "{name}"')
     for kind in ("index", "table"):

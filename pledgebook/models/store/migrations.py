@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # imported by migrate(): opening an up-to-date file needs non
     # peewee's playhouse ships no type information (no stubs, no py.typed)
     from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs]
 
-# Schema version 1, as shipped in 0.1.0 (frozen; do not edit).
-_V1 = """
+# Schema version 1, as shipped in 0.1.0 (frozen; do not edit). Public: the tests rebuild a version-1 file from it.
+V1_SCHEMA = """
 CREATE TABLE "audit_log" ("id" INTEGER NOT NULL PRIMARY KEY, "at" DATETIME NOT NULL, "user" VARCHAR(255) NOT NULL, "action" VARCHAR(255) NOT NULL, "table" VARCHAR(255) NOT NULL, "record_uid" VARCHAR(255), "changes" TEXT NOT NULL, "note" TEXT NOT NULL);
 CREATE INDEX "audit_log_at" ON "audit_log" ("at");
 CREATE INDEX "audit_log_record_uid" ON "audit_log" ("record_uid");
@@ -68,7 +68,7 @@ def _statements(script: str) -> list[str]:
 
 
 def _m1_initial(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
-    for stmt in _statements(_V1):
+    for stmt in _statements(V1_SCHEMA):
         db.execute_sql(stmt)
 
 
