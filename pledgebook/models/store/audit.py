@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
@@ -58,7 +59,8 @@ def changes_json(changes: dict[str, tuple[Any, Any]] | None) -> str:
 
 
 def record_many(
-    entries: Iterable[tuple[str, str, str | None, str, str]], *, at: datetime | None = None, cursor: Any = None
+    entries: Iterable[tuple[str, str, str | None, str, str]], *, at: datetime | None = None,
+    cursor: sqlite3.Cursor | None = None
 ) -> int:
     """Write many audit entries in one ``executemany``: each ``(action, table, uid, changes_json, note)``,
     ``changes_json`` as :func:`changes_json` makes it. One time stamp and the OS user for all of them: the

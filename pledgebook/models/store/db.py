@@ -209,7 +209,7 @@ def _connect_read_only(uri: str | None) -> None:
     database.read_only_uri = uri
 
 
-def fetch_packed(sql: str, columns: int, params: Sequence[Any] = ()) -> list[list[Any]]:
+def fetch_packed(sql: str, columns: int, params: Sequence[object] = ()) -> list[list[Any]]:
     """All rows of a ``columns``-column SELECT, read in one SQLite step, as lists; no order.
 
     Each step of a cursor gives Python's GIL away and takes it back; a thread
