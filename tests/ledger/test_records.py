@@ -13,7 +13,7 @@ from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook
 from pledgebook.models.store import settings
 from pledgebook.models.store.tables import AuditLog, Evaluation, Progress, database
-from pledgebook.yearend import rollover
+from pledgebook import yearend as rollover
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pledgebook.models.ledger import rules
 from pledgebook.models.store import backup, migrations
 from pledgebook.models.store.db import APPLICATION_ID, close_database, open_database
 from pledgebook.models.store.tables import Pledge, database
-from pledgebook.yearend import rollover
+from pledgebook import yearend as rollover
 
 runner = CliRunner()
 

@@ -142,7 +142,7 @@ def _folder_blocked(folder: Path) -> str | None:
     return write_blocked(existing / "-") if existing is not None else None
 
 
-def _explain(exc: BaseException, folder: Path, what: str = "备份") -> BackupError:
+def explain(exc: BaseException, folder: Path, what: str = "备份") -> BackupError:
     blocked = _folder_blocked(folder)
     if _is_disk_full(exc):
         msg = f"{what}失败：磁盘空间不足（文件夹 {folder}）。请清理磁盘，或用 --to 换一个有足够空间的文件夹。数据库未作改动。"
@@ -237,7 +237,7 @@ def backup_to_file(target: Path, *, source: Path | None = None, progress: Progre
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _explain(exc, folder) from exc
+        raise explain(exc, folder) from exc
     try:
         _check_room(folder, src_path)
         src = _open_source(src_path)
@@ -247,7 +247,7 @@ def backup_to_file(target: Path, *, source: Path | None = None, progress: Progre
             src.close()
     except (OSError, sqlite3.Error) as exc:
         _remove_empty(made)
-        raise _explain(exc, folder) from exc
+        raise explain(exc, folder) from exc
     except BackupError:
         _remove_empty(made)
         raise
@@ -462,7 +462,7 @@ def _safety_copy(target: Path, progress: Progress | None) -> Path:
             shutil.copyfile(wal, Path(str(raw) + "-wal"))
         _private(raw)
     except OSError as exc:
-        raise _explain(exc, folder) from exc
+        raise explain(exc, folder) from exc
     return raw
 
 
@@ -584,7 +584,7 @@ def restore(file: Path, target: Path | None = None, *, progress: Progress | None
             _copy_into_new(file, target)
         except (OSError, sqlite3.Error) as exc:
             kept = "、".join(str(p) for p in moved)
-            err = _explain(exc, target.parent, "恢复")
+            err = explain(exc, target.parent, "恢复")
             if moved:
                 err = BackupError(f"{err.message.removesuffix('数据库未作改动。')}原来的（损坏的）文件已原样保存为 {kept}。")
             raise err from exc
@@ -611,14 +611,14 @@ def restore(file: Path, target: Path | None = None, *, progress: Progress | None
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise BackupError("数据库正被其他程序（如正在运行的导入）使用，暂时无法恢复。请稍后再试。当前数据未作改动。") from exc
-        raise _explain(exc, target.parent, "恢复") from exc
+        raise explain(exc, target.parent, "恢复") from exc
     except sqlite3.DatabaseError as exc:
         raise BackupError(
             f"无法写入当前数据库 {target}（{exc}）。当前文件已备份为 {safety}；"
             f"可关闭程序后用备份文件 {file} 直接替换 {target}。"
         ) from exc
     except OSError as exc:
-        raise _explain(exc, target.parent, "恢复") from exc
+        raise explain(exc, target.parent, "恢复") from exc
     open_database(target)
     if safety is not None:
         rotate(safety.parent)
