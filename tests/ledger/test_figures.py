@@ -161,8 +161,8 @@ def test_stats_shows_carried_as_its_own_column_before_and_after(ledger):
 
     from typer.testing import CliRunner
 
-    from pledgebook.cli import app
     from pledgebook import yearend as rollover
+    from pledgebook.cli import app
 
     path = str(ledger["path"])
     runner = CliRunner()

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pledgebook import yearend
 from pledgebook.cli import app
 from pledgebook.models.core.errors import YearClosed
 from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook
 from pledgebook.models.store.db import close_database, open_database
 from pledgebook.models.store.tables import AuditLog, Pledge
-from pledgebook import yearend
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("rollover_driver.py")  # a rollover that waits at a named point, to be killed there
