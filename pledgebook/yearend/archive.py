@@ -85,7 +85,7 @@ def write_year_summary(year: int, folder: Path) -> Path:
 
 
 def write_year_report(year: int, folder: Path) -> Path | None:
-    """The year-end report workbook — the plug-in point for ``pledgebook/exporters/report.py``.
+    """The year-end report workbook — the plug-in point for :mod:`pledgebook.exporters.report`.
 
     The export issue's XlsxWriter report (branch ``handoff``, not yet on main
     when this was written) plugs in here, in about three lines::
