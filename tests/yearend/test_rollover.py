@@ -378,6 +378,18 @@ def _doctor_passes(path: Path) -> None:
     assert json.loads(out.stdout)["ok"]
 
 
+def test_the_caller_is_told_each_point_in_order(county):
+    """The points the kill test stops at are reached in this order, once each (the driver relies on it)."""
+    y = county["year"]
+    _small_year(county)
+    seen: list[str] = []
+    result = yearend.rollover(y, force=True, take_backup=False, on_point=seen.append)
+    assert result.carried == 3 and seen == POINTS
+    seen.clear()
+    yearend.rollover(y, force=True, take_backup=False, on_point=seen.append)  # already closed: no writes, no points
+    assert seen == []
+
+
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 @pytest.mark.parametrize("point", POINTS)
 def test_a_kill_at_any_point_leaves_before_or_after(template, tmp_path, point):
