@@ -1,6 +1,6 @@
 """Year end and backups: rollover, reopen, backup (+ backup list), restore.
 
-Thin: parse, call :mod:`pledgebook.yearend.rollover` and :mod:`pledgebook.models.store.backup`,
+Thin: parse, call :mod:`pledgebook.yearend` and :mod:`pledgebook.models.store.backup`,
 render with Rich. On a terminal every change shows what it will do and asks;
 without a terminal it needs ``--yes`` and otherwise refuses (exit 2).
 """
@@ -73,7 +73,7 @@ def _size(n: int) -> str:
 
 def _show_preview(pv) -> None:
     from pledgebook.models.core.vocab import PLEDGE_STATUSES
-    from pledgebook.yearend.rollover import DUE_RULES
+    from pledgebook.yearend import DUE_RULES
 
     state = "（已关闭）" if pv.already_closed else ""
     console.print(f"[bold]{pv.year}年度{state} → {pv.to}年度 结转预览[/]")
@@ -110,7 +110,7 @@ def _show_preview(pv) -> None:
 
 
 def _problem_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
-    from pledgebook.yearend.rollover import PROBLEM_KINDS
+    from pledgebook.yearend import PROBLEM_KINDS
 
     return [(PROBLEM_KINDS[k], n) for k, n in counts.items()]
 
@@ -133,7 +133,7 @@ def rollover(
     as_json: JsonOption = False,
 ) -> None:
     """年终结转：关闭年度，把未完成的承诺结转到下一年度（先自动备份；可用 reopen 撤销）。"""
-    from pledgebook.yearend import rollover as core
+    from pledgebook import yearend as core
 
     open_db(db, write=not dry_run)
     pv = core.preview(year, to, carry, due)
@@ -211,7 +211,7 @@ def reopen(
     as_json: JsonOption = False,
 ) -> None:
     """重新开启已关闭的年度（撤销结转）：只在下一年度的结转承诺还没有改动时可以。"""
-    from pledgebook.yearend import rollover as core
+    from pledgebook import yearend as core
 
     open_db(db, write=True)
     check = core.reopen_check(year)

@@ -14,6 +14,8 @@ Called by :func:`pledgebook.demo.pledges.build_demo` inside its transaction, wit
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from sqlite3 import Connection
 
@@ -77,6 +79,48 @@ def _quantities(r: random.Random, kind: str, place: str) -> tuple[int, int, int,
     return h, pt, items, units, cases, funds, sessions
 
 
+Place = tuple[str, int, int, int, date, date | None]  # (place, id, person, org, start, end)
+
+
+class _Draw:
+    """The campaign's own seeded generator, and what it draws: uids, start and end dates."""
+
+    def __init__(self, seed: int, today: date):
+        self.rng = random.Random(seed * 1_000_003 + 4)
+        self.today = today
+        self.log_start = months_before(today, 12) + timedelta(days=1)
+
+    def uid(self) -> str:  # a version-4 UUID from the seeded generator, formatted by hand (twice as fast)
+        h = f"{self.rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+    def start_date(self, recent_share: float) -> date:
+        r, today = self.rng, self.today
+        if r.random() < recent_share:  # started within the last year
+            return self.log_start + timedelta(days=r.randint(0, max(1, (today - self.log_start).days - 30)))
+        return today - timedelta(days=r.randint(400, 365 * 4))
+
+    def end_date(self, start: date, share: float) -> date | None:
+        r, today = self.rng, self.today
+        if r.random() >= share:
+            return None
+        first = max(start + timedelta(days=30), self.log_start)
+        return first + timedelta(days=r.randint(0, max(1, (today - first).days - 1))) if first < today else None
+
+
+@dataclass
+class _Cast:
+    """Who does what: the leaders with contact points, the stationed cadres, the helpers, the helped."""
+
+    leaders: list[tuple]
+    cadres: list[tuple]
+    helpers: list[tuple]
+    rural_members: list[tuple]
+    n_cp: int
+    n_pa: int
+    n_st: int
+
+
 def build_campaign(
     conn: Connection,
     *,
@@ -90,14 +134,8 @@ def build_campaign(
 ) -> dict[str, int]:
     """Insert the campaign; ``orgs`` rows are (id, name, kind, parent_id, path, depth, sector,
     township, code, sort) and ``people`` rows (id, org_id, name, post, state). Returns counts."""
-    r = random.Random(seed * 1_000_003 + 4)
-
-    def uid() -> str:  # a version-4 UUID from the seeded generator, formatted by hand (twice as fast)
-        h = f"{r.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
-
+    d = _Draw(seed, today)
     by_id = {o[0]: o for o in orgs}
-    committees = [o for o in orgs if o[2] in ("committee", "working_committee")]
     villages = [
         o for o in orgs
         if o[2] in ("branch", "general_branch") and o[6] == "rural" and by_id[o[3]][2] not in ("branch", "general_branch")
@@ -106,10 +144,33 @@ def build_campaign(
     for o in orgs:  # the 村民小组 branches belong to their village
         if o[3] in village_of and o[0] not in village_of:
             village_of[o[0]] = village_of[o[3]]
+    temp_by_township, new_orgs = _temp_branches(conn, d, orgs, county_code, created)
+    cast = _cast(d, orgs, people, village_of, scale)
+    # villages nobody covers (about 7%), and the order the rest are covered in
+    shuffled = villages[:]
+    d.rng.shuffle(shuffled)
+    coverable = shuffled[max(1, len(villages) * 7 // 100):]
+    places: list[Place] = []
+    cp = _contact_points(conn, d, orgs, people, cast, coverable, iter(coverable * 20), created, places)
+    pa = _pairings(conn, d, people, cast, coverable, created, places)
+    st = _stationings(conn, d, by_id, cast, coverable, temp_by_township, created, places)
+    logs = _logs(conn, d, cast, places)
+    return {
+        "contact_points": cp,
+        "pairings": pa,
+        "stationings": st,
+        "help_logs": logs,
+        "temp_branches": len(new_orgs),
+    }
 
-    # ---- a 驻村工作队临时党支部 in every township
+
+def _temp_branches(
+    conn: Connection, d: _Draw, orgs: list[tuple], county_code: str, created: str
+) -> tuple[dict[str, tuple], list[tuple]]:
+    """A 驻村工作队临时党支部 in every rural township that has none; returns them by township, and the new ones."""
+    committees = [o for o in orgs if o[2] in ("committee", "working_committee")]
     temp_by_township = {o[7]: o for o in orgs if o[2] == "temp_branch"}
-    next_id = max(by_id) + 1
+    next_id = max(o[0] for o in orgs) + 1
     new_orgs = []
     for comm in committees:
         if comm[6] == "rural" and comm[7] not in temp_by_township:
@@ -123,11 +184,14 @@ def build_campaign(
         conn.executemany(
             "INSERT INTO org (id, uid, created_at, updated_at, code, name, kind, parent_id, path, depth, sector, "
             "township, pinyin, active, sort) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
-            [(o[0], uid(), created, created, o[8], o[1], o[2], o[3], o[4], o[5], o[6], o[7], k, o[9])
+            [(o[0], d.uid(), created, created, o[8], o[1], o[2], o[3], o[4], o[5], o[6], o[7], k, o[9])
              for o, k in zip(new_orgs, keys)],
         )
+    return temp_by_township, new_orgs
 
-    # ---- who: leaders, cadres, helpers, the helped
+
+def _cast(d: _Draw, orgs: list[tuple], people: list[tuple], village_of: dict[int, tuple], scale: float) -> _Cast:
+    r = d.rng
     active = [p for p in people if p[4] == "active"]
     org_kind = {o[0]: o[2] for o in orgs}
     org_sector = {o[0]: o[6] for o in orgs}
@@ -143,34 +207,19 @@ def build_campaign(
     leader_ids = {p[0] for p in leaders}
     cadres = [p for p in official if p[0] not in leader_ids][: round(n_st * 1.1)]
     helpers = [p for p in official if p[0] not in leader_ids][len(cadres):][: max(10, n_pa // 2)] + leaders[: len(leaders) // 2]
+    return _Cast(leaders, cadres, helpers, rural_members, n_cp, n_pa, n_st)
 
-    log_start = months_before(today, 12) + timedelta(days=1)
-    # villages nobody covers (about 7%), and the order the rest are covered in
-    shuffled = villages[:]
-    r.shuffle(shuffled)
-    skip = max(1, len(villages) * 7 // 100)
-    coverable = shuffled[skip:]
-    cover_iter = iter(coverable * 20)
 
-    def start_date(recent_share: float) -> date:
-        if r.random() < recent_share:  # started within the last year
-            return log_start + timedelta(days=r.randint(0, max(1, (today - log_start).days - 30)))
-        return today - timedelta(days=r.randint(400, 365 * 4))
-
-    def end_date(start: date, share: float) -> date | None:
-        if r.random() >= share:
-            return None
-        first = max(start + timedelta(days=30), log_start)
-        return first + timedelta(days=r.randint(0, max(1, (today - first).days - 1))) if first < today else None
-
-    places: list[tuple[str, int, int, int, date, date | None]] = []  # place, id, person, org, start, end
-
-    # ---- contact points
+def _contact_points(
+    conn: Connection, d: _Draw, orgs: list[tuple], people: list[tuple], cast: _Cast, coverable: list[tuple],
+    cover_iter: Iterator[tuple], created: str, places: list[Place],
+) -> int:
+    r, today = d.rng, d.today
     cp_rows = []
     schools = [o for o in orgs if o[6] == "school" and o[2] == "branch"]
     firms = [o for o in orgs if o[6] == "private" and o[2] == "branch"]
-    for i in range(1, n_cp + 1):
-        leader = leaders[(i - 1) % len(leaders)]
+    for i in range(1, cast.n_cp + 1):
+        leader = cast.leaders[(i - 1) % len(cast.leaders)]
         kind = _pick(r, KIND_MIX)
         if kind == "village":
             v = next(cover_iter)
@@ -190,9 +239,9 @@ def build_campaign(
                 "project": f"{village}{r.choice(['茶叶', '咖啡', '核桃', '中药材', '蔬菜'])}产业基地项目",
                 "park": f"{org[7] or '县城'}{r.choice(['工业', '农业', '物流'])}园区",
             }[kind]
-        start = start_date(0.12)
-        end = end_date(start, 0.05)
-        cp_rows.append((i, uid(), created, created, leader[0], kind, name, org[0], start.isoformat(),
+        start = d.start_date(0.12)
+        end = d.end_date(start, 0.05)
+        cp_rows.append((i, d.uid(), created, created, leader[0], kind, name, org[0], start.isoformat(),
                         end.isoformat() if end else None, 0 if end and end <= today else 1))
         places.append(("contact_point", i, leader[0], org[0], start, end))
     conn.executemany(
@@ -200,14 +249,20 @@ def build_campaign(
         "end_date, active, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,'')",
         cp_rows,
     )
+    return len(cp_rows)
 
-    # ---- pairings
+
+def _pairings(
+    conn: Connection, d: _Draw, people: list[tuple], cast: _Cast, coverable: list[tuple], created: str,
+    places: list[Place],
+) -> int:
+    r = d.rng
     pa_rows = []
-    helped_members = r.sample(rural_members, min(len(rural_members), n_pa // 3))
-    for i in range(1, n_pa + 1):
-        helper = helpers[(i - 1) % len(helpers)]
-        start = start_date(0.1)
-        end = end_date(start, 0.06)
+    helped_members = r.sample(cast.rural_members, min(len(cast.rural_members), cast.n_pa // 3))
+    for i in range(1, cast.n_pa + 1):
+        helper = cast.helpers[(i - 1) % len(cast.helpers)]
+        start = d.start_date(0.1)
+        end = d.end_date(start, 0.06)
         if i <= len(helped_members):
             helped = helped_members[i - 1]
             org_id, helped_id, household = helped[1], helped[0], None
@@ -215,7 +270,7 @@ def build_campaign(
             v = r.choice(coverable)
             org_id, helped_id = v[0], None
             household = f"{people[r.randrange(len(people))][2]}户"
-        pa_rows.append((i, uid(), created, created, helper[0], helped_id, household, org_id, start.isoformat(),
+        pa_rows.append((i, d.uid(), created, created, helper[0], helped_id, household, org_id, start.isoformat(),
                         end.isoformat() if end else None))
         places.append(("pairing", i, helper[0], org_id, start, end))
     conn.executemany(
@@ -223,16 +278,24 @@ def build_campaign(
         "start_date, end_date, note) VALUES (?,?,?,?,?,?,?,?,?,?,'')",
         pa_rows,
     )
+    return len(pa_rows)
 
-    # ---- stationing: a team of cadres in a village, in its township's temporary branch
+
+def _stationings(
+    conn: Connection, d: _Draw, by_id: dict[int, tuple], cast: _Cast, coverable: list[tuple],
+    temp_by_township: dict[str, tuple], created: str, places: list[Place],
+) -> int:
+    """A team of cadres in a village, in its township's temporary branch."""
+    r, today = d.rng, d.today
     st_rows = []
+    n_st = cast.n_st
     station_villages = coverable[: max(1, n_st // 2)] if len(coverable) * 2 > n_st else coverable
-    for i, cadre in enumerate(cadres, start=1):
+    for i, cadre in enumerate(cast.cadres, start=1):
         v = station_villages[(i - 1) % len(station_villages)]
         branch = temp_by_township.get(v[7])
         start = today - timedelta(days=r.randint(60, 365 * 3 - 30))
         ended = i > n_st  # the last tenth were recalled or rotated out during the year
-        end = (max(start, log_start) + timedelta(days=r.randint(20, 200))) if ended else None
+        end = (max(start, d.log_start) + timedelta(days=r.randint(20, 200))) if ended else None
         end = min(end, today - timedelta(days=1)) if end else None
         role = "first_secretary" if i <= len(station_villages) else ("team_leader" if r.random() < 0.3 else "member")
         unit = by_id[cadre[1]][1]
@@ -242,7 +305,7 @@ def build_campaign(
             planned = start.replace(year=start.year + 3)
         except ValueError:
             planned = start.replace(year=start.year + 3, day=28)
-        st_rows.append((i, uid(), created, created, cadre[0], unit or "县直单位", role, v[0], branch[0] if branch else None,
+        st_rows.append((i, d.uid(), created, created, cadre[0], unit or "县直单位", role, v[0], branch[0] if branch else None,
                         start.isoformat(), planned.isoformat(), end.isoformat() if end else None))
         places.append(("stationing", i, cadre[0], v[0], start, end))
     conn.executemany(
@@ -250,15 +313,25 @@ def build_campaign(
         "start_date, planned_end, actual_end, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'')",
         st_rows,
     )
+    return len(st_rows)
 
-    # ---- twelve months of logs; some people fell silent months ago
-    quiet = {p[0]: months_before(today, r.choice((4, 5, 7))) for p in leaders + helpers if r.random() < 0.06}
+
+def _months(log_start: date, today: date) -> list[tuple[date, date]]:
+    """(first, last) day of each month from ``log_start`` to ``today``, both cut to that span."""
     months = []
     first = date(log_start.year, log_start.month, 1)
     while first <= today:
         nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
         months.append((max(first, log_start), min(nxt - timedelta(days=1), today)))
         first = nxt
+    return months
+
+
+def _logs(conn: Connection, d: _Draw, cast: _Cast, places: list[Place]) -> int:
+    """Twelve months of help logs at every place; some people fell silent months ago."""
+    r, today = d.rng, d.today
+    quiet = {p[0]: months_before(today, r.choice((4, 5, 7))) for p in cast.leaders + cast.helpers if r.random() < 0.06}
+    months = _months(d.log_start, today)
     log_rows = []
     now = utcnow().replace(microsecond=0).isoformat(" ")  # a log of today is not stamped in the future
     mixes = {k: ([m for m, _ in v], [w for _, w in v]) for k, v in WORK_MIX.items()}
@@ -276,7 +349,7 @@ def build_campaign(
                 when = (lo2 + timedelta(days=r.randint(0, span))).isoformat()
                 ts = min(when + " 18:00:00", now)
                 note = r.choice(NOTES[kind]) if r.random() < 0.3 else ""
-                log_rows.append((uid(), ts, ts, when, person,
+                log_rows.append((d.uid(), ts, ts, when, person,
                                  pid if place == "contact_point" else None,
                                  pid if place == "pairing" else None,
                                  pid if place == "stationing" else None,
@@ -288,10 +361,4 @@ def build_campaign(
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'demo')",
         log_rows,
     )
-    return {
-        "contact_points": len(cp_rows),
-        "pairings": len(pa_rows),
-        "stationings": len(st_rows),
-        "help_logs": len(log_rows),
-        "temp_branches": len(new_orgs),
-    }
+    return len(log_rows)

@@ -14,47 +14,27 @@ Rows go in with raw ``executemany`` inside one transaction: peewee's
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from sqlite3 import Connection
 
+from pledgebook.demo.campaign import build_campaign
+from pledgebook.demo.county import (
+    COUNTY_CODE,
+    COUNTY_NAME,
+    Gen,
+    OrgTree,
+    PersonRow,
+    insert_orgs,
+    org_tree,
+    people,
+)
 from pledgebook.models.core.errors import PledgebookError
-from pledgebook.models.core.values import id_check_digit, pinyin_keys
 from pledgebook.models.core.vocab import DEFAULT_CATEGORIES
 from pledgebook.models.store import audit, migrations, search
 from pledgebook.models.store.db import is_initialized, set_setting
 from pledgebook.models.store.tables import database, utcnow
-
-COUNTY_NAME = "云岭县"
-COUNTY_CODE = "539901"  # fictional: no real county has this code
-
-TOWNSHIPS = [
-    "联珠镇", "通关镇", "碧溪镇", "新安镇", "龙坝乡", "团田乡", "那哈乡", "景星乡", "鱼塘镇",
-    "文武乡", "雅邑乡", "泗南江乡", "孟弄乡", "坝溜镇", "新抚镇", "龙潭乡", "忠爱桥乡", "白马镇",
-]
-SECTOR_COMMITTEES = [
-    ("县直机关工委", "working_committee", "government"),
-    ("县教育体育局党委", "committee", "school"),
-    ("县卫生健康局党委", "committee", "institution"),
-    ("县国资委党委", "committee", "soe"),
-    ("县非公有制经济组织党委", "committee", "private"),
-    ("县社会组织党委", "committee", "social"),
-]
-VILLAGE_PARTS = list("大小新老上下东西南北中河山坝箐塘田村寨岭湾坡沟林")
-VILLAGE_ROOTS = [
-    "坝", "丰", "富", "和", "平", "安", "康", "兴", "龙", "凤", "云", "碧", "景", "松", "柏", "梅",
-    "竹", "茶", "石", "岩", "泉", "溪", "星", "光", "联", "团", "结", "胜", "利", "民", "华", "乐",
-]
-DEPARTMENTS = [
-    "财政局", "发展和改革局", "自然资源局", "住房和城乡建设局", "交通运输局", "水务局", "农业农村局",
-    "商务局", "文化和旅游局", "市场监督管理局", "统计局", "审计局", "民政局", "司法局", "人力资源和社会保障局",
-    "生态环境局", "林业和草原局", "应急管理局", "医疗保障局", "退役军人事务局", "乡村振兴局", "档案馆",
-]
-SURNAMES = list("王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林郑梁谢宋唐许邓韩冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = list("建国华明军伟芳娟秀英敏静丽强磊洋艳勇杰娜涛超平刚桂兰林玉萍红霞波辉鹏飞斌燕云海峰凤琼文成贵福荣德永春志昌光学兵才忠祥")
-ETHNICITIES = ["汉族"] * 6 + ["哈尼族"] * 4 + ["彝族"] * 2 + ["傣族", "拉祜族", "布朗族", "瑶族", "白族"]
-POSTS_BRANCH = ["党支部书记", "党支部副书记", "组织委员", "宣传委员", "纪检委员"]
-POSTS_MEMBER = ["党员", "党员", "党员", "村民小组长", "村委会委员", "致富带头人", "退休教师", "护林员", "乡村医生"]
 
 PLEDGE_TEMPLATES: dict[str, list[tuple[str, str]]] = {
     "development": [
@@ -100,36 +80,7 @@ PROGRESS_NOTES = [
 COMMENTS_GOOD = ["承诺事项已兑现，群众认可", "措施得力，效果明显", "按时完成，示范带动作用强"]
 COMMENTS_WEAK = ["进度滞后，需加快推进", "群众知晓率不高，需加强宣传", "部分事项未落实到位"]
 
-
-class _Gen:
-    def __init__(self, seed: int):
-        self.rng = random.Random(seed)
-
-    def uid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-
-    def name(self) -> str:
-        r = self.rng
-        given = r.choice(GIVEN) + (r.choice(GIVEN) if r.random() < 0.7 else "")
-        return r.choice(SURNAMES) + given
-
-    def village(self, used: set[str]) -> str:
-        r = self.rng
-        while True:
-            name = r.choice(VILLAGE_ROOTS) + r.choice(VILLAGE_PARTS)
-            if name not in used:
-                used.add(name)
-                return name
-
-
-# no demo stamp is later than the start of the build (set by build_demo): an edit made today must be newer
-_latest = datetime.max
-
-
-def _ts(d: date, rng: random.Random) -> str:
-    """A time in the working day of ``d``, but never after the build began."""
-    when = datetime(d.year, d.month, d.day, rng.randint(8, 17), rng.randint(0, 59), rng.randint(0, 59))
-    return (when if when < _latest else _latest).isoformat(" ")
+CATEGORIES = list(PLEDGE_TEMPLATES)
 
 
 def build_demo(
@@ -147,256 +98,42 @@ def build_demo(
     """
     if is_initialized():
         raise PledgebookError("该数据库已有台账数据，演示数据只能载入空数据库。请用 --db 指定一个新文件。")
-    global _latest
-    _latest = utcnow().replace(microsecond=0)  # one clock read, not one per stamp (a million of them)
     report = progress or (lambda stage, frac: None)
     today = today or date.today()
     last_year = last_year or today.year
     years = years or (2 if total_pledges < 50_000 else 5)
     per_year = max(1, total_pledges // years)
-    g = _Gen(seed)
-    r = g.rng
+    g = Gen(seed, latest=utcnow().replace(microsecond=0))  # one clock read, not one per stamp (a million of them)
     conn = database.connection()
-    counts: dict[str, int] = {}
     first_year = last_year - years + 1
-    created = _ts(date(first_year, 1, 5), r)
+    created = g.ts(date(first_year, 1, 5))
 
     with database.atomic("IMMEDIATE"):
         report("组织", 0.0)
-        set_setting("county_name", COUNTY_NAME)
-        set_setting("county_code", COUNTY_CODE)
-        set_setting("level", "county")
-        set_setting("satisfaction_formula", "satisfied_plus_basic")
-        set_setting("demo", "1")
-        conn.executemany(
-            "INSERT INTO category (uid, created_at, updated_at, code, label, sort) VALUES (?,?,?,?,?,?)",
-            [(g.uid(), created, created, c, lab, i) for i, (c, lab) in enumerate(DEFAULT_CATEGORIES.items())],
-        )
-        # ---- the org tree -------------------------------------------------
-        orgs: list[tuple] = []  # id, name, kind, parent_id, path, depth, sector, township, code, sort
-        next_id = [1]
-
-        def add_org(name: str, kind: str, parent: tuple | None, sector: str | None, township: str | None) -> tuple:
-            oid = next_id[0]
-            next_id[0] += 1
-            path = (parent[4] if parent else "/") + f"{oid}/"
-            depth = parent[5] + 1 if parent else 0
-            code = COUNTY_CODE + f"{oid:04d}" if parent else COUNTY_CODE
-            row = (oid, name, kind, parent[0] if parent else None, path, depth, sector, township, code, oid)
-            orgs.append(row)
-            return row
-
-        root = add_org(COUNTY_NAME, "county", None, None, None)
-        committees: list[tuple] = []
-        for t in TOWNSHIPS:
-            committees.append(add_org(f"中共{t}委员会", "committee", root, "rural", t))
-        for name, kind, sector in SECTOR_COMMITTEES:
-            committees.append(add_org(f"中共{name}" if not name.startswith("县直") else name, kind, root, sector, None))
-        # 73 general branches and 620 branches, spread like a real county
-        used_villages: set[str] = set()
-        branches: list[tuple] = []
-        generals: list[tuple] = []
-        n_general, n_branch = 73, 620
-        township_comms = committees[: len(TOWNSHIPS)]
-        sector_comms = committees[len(TOWNSHIPS):]
-        for i in range(n_general):
-            comm = township_comms[i % len(township_comms)] if i < 60 else sector_comms[i % len(sector_comms)]
-            if comm[6] == "rural":
-                vname = g.village(used_villages)
-                kind_name = f"{vname}村党总支" if r.random() < 0.8 else f"{vname}社区党总支"
-                generals.append(add_org(kind_name, "general_branch", comm, "rural" if "村" in kind_name else "community", comm[7]))
-            else:
-                generals.append(add_org(f"{r.choice(DEPARTMENTS)}党总支" if comm[6] == "government" else f"{g.village(used_villages)}{'中学' if comm[6] == 'school' else '公司'}党总支", "general_branch", comm, comm[6], None))
-        dept_iter = iter(DEPARTMENTS * 5)
-        for i in range(n_branch):
-            if i < 330:  # village group branches under general branches
-                parent = generals[i % len(generals)]
-                if parent[6] in ("rural", "community"):
-                    name = f"{parent[1].replace('党总支', '')}{r.choice(VILLAGE_ROOTS)}{r.choice(['寨', '组', '社'])}党支部"
-                else:
-                    name = f"{parent[1].replace('党总支', '')}第{i % 7 + 1}党支部"
-                branches.append(add_org(name, "branch", parent, parent[6], parent[7]))
-            else:
-                comm = committees[i % len(committees)]
-                sector = comm[6]
-                if sector == "rural":
-                    v = g.village(used_villages)
-                    name, sector = (f"{v}村党支部", "rural") if r.random() < 0.85 else (f"{comm[7]}{v}学校党支部", "school")
-                elif sector == "government":
-                    name = f"县{next(dept_iter)}机关党支部"
-                elif sector == "school":
-                    name = f"{g.village(used_villages)}{r.choice(['小学', '中学', '幼儿园'])}党支部"
-                elif sector == "institution":
-                    name = f"{g.village(used_villages)}{r.choice(['卫生院', '医院', '疾控中心'])}党支部"
-                elif sector == "soe":
-                    name = f"{COUNTY_NAME[:2]}{r.choice(['电力', '水务', '交通投资', '城投', '粮食'])}公司第{i % 5 + 1}党支部"
-                elif sector == "private":
-                    name = f"{g.village(used_villages)}{r.choice(['茶业', '咖啡', '建材', '矿业', '食品'])}有限公司党支部"
-                else:
-                    name = f"{COUNTY_NAME}{r.choice(['个体劳动者协会', '律师协会', '志愿者协会', '茶叶协会'])}第{i % 4 + 1}党支部"
-                branches.append(add_org(name, "branch", comm, sector, comm[7]))
-        # a few temporary branches of stationed cadres
-        for comm in township_comms[:6]:
-            branches.append(add_org(f"{comm[7]}驻村工作队临时党支部", "temp_branch", comm, "rural", comm[7]))
-        keys = pinyin_keys([o[1] for o in orgs])
-        conn.executemany(
-            "INSERT INTO org (id, uid, created_at, updated_at, code, name, kind, parent_id, path, depth, sector, "
-            "township, pinyin, active, sort) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
-            [
-                (o[0], g.uid(), created, created, o[8], o[1], o[2], o[3], o[4], o[5], o[6], o[7], key, o[9])
-                for o, key in zip(orgs, keys)
-            ],
-        )
-        counts["orgs"] = len(orgs)
+        _settings(conn, g, created)
+        tree = org_tree(g)
+        insert_orgs(conn, g, tree.orgs, created)
+        counts: dict[str, int] = {"orgs": len(tree.orgs)}
         report("人员", 0.1)
-
-        # ---- people --------------------------------------------------------
-        member_orgs = branches + generals
         n_people = max(13_724, total_pledges * 6 // 10 // years) if total_pledges >= 50_000 else 13_724
-        people: list[tuple] = []  # id, org_id, name, post
-        person_rows = []
-        names = [g.name() for _ in range(n_people)]
-        keys = pinyin_keys(names)
-        per_org: dict[int, list[int]] = {}
-        for pid in range(1, n_people + 1):
-            org = member_orgs[(pid * 7919) % len(member_orgs)] if r.random() < 0.97 else r.choice(committees)
-            index_in_org = len(per_org.setdefault(org[0], []))
-            post = POSTS_BRANCH[index_in_org] if index_in_org < len(POSTS_BRANCH) else r.choice(POSTS_MEMBER)
-            gender = "male" if r.random() < 0.72 else "female"
-            birth = date(1940, 1, 1) + timedelta(days=r.randint(0, 365 * 62))
-            joined = birth + timedelta(days=r.randint(365 * 19, 365 * 45))
-            joined = min(joined, date(last_year - 1, 7, 1))
-            state = "active" if r.random() < 0.985 else r.choice(["transferred", "deceased"])
-            idn = None
-            if r.random() < 0.9:
-                first17 = f"{COUNTY_CODE}{birth:%Y%m%d}{r.randint(0, 99):02d}{r.randint(0, 4) * 2 + (1 if gender == 'male' else 0)}"
-                idn = first17 + id_check_digit(first17)
-            phone = f"1{r.choice([3, 5, 8, 9])}{r.randint(0, 9)}{r.randint(10_000_000, 99_999_999)}" if r.random() < 0.85 else None
-            per_org[org[0]].append(pid)
-            people.append((pid, org[0], names[pid - 1], post, state))
-            person_rows.append(
-                (pid, g.uid(), created, created, names[pid - 1], org[0], gender, r.choice(ETHNICITIES),
-                 birth.isoformat(), joined.isoformat(), post, None, idn, phone, state, keys[pid - 1])
-            )
-        conn.executemany(
-            "INSERT INTO person (id, uid, created_at, updated_at, name, org_id, gender, ethnicity, birth_date, "
-            "joined_date, post, cadre_level, id_number, phone, state, pinyin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            person_rows,
-        )
+        members = people(conn, g, tree, n_people, last_year, created)
         counts["people"] = n_people
         report("承诺", 0.25)
-
-        # ---- years, pledges, progress, evaluations ---------------------------
-        active_people = [p for p in people if p[4] == "active"]
-        cats = list(PLEDGE_TEMPLATES)
-        pledge_id = 0
-        progress_rows: list[tuple] = []
-        eval_rows: list[tuple] = []
+        book = _Pledging(conn, g, today, created, tree, [p for p in members if p[4] == "active"])
         counts.update(pledges=0, progress=0, evaluations=0)
-        carried_prev: list[tuple] = []  # (old id, org, person, category, content, measures, scope)
+        carried: list[tuple] = []
         for yi, year in enumerate(range(first_year, last_year + 1)):
-            closed = year < last_year
-            conn.execute(
-                "INSERT INTO work_year (uid, created_at, updated_at, year, closed, closed_at) VALUES (?,?,?,?,?,?)",
-                (g.uid(), created, created, year, 1 if closed else 0, _ts(date(year + 1, 1, 10), r) if closed else None),
-            )
-            pledge_rows = []
-            carried_now: list[tuple] = []
-            # the current year stands at today's date; earlier years are finished
-            year_end = date(year, 12, 31)
-            as_of = min(today, year_end) if not closed else year_end
-            elapsed = max(0.05, min(1.0, (as_of - date(year, 1, 1)).days / 365))
-            org_pledgers = [o for o in member_orgs + committees]
-            n_org = min(len(org_pledgers) * 2, per_year // 9)
-            plan: list[tuple] = []
-            for item in carried_prev:
-                plan.append(("carry", item))
-            for _ in range(n_org):
-                plan.append(("org", r.choice(org_pledgers)))
-            while len(plan) < per_year:
-                plan.append(("person", r.choice(active_people)))
-            for kind, who in plan:
-                pledge_id += 1
-                if kind == "carry":
-                    old_id, org_id, person_id, category, content, measures, scope = who
-                    carried_from = old_id
-                else:
-                    carried_from = None
-                    category = r.choice(cats)
-                    tmpl, measures = r.choice(PLEDGE_TEMPLATES[category])
-                    content = tmpl.format(
-                        n=r.randint(2, 30), m=r.randint(2, 20), p=r.choice([90, 95, 98]),
-                        crop=r.choice(CROPS), animal=r.choice(ANIMALS), road=r.choice(ROADS),
-                    )
-                    if kind == "org":
-                        org_id, person_id, scope = who[0], None, r.choice(["org", "team", "service"])
-                    else:
-                        org_id, person_id, scope = who[1], who[0], "personal"
-                term = "immediate" if r.random() < 0.08 else "annual"
-                made = date(year, 1, 1) + timedelta(days=r.randint(10, 75))
-                due = date(year, r.choice([6, 9, 10, 11, 12, 12, 12, 12]), 1) + timedelta(days=r.randint(0, 29))
-                if term == "immediate":
-                    due = made + timedelta(days=r.randint(7, 60))
-                approved = made + timedelta(days=r.randint(3, 15))
-                published = approved + timedelta(days=r.randint(1, 10))
-                status, fulfilled_on = _status_for(r, closed, due, as_of, elapsed)
-                pledge_rows.append(
-                    (pledge_id, g.uid(), _ts(made, r), _ts(min(as_of, max(made, fulfilled_on or made)), r), year,
-                     org_id, person_id, scope, category, content, measures, due.isoformat(), term,
-                     "党委会" if r.random() < 0.5 else "党支部委员会", approved.isoformat(),
-                     published.isoformat() if published <= as_of else None, status,
-                     fulfilled_on.isoformat() if fulfilled_on else None, carried_from)
-                )
-                if closed and status in ("in_progress", "partly", "unfulfilled") and r.random() < 0.5:
-                    carried_now.append((pledge_id, org_id, person_id, category, content, measures, scope))
-                # progress log
-                for _k in range(r.choice([0, 1, 1, 2, 2, 3]) if status != "draft" else 0):
-                    when = made + timedelta(days=r.randint(20, max(21, (as_of - made).days)))
-                    if when > as_of:
-                        continue
-                    progress_rows.append(
-                        (g.uid(), _ts(when, r), _ts(when, r), pledge_id, when.isoformat(),
-                         r.choice(PROGRESS_NOTES).format(p=r.choice([30, 50, 60, 80]), m=r.randint(3, 40)),
-                         r.choice([None, 30, 50, 80, 100]))
-                    )
-                # evaluations: mid-year self check and the year-end 评诺
-                if status in ("fulfilled", "partly", "unfulfilled") or (status == "in_progress" and r.random() < 0.25):
-                    _evaluations(g, pledge_id, year, status, as_of, today, closed, eval_rows)
-            # the carried pledges of the previous year become 已结转 (set before insert)
-            conn.executemany(
-                "INSERT INTO pledge (id, uid, created_at, updated_at, year, org_id, person_id, scope, category, content, "
-                "measures, due_date, term, approved_by, approved_on, published_on, status, fulfilled_on, carried_from_id, "
-                "source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'demo')",
-                pledge_rows,
-            )
-            if carried_now:
-                conn.executemany(
-                    "UPDATE pledge SET status = 'carried' WHERE id = ?", [(c[0],) for c in carried_now]
-                )
-            carried_prev = carried_now
-            counts["pledges"] += len(pledge_rows)
+            written, carried = book.year(year, closed=year < last_year, carried_prev=carried, per_year=per_year)
+            counts["pledges"] += written
             report("承诺", 0.25 + 0.6 * (yi + 1) / years)
-        conn.executemany(
-            "INSERT INTO progress (uid, created_at, updated_at, pledge_id, date, note, percent) VALUES (?,?,?,?,?,?,?)",
-            progress_rows,
-        )
-        conn.executemany(
-            "INSERT INTO evaluation (uid, created_at, updated_at, pledge_id, kind, date, evaluator, grade, score, "
-            "ballots_issued, ballots_valid, votes_satisfied, votes_basic, votes_unsatisfied, comment, rect_due, "
-            "rect_done, rect_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            eval_rows,
-        )
-        counts["progress"] = len(progress_rows)
-        counts["evaluations"] = len(eval_rows)
+        counts["progress"], counts["evaluations"] = book.write_logs()
         # the second ledger, when the file's schema has it (an old-version file in a test may not)
         if database.table_exists("help_log"):
             report("帮扶", 0.9)
-            from pledgebook.demo.campaign import build_campaign
-
             counts.update(
                 build_campaign(
-                    conn, seed=seed, scale=min(3.0, max(0.05, per_year / 11_500)), today=today, orgs=orgs,
-                    people=people, county_code=COUNTY_CODE, created=created,
+                    conn, seed=seed, scale=min(3.0, max(0.05, per_year / 11_500)), today=today, orgs=tree.orgs,
+                    people=members, county_code=COUNTY_CODE, created=created,
                 )
             )
             counts["orgs"] += counts.pop("temp_branches")
@@ -405,6 +142,147 @@ def build_demo(
             search.flush()  # index the new pledges for the search box
         report("完成", 1.0)
     return counts
+
+
+def _settings(conn: Connection, g: Gen, created: str) -> None:
+    """The county's settings and the default pledge categories."""
+    set_setting("county_name", COUNTY_NAME)
+    set_setting("county_code", COUNTY_CODE)
+    set_setting("level", "county")
+    set_setting("satisfaction_formula", "satisfied_plus_basic")
+    set_setting("demo", "1")
+    conn.executemany(
+        "INSERT INTO category (uid, created_at, updated_at, code, label, sort) VALUES (?,?,?,?,?,?)",
+        [(g.uid(), created, created, c, lab, i) for i, (c, lab) in enumerate(DEFAULT_CATEGORIES.items())],
+    )
+
+
+# ---------------------------------------------------------------- years, pledges, progress, evaluations
+
+Carried = tuple  # (old id, org, person, category, content, measures, scope) of a pledge carried into the next year
+
+
+@dataclass
+class _Pledging:
+    """The pledges of each year in turn; progress logs and evaluations gathered for one insert at the end."""
+
+    conn: Connection
+    g: Gen
+    today: date
+    created: str
+    tree: OrgTree
+    active_people: list[PersonRow]
+    pledge_id: int = 0
+    progress_rows: list[tuple] = field(default_factory=list)
+    eval_rows: list[tuple] = field(default_factory=list)
+
+    def year(self, year: int, *, closed: bool, carried_prev: list[Carried], per_year: int) -> tuple[int, list[Carried]]:
+        """Insert one work year and its pledges; returns how many, and those carried into the next year."""
+        g, r = self.g, self.g.rng
+        self.conn.execute(
+            "INSERT INTO work_year (uid, created_at, updated_at, year, closed, closed_at) VALUES (?,?,?,?,?,?)",
+            (g.uid(), self.created, self.created, year, 1 if closed else 0, g.ts(date(year + 1, 1, 10)) if closed else None),
+        )
+        pledge_rows = []
+        carried_now: list[Carried] = []
+        # the current year stands at today's date; earlier years are finished
+        year_end = date(year, 12, 31)
+        as_of = min(self.today, year_end) if not closed else year_end
+        elapsed = max(0.05, min(1.0, (as_of - date(year, 1, 1)).days / 365))
+        for kind, who in self._plan(r, carried_prev, per_year):
+            self.pledge_id += 1
+            row, made = self._pledge(kind, who, year, closed, as_of, elapsed)
+            pledge_rows.append(row)
+            status = row[16]
+            if closed and status in ("in_progress", "partly", "unfulfilled") and r.random() < 0.5:
+                carried_now.append((self.pledge_id, row[5], row[6], row[8], row[9], row[10], row[7]))
+            self._progress(made, status, as_of)
+            # evaluations: mid-year self check and the year-end 评诺
+            if status in ("fulfilled", "partly", "unfulfilled") or (status == "in_progress" and r.random() < 0.25):
+                _evaluations(g, self.pledge_id, year, status, as_of, self.today, closed, self.eval_rows)
+        # the carried pledges of the previous year become 已结转 (set before insert)
+        self.conn.executemany(
+            "INSERT INTO pledge (id, uid, created_at, updated_at, year, org_id, person_id, scope, category, content, "
+            "measures, due_date, term, approved_by, approved_on, published_on, status, fulfilled_on, carried_from_id, "
+            "source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'demo')",
+            pledge_rows,
+        )
+        if carried_now:
+            self.conn.executemany("UPDATE pledge SET status = 'carried' WHERE id = ?", [(c[0],) for c in carried_now])
+        return len(pledge_rows), carried_now
+
+    def _plan(self, r: random.Random, carried_prev: list[Carried], per_year: int) -> list[tuple[str, tuple]]:
+        """Who pledges this year: the carried pledges, then orgs, then members, ``per_year`` in all."""
+        org_pledgers = self.tree.member_orgs + self.tree.committees
+        n_org = min(len(org_pledgers) * 2, per_year // 9)
+        plan: list[tuple[str, tuple]] = [("carry", item) for item in carried_prev]
+        for _ in range(n_org):
+            plan.append(("org", r.choice(org_pledgers)))
+        while len(plan) < per_year:
+            plan.append(("person", r.choice(self.active_people)))
+        return plan
+
+    def _pledge(
+        self, kind: str, who: tuple, year: int, closed: bool, as_of: date, elapsed: float
+    ) -> tuple[tuple, date]:
+        """One pledge's row (and the day it was made): carried from last year, or drawn from the
+        templates for an org or a member."""
+        g, r = self.g, self.g.rng
+        if kind == "carry":
+            old_id, org_id, person_id, category, content, measures, scope = who
+            carried_from = old_id
+        else:
+            carried_from = None
+            category = r.choice(CATEGORIES)
+            tmpl, measures = r.choice(PLEDGE_TEMPLATES[category])
+            content = tmpl.format(
+                n=r.randint(2, 30), m=r.randint(2, 20), p=r.choice([90, 95, 98]),
+                crop=r.choice(CROPS), animal=r.choice(ANIMALS), road=r.choice(ROADS),
+            )
+            if kind == "org":
+                org_id, person_id, scope = who[0], None, r.choice(["org", "team", "service"])
+            else:
+                org_id, person_id, scope = who[1], who[0], "personal"
+        term = "immediate" if r.random() < 0.08 else "annual"
+        made = date(year, 1, 1) + timedelta(days=r.randint(10, 75))
+        due = date(year, r.choice([6, 9, 10, 11, 12, 12, 12, 12]), 1) + timedelta(days=r.randint(0, 29))
+        if term == "immediate":
+            due = made + timedelta(days=r.randint(7, 60))
+        approved = made + timedelta(days=r.randint(3, 15))
+        published = approved + timedelta(days=r.randint(1, 10))
+        status, fulfilled_on = _status_for(r, closed, due, as_of, elapsed)
+        return (self.pledge_id, g.uid(), g.ts(made), g.ts(min(as_of, max(made, fulfilled_on or made))), year,
+                org_id, person_id, scope, category, content, measures, due.isoformat(), term,
+                "党委会" if r.random() < 0.5 else "党支部委员会", approved.isoformat(),
+                published.isoformat() if published <= as_of else None, status,
+                fulfilled_on.isoformat() if fulfilled_on else None, carried_from), made
+
+    def _progress(self, made: date, status: str, as_of: date) -> None:
+        """The pledge's progress log: up to three entries (none for a draft), none after ``as_of``."""
+        g, r = self.g, self.g.rng
+        for _k in range(r.choice([0, 1, 1, 2, 2, 3]) if status != "draft" else 0):
+            when = made + timedelta(days=r.randint(20, max(21, (as_of - made).days)))
+            if when > as_of:
+                continue
+            self.progress_rows.append(
+                (g.uid(), g.ts(when), g.ts(when), self.pledge_id, when.isoformat(),
+                 r.choice(PROGRESS_NOTES).format(p=r.choice([30, 50, 60, 80]), m=r.randint(3, 40)),
+                 r.choice([None, 30, 50, 80, 100]))
+            )
+
+    def write_logs(self) -> tuple[int, int]:
+        """Insert every year's progress logs and evaluations; returns how many of each."""
+        self.conn.executemany(
+            "INSERT INTO progress (uid, created_at, updated_at, pledge_id, date, note, percent) VALUES (?,?,?,?,?,?,?)",
+            self.progress_rows,
+        )
+        self.conn.executemany(
+            "INSERT INTO evaluation (uid, created_at, updated_at, pledge_id, kind, date, evaluator, grade, score, "
+            "ballots_issued, ballots_valid, votes_satisfied, votes_basic, votes_unsatisfied, comment, rect_due, "
+            "rect_done, rect_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            self.eval_rows,
+        )
+        return len(self.progress_rows), len(self.eval_rows)
 
 
 def _status_for(r: random.Random, closed: bool, due: date, as_of: date, elapsed: float) -> tuple[str, date | None]:
@@ -448,13 +326,13 @@ def _demo_due(when: date, as_of: date, today: date, closed: bool) -> tuple[str, 
     return due.isoformat(), done.isoformat() if done else None
 
 
-def _evaluations(g: _Gen, pledge_id: int, year: int, status: str, as_of: date, today: date, closed: bool, rows: list) -> None:
+def _evaluations(g: Gen, pledge_id: int, year: int, status: str, as_of: date, today: date, closed: bool, rows: list) -> None:
     r = g.rng
     base = {"fulfilled": 0.88, "partly": 0.6, "unfulfilled": 0.35, "in_progress": 0.7}[status]
     # self evaluation
     when = min(as_of, date(year, 7, 1) + timedelta(days=r.randint(0, 150)))
     grade = "good" if r.random() < base else r.choice(["fairly_good", "average"])
-    rows.append((g.uid(), _ts(when, r), _ts(when, r), pledge_id, "self", when.isoformat(), "本人", grade, None,
+    rows.append((g.uid(), g.ts(when), g.ts(when), pledge_id, "self", when.isoformat(), "本人", grade, None,
                  None, None, None, None, None, "", None, None, ""))
     if r.random() < 0.15 and status != "fulfilled":
         return
@@ -478,14 +356,14 @@ def _evaluations(g: _Gen, pledge_id: int, year: int, status: str, as_of: date, t
     elif grade == "unsatisfied":  # a poor grade asks for a rectification too (rules.needs_rectification)
         rect_due, rect_done = _demo_due(when, as_of, today, closed)
         rect_note = "针对群众意见逐项整改"
-    rows.append((g.uid(), _ts(when, r), _ts(when, r), pledge_id, "public", when.isoformat(), "群众评议小组", grade, None,
+    rows.append((g.uid(), g.ts(when), g.ts(when), pledge_id, "public", when.isoformat(), "群众评议小组", grade, None,
                  issued, valid, sat, basic, unsat, "", rect_due, rect_done, rect_note))
     # 组织评定 at year end for closed years
     if closed:
         when = date(year, 12, 20) + timedelta(days=r.randint(0, 10))
         rating = "excellent" if r.random() < 0.25 * base else ("qualified" if r.random() < 0.9 else "basic_qualified")
         due, done = (_demo_due(when, as_of, today, closed) if rating == "basic_qualified" else (None, None))
-        rows.append((g.uid(), _ts(when, r), _ts(when, r), pledge_id, "org", when.isoformat(), "党支部委员会", rating,
+        rows.append((g.uid(), g.ts(when), g.ts(when), pledge_id, "org", when.isoformat(), "党支部委员会", rating,
                      round(60 + 40 * base * r.random(), 1), None, None, None, None, None,
                      r.choice(COMMENTS_GOOD if status == "fulfilled" else COMMENTS_WEAK), due, done,
                      "限期整改" if due else ""))

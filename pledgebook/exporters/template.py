@@ -15,6 +15,9 @@ from pathlib import Path
 
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
+from pledgebook.models.ledger import rules
+from pledgebook.models.store import db as dbm
+from pledgebook.models.store.tables import Org
 
 ROWS = 2000  # rows prepared with dropdowns and formats
 
@@ -113,9 +116,6 @@ NOTES = {
 
 
 def _lists(kind: str) -> dict[str, list[str]]:
-    from pledgebook.models.ledger import rules
-    from pledgebook.models.store.tables import Org
-
     names = [n for (n,) in Org.select(Org.name).where(Org.deleted_at.is_null(), Org.parent.is_null(False))
              .order_by(Org.path).tuples()]
     grades: list[str] = []
@@ -136,8 +136,6 @@ def _lists(kind: str) -> dict[str, list[str]]:
 
 
 def _help_lists() -> dict[str, list[str]]:
-    from pledgebook.models.store.tables import Org
-
     def names(*kinds: str) -> list[str]:
         return list(dict.fromkeys(n for (n,) in Org.select(Org.name).where(
             Org.deleted_at.is_null(), Org.kind.in_(kinds), Org.active == True).order_by(Org.path).tuples()))  # noqa: E712
@@ -153,8 +151,6 @@ def _help_lists() -> dict[str, list[str]]:
 def write_template(kind: str, target: str | Path, *, year: int | None = None) -> Path:
     """Write the blank template of ``kind`` to ``target`` (.xlsx) and return its path."""
     import xlsxwriter
-
-    from pledgebook.models.store import db as dbm
 
     kind = template_kind(kind)
     target = Path(target)

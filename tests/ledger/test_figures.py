@@ -121,7 +121,7 @@ def _unchanged(fig) -> dict:
 
 
 def test_a_years_figures_are_the_same_before_and_after_its_rollover(ledger):
-    from pledgebook.yearend import rollover
+    from pledgebook import yearend as rollover
 
     c = ledger
     before_book = FigureBook(2011)
@@ -161,8 +161,8 @@ def test_stats_shows_carried_as_its_own_column_before_and_after(ledger):
 
     from typer.testing import CliRunner
 
+    from pledgebook import yearend as rollover
     from pledgebook.cli import app
-    from pledgebook.yearend import rollover
 
     path = str(ledger["path"])
     runner = CliRunner()

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from pledgebook import yearend as rollover
 from pledgebook.models.core.errors import ValidationError, ValidationErrors, YearClosed
 from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook
 from pledgebook.models.store import settings
 from pledgebook.models.store.tables import AuditLog, Evaluation, Progress, database
-from pledgebook.yearend import rollover
 
 
 @pytest.fixture

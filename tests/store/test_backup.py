@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pledgebook import yearend as rollover
 from pledgebook.cli import app
 from pledgebook.models.core.errors import SchemaTooNew
 from pledgebook.models.ledger import rules
 from pledgebook.models.store import backup, migrations, restore
 from pledgebook.models.store.db import APPLICATION_ID, close_database, open_database
 from pledgebook.models.store.tables import Pledge, database
-from pledgebook.yearend import rollover
 
 runner = CliRunner()
 

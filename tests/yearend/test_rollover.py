@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pledgebook import yearend
 from pledgebook.cli import app
 from pledgebook.models.core.errors import YearClosed
 from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook
 from pledgebook.models.store.db import close_database, open_database
 from pledgebook.models.store.tables import AuditLog, Pledge
-from pledgebook.yearend import rollover
 
 ROOT = Path(__file__).resolve().parents[2]
+DRIVER = Path(__file__).with_name("rollover_driver.py")  # a rollover that waits at a named point, to be killed there
 TODAY = date(2030, 6, 1)  # a fixed "today" so that 逾期 does not move while a test runs
 runner = CliRunner()
 
@@ -56,20 +57,20 @@ def sha(path: Path) -> str:
 
 def test_rollover_on_the_demo_county(demo_path):
     year = open_year()
-    pv = rollover.preview(year)
+    pv = yearend.preview(year)
     assert pv.to == year + 1 and not pv.to_exists and not pv.already_closed
     assert pv.blocked and pv.to_carry > 0
     assert pv.total == pv.to_carry + pv.already_final + pv.staying
-    assert set(pv.problem_counts) <= set(rollover.PROBLEM_KINDS)
+    assert set(pv.problem_counts) <= set(yearend.PROBLEM_KINDS)
     assert all(p.org and p.pledger and p.committee for p in pv.problems)
-    with pytest.raises(rollover.RolloverBlocked) as blocked:
-        rollover.rollover(year)
+    with pytest.raises(yearend.RolloverBlocked) as blocked:
+        yearend.rollover(year)
     assert "--force" in blocked.value.message
     assert not rules.year_state(year).closed
 
     before = FigureBook(year, today=TODAY).subtree()
     old_open = {p.id: p for p in Pledge.select().where((Pledge.year == year) & Pledge.status.in_(pv.carry))}
-    result = rollover.rollover(year, force=True)
+    result = yearend.rollover(year, force=True)
     assert result.carried == pv.to_carry and result.opened_next and result.forced
     assert result.backup is not None and result.backup.exists()
     assert result.archive is not None and result.archive.error is None
@@ -78,7 +79,7 @@ def test_rollover_on_the_demo_county(demo_path):
     # counts carried equal the preview, per 党委 and category
     new = list(Pledge.select().where((Pledge.year == year + 1) & Pledge.carried_from.is_null(False)))
     assert len(new) == pv.to_carry
-    _orgs, committee = rollover._orgs()
+    _orgs, committee = yearend.org_lookup()
     got = Counter((committee[p.org_id][0], p.category) for p in new)
     assert got == {(r.committee_id, r.category): r.count for r in pv.rows}
 
@@ -90,7 +91,7 @@ def test_rollover_on_the_demo_county(demo_path):
             old.org_id, old.person_id, old.category, old.content, old.measures, old.scope
         )
         assert p.status == "in_progress" and p.deleted_at is None
-        assert p.due_date == rollover.new_due(old.due_date, year + 1, "keep-month-day")
+        assert p.due_date == yearend.new_due(old.due_date, year + 1, "keep-month-day")
     statuses_left = Counter(p.status for p in Pledge.select().where(Pledge.id.in_(list(old_open))))
     assert statuses_left["carried"] == pv.to_carry
     assert sum(statuses_left.values()) - pv.to_carry == pv.problem_counts.get("pledger_gone", 0)
@@ -120,7 +121,7 @@ def test_rollover_on_the_demo_county(demo_path):
 
 def test_the_closed_year_is_read_only_and_its_figures_stay(demo_path):
     year = open_year()
-    rollover.rollover(year, force=True)
+    yearend.rollover(year, force=True)
     at_closing = book_dict(year)
     old = Pledge.select().where((Pledge.year == year) & (Pledge.status == "fulfilled")).first()
     carried_old = Pledge.select().where((Pledge.year == year) & (Pledge.status == "carried")).first()
@@ -139,7 +140,7 @@ def test_the_closed_year_is_read_only_and_its_figures_stay(demo_path):
     rules.open_year(year + 3)
     rules.close_year(year + 3)
     with pytest.raises(YearClosed):
-        rollover.rollover(year + 1, to=year + 3, force=True)
+        yearend.rollover(year + 1, to=year + 3, force=True)
     # life goes on in the new year without touching the closed one
     new = Pledge.select().where(Pledge.year == year + 1).first()
     rules.update_pledge(new.id, content="新年度改写")
@@ -153,10 +154,10 @@ def test_the_closed_year_is_read_only_and_its_figures_stay(demo_path):
 
 def test_rollover_is_idempotent(demo_path):
     year = open_year()
-    first = rollover.rollover(year, force=True)
+    first = yearend.rollover(year, force=True)
     pledges = Pledge.select().count()
     audits = AuditLog.select().count()
-    again = rollover.rollover(year, force=True)
+    again = yearend.rollover(year, force=True)
     assert again.already_closed and again.carried == 0 and again.backup is None
     assert Pledge.select().count() == pledges and AuditLog.select().count() == audits
     assert first.carried > 0
@@ -220,7 +221,7 @@ def _small_year(county):
 
 def test_preview_lists_the_blocking_problems_by_org_and_pledger(county):
     p1, p2, p3, p4, p5 = _small_year(county)
-    pv = rollover.preview(county["year"])
+    pv = yearend.preview(county["year"])
     assert pv.to_carry == 3 and pv.already_final == 1 and pv.staying == 1
     kinds = {(p.kind, p.pledge_id) for p in pv.problems}
     assert kinds == {("rectification_open", p2.id), ("draft", p4.id), ("never_evaluated", p5.id)}
@@ -230,14 +231,14 @@ def test_preview_lists_the_blocking_problems_by_org_and_pledger(county):
     assert by_id[p2.id].detail.endswith(f"{county['year']}-12-20")
     # a member transferred away cannot carry a pledge forward
     rules.update_person(county["wang"].id, state="转出")
-    pv = rollover.preview(county["year"])
+    pv = yearend.preview(county["year"])
     assert pv.to_carry == 2 and ("pledger_gone", p5.id) in {(p.kind, p.pledge_id) for p in pv.problems}
 
 
 def test_overdue_of_a_closed_year_is_counted_as_of_closing(county):
     y = county["year"]
     _small_year(county)
-    rollover.rollover(y, carry="unfulfilled", force=True)  # p1 and p5 stay open in the closed year
+    yearend.rollover(y, carry="unfulfilled", force=True)  # p1 and p5 stay open in the closed year
     database = Pledge._meta.database
     database.execute_sql("UPDATE work_year SET closed_at = ? WHERE year = ?", [f"{y}-11-15 10:00:00", y])
     # p5 is due on 12-01: not overdue when the year was closed on 11-15, whatever today is
@@ -250,16 +251,16 @@ def test_overdue_of_a_closed_year_is_counted_as_of_closing(county):
 def test_due_rules_and_carry_choice(county):
     y = county["year"]
     p1, p2, p3, p4, p5 = _small_year(county)
-    assert rollover.new_due(date(2011, 2, 28), 2012, "keep-month-day") == date(2012, 2, 28)
-    assert rollover.new_due(date(2012, 2, 29), 2013, "keep-month-day") == date(2013, 2, 28)
-    assert rollover.new_due(date(2013, 3, 1), 2012, "keep-month-day") == date(2013, 3, 1)
-    assert rollover.new_due(None, 2012, "keep-month-day") is None
-    assert rollover.new_due(None, 2012, "year-end") == date(2012, 12, 31)
+    assert yearend.new_due(date(2011, 2, 28), 2012, "keep-month-day") == date(2012, 2, 28)
+    assert yearend.new_due(date(2012, 2, 29), 2013, "keep-month-day") == date(2013, 2, 28)
+    assert yearend.new_due(date(2013, 3, 1), 2012, "keep-month-day") == date(2013, 3, 1)
+    assert yearend.new_due(None, 2012, "keep-month-day") is None
+    assert yearend.new_due(None, 2012, "year-end") == date(2012, 12, 31)
     with pytest.raises(rules.ValidationError):
-        rollover.preview(y, carry="fulfilled")
+        yearend.preview(y, carry="fulfilled")
     with pytest.raises(rules.ValidationError):
-        rollover.preview(y, to=y)
-    result = rollover.rollover(y, carry="践诺中,draft", due_rule="year-end", force=True)
+        yearend.preview(y, to=y)
+    result = yearend.rollover(y, carry="践诺中,draft", due_rule="year-end", force=True)
     assert result.carried == 3  # p1, p4 (拟定), p5; p2 (部分兑现) stays
     new = {p.carried_from_id: p for p in Pledge.select().where(Pledge.year == y + 1)}
     assert set(new) == {p1.id, p4.id, p5.id}
@@ -275,11 +276,11 @@ def test_reopen_restores_the_state_before(county):
     _small_year(county)
     before = book_dict(y)
     statuses = {p.id: p.status for p in Pledge.select()}
-    result = rollover.rollover(y, force=True)
+    result = yearend.rollover(y, force=True)
     assert result.carried == 3
-    check = rollover.reopen_check(y)
+    check = yearend.reopen_check(y)
     assert check.ok and check.has_record and check.carried == 3
-    undone = rollover.reopen(y)
+    undone = yearend.reopen(y)
     assert undone.undone == 3 and undone.backup is not None
     assert not rules.year_state(y).closed
     assert {p.id: p.status for p in Pledge.select().where(Pledge.deleted_at.is_null())} == statuses
@@ -287,22 +288,22 @@ def test_reopen_restores_the_state_before(county):
     assert FigureBook(y + 1, today=TODAY).subtree().pledges == 0
     assert AuditLog.select().where(AuditLog.action == "reopen_year").count() == 1
     # and again: a second rollover of the reopened year works
-    assert rollover.rollover(y, force=True).carried == 3
+    assert yearend.rollover(y, force=True).carried == 3
 
 
 def test_reopen_refuses_when_carried_pledges_changed(county):
     y = county["year"]
     _small_year(county)
-    rollover.rollover(y, force=True)
+    yearend.rollover(y, force=True)
     carried = Pledge.select().where(Pledge.year == y + 1).order_by(Pledge.id)
     rules.update_pledge(carried[0].id, measures="新的措施")
     rules.add_progress(carried[1].id, "已开始")
-    check = rollover.reopen_check(y)
+    check = yearend.reopen_check(y)
     assert not check.ok and len(check.blockers) == 2
     assert any("已被修改" in b.text for b in check.blockers)
     assert any("践诺记录" in b.text for b in check.blockers)
-    with pytest.raises(rollover.ReopenBlocked) as exc:
-        rollover.reopen(y)
+    with pytest.raises(yearend.ReopenBlocked) as exc:
+        yearend.reopen(y)
     assert "不能重新开启" in exc.value.message
     assert rules.year_state(y).closed
     close_database()
@@ -316,8 +317,8 @@ def test_reopen_needs_yes_without_a_terminal_and_refuses_an_open_year(county):
     y = county["year"]
     _small_year(county)
     with pytest.raises(rules.ValidationError):
-        rollover.reopen_check(y)
-    rollover.rollover(y, force=True)
+        yearend.reopen_check(y)
+    yearend.rollover(y, force=True)
     close_database()
     result = invoke("reopen", str(y), "--db", str(county["path"]))
     assert result.exit_code == 2 and "--yes" in result.output
@@ -377,15 +378,28 @@ def _doctor_passes(path: Path) -> None:
     assert json.loads(out.stdout)["ok"]
 
 
+def test_the_caller_is_told_each_point_in_order(county):
+    """The points the kill test stops at are reached in this order, once each (the driver relies on it)."""
+    y = county["year"]
+    _small_year(county)
+    seen: list[str] = []
+    result = yearend.rollover(y, force=True, take_backup=False, on_point=seen.append)
+    assert result.carried == 3 and seen == POINTS
+    seen.clear()
+    yearend.rollover(y, force=True, take_backup=False, on_point=seen.append)  # already closed: no writes, no points
+    assert seen == []
+
+
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 @pytest.mark.parametrize("point", POINTS)
 def test_a_kill_at_any_point_leaves_before_or_after(template, tmp_path, point):
     path, year, before, after = template
     db = _fresh_copy(path, tmp_path / point)
     marker = tmp_path / f"{point}.reached"
-    env = {**os.environ, rollover.CRASH_HOOK_ENV: f"{point}:{marker}", "PYTHONUTF8": "1"}
-    cmd = [sys.executable, "-m", "pledgebook", "rollover", str(year), "--force", "--yes", "--db", str(db)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    path_env = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path_env, "PYTHONUTF8": "1"}
+    driver = [sys.executable, str(DRIVER), str(db), str(year), point, str(marker)]
+    proc = subprocess.Popen(driver, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert proc.poll() is None, proc.communicate()
@@ -396,7 +410,8 @@ def test_a_kill_at_any_point_leaves_before_or_after(template, tmp_path, point):
     state = _state(db)
     assert state == (after if point == "after-commit" else before)
     _doctor_passes(db)
-    # and a new run finishes the job (or says it is done)
+    # and a new run of the command finishes the job (or says it is done)
+    cmd = [sys.executable, "-m", "pledgebook", "rollover", str(year), "--force", "--yes", "--db", str(db)]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stdout + out.stderr
     assert _state(db) == after

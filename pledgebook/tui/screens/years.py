@@ -2,7 +2,7 @@
 reopen; backup now, the list of backups, restore.
 
 Everything long runs in a thread worker through :class:`JobScreen`; the core
-(:mod:`pledgebook.yearend.rollover`, :mod:`pledgebook.models.store.backup`) takes the automatic
+(:mod:`pledgebook.yearend`, :mod:`pledgebook.models.store.backup`) takes the automatic
 backups and does the work in one transaction. A problem in the preview opens its
 pledge (Enter); 强制结转 needs a second, explicit confirmation.
 """
@@ -50,7 +50,7 @@ def render_preview(pv: Any) -> str:
 
 
 def p_label(kind: str) -> str:
-    from pledgebook.yearend.rollover import PROBLEM_KINDS
+    from pledgebook.yearend import PROBLEM_KINDS
 
     return PROBLEM_KINDS.get(kind, kind)
 
@@ -127,7 +127,7 @@ class YearsScreen(JobScreen):
     @work(thread=True, group="years", exclusive=True, exit_on_error=False)
     def _load(self) -> None:
         from pledgebook.models.store.backup import list_backups
-        from pledgebook.yearend.rollover import years_overview
+        from pledgebook.yearend import years_overview
 
         with db_thread():
             overview = years_overview()
@@ -229,7 +229,7 @@ class YearsScreen(JobScreen):
             return
 
         def run(progress):
-            from pledgebook.yearend.rollover import preview
+            from pledgebook.yearend import preview
 
             progress("检查", 0.3)
             return preview(year, carry=carry, due_rule=due)
@@ -289,7 +289,7 @@ class YearsScreen(JobScreen):
 
     def _rollover(self, year: int, carry: tuple[str, ...], due: str, force: bool) -> None:
         def run(progress):
-            from pledgebook.yearend.rollover import rollover
+            from pledgebook.yearend import rollover
 
             return rollover(year, carry=carry, due_rule=due, force=force, progress=progress)
 
@@ -324,7 +324,7 @@ class YearsScreen(JobScreen):
             return
 
         def run(progress):
-            from pledgebook.yearend.rollover import reopen_check
+            from pledgebook.yearend import reopen_check
 
             progress("检查", 0.5)
             return reopen_check(year)
@@ -348,7 +348,7 @@ class YearsScreen(JobScreen):
 
     def _reopen(self, year: int) -> None:
         def run(progress):
-            from pledgebook.yearend.rollover import reopen
+            from pledgebook.yearend import reopen
 
             return reopen(year, progress=progress)
 
