@@ -250,7 +250,7 @@ def sign(data: bytes, signing_key) -> dict:
     }
 
 
-def check_signature(data: bytes, sig: dict) -> bytes:
+def check_signature(data: bytes, sig: object) -> bytes:
     """Verify a signature member; returns the signer's raw public key or raises with a clear message."""
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey
