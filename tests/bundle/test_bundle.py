@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from handoff_util import make_county, make_prefecture, members, rezip, use
 
-from pledgebook.bundle.merge import import_bundle, is_bundle
 from pledgebook.bundle.format import TABLES, BundleError, select_sql
+from pledgebook.bundle.merge import import_bundle, is_bundle
 from pledgebook.bundle.verify import verify_bundle
 from pledgebook.bundle.write import write_bundle
 from pledgebook.models.campaign.figures import HelpBook
