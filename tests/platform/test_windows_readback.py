@@ -80,7 +80,7 @@ def on_windows(monkeypatch):
     def install(**kw) -> FakeKernel32:
         fake = FakeKernel32(**kw)
         monkeypatch.setattr(readback, "windows", lambda: True)
-        monkeypatch.setattr(readback, "_kernel32", lambda: fake)
+        monkeypatch.setattr(readback, "kernel32_api", lambda: fake)
         return fake
 
     return install
