@@ -46,7 +46,7 @@ def member_info(name: str, stamp: ZipStamp) -> zipfile.ZipInfo:
     if hasattr(zi, "compress_level"):  # Python 3.13+
         zi.compress_level = LEVEL
     else:
-        zi._compresslevel = LEVEL  # type: ignore[attr-defined]  # Python 3.10-3.12 name it so
+        zi._compresslevel = LEVEL  # type: ignore[attr-defined]  # noqa: SLF001 - Python 3.10-3.12 name it so
     return zi
 
 
