@@ -69,7 +69,8 @@ def main() -> None:
     os.environ.setdefault("XDG_CONFIG_HOME", str(work / "config"))  # keys never touch the real config
 
     from pledgebook.bundle.merge import import_bundle, import_bundles
-    from pledgebook.bundle.write import verify_bundle, write_bundle
+    from pledgebook.bundle.verify import verify_bundle
+    from pledgebook.bundle.write import write_bundle
     from pledgebook.demo.pledges import build_demo
     from pledgebook.exporters.report import export_report
     from pledgebook.models.ledger import rules

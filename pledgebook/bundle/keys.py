@@ -22,12 +22,16 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pledgebook.models.core import jsonsafe
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.core.values import has_control_chars
 from pledgebook.models.store.db import county as county_info
 from pledgebook.models.store.db import get_setting, set_setting
+
+if TYPE_CHECKING:
+    from nacl.signing import SigningKey
 
 KEY_FORMAT = "pledgebook-public-key"
 MAX_KEY_FILE = 16 * 1024
@@ -119,7 +123,7 @@ def init_keys(out_dir: str | os.PathLike[str] | None = None, *, force: bool = Fa
     return pub, priv, pub_path
 
 
-def load_signing_key(code: str | None = None):
+def load_signing_key(code: str | None = None) -> SigningKey | None:
     """This ledger's SigningKey, or None when ``keys init`` has not been run."""
     from nacl.signing import SigningKey
 
@@ -241,7 +245,7 @@ def next_sequence() -> int:
 # ------------------------------------------------------------ signatures
 
 
-def sign(data: bytes, signing_key) -> dict:
+def sign(data: bytes, signing_key: SigningKey) -> dict:
     sig = signing_key.sign(data).signature
     return {
         "algorithm": "ed25519",
@@ -250,7 +254,7 @@ def sign(data: bytes, signing_key) -> dict:
     }
 
 
-def check_signature(data: bytes, sig: dict) -> bytes:
+def check_signature(data: bytes, sig: object) -> bytes:
     """Verify a signature member; returns the signer's raw public key or raises with a clear message."""
     from nacl.exceptions import BadSignatureError
     from nacl.signing import VerifyKey

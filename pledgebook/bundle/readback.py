@@ -74,7 +74,8 @@ def read_back(path: Path, check: Callable[[Path], tuple[str, int]], *, dropped: 
     return sha, size, dropped
 
 
-def _kernel32():  # pragma: no cover - Windows only; tests hand in a stand-in
+def kernel32_api():  # pragma: no cover - Windows only; tests hand in a stand-in
+    """kernel32 with the signatures of the calls the unbuffered read-back makes (a stand-in in the tests)."""
     import ctypes
     from ctypes import wintypes
 
@@ -101,7 +102,7 @@ def unbuffered_sha(path: Path) -> tuple[str, int] | None:
     """
     import ctypes
 
-    kernel32 = _kernel32()
+    kernel32 = kernel32_api()
     invalid = ctypes.c_void_p(-1).value
     handle = kernel32.CreateFileW(str(path), GENERIC_READ, FILE_SHARE_READ, None, OPEN_EXISTING,
                                   FILE_FLAG_NO_BUFFERING | FILE_FLAG_SEQUENTIAL_SCAN, None)

@@ -110,7 +110,7 @@ def verify(
     as_json: JsonOption = False,
 ) -> None:
     """校验数据包：结构、长度、校验值、格式版本和签名；有台账时也检查公钥是否已信任、是否为旧包。"""
-    from pledgebook.bundle.write import verify_bundle
+    from pledgebook.bundle.verify import verify_bundle
     from pledgebook.models.store.db import resolve_db_path
 
     path = resolve_db_path(db)

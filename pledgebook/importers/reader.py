@@ -26,6 +26,7 @@ from pathlib import Path
 from pledgebook.importers import sniff
 from pledgebook.importers.errors import FileUnreadable
 from pledgebook.importers.sheet import CellIssue, Sheet, column_letter
+from pledgebook.models.core.child import child_env
 
 __all__ = ["CellIssue", "FileUnreadable", "Sheet", "column_letter", "read_file", "read_text"]
 
@@ -138,14 +139,6 @@ class _SafeUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unexpected {module}.{name}")
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])  # the folder that holds the pledgebook package
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
 # what a child that never reached the parser leaves on stderr: Python could not find or import it
 _NOT_STARTED = ("No module named", "ModuleNotFoundError", "ImportError", "Error while finding module specification",
                 "DLL load failed", "can't open file", "init_sys_streams", "Fatal Python error: init")
@@ -177,7 +170,7 @@ def _start_child(path: Path) -> subprocess.Popen:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=_child_env(),
+            env=child_env(),
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
         )
     except OSError as exc:

@@ -10,8 +10,10 @@ from datetime import date
 import pytest
 from handoff_util import make_county, make_prefecture, members, rezip, use
 
+from pledgebook.bundle.format import TABLES, BundleError, select_sql
 from pledgebook.bundle.merge import import_bundle, is_bundle
-from pledgebook.bundle.write import TABLES, BundleError, select_sql, verify_bundle, write_bundle
+from pledgebook.bundle.verify import verify_bundle
+from pledgebook.bundle.write import write_bundle
 from pledgebook.models.campaign.figures import HelpBook
 from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook
@@ -313,9 +315,9 @@ def test_members_are_plain_deflate_that_any_unzip_reads(county_a, tmp_path, monk
 @pytest.mark.parametrize("encrypt", [False, True])
 def test_a_stick_that_garbles_what_it_was_sent_is_caught_on_read_back(county_a, tmp_path, monkeypatch, encrypt):
     """What the stick gives back differs from what it was sent (a bad block, a fake-capacity stick)."""
-    import pledgebook.bundle.write as bmod
+    from pledgebook.bundle import readback
 
-    drop = bmod._drop_cache
+    drop = readback.drop_cache
 
     def garble(path):
         drop(path)
@@ -325,7 +327,7 @@ def test_a_stick_that_garbles_what_it_was_sent_is_caught_on_read_back(county_a, 
             fh.seek(-1, os.SEEK_CUR)
             fh.write(bytes([byte[0] ^ 0x40]))
 
-    monkeypatch.setattr(bmod, "_drop_cache", garble)
+    monkeypatch.setattr(readback, "drop_cache", garble)
     kw = {}
     if encrypt:
         from pledgebook.bundle import keys
@@ -349,7 +351,7 @@ def test_verify_reports_counts_and_hash(county_a, tmp_path):
 def test_a_write_failing_midway_leaves_no_file(county_a, tmp_path, monkeypatch):
     import errno
 
-    import pledgebook.bundle.write as bmod
+    import pledgebook.bundle.members as bmod
 
     calls = []
 
@@ -360,7 +362,7 @@ def test_a_write_failing_midway_leaves_no_file(county_a, tmp_path, monkeypatch):
         self.raw.write(data)
 
     monkeypatch.setattr(bmod, "BATCH", 50)  # several batches per table, so the failure comes mid-member
-    monkeypatch.setattr(bmod._HashingWriter, "write", full)
+    monkeypatch.setattr(bmod.HashingWriter, "write", full)
     with pytest.raises(BundleError, match="失败"):
         write_bundle(tmp_path)
     assert not [p for p in tmp_path.iterdir() if ".pledgebook" in p.name]
@@ -433,7 +435,7 @@ def test_the_report_inside_is_built_beside_the_tables(county_a, tmp_path, monkey
 
 
 def test_members_are_the_records_in_id_order_whatever_the_batch(county_a, tmp_path, monkeypatch):
-    import pledgebook.bundle.write as bmod
+    import pledgebook.bundle.members as bmod
 
     monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, and a short last one
     database.execute_sql("DELETE FROM progress WHERE id % 3 = 0")  # gaps in the ids: some batches are empty
@@ -457,12 +459,12 @@ def test_a_change_committed_while_the_bundle_is_written_is_not_in_it(county_a, t
     import sqlite3
     import threading
 
-    import pledgebook.bundle.write as bmod
+    import pledgebook.bundle.members as bmod
 
     before = _expected_members()
     monkeypatch.setattr(bmod, "BATCH", 7)  # many batches, shared by both readers
     monkeypatch.setattr(bmod, "spare_cpu", lambda: True)
-    write = bmod._HashingWriter.write
+    write = bmod.HashingWriter.write
     seen = {}
 
     def meanwhile(self, data):
@@ -477,7 +479,7 @@ def test_a_change_committed_while_the_bundle_is_written_is_not_in_it(county_a, t
             other.close()
         write(self, data)
 
-    monkeypatch.setattr(bmod._HashingWriter, "write", meanwhile)
+    monkeypatch.setattr(bmod.HashingWriter, "write", meanwhile)
     got = members(write_bundle(tmp_path).path)
     assert seen["readers"] == 2
     assert {k: got[k] for k in before} == before
@@ -490,13 +492,13 @@ def test_a_writer_holding_the_ledger_makes_the_bundle_read_on_one_connection(cou
     import threading
     from contextlib import contextmanager
 
-    import pledgebook.bundle.write as bmod
+    import pledgebook.bundle.members as bmod
 
     before = _expected_members()
     monkeypatch.setattr(bmod, "LOCK_WAIT", 0.05)
     monkeypatch.setattr(bmod, "spare_cpu", lambda: True)
     other = sqlite3.connect(database.database, isolation_level=None)
-    readers_of = bmod._readers
+    readers_of = bmod.snapshot_readers
 
     @contextmanager
     def saving_meanwhile():
@@ -508,15 +510,15 @@ def test_a_writer_holding_the_ledger_makes_the_bundle_read_on_one_connection(cou
         finally:
             other.execute("COMMIT")
 
-    write = bmod._HashingWriter.write
+    write = bmod.HashingWriter.write
     readers = []
 
     def count(self, data):
         readers.append(sum(t.name.startswith("pledgebook-read") for t in threading.enumerate()))
         write(self, data)
 
-    monkeypatch.setattr(bmod, "_readers", saving_meanwhile)
-    monkeypatch.setattr(bmod._HashingWriter, "write", count)
+    monkeypatch.setattr(bmod, "snapshot_readers", saving_meanwhile)
+    monkeypatch.setattr(bmod.HashingWriter, "write", count)
     try:
         got = members(write_bundle(tmp_path).path)
     finally:

@@ -9,8 +9,10 @@ from datetime import date
 import pytest
 from handoff_util import file_state, make_county, make_prefecture, members, resign, rezip, use
 
+from pledgebook.bundle.format import BundleError
 from pledgebook.bundle.merge import import_bundle
-from pledgebook.bundle.write import BundleError, verify_bundle, write_bundle
+from pledgebook.bundle.verify import verify_bundle
+from pledgebook.bundle.write import write_bundle
 
 
 @pytest.fixture(scope="module")

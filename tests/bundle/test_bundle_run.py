@@ -10,9 +10,13 @@ import sys
 import pytest
 from handoff_util import file_state, make_county, make_prefecture, members, rezip, use
 
-import pledgebook.bundle.merge as bundle_mod
-from pledgebook.bundle.merge import BundleFailure, MergeResult, import_bundle, import_bundles
-from pledgebook.bundle.write import TABLES, BundleError, open_bundle, select_sql, write_bundle
+import pledgebook.bundle.merge as merge_mod
+import pledgebook.bundle.readahead as bundle_mod
+from pledgebook.bundle.format import TABLES, BundleError, select_sql
+from pledgebook.bundle.merge import BundleFailure, import_bundle, import_bundles
+from pledgebook.bundle.merger import MergeResult
+from pledgebook.bundle.read import open_bundle
+from pledgebook.bundle.write import write_bundle
 from pledgebook.models.store.tables import database
 
 
@@ -52,15 +56,15 @@ def pref(bundles, tmp_path):
 def taken(monkeypatch):
     """What each read-ahead gave the merge: True when its tables were used."""
     got: list[bool] = []
-    real = bundle_mod._ReadAhead.take
-    monkeypatch.setattr(bundle_mod, "spare_cpu", lambda: True)  # whatever this machine has
+    real = bundle_mod.ReadAhead.take
+    monkeypatch.setattr(merge_mod, "spare_cpu", lambda: True)  # whatever this machine has
 
     def take(self, b):
         tables = real(self, b)
         got.append(tables is not None)
         return tables
 
-    monkeypatch.setattr(bundle_mod._ReadAhead, "take", take)
+    monkeypatch.setattr(bundle_mod.ReadAhead, "take", take)
     return got
 
 
@@ -128,15 +132,15 @@ def test_the_ledger_is_asked_at_each_bundles_turn(bundles, pref, taken):
 def test_no_read_ahead_for_a_bundle_already_merged(bundles, pref, monkeypatch):
     import_bundle(bundles["b"])
     started = []
-    real = bundle_mod._ReadAhead.__init__
-    monkeypatch.setattr(bundle_mod._ReadAhead, "__init__", lambda self, path: (started.append(path), real(self, path))[1])
+    real = bundle_mod.ReadAhead.__init__
+    monkeypatch.setattr(bundle_mod.ReadAhead, "__init__", lambda self, path: (started.append(path), real(self, path))[1])
     run = list(import_bundles([bundles["a1"], bundles["b"]]))
     assert run[1].already_imported and started == []
 
 
 def test_no_read_ahead_on_one_cpu(bundles, pref, monkeypatch):
     started = []
-    monkeypatch.setattr(bundle_mod._ReadAhead, "start", classmethod(lambda cls, path, allow: started.append(path)))
+    monkeypatch.setattr(bundle_mod.ReadAhead, "start", classmethod(lambda cls, path, allow: started.append(path)))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # pinned to one CPU
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     run = list(import_bundles([bundles["a1"], bundles["b"]]))
@@ -154,7 +158,7 @@ def test_the_read_ahead_is_only_a_head_start(bundles, pref, monkeypatch, taken):
     run = list(import_bundles([bundles["a1"], bundles["b"]]))
     assert taken == [False] and all(isinstance(r, MergeResult) and r.changed for r in run)
     monkeypatch.setattr(subprocess, "Popen", real)
-    ahead = bundle_mod._ReadAhead(bundles["a2"])
+    ahead = bundle_mod.ReadAhead(bundles["a2"])
     with open_bundle(bundles["b"]) as other:
         assert ahead.take(other) is None  # another file's tables are never used
     ahead.close()

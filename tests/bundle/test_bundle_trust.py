@@ -31,8 +31,10 @@ from handoff_util import (
 )
 
 from pledgebook.bundle import keys
-from pledgebook.bundle.merge import MAX_TREE_DEPTH, import_bundle
-from pledgebook.bundle.write import TABLES, write_bundle
+from pledgebook.bundle.checks import MAX_TREE_DEPTH
+from pledgebook.bundle.format import TABLES
+from pledgebook.bundle.merge import import_bundle
+from pledgebook.bundle.write import write_bundle
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.store.db import close_database, open_database
 from pledgebook.models.store.tables import AuditLog, ImportBatch, database
@@ -533,15 +535,15 @@ def test_a_real_killed_export_leaves_a_part_that_the_cli_export_removes(world, t
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     code = ("import sys, time\n"
             "from pledgebook.models.store.db import open_database\n"
-            "from pledgebook.bundle import write as bundle\n"
+            "from pledgebook.bundle import members, write\n"
             "open_database(sys.argv[1])\n"
-            "real = bundle._write_tables\n"
+            "real = members.write_tables\n"
             "def slow(*a, **k):\n"
             "    real(*a, **k)\n"
             "    print('written', flush=True)\n"
             "    time.sleep(60)\n"
-            "bundle._write_tables = slow\n"
-            "bundle.write_bundle(sys.argv[2])\n")
+            "members.write_tables = slow\n"
+            "write.write_bundle(sys.argv[2])\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(stick)], stdout=subprocess.PIPE, env=env, text=True)
     try:
         assert proc.stdout.readline().strip() == "written"
@@ -599,7 +601,7 @@ def test_ownership_covers_every_table_that_merges_by_uid():
 
 
 def test_verify_says_an_unsigned_bundle_of_a_trusted_county_will_be_refused(world, pref, tmp_path):
-    from pledgebook.bundle.write import verify_bundle
+    from pledgebook.bundle.verify import verify_bundle
 
     report = verify_bundle(rezip(dict(world["A"]), tmp_path / "forged.pledgebook", drop_signature=True))
     assert report.trust == "unsigned"

@@ -10,8 +10,9 @@ import pytest
 from handoff_util import file_state, make_county, make_prefecture, members, rezip, use
 
 from pledgebook.bundle import keys
+from pledgebook.bundle.format import BundleError
 from pledgebook.bundle.merge import import_bundle
-from pledgebook.bundle.write import BundleError, write_bundle
+from pledgebook.bundle.write import write_bundle
 from pledgebook.models.store.tables import ImportBatch
 
 

@@ -368,7 +368,7 @@ def test_a_roster_whose_kind_column_is_headed_just_leibie(county, tmp_path):
 
 def test_a_rosters_xueli_goes_into_the_ledger_and_the_bundle(county, tmp_path):
     """学历 (or 文化程度) from the roster is kept, shown in the person form's record and carried upward."""
-    from pledgebook.bundle.write import TABLE_BY_NAME
+    from pledgebook.bundle.format import TABLE_BY_NAME
     from pledgebook.importers.apply import import_file
     from pledgebook.models.ledger import queries
     from pledgebook.models.store.tables import Person

@@ -345,8 +345,8 @@ def _child_with_sitecustomize(monkeypatch, folder: Path, code: str) -> None:
     from pledgebook.importers import reader
 
     (folder / "sitecustomize.py").write_text(code)
-    real = reader._child_env
-    monkeypatch.setattr(reader, "_child_env", lambda: {**real(), "PYTHONPATH": str(folder) + os.pathsep + real()["PYTHONPATH"]})
+    real = reader.child_env
+    monkeypatch.setattr(reader, "child_env", lambda: {**real(), "PYTHONPATH": str(folder) + os.pathsep + real()["PYTHONPATH"]})
 
 
 def test_crash_in_child_becomes_file_unreadable(tmp_path, monkeypatch):

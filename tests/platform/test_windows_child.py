@@ -62,8 +62,8 @@ def test_a_parser_dll_that_does_not_load_is_told_as_such(tmp_path, monkeypatch):
     fake = tmp_path / "fake"
     fake.mkdir()
     (fake / "python_calamine.py").write_text("raise ImportError('DLL load failed while importing _python_calamine')\n")
-    real = reader._child_env
-    monkeypatch.setattr(reader, "_child_env", lambda: {**real(), "PYTHONPATH": str(fake) + os.pathsep + real()["PYTHONPATH"]})
+    real = reader.child_env
+    monkeypatch.setattr(reader, "child_env", lambda: {**real(), "PYTHONPATH": str(fake) + os.pathsep + real()["PYTHONPATH"]})
     with pytest.raises(FileUnreadable) as info:
         read_file(path)
     _not_the_file(info.value.message)

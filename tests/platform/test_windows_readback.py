@@ -14,7 +14,8 @@ from handoff_util import make_county
 from typer.testing import CliRunner
 
 from pledgebook.bundle import readback
-from pledgebook.bundle.write import BundleError, write_bundle
+from pledgebook.bundle.format import BundleError
+from pledgebook.bundle.write import write_bundle
 from pledgebook.cli import app
 from pledgebook.models.store.db import close_database
 
@@ -79,7 +80,7 @@ def on_windows(monkeypatch):
     def install(**kw) -> FakeKernel32:
         fake = FakeKernel32(**kw)
         monkeypatch.setattr(readback, "windows", lambda: True)
-        monkeypatch.setattr(readback, "_kernel32", lambda: fake)
+        monkeypatch.setattr(readback, "kernel32_api", lambda: fake)
         return fake
 
     return install

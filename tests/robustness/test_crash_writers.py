@@ -93,7 +93,7 @@ def test_import_killed_anywhere_is_all_or_nothing_and_a_rerun_finishes(tmp_path)
 
 
 def test_bundle_export_killed_anywhere_leaves_no_bad_bundle_and_an_intact_ledger(tmp_path):
-    from pledgebook.bundle.write import verify_bundle
+    from pledgebook.bundle.verify import verify_bundle
 
     def make(path: Path) -> None:
         sh(*PB, "demo", "--db", str(path), "--scale", "800", "--json")

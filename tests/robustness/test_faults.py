@@ -239,7 +239,7 @@ def test_io_errors_after_n_file_writes_then_success(ledger, tmp_path, monkeypatc
         assert n < 1_000_000
     assert failures >= 3
     if what == "bundle":
-        from pledgebook.bundle.write import verify_bundle
+        from pledgebook.bundle.verify import verify_bundle
 
         (bundle,) = out.glob("*.pledgebook")
         verify_bundle(bundle, check_trust=False)

@@ -333,7 +333,7 @@ class ImportScreen(JobScreen):
             if not request.path.is_file():
                 return "missing", None
             if is_bundle(request.path):
-                from pledgebook.bundle.write import verify_bundle
+                from pledgebook.bundle.verify import verify_bundle
 
                 return "bundle", verify_bundle(request.path, progress=lambda stage, f: progress("校验", f))
             result = import_file(request.path, kind=request.kind, dry_run=True, year=request.year,
