@@ -9,19 +9,19 @@
 - 待整改 = rectification due set, not done
 
 SQL aggregates per (org, category) in a handful of GROUP BY queries; the
-org tree (a few hundred to a few thousand rows) then rolls those up to any
-subtree in Python, so one pass serves the county total, every 党委 row and
-every tree node.
+org tree (:class:`pledgebook.models.store.orgtree.OrgTree`, shared by every
+ledger) then rolls those up to any subtree in Python, so one pass serves the
+county total, every 党委 row and every tree node.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store.db import fetch_packed, get_setting
+from pledgebook.models.store.orgtree import OrgNode, OrgTree
 from pledgebook.models.store.tables import Org, database
 
 
@@ -102,18 +102,6 @@ SUMMED = ("pledges", "overdue", "rectification_open", "evaluations", "ballots_is
 def percent(value: float | None, digits: int = 1) -> str:
     """A rate as people write it: 87.5%, or — when there is nothing to divide."""
     return "—" if value is None else f"{value * 100:.{digits}f}%"
-
-
-@dataclass
-class OrgNode:
-    id: int
-    name: str
-    kind: str
-    parent_id: int | None
-    path: str
-    township: str | None
-    code: str | None
-    active: bool
 
 
 def counted_on(year: int, today: date | None = None) -> date:
@@ -197,24 +185,14 @@ class FigureBook:
         self._own: dict[int, Figures] = {}
         self.today = counted_on(year, today)
         self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
-        self.orgs: dict[int, OrgNode] = {}
-        self.children_of: dict[int | None, list[int]] = defaultdict(list)
+        self.tree = OrgTree.load()
+        self.orgs: dict[int, OrgNode] = self.tree.orgs
+        self.children_of: dict[int | None, list[int]] = self.tree.children_of
         # raw[(org_id, category)] -> Figures
         self.raw: dict[tuple[int, str], Figures] = {}
-        self._load_tree()
         self._load_figures()
 
     # ------------------------------------------------------------- loading
-    def _load_tree(self) -> None:
-        rows = fetch_packed(
-            "SELECT id, name, kind, parent_id, path, township, code, active, sort FROM org WHERE deleted_at IS NULL", 9
-        )
-        rows.sort(key=lambda r: (r[8], r[0]))  # ORDER BY sort, id (a packed query keeps no order)
-        for row in rows:
-            node = OrgNode(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
-            self.orgs[node.id] = node
-            self.children_of[node.parent_id].append(node.id)
-
     def _fig(self, org_id: int, category: str) -> Figures:
         key = (org_id, category)
         fig = self.raw.get(key)
@@ -289,14 +267,10 @@ class FigureBook:
 
     # ------------------------------------------------------------- queries
     def root_id(self) -> int | None:
-        roots = self.children_of.get(None, [])
-        return roots[0] if roots else None
+        return self.tree.root_id()
 
     def descendants(self, org_id: int) -> list[int]:
-        node = self.orgs.get(org_id)
-        if node is None:
-            return []
-        return [oid for oid, n in self.orgs.items() if n.path.startswith(node.path)]
+        return self.tree.descendants(org_id)
 
     def subtree(self, org_id: int | None = None, category: str | None = None) -> Figures:
         """Figures of an org and everything under it (the whole file when org_id is None)."""
@@ -334,11 +308,8 @@ class FigureBook:
         """
         if self._totals is not None:
             return self._totals
-        if not all(n.path.startswith("/") and n.path.endswith("/") for n in self.orgs.values()):
+        if not self.tree.paths_well_formed():
             return None
-        by_path: dict[str, list[int]] = defaultdict(list)
-        for node in self.orgs.values():
-            by_path[node.path].append(node.id)
         own: dict[int, Figures] = {}
         for (oid, _cat), fig in self.raw.items():
             if oid in self.orgs:
@@ -351,21 +322,13 @@ class FigureBook:
         for oid, people in self.people_by_org.items():
             if oid in self.orgs:
                 own.setdefault(oid, Figures(formula=self.formula)).people_pledged = people
-        rolled = {oid: Figures(formula=self.formula) for oid in self.orgs}
         self._own = own
-        for oid, fig in own.items():
-            path = self.orgs[oid].path
-            for i, ch in enumerate(path):
-                if ch == "/" and i:
-                    for ancestor in by_path.get(path[: i + 1], ()):
-                        rolled[ancestor].add(fig)
-        self._totals = rolled
-        return rolled
+        self._totals = self.tree.roll_up(own, lambda: Figures(formula=self.formula))
+        return self._totals
 
     def children(self, org_id: int | None = None) -> list[tuple[OrgNode, Figures]]:
         """One row per child subtree of org_id (the root's children by default: the 党委 rows)."""
-        parent = org_id if org_id is not None else self.root_id()
-        return [(self.orgs[c], self.subtree(c)) for c in self.children_of.get(parent, [])]
+        return [(self.orgs[c], self.subtree(c)) for c in self.tree.child_ids(org_id)]
 
     def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
         if not self.split_categories:
