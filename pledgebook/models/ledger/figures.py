@@ -16,6 +16,8 @@ county total, every 党委 row and every tree node.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -122,8 +124,6 @@ ROLLOVER_RECORD = "rollover.{year}"  # the setting rollover.py (RECORD_KEY) writ
 def open_when_carried(year: int) -> list[int]:
     """The pledges of a closed year that were still open (拟定, 践诺中) when its rollover carried them
     (read from the rollover's record); those carried from 部分兑现/未兑现 were final already."""
-    import json
-
     text = get_setting(ROLLOVER_RECORD.format(year=year))
     if not text:
         return []
@@ -142,18 +142,16 @@ def overdue_sql(year: int, day: date, alias: str = "p") -> tuple[str, list]:
     carried = open_when_carried(year)
     if not carried:
         return sql + "))", [day.isoformat()]
-    import json
-
     sql += f" OR ({alias}.status = 'carried' AND {alias}.id IN (SELECT value FROM json_each(?)))))"
     return sql, [day.isoformat(), json.dumps(carried)]
 
 
-def overdue_check(year: int, day: date):
+def overdue_check(year: int, day: date) -> Callable[[int, str, object], bool]:
     """逾期 of one row in Python, the same rule as :func:`overdue_sql`: ``late(id, status, due)``."""
     carried = set(open_when_carried(year))
     day_text = day.isoformat()
 
-    def late(pledge_id: int, status: str, due) -> bool:
+    def late(pledge_id: int, status: str, due: object) -> bool:
         if due is None or str(due)[:10] >= day_text:
             return False
         return status in vocab.OPEN_STATUSES or (status == "carried" and pledge_id in carried)
