@@ -169,19 +169,19 @@ class PlaceDetail:
 
 def place_detail(table: str, place_id: int) -> PlaceDetail | None:
     """The record behind a row of :func:`places`; None if it is gone."""
-    model, end_field = PLACE_SPANS[table]
+    model, _end_field = PLACE_SPANS[table]
     obj = model.get_or_none(model.id == place_id)
     if obj is None or obj.deleted_at is not None:
         return None
-    if table == "contact_point":
+    if isinstance(obj, ContactPoint):
         return PlaceDetail(table, obj.id, person_choice(obj.leader), org_choice(obj.org), obj.start_date, obj.end_date,
                            obj.note, kind=obj.kind, name=obj.name)
-    if table == "pairing":
+    if isinstance(obj, Pairing):
         helped = person_choice(obj.helped_person) if obj.helped_person_id else None
         return PlaceDetail(table, obj.id, person_choice(obj.helper), org_choice(obj.org), obj.start_date, obj.end_date,
                            obj.note, name=obj.household or "", helped=helped)
     return PlaceDetail(table, obj.id, person_choice(obj.cadre), org_choice(obj.village), obj.start_date,
-                       getattr(obj, end_field), obj.note, kind=obj.role, sending_unit=obj.sending_unit,
+                       obj.actual_end, obj.note, kind=obj.role, sending_unit=obj.sending_unit,
                        branch=org_choice(obj.branch) if obj.branch_id else None, planned_end=obj.planned_end)
 
 

@@ -14,11 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from peewee import Model
-
 from pledgebook.models.core.errors import NotFound
 from pledgebook.models.store import audit, search
-from pledgebook.models.store.tables import database, utcnow
+from pledgebook.models.store.tables import Tracked, database, utcnow
 
 __all__ = [
     "Deletable",
@@ -33,7 +31,7 @@ __all__ = [
     "update_record",
 ]
 
-M = TypeVar("M", bound=Model)
+M = TypeVar("M", bound=Tracked)
 Changes = dict[str, tuple[Any, Any]]
 
 
@@ -62,7 +60,7 @@ def get_record(model: type[M], record_id: int | str, label: str) -> M:
     return obj
 
 
-def apply_changes(obj: Model, values: dict[str, Any]) -> Changes:
+def apply_changes(obj: Tracked, values: dict[str, Any]) -> Changes:
     """Set fields on ``obj``; return the changes that really differ (field → (old, new))."""
     changes: Changes = {}
     for field, new in values.items():
@@ -73,7 +71,7 @@ def apply_changes(obj: Model, values: dict[str, Any]) -> Changes:
     return changes
 
 
-def stamp(obj: Model, table: str, changes: Changes, action: str = "update") -> None:
+def stamp(obj: Tracked, table: str, changes: Changes, action: str = "update") -> None:
     """Save ``obj`` with a new ``updated_at`` and audit ``changes`` — if there are any."""
     if changes:
         obj.updated_at = utcnow()
@@ -81,14 +79,14 @@ def stamp(obj: Model, table: str, changes: Changes, action: str = "update") -> N
         audit.record(action, table, obj.uid, changes)
 
 
-def save_changes(obj: Model, table: str, changes: Changes) -> None:
+def save_changes(obj: Tracked, table: str, changes: Changes) -> None:
     """Save ``obj`` (already changed) with a new ``updated_at`` and audit ``changes``, even if empty."""
     obj.updated_at = utcnow()
     obj.save()
     audit.record("update", table, obj.uid, changes)
 
 
-def update_record(obj: Model, table: str, values: dict[str, Any]) -> Changes:
+def update_record(obj: Tracked, table: str, values: dict[str, Any]) -> Changes:
     """Set ``values`` on ``obj`` in one transaction; save and audit what really changed."""
     with transaction():
         changes = apply_changes(obj, values)
@@ -96,7 +94,7 @@ def update_record(obj: Model, table: str, values: dict[str, Any]) -> Changes:
     return changes
 
 
-def mark_deleted(table: str, obj: Model) -> None:
+def mark_deleted(table: str, obj: Any) -> None:
     """Soft-delete one record (the removal travels upward) and audit it."""
     with transaction():
         now = utcnow()
@@ -106,7 +104,7 @@ def mark_deleted(table: str, obj: Model) -> None:
         audit.record("delete", table, obj.uid, {"deleted_at": (None, now)})
 
 
-def mark_restored(table: str, obj: Model) -> None:
+def mark_restored(table: str, obj: Any) -> None:
     """Undo a soft delete and audit it."""
     with transaction():
         old = obj.deleted_at
@@ -128,7 +126,7 @@ class Deletable:
     year); ``before_delete`` / ``before_restore`` raise when it may not go or come back now.
     """
 
-    model: type[Model]
+    model: type[Tracked]  # with a deleted_at column
     label: str  # Chinese, for messages: 承诺, 联系点 …
     frozen: Callable[[Any], None] = _nothing
     before_delete: Callable[[Any], None] = _nothing
