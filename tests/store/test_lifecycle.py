@@ -10,7 +10,7 @@ import pytest
 from pledgebook.models.core.errors import NotFound, ValidationError
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.lifecycle import Deletable, SoftDelete, get_record, update_record
-from pledgebook.models.store.orgtree import OrgTree
+from pledgebook.models.store.orgtree import OrgTree, TreeBook
 from pledgebook.models.store.tables import AuditLog, Person
 
 
@@ -77,3 +77,28 @@ def test_the_org_tree_rolls_any_figures_up_to_every_ancestor(county):
     assert rolled[root.id].n == 10  # an org not in the tree (deleted) counts nowhere
     assert rolled[b1.id].names == ["b1"]
     assert set(rolled) == set(tree.orgs)
+
+
+class PeopleBook(TreeBook[Count]):
+    """A third ledger's book, as the year-end appraisal would write one: count per org, nothing more."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[int, Count] = {}
+        for person in Person.select().where(Person.deleted_at.is_null()):
+            self.counts.setdefault(person.org_id, Count()).add(Count(1, [person.name]))
+
+    def zero(self) -> Count:
+        return Count()
+
+    def own(self) -> dict[int, Count]:
+        return self.counts
+
+
+def test_a_third_ledger_gets_subtrees_and_rows_from_the_shared_book(county):
+    book = PeopleBook()
+    assert book.root_id() == county["root"].id
+    assert book.subtree().n == 3 and book.subtree(county["b1"].id).names == ["张三", "李四"]
+    assert [(node.name, fig.n) for node, fig in book.children()] == [("中共联珠镇委员会", 3)]
+    assert [(node.name, fig.n) for node, fig in book.children(county["committee"].id)] == [("新华村党支部", 2), ("碧溪村党支部", 1)]
+    assert book.subtree(99999).n == 0

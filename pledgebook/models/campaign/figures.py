@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledgebook.models.core import vocab
-from pledgebook.models.store.orgtree import OrgNode, OrgTree
+from pledgebook.models.store.orgtree import TreeBook
 from pledgebook.models.store.tables import database
 
 __all__ = [
@@ -136,7 +136,7 @@ def period_bounds(year: int, month: int | None = None) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-class CampaignBook:
+class CampaignBook(TreeBook[CampaignFigures]):
     """The campaign figures of one period (a year, or one month of it), per org, rolled up."""
 
     def __init__(self, year: int, month: int | None = None, *, today: date | None = None, as_of: date | None = None):
@@ -145,13 +145,10 @@ class CampaignBook:
         self.today = today or date.today()
         self.start, self.end = period_bounds(year, month)
         self.as_of = as_of or max(self.start, min(self.today, self.end))
-        self.tree = OrgTree.load()
-        self.orgs: dict[int, OrgNode] = self.tree.orgs
-        self.children_of: dict[int | None, list[int]] = self.tree.children_of
+        super().__init__()
         self.raw: dict[int, CampaignFigures] = defaultdict(CampaignFigures)
         self.village_of: dict[int, int] = {}
         self.covered: set[int] = set()
-        self._totals: dict[int, CampaignFigures] | None = None
         self._load_villages()
         self._load()
 
@@ -219,28 +216,11 @@ class CampaignBook:
                 self.raw[vid].villages_covered += 1
 
     # ------------------------------------------------------------- queries
-    def _rolled(self) -> dict[int, CampaignFigures]:
-        if self._totals is None:
-            self._totals = self.tree.roll_up(self.raw, CampaignFigures)
-        return self._totals
+    def zero(self) -> CampaignFigures:
+        return CampaignFigures()
 
-    def root_id(self) -> int | None:
-        return self.tree.root_id()
-
-    def subtree(self, org_id: int | None = None) -> CampaignFigures:
-        """An org and everything under it (every root together when org_id is None)."""
-        totals = self._rolled()
-        if org_id is not None:
-            return totals.get(org_id, CampaignFigures())
-        total = CampaignFigures()
-        for root in self.tree.roots():
-            total.add(totals[root])
-        return total
-
-    def children(self, org_id: int | None = None) -> list[tuple[OrgNode, CampaignFigures]]:
-        """One row per child subtree (the root's children by default: the 党委 / 乡镇 rows)."""
-        totals = self._rolled()
-        return [(self.orgs[c], totals[c]) for c in self.tree.child_ids(org_id)]
+    def own(self) -> dict[int, CampaignFigures]:
+        return self.raw
 
     def _committee(self, oid: int) -> str:
         parts = [int(p) for p in self.orgs[oid].path.strip("/").split("/") if p]

@@ -23,7 +23,7 @@ from datetime import date
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store.db import fetch_packed, get_setting
-from pledgebook.models.store.orgtree import OrgNode, OrgTree
+from pledgebook.models.store.orgtree import TreeBook
 from pledgebook.models.store.tables import Org, database
 
 
@@ -159,7 +159,7 @@ def overdue_check(year: int, day: date) -> Callable[[int, str, object], bool]:
     return late
 
 
-class FigureBook:
+class FigureBook(TreeBook[Figures]):
     """The figures of one year (optionally one category), per org, ready to roll up."""
 
     def __init__(
@@ -175,17 +175,15 @@ class FigureBook:
         ``subtree(…, category)`` are then refused); ``people=False`` skips the two
         queries behind ``people_pledged`` and ``orgs_pledged`` (left at 0). The home
         screen needs neither, and both make the book smaller and quicker."""
+        super().__init__()
         self.year = year
         self.category = category
         self.split_categories = by_category
         self.counts_people = people
-        self._totals: dict[int, Figures] | None = None
         self._own: dict[int, Figures] = {}
         self.today = counted_on(year, today)
         self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
-        self.tree = OrgTree.load()
-        self.orgs: dict[int, OrgNode] = self.tree.orgs
-        self.children_of: dict[int | None, list[int]] = self.tree.children_of
+        self.people_by_org: dict[int, int] = {}
         # raw[(org_id, category)] -> Figures
         self.raw: dict[tuple[int, str], Figures] = {}
         self._load_figures()
@@ -217,7 +215,6 @@ class FigureBook:
             fig.pledges += count
             fig.by_status[status] = fig.by_status.get(status, 0) + count
             fig.overdue += overdue or 0
-        self.people_by_org: dict[int, int] = {}
         if self.counts_people:
             rows = fetch_packed(
                 f"SELECT p.org_id, {cat}, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
@@ -264,11 +261,8 @@ class FigureBook:
             fig.valid_where_issued += valid_issued or 0
 
     # ------------------------------------------------------------- queries
-    def root_id(self) -> int | None:
-        return self.tree.root_id()
-
-    def descendants(self, org_id: int) -> list[int]:
-        return self.tree.descendants(org_id)
+    def zero(self) -> Figures:
+        return Figures(formula=self.formula)
 
     def subtree(self, org_id: int | None = None, category: str | None = None) -> Figures:
         """Figures of an org and everything under it (the whole file when org_id is None)."""
@@ -308,6 +302,10 @@ class FigureBook:
             return self._totals
         if not self.tree.paths_well_formed():
             return None
+        return self.rolled()
+
+    def own(self) -> dict[int, Figures]:
+        """Each live org's own figures, all categories (their sum is the whole file's)."""
         own: dict[int, Figures] = {}
         for (oid, _cat), fig in self.raw.items():
             if oid in self.orgs:
@@ -321,12 +319,7 @@ class FigureBook:
             if oid in self.orgs:
                 own.setdefault(oid, Figures(formula=self.formula)).people_pledged = people
         self._own = own
-        self._totals = self.tree.roll_up(own, lambda: Figures(formula=self.formula))
-        return self._totals
-
-    def children(self, org_id: int | None = None) -> list[tuple[OrgNode, Figures]]:
-        """One row per child subtree of org_id (the root's children by default: the 党委 rows)."""
-        return [(self.orgs[c], self.subtree(c)) for c in self.tree.child_ids(org_id)]
+        return own
 
     def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
         if not self.split_categories:

@@ -5,7 +5,8 @@ those counts up to any subtree in Python: the tree is a few hundred to a few
 thousand rows, so one pass serves the county total, every 党委 row and every tree
 node. :class:`OrgTree` is that tree (live orgs only); :meth:`OrgTree.roll_up`
 adds each org's own figures into itself and every live ancestor, for any
-figures type with an ``add`` method (:class:`Summable`).
+figures type with an ``add`` method (:class:`Summable`); :class:`TreeBook` is
+the shape every ledger's book of figures takes on top of it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pledgebook.models.store.db import fetch_packed
 
-__all__ = ["OrgNode", "OrgTree", "Summable"]
+__all__ = ["OrgNode", "OrgTree", "Summable", "TreeBook"]
 
 
 @dataclass
@@ -117,3 +118,53 @@ class OrgTree:
                     for ancestor in by_path.get(path[: i + 1], ()):
                         rolled[ancestor].add(fig)
         return rolled
+
+
+class TreeBook(Generic[F]):
+    """The shape of every ledger's figures: own figures per live org, rolled up the tree once.
+
+    A ledger's book subclasses this, counts per org in SQL and answers :meth:`own` (each org's own
+    figures) and :meth:`zero` (empty figures); :meth:`subtree`, :meth:`children` and :meth:`root_id`
+    come from here. The pledge ledger's :class:`FigureBook`, the campaign's :class:`CampaignBook`
+    and any later ledger's book are instances of it.
+    """
+
+    def __init__(self, tree: OrgTree | None = None):
+        self.tree = tree if tree is not None else OrgTree.load()
+        self.orgs: dict[int, OrgNode] = self.tree.orgs
+        self.children_of: dict[int | None, list[int]] = self.tree.children_of
+        self._totals: dict[int, F] | None = None
+
+    def zero(self) -> F:
+        raise NotImplementedError
+
+    def own(self) -> Mapping[int, F]:
+        """Each live org's own figures (not its subtree's)."""
+        raise NotImplementedError
+
+    def rolled(self) -> dict[int, F]:
+        """Per live org: the figures of its subtree (computed once)."""
+        if self._totals is None:
+            self._totals = self.tree.roll_up(self.own(), self.zero)
+        return self._totals
+
+    def root_id(self) -> int | None:
+        return self.tree.root_id()
+
+    def descendants(self, org_id: int) -> list[int]:
+        return self.tree.descendants(org_id)
+
+    def subtree(self, org_id: int | None = None) -> F:
+        """An org and everything under it (every root together when org_id is None)."""
+        totals = self.rolled()
+        if org_id is not None:
+            found = totals.get(org_id)
+            return found if found is not None else self.zero()
+        total = self.zero()
+        for root in self.tree.roots():
+            total.add(totals[root])
+        return total
+
+    def children(self, org_id: int | None = None) -> list[tuple[OrgNode, F]]:
+        """One row per child subtree of ``org_id`` (the root's children by default: the 党委 rows)."""
+        return [(self.orgs[c], self.subtree(c)) for c in self.tree.child_ids(org_id)]
