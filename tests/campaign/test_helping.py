@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from pledgebook.models.campaign import rules as helping
-from pledgebook.models.campaign.figures import HelpBook, help_figures, idle_people, monthly, months_before
+from pledgebook.models.campaign import rules as campaign_rules
+from pledgebook.models.campaign.figures import (
+    CampaignBook,
+    campaign_figures,
+    idle_people,
+    monthly,
+    months_before,
+)
 from pledgebook.models.core.errors import ValidationError, ValidationErrors, YearClosed
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import AuditLog, HelpLog
@@ -21,7 +27,7 @@ from pledgebook.models.store.tables import AuditLog, HelpLog
 
 
 def test_year_figures_by_hand(campaign):
-    book = HelpBook(2011, today=date(2026, 1, 1))
+    book = CampaignBook(2011, today=date(2026, 1, 1))
     assert book.as_of == date(2011, 12, 31)
     fig = book.subtree()
     # running on 12-31: cp1 村, cp3 困难户, cp4 学校, cp5 园区 (cp2 ended 06-30)
@@ -40,7 +46,7 @@ def test_year_figures_by_hand(campaign):
 
 def test_month_figures_and_subtrees(campaign):
     c = campaign
-    may = HelpBook(2011, 5, today=date(2026, 1, 1))
+    may = CampaignBook(2011, 5, today=date(2026, 1, 1))
     assert may.as_of == date(2011, 5, 31)
     fig = may.subtree()
     assert fig.contact_points == 4 and fig.contact_points_by_kind == {
@@ -49,7 +55,7 @@ def test_month_figures_and_subtrees(campaign):
     assert fig.stationed_cadres == 1
     assert fig.logs == 3 and fig.measures["units"] == 3 and fig.measures["funds"] == 2.5 and fig.measures["cases"] == 2
 
-    year = HelpBook(2011, today=date(2026, 1, 1))
+    year = CampaignBook(2011, today=date(2026, 1, 1))
     assert year.subtree(c["b1"].id).logs == 2 and year.subtree(c["b1"].id).contact_points == 1
     b2 = year.subtree(c["b2"].id)
     assert (b2.logs, b2.measures["funds"], b2.stationed_cadres, b2.pairings) == (3, 2.5, 1, 1)
@@ -66,16 +72,16 @@ def test_month_figures_and_subtrees(campaign):
 
 def test_uncovered_villages_and_coverage_on_a_date(campaign):
     c = campaign
-    book = HelpBook(2011, today=date(2026, 1, 1))
+    book = CampaignBook(2011, today=date(2026, 1, 1))
     assert [v.name for v in book.uncovered_villages()] == ["坝溜村党支部"]
     assert book.uncovered_villages()[0].committee == "中共联珠镇委员会"
     assert book.uncovered_villages(c["b1"].id) == []
     # in February 2011 龙坝村 had nothing yet (its point starts 03-01)
-    feb = HelpBook(2011, 2, today=date(2026, 1, 1))
+    feb = CampaignBook(2011, 2, today=date(2026, 1, 1))
     assert sorted(v.name for v in feb.uncovered_villages()) == ["坝溜村党支部", "龙坝村党总支"]
     # a stationed cadre covers a village too
-    helping.create_stationing(c["li"].id, c["b4"].id, "县财政局", start_date="2011-09-01")
-    assert help_figures(2011, today=date(2026, 1, 1)).villages_covered == 4
+    campaign_rules.create_stationing(c["li"].id, c["b4"].id, "县财政局", start_date="2011-09-01")
+    assert campaign_figures(2011, today=date(2026, 1, 1)).villages_covered == 4
 
 
 def test_nothing_logged_lately(campaign):
@@ -99,36 +105,36 @@ def test_validation_messages(campaign):
     c = campaign
     cp1 = c["cp"][0]
     with pytest.raises(ValidationErrors) as exc:
-        helping.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id, quantities={"万元": 5})
+        campaign_rules.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id, quantities={"万元": 5})
     assert "funds" in exc.value.errors and "走访" in exc.value.errors["funds"]
     with pytest.raises(ValidationErrors, match="只选一个"):
-        helping.add_help_log("走访", "2011-03-05", quantities={"户": 1})
+        campaign_rules.add_help_log("走访", "2011-03-05", quantities={"户": 1})
     with pytest.raises(ValidationErrors, match="只选一个"):
-        helping.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id, pairing_id=c["pa"][0].id, quantities={"户": 1})
+        campaign_rules.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id, pairing_id=c["pa"][0].id, quantities={"户": 1})
     with pytest.raises(ValidationErrors, match="不在.*期间"):
-        helping.add_help_log("走访", "2010-12-05", contact_point_id=cp1.id, quantities={"户": 1})
+        campaign_rules.add_help_log("走访", "2010-12-05", contact_point_id=cp1.id, quantities={"户": 1})
     with pytest.raises(ValidationErrors, match="晚于今天"):
-        helping.add_help_log("走访", date(date.today().year + 1, 1, 1), contact_point_id=cp1.id, quantities={"户": 1})
+        campaign_rules.add_help_log("走访", date(date.today().year + 1, 1, 1), contact_point_id=cp1.id, quantities={"户": 1})
     with pytest.raises(ValidationErrors, match="至少一项数量"):
-        helping.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id)
+        campaign_rules.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id)
     with pytest.raises(ValidationErrors, match="过大"):
-        helping.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id, quantities={"户": 530822198001011234})
+        campaign_rules.add_help_log("走访", "2011-03-05", contact_point_id=cp1.id, quantities={"户": 530822198001011234})
     with pytest.raises(ValidationErrors, match="工作类别"):
-        helping.add_help_log("喝茶", "2011-03-05", contact_point_id=cp1.id, quantities={"户": 1})
+        campaign_rules.add_help_log("喝茶", "2011-03-05", contact_point_id=cp1.id, quantities={"户": 1})
     with pytest.raises(ValidationErrors, match="联系点类型"):
-        helping.create_contact_point(c["zhang"].id, "茶馆", "x", c["b1"].id)
+        campaign_rules.create_contact_point(c["zhang"].id, "茶馆", "x", c["b1"].id)
     with pytest.raises(ValidationErrors, match="驻村所在村"):
-        helping.create_stationing(c["li"].id, c["committee"].id, "县财政局", start_date="2011-01-01")
+        campaign_rules.create_stationing(c["li"].id, c["committee"].id, "县财政局", start_date="2011-01-01")
     with pytest.raises(ValidationErrors, match="不是临时党支部"):
-        helping.create_stationing(c["li"].id, c["b4"].id, "县财政局", branch_id=c["b1"].id, start_date="2011-01-01")
+        campaign_rules.create_stationing(c["li"].id, c["b4"].id, "县财政局", branch_id=c["b1"].id, start_date="2011-01-01")
     with pytest.raises(ValidationError, match="请先结束原驻村记录"):
-        helping.create_stationing(c["zhao"].id, c["b4"].id, "县财政局", start_date="2011-06-01")
+        campaign_rules.create_stationing(c["zhao"].id, c["b4"].id, "县财政局", start_date="2011-06-01")
     with pytest.raises(ValidationErrors, match="只能填一个"):
-        helping.create_pairing(c["zhao"].id, helped_person_id=c["li"].id, household="某户", org_id=c["b1"].id)
+        campaign_rules.create_pairing(c["zhao"].id, helped_person_id=c["li"].id, household="某户", org_id=c["b1"].id)
     with pytest.raises(ValidationErrors, match="所在的村"):
-        helping.create_pairing(c["zhao"].id, household="某户")
+        campaign_rules.create_pairing(c["zhao"].id, household="某户")
     with pytest.raises(ValidationError, match="不能早于开始日期"):
-        helping.end_contact_point(cp1.id, "2010-01-01")
+        campaign_rules.end_contact_point(cp1.id, "2010-01-01")
 
 
 def test_stationing_defaults_and_person_of_a_log(campaign):
@@ -136,7 +142,7 @@ def test_stationing_defaults_and_person_of_a_log(campaign):
     assert st1.planned_end == date(2013, 6, 1) and st1.role == "first_secretary"
     log = campaign["logs"][3]
     assert log.person_id == campaign["zhao"].id and log.org_id == campaign["b2"].id
-    other = helping.add_help_log("接访", "2011-05-02", stationing_id=st1.id, person_id=campaign["qian"].id,
+    other = campaign_rules.add_help_log("接访", "2011-05-02", stationing_id=st1.id, person_id=campaign["qian"].id,
                                  quantities={"人次": 5})
     assert other.person_id == campaign["qian"].id
 
@@ -150,11 +156,11 @@ def test_places_list_pairings_and_take_their_months(campaign):
     assert pairings == [("赵六", "结对帮扶", "王五", 1), ("钱七", "结对帮扶", "李小红户", 0)]
     assert [r.table for r in hq.places(None, 2011, 6) if r.table == "pairing"] == ["pairing"]  # 李小红户 ended 05-31
     pa = c["pa"][0]
-    assert hq.save_month("pairing", pa.id, 2011, 6, {("visit", "households"): 2}, today=date(2011, 7, 1)) == 1
+    assert campaign_rules.save_month("pairing", pa.id, 2011, 6, {("visit", "households"): 2}, today=date(2011, 7, 1)) == 1
     june = HelpLog.get((HelpLog.pairing == pa.id) & (HelpLog.date == date(2011, 6, 1)))
     assert (june.households, june.org_id) == (2, c["b2"].id)
     with pytest.raises(ValidationError, match="期间"):
-        hq.save_month("pairing", c["pa"][1].id, 2011, 6, {("visit", "households"): 1}, today=date(2011, 7, 1))
+        campaign_rules.save_month("pairing", c["pa"][1].id, 2011, 6, {("visit", "households"): 1}, today=date(2011, 7, 1))
     # what the edit forms start from
     detail = hq.place_detail("pairing", pa.id)
     assert (detail.holder.label, detail.helped.person_id, detail.org.org_id, detail.name) == (
@@ -164,31 +170,31 @@ def test_places_list_pairings_and_take_their_months(campaign):
         "first_secretary", "县财政局", c["temp"].id, date(2013, 6, 1))
     assert hq.place_detail("contact_point", c["cp"][0].id).kind == "village"
     assert hq.place_detail("contact_point", 999) is None
-    assert helping.default_planned_end(date(2012, 2, 29)) == date(2015, 2, 28)
+    assert campaign_rules.default_planned_end(date(2012, 2, 29)) == date(2015, 2, 28)
 
 
 def test_audit_soft_delete_and_restore(campaign):
     log = campaign["logs"][0]
-    helping.update_help_log(log.id, quantities={"户": 13, "人次": 30}, note="补记")
+    campaign_rules.update_help_log(log.id, quantities={"户": 13, "人次": 30}, note="补记")
     assert HelpLog.get_by_id(log.id).households == 13
-    assert helping.add_help_log  # the write paths all audit:
+    assert campaign_rules.add_help_log  # the write paths all audit:
     actions = [a.action for a in AuditLog.select().where(AuditLog.record_uid == log.uid)]
     assert actions == ["create", "update"]
-    helping.soft_delete("help_log", log.id)
-    assert help_figures(2011, today=date(2026, 1, 1)).measures["households"] == 0
-    helping.restore("help_log", log.id)
-    assert help_figures(2011, today=date(2026, 1, 1)).measures["households"] == 13
+    campaign_rules.soft_delete("help_log", log.id)
+    assert campaign_figures(2011, today=date(2026, 1, 1)).measures["households"] == 0
+    campaign_rules.restore("help_log", log.id)
+    assert campaign_figures(2011, today=date(2026, 1, 1)).measures["households"] == 13
     # a place with live logs is ended, not deleted
     with pytest.raises(ValidationError, match="结束"):
-        helping.soft_delete("contact_point", campaign["cp"][0].id)
-    helping.soft_delete("contact_point", campaign["cp"][4].id)  # the park: no logs
-    assert help_figures(2011, today=date(2026, 1, 1)).contact_points == 3
+        campaign_rules.soft_delete("contact_point", campaign["cp"][0].id)
+    campaign_rules.soft_delete("contact_point", campaign["cp"][4].id)  # the park: no logs
+    assert campaign_figures(2011, today=date(2026, 1, 1)).contact_points == 3
 
 
 def test_moving_a_contact_point_moves_its_logs(campaign):
     c = campaign
-    helping.update_contact_point(c["cp"][0].id, org_id=c["b4"].id, name="坝溜村")
-    book = HelpBook(2011, today=date(2026, 1, 1))
+    campaign_rules.update_contact_point(c["cp"][0].id, org_id=c["b4"].id, name="坝溜村")
+    book = CampaignBook(2011, today=date(2026, 1, 1))
     assert book.subtree(c["b4"].id).logs == 2 and book.subtree(c["b1"].id).logs == 0
     assert [v.name for v in book.uncovered_villages()] == ["新华村党支部"]
 
@@ -199,34 +205,34 @@ def test_closed_year_refuses_new_logs_and_changes(campaign):
     rules.open_year(2012)
     rules.close_year(2011)
     with pytest.raises(YearClosed):
-        helping.add_help_log("走访", "2011-12-01", contact_point_id=cp1.id, quantities={"户": 1})
+        campaign_rules.add_help_log("走访", "2011-12-01", contact_point_id=cp1.id, quantities={"户": 1})
     with pytest.raises(YearClosed):
-        helping.update_help_log(log.id, note="改")
+        campaign_rules.update_help_log(log.id, note="改")
     with pytest.raises(YearClosed):
-        helping.soft_delete("help_log", log.id)
+        campaign_rules.soft_delete("help_log", log.id)
     with pytest.raises(YearClosed):
-        helping.restore("help_log", c["gone"].id)
+        campaign_rules.restore("help_log", c["gone"].id)
     with pytest.raises(YearClosed):
-        helping.end_contact_point(cp1.id, "2011-12-01")
+        campaign_rules.end_contact_point(cp1.id, "2011-12-01")
     with pytest.raises(YearClosed):
-        helping.update_contact_point(cp1.id, kind="企业")
+        campaign_rules.update_contact_point(cp1.id, kind="企业")
     with pytest.raises(YearClosed):
-        helping.soft_delete("contact_point", c["cp"][4].id)
+        campaign_rules.soft_delete("contact_point", c["cp"][4].id)
     with pytest.raises(YearClosed):
-        helping.create_contact_point(c["li"].id, "村", "坝溜村", c["b4"].id, start_date="2011-12-01")
+        campaign_rules.create_contact_point(c["li"].id, "村", "坝溜村", c["b4"].id, start_date="2011-12-01")
     # the points simply continue into 2012: no copies, and new work is logged there
-    helping.update_contact_point(cp1.id, name="新华村（示范点）")
-    entry = helping.add_help_log("走访", "2012-01-05", contact_point_id=cp1.id, quantities={"户": 2})
+    campaign_rules.update_contact_point(cp1.id, name="新华村（示范点）")
+    entry = campaign_rules.add_help_log("走访", "2012-01-05", contact_point_id=cp1.id, quantities={"户": 2})
     assert entry.date.year == 2012
-    fig2012 = HelpBook(2012, today=date(2012, 3, 1)).subtree()
+    fig2012 = CampaignBook(2012, today=date(2012, 3, 1)).subtree()
     assert fig2012.contact_points == 4 and fig2012.stationed_cadres == 1 and fig2012.logs == 1
-    helping.end_contact_point(cp1.id, "2012-02-01")
-    assert HelpBook(2012, today=date(2012, 3, 1)).subtree().contact_points == 3
-    assert HelpBook(2011, today=date(2026, 1, 1)).subtree().contact_points == 4  # 2011 unchanged
+    campaign_rules.end_contact_point(cp1.id, "2012-02-01")
+    assert CampaignBook(2012, today=date(2012, 3, 1)).subtree().contact_points == 3
+    assert CampaignBook(2011, today=date(2026, 1, 1)).subtree().contact_points == 4  # 2011 unchanged
 
 
 def test_year_end_summary_needs_no_copies(campaign):
-    s = helping.year_end_summary(2011)
+    s = campaign_rules.year_end_summary(2011)
     assert (s.contact_points_continuing, s.pairings_continuing, s.stationings_continuing) == (4, 1, 1)
     assert s.stationings_past_planned_end == 0 and s.logs_frozen == 7
 
@@ -307,9 +313,9 @@ def test_demo_campaign_is_realistic_and_consistent(demo_path):
         ).fetchone()[0]
         assert n == 0, kind
     year = rules.current_year()
-    fig = HelpBook(year).subtree()
+    fig = CampaignBook(year).subtree()
     assert 0 < fig.coverage_rate < 1 and fig.stationed_cadres > 0
-    assert HelpBook(year).uncovered_villages()
+    assert CampaignBook(year).uncovered_villages()
     assert idle_people(3)
 
 

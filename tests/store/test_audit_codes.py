@@ -1,7 +1,7 @@
 """Every audit action the program can write is a known code: ``doctor`` passes after any of them.
 
 The actions are collected from the source itself (every ``audit.record("…")`` call, every
-``_stamp(…, "…")`` of the second ledger, and every audit row a bulk writer builds as
+``stamp(…, "…")`` of models/store/lifecycle, and every audit row a bulk writer builds as
 ``(stamp, user, "…", …)``), so a new action added anywhere without its code fails here.
 """
 
@@ -49,7 +49,7 @@ def written_actions() -> dict[str, list[str]]:
                         loose.append(f"{where}:{node.lineno}")
                     else:
                         found.setdefault(action, []).append(f"{where}:{node.lineno}")
-                elif name == "_stamp" and len(node.args) >= 4 and _const(node.args[3]):
+                elif name == "stamp" and len(node.args) >= 4 and _const(node.args[3]):
                     found.setdefault(_const(node.args[3]), []).append(f"{where}:{node.lineno}")
             elif isinstance(node, ast.Tuple) and len(node.elts) == 5 and "record_many" in text:
                 # an entry for audit.record_many: (action, table, uid, changes, note)
@@ -63,9 +63,9 @@ def written_actions() -> dict[str, list[str]]:
                     bulk_files.add(path)
         if BULK_INSERT.search(text) and where != str(Path("models", "store", "audit.py")):  # the one bulk writer
             assert path in bulk_files, f"{where} inserts audit rows in bulk in a shape this test does not read"
-    # the one place that passes the action on as a variable: the second ledger's _stamp (its callers are read above)
-    assert all(spot.startswith("models/campaign/rules.py") for spot in loose), loose
-    found.setdefault("update", []).append("models/campaign/rules.py:_stamp default")
+    # the one place that passes the action on as a variable: lifecycle.stamp (its callers are read above)
+    assert all(spot.startswith(str(Path("models", "store", "lifecycle.py"))) for spot in loose), loose
+    found.setdefault("update", []).append("models/store/lifecycle.py:stamp default")
     return found
 
 

@@ -1,4 +1,4 @@
-"""The figures of the second ledger (四帮四促 / 帮联驻), beside the pledge figures.
+"""The figures of the campaign ledger (四帮四促 / 帮联驻), beside the pledge figures.
 
 Defined once, used by the CLI, the reports, the TUI and the tests:
 
@@ -18,8 +18,9 @@ Defined once, used by the CLI, the reports, the TUI and the tests:
   that has been running for the whole window and who wrote no log in it.
 
 SQL aggregates per org in a few GROUP BY queries (the help_log ones read the
-covering index ``help_log_figures`` alone); the org tree then rolls those up
-bottom-up once, so every subtree total costs nothing more.
+covering index ``help_log_figures`` alone); the org tree
+(:class:`pledgebook.models.store.orgtree.OrgTree`, shared by every ledger) then
+rolls those up once, so every subtree total costs nothing more.
 """
 
 from __future__ import annotations
@@ -30,7 +31,25 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledgebook.models.core import vocab
+from pledgebook.models.store.orgtree import TreeBook
 from pledgebook.models.store.tables import database
+
+__all__ = [
+    "MEASURE_COLUMNS",
+    "VILLAGE_KINDS",
+    "CampaignBook",
+    "CampaignFigures",
+    "HelpBook",
+    "CampaignFigures",
+    "IdlePerson",
+    "Village",
+    "campaign_figures",
+    "help_figures",
+    "idle_people",
+    "monthly",
+    "months_before",
+    "period_bounds",
+]
 
 VILLAGE_KINDS = ("branch", "general_branch")
 MEASURE_COLUMNS = tuple(vocab.MEASURES)  # households, person_times, items, units, cases, funds, sessions
@@ -41,7 +60,9 @@ def _zero_measures() -> dict[str, float]:
 
 
 @dataclass
-class HelpFigures:
+class CampaignFigures:
+    """The campaign ledger's counts for one subtree and period; ``add`` sums two."""
+
     contact_points: int = 0
     contact_points_by_kind: dict[str, int] = field(default_factory=dict)
     pairings: int = 0
@@ -62,7 +83,7 @@ class HelpFigures:
         """The sum of one measure over one kind of work: worked('solve', 'units') = 解决问题(个)."""
         return self.work.get(kind, {}).get(measure, 0)
 
-    def add(self, other: HelpFigures) -> None:
+    def add(self, other: CampaignFigures) -> None:
         for name in ("contact_points", "pairings", "pairings_members", "pairings_households", "stationed_cadres",
                      "logs", "villages", "villages_covered"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -100,19 +121,6 @@ class HelpFigures:
 
 
 @dataclass
-class HelpOrg:
-    id: int
-    name: str
-    kind: str
-    parent_id: int | None
-    path: str
-    sector: str | None
-    code: str | None
-    township: str | None
-    active: bool
-
-
-@dataclass
 class Village:
     id: int
     name: str
@@ -128,8 +136,8 @@ def period_bounds(year: int, month: int | None = None) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-class HelpBook:
-    """The second-ledger figures of one period (a year, or one month of it), per org, rolled up."""
+class CampaignBook(TreeBook[CampaignFigures]):
+    """The campaign figures of one period (a year, or one month of it), per org, rolled up."""
 
     def __init__(self, year: int, month: int | None = None, *, today: date | None = None, as_of: date | None = None):
         self.year = year
@@ -137,25 +145,15 @@ class HelpBook:
         self.today = today or date.today()
         self.start, self.end = period_bounds(year, month)
         self.as_of = as_of or max(self.start, min(self.today, self.end))
-        self.orgs: dict[int, HelpOrg] = {}
-        self.children_of: dict[int | None, list[int]] = defaultdict(list)
-        self.raw: dict[int, HelpFigures] = defaultdict(HelpFigures)
+        super().__init__()
+        self.raw: dict[int, CampaignFigures] = defaultdict(CampaignFigures)
         self.village_of: dict[int, int] = {}
         self.covered: set[int] = set()
-        self._totals: dict[int, HelpFigures] | None = None
-        self._load_tree()
+        self._load_villages()
         self._load()
 
     # ------------------------------------------------------------- loading
-    def _load_tree(self) -> None:
-        rows = database.execute_sql(
-            "SELECT id, name, kind, parent_id, path, sector, code, township, active FROM org "
-            "WHERE deleted_at IS NULL ORDER BY sort, id"
-        ).fetchall()
-        for row in rows:
-            node = HelpOrg(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8]))
-            self.orgs[node.id] = node
-            self.children_of[node.parent_id].append(node.id)
+    def _load_villages(self) -> None:
         villages = {
             n.id for n in self.orgs.values()
             if n.kind in VILLAGE_KINDS and n.sector == "rural" and n.active
@@ -218,42 +216,11 @@ class HelpBook:
                 self.raw[vid].villages_covered += 1
 
     # ------------------------------------------------------------- queries
-    def _rolled(self) -> dict[int, HelpFigures]:
-        if self._totals is None:
-            totals: dict[int, HelpFigures] = {}
-            # deepest first: every child is complete before its parent adds it
-            for oid in sorted(self.orgs, key=lambda i: -self.orgs[i].path.count("/")):
-                total = HelpFigures()
-                if oid in self.raw:
-                    total.add(self.raw[oid])
-                for child in self.children_of.get(oid, []):
-                    total.add(totals[child])
-                totals[oid] = total
-            self._totals = totals
-        return self._totals
+    def zero(self) -> CampaignFigures:
+        return CampaignFigures()
 
-    def root_id(self) -> int | None:
-        roots = self.children_of.get(None, [])
-        return roots[0] if roots else None
-
-    def subtree(self, org_id: int | None = None) -> HelpFigures:
-        """An org and everything under it (every root together when org_id is None)."""
-        totals = self._rolled()
-        if org_id is not None:
-            return totals.get(org_id, HelpFigures())
-        total = HelpFigures()
-        for root in self.children_of.get(None, []):
-            total.add(totals[root])
-        return total
-
-    def children(self, org_id: int | None = None) -> list[tuple[HelpOrg, HelpFigures]]:
-        """One row per child subtree (the root's children by default: the 党委 / 乡镇 rows)."""
-        parent = org_id if org_id is not None else self.root_id()
-        totals = self._rolled()
-        return [(self.orgs[c], totals[c]) for c in self.children_of.get(parent, [])]
-
-    def _in_subtree(self, oid: int, org_id: int | None) -> bool:
-        return org_id is None or self.orgs[oid].path.startswith(self.orgs[org_id].path)
+    def own(self) -> dict[int, CampaignFigures]:
+        return self.raw
 
     def _committee(self, oid: int) -> str:
         parts = [int(p) for p in self.orgs[oid].path.strip("/").split("/") if p]
@@ -275,21 +242,28 @@ class HelpBook:
         rows = [
             Village(v, self.orgs[v].name, self.orgs[v].code, self.orgs[v].township, self._committee(v), self.county_of(v))
             for v in self.villages
-            if v not in self.covered and self._in_subtree(v, org_id)
+            if v not in self.covered and self.tree.contains(org_id, v)
         ]
         return sorted(rows, key=lambda v: (self.orgs[v.id].path.count("/"), self.orgs[v.id].path))
 
 
-def help_figures(year: int, month: int | None = None, org_id: int | None = None, *, today: date | None = None) -> HelpFigures:
-    """The second-ledger figures of one subtree for one year or month (the whole file by default)."""
-    return HelpBook(year, month, today=today).subtree(org_id)
+def campaign_figures(year: int, month: int | None = None, org_id: int | None = None, *,
+                     today: date | None = None) -> CampaignFigures:
+    """The campaign figures of one subtree for one year or month (the whole file by default)."""
+    return CampaignBook(year, month, today=today).subtree(org_id)
 
 
-def monthly(year: int, org_id: int | None = None) -> list[tuple[int, HelpFigures]]:
+# the names of before the campaign ledger had its name; callers in the faces still use them
+HelpBook = CampaignBook
+HelpFigures = CampaignFigures
+help_figures = campaign_figures
+
+
+def monthly(year: int, org_id: int | None = None) -> list[tuple[int, CampaignFigures]]:
     """Month by month, the logs of a year (count, measures, work) for one subtree.
 
     Only the work done is filled in; for the running records of a month use
-    ``HelpBook(year, month)``.
+    ``CampaignBook(year, month)``.
     """
     params: list = [date(year, 1, 1).isoformat(), date(year, 12, 31).isoformat()]
     where = ""
@@ -300,7 +274,7 @@ def monthly(year: int, org_id: int | None = None) -> list[tuple[int, HelpFigures
         where = " AND org_id IN (SELECT id FROM org WHERE path >= ? AND path < ?)"
         params += [path[0], path[0] + "\uffff"]
     sums = ", ".join(f"total({m})" for m in MEASURE_COLUMNS)
-    months = {m: HelpFigures() for m in range(1, 13)}
+    months = {m: CampaignFigures() for m in range(1, 13)}
     for month, kind, count, *values in database.execute_sql(
         f"SELECT CAST(substr(date, 6, 2) AS INTEGER), kind, count(*), {sums} FROM help_log "
         f"WHERE date >= ? AND date <= ? AND deleted_at IS NULL{where} GROUP BY 1, kind",

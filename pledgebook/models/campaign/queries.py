@@ -1,7 +1,7 @@
-"""What the 帮扶 screens show, as plain dataclasses (no widget runs SQL), and the one write
-they need beyond :mod:`pledgebook.models.campaign.rules`: a month of help logs for one place.
+"""What the campaign (帮扶) screens show, as plain dataclasses (no widget runs SQL).
 
-Headless: no textual, rich or typer here.
+Reads only: the writes, the monthly form's ``save_month`` among them, are in
+:mod:`pledgebook.models.campaign.rules`. Headless: no textual, rich or typer here.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from datetime import date
 
 from peewee import JOIN
 
-from pledgebook.models.campaign import rules as helping
-from pledgebook.models.campaign.figures import HelpBook, idle_people
+from pledgebook.models.campaign.figures import CampaignBook, idle_people
 from pledgebook.models.core import vocab
-from pledgebook.models.core.errors import ValidationError
-from pledgebook.models.ledger.queries import PledgerChoice
-from pledgebook.models.ledger.rules import ensure_year_open, transaction
+from pledgebook.models.store.pickers import PledgerChoice, org_choice, person_choice
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Org, Pairing, Person, Stationing, database
 
 # the number fields of the monthly form, in order: (work kind, measure)
@@ -58,6 +55,12 @@ class MonthEntry:
     month: int
     values: dict[tuple[str, str], float] = field(default_factory=dict)
     logs: int = 0
+
+
+# the running records' tables: model, and the column of their end date
+PLACE_SPANS: dict[str, tuple[type[ContactPoint] | type[Pairing] | type[Stationing], str]] = {
+    "contact_point": (ContactPoint, "end_date"), "pairing": (Pairing, "end_date"), "stationing": (Stationing, "actual_end"),
+}
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -164,34 +167,26 @@ class PlaceDetail:
     planned_end: date | None = None
 
 
-def person_choice(person: Person) -> PledgerChoice:
-    """A person as the pickers show one: 张三 · 新华村党支部."""
-    return PledgerChoice(person.org_id, person.id, f"{person.name} · {person.org.name}")
-
-
-def org_choice(org: Org) -> PledgerChoice:
-    return PledgerChoice(org.id, None, f"{org.name}（党组织）")
-
-
 def place_detail(table: str, place_id: int) -> PlaceDetail | None:
     """The record behind a row of :func:`places`; None if it is gone."""
-    model, end_field = _SPANS[table]
+    model, _end_field = PLACE_SPANS[table]
     obj = model.get_or_none(model.id == place_id)
     if obj is None or obj.deleted_at is not None:
         return None
-    if table == "contact_point":
+    if isinstance(obj, ContactPoint):
         return PlaceDetail(table, obj.id, person_choice(obj.leader), org_choice(obj.org), obj.start_date, obj.end_date,
                            obj.note, kind=obj.kind, name=obj.name)
-    if table == "pairing":
+    if isinstance(obj, Pairing):
         helped = person_choice(obj.helped_person) if obj.helped_person_id else None
         return PlaceDetail(table, obj.id, person_choice(obj.helper), org_choice(obj.org), obj.start_date, obj.end_date,
                            obj.note, name=obj.household or "", helped=helped)
     return PlaceDetail(table, obj.id, person_choice(obj.cadre), org_choice(obj.village), obj.start_date,
-                       getattr(obj, end_field), obj.note, kind=obj.role, sending_unit=obj.sending_unit,
+                       obj.actual_end, obj.note, kind=obj.role, sending_unit=obj.sending_unit,
                        branch=org_choice(obj.branch) if obj.branch_id else None, planned_end=obj.planned_end)
 
 
-def _logs(table: str, place_id: int, year: int, month: int) -> list[HelpLog]:
+def month_logs(table: str, place_id: int, year: int, month: int) -> list[HelpLog]:
+    """The live logs of one place dated in one month, in the order they were written."""
     first, last = month_bounds(year, month)
     column = getattr(HelpLog, table)
     return list(HelpLog.select().where(column == place_id, HelpLog.deleted_at.is_null(),
@@ -201,60 +196,13 @@ def _logs(table: str, place_id: int, year: int, month: int) -> list[HelpLog]:
 def month_entry(table: str, place_id: int, year: int, month: int) -> MonthEntry:
     """The month's logs of one place summed by (kind, measure): what the form starts from."""
     entry = MonthEntry(year, month)
-    for log in _logs(table, place_id, year, month):
+    for log in month_logs(table, place_id, year, month):
         entry.logs += 1
         for measure in vocab.WORK_MEASURES.get(log.kind, ()):
             value = getattr(log, measure) or 0
             if value:
                 entry.values[(log.kind, measure)] = entry.values.get((log.kind, measure), 0) + value
     return entry
-
-
-_SPANS = {"contact_point": (ContactPoint, "end_date"), "pairing": (Pairing, "end_date"),
-          "stationing": (Stationing, "actual_end")}
-
-
-def save_month(table: str, place_id: int, year: int, month: int, values: dict[tuple[str, str], float],
-               *, today: date | None = None, note: str = "") -> int:
-    """Make the place's logs of the month say ``values``: one log per kind of work, added,
-    changed or removed through :mod:`helping`, all in one transaction. Returns the logs now there.
-
-    Refuses a closed year (``YearClosed``) and a month outside the place's span."""
-    today = today or date.today()
-    ensure_year_open(year)
-    first, last = month_bounds(year, month)
-    model, end_field = _SPANS[table]
-    place = model.get_by_id(place_id)
-    start = place.start_date
-    end = getattr(place, end_field)
-    when = max(first, start)
-    if when > min(last, today) or (end is not None and when > end):
-        span = f"{start.isoformat()} 至 {end.isoformat() if end else '今'}"
-        raise ValidationError(f"{year}年{month}月不在该{vocab.HELP_PLACES[table]}的期间（{span}）内，"
-                              "或晚于今天", "month")
-    by_kind: dict[str, dict[str, float]] = {}
-    for (kind, measure), number in values.items():
-        by_kind.setdefault(kind, {})[measure] = number
-    existing: dict[str, list[HelpLog]] = {}
-    for log in _logs(table, place_id, year, month):
-        existing.setdefault(log.kind, []).append(log)
-    count = 0
-    with transaction():
-        for kind in vocab.WORK_KINDS:
-            given = {m: v for m, v in by_kind.get(kind, {}).items() if v}
-            logs = existing.get(kind, [])
-            if not given:
-                for log in logs:
-                    helping.soft_delete("help_log", log.id)
-                continue
-            count += 1
-            if not logs:
-                helping.add_help_log(kind, when, quantities=given, note=note, **{f"{table}_id": place_id})
-                continue
-            helping.update_help_log(logs[0].id, quantities=given)
-            for log in logs[1:]:  # the form shows the month's sum: it now stands in one log
-                helping.soft_delete("help_log", log.id)
-    return count
 
 
 @dataclass
@@ -267,7 +215,7 @@ class Coverage:
 
 
 def coverage(year: int, org_id: int | None = None, *, today: date | None = None) -> Coverage:
-    book = HelpBook(year, today=today)
+    book = CampaignBook(year, today=today)
     fig = book.subtree(org_id)
     uncovered = [(v.name, v.committee, v.code or "") for v in book.uncovered_villages(org_id)]
     return Coverage(year, fig.villages, fig.villages_covered, fig.coverage_rate, uncovered)

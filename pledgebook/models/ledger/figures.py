@@ -9,19 +9,21 @@
 - 待整改 = rectification due set, not done
 
 SQL aggregates per (org, category) in a handful of GROUP BY queries; the
-org tree (a few hundred to a few thousand rows) then rolls those up to any
-subtree in Python, so one pass serves the county total, every 党委 row and
-every tree node.
+org tree (:class:`pledgebook.models.store.orgtree.OrgTree`, shared by every
+ledger) then rolls those up to any subtree in Python, so one pass serves the
+county total, every 党委 row and every tree node.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store.db import fetch_packed, get_setting
+from pledgebook.models.store.orgtree import TreeBook
 from pledgebook.models.store.tables import Org, database
 
 
@@ -104,18 +106,6 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
-@dataclass
-class OrgNode:
-    id: int
-    name: str
-    kind: str
-    parent_id: int | None
-    path: str
-    township: str | None
-    code: str | None
-    active: bool
-
-
 def counted_on(year: int, today: date | None = None) -> date:
     """The day a year's 逾期 is counted on: today, or a closed year's closing day (its figures stay
     as they were at closing)."""
@@ -134,8 +124,6 @@ ROLLOVER_RECORD = "rollover.{year}"  # the setting rollover.py (RECORD_KEY) writ
 def open_when_carried(year: int) -> list[int]:
     """The pledges of a closed year that were still open (拟定, 践诺中) when its rollover carried them
     (read from the rollover's record); those carried from 部分兑现/未兑现 were final already."""
-    import json
-
     text = get_setting(ROLLOVER_RECORD.format(year=year))
     if not text:
         return []
@@ -154,18 +142,16 @@ def overdue_sql(year: int, day: date, alias: str = "p") -> tuple[str, list]:
     carried = open_when_carried(year)
     if not carried:
         return sql + "))", [day.isoformat()]
-    import json
-
     sql += f" OR ({alias}.status = 'carried' AND {alias}.id IN (SELECT value FROM json_each(?)))))"
     return sql, [day.isoformat(), json.dumps(carried)]
 
 
-def overdue_check(year: int, day: date):
+def overdue_check(year: int, day: date) -> Callable[[int, str, object], bool]:
     """逾期 of one row in Python, the same rule as :func:`overdue_sql`: ``late(id, status, due)``."""
     carried = set(open_when_carried(year))
     day_text = day.isoformat()
 
-    def late(pledge_id: int, status: str, due) -> bool:
+    def late(pledge_id: int, status: str, due: object) -> bool:
         if due is None or str(due)[:10] >= day_text:
             return False
         return status in vocab.OPEN_STATUSES or (status == "carried" and pledge_id in carried)
@@ -173,7 +159,7 @@ def overdue_check(year: int, day: date):
     return late
 
 
-class FigureBook:
+class FigureBook(TreeBook[Figures]):
     """The figures of one year (optionally one category), per org, ready to roll up."""
 
     def __init__(
@@ -189,32 +175,20 @@ class FigureBook:
         ``subtree(…, category)`` are then refused); ``people=False`` skips the two
         queries behind ``people_pledged`` and ``orgs_pledged`` (left at 0). The home
         screen needs neither, and both make the book smaller and quicker."""
+        super().__init__()
         self.year = year
         self.category = category
         self.split_categories = by_category
         self.counts_people = people
-        self._totals: dict[int, Figures] | None = None
         self._own: dict[int, Figures] = {}
         self.today = counted_on(year, today)
         self.formula = get_setting("satisfaction_formula", "satisfied_plus_basic") or "satisfied_plus_basic"
-        self.orgs: dict[int, OrgNode] = {}
-        self.children_of: dict[int | None, list[int]] = defaultdict(list)
+        self.people_by_org: dict[int, int] = {}
         # raw[(org_id, category)] -> Figures
         self.raw: dict[tuple[int, str], Figures] = {}
-        self._load_tree()
         self._load_figures()
 
     # ------------------------------------------------------------- loading
-    def _load_tree(self) -> None:
-        rows = fetch_packed(
-            "SELECT id, name, kind, parent_id, path, township, code, active, sort FROM org WHERE deleted_at IS NULL", 9
-        )
-        rows.sort(key=lambda r: (r[8], r[0]))  # ORDER BY sort, id (a packed query keeps no order)
-        for row in rows:
-            node = OrgNode(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
-            self.orgs[node.id] = node
-            self.children_of[node.parent_id].append(node.id)
-
     def _fig(self, org_id: int, category: str) -> Figures:
         key = (org_id, category)
         fig = self.raw.get(key)
@@ -241,7 +215,6 @@ class FigureBook:
             fig.pledges += count
             fig.by_status[status] = fig.by_status.get(status, 0) + count
             fig.overdue += overdue or 0
-        self.people_by_org: dict[int, int] = {}
         if self.counts_people:
             rows = fetch_packed(
                 f"SELECT p.org_id, {cat}, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
@@ -288,15 +261,8 @@ class FigureBook:
             fig.valid_where_issued += valid_issued or 0
 
     # ------------------------------------------------------------- queries
-    def root_id(self) -> int | None:
-        roots = self.children_of.get(None, [])
-        return roots[0] if roots else None
-
-    def descendants(self, org_id: int) -> list[int]:
-        node = self.orgs.get(org_id)
-        if node is None:
-            return []
-        return [oid for oid, n in self.orgs.items() if n.path.startswith(node.path)]
+    def zero(self) -> Figures:
+        return Figures(formula=self.formula)
 
     def subtree(self, org_id: int | None = None, category: str | None = None) -> Figures:
         """Figures of an org and everything under it (the whole file when org_id is None)."""
@@ -334,11 +300,12 @@ class FigureBook:
         """
         if self._totals is not None:
             return self._totals
-        if not all(n.path.startswith("/") and n.path.endswith("/") for n in self.orgs.values()):
+        if not self.tree.paths_well_formed():
             return None
-        by_path: dict[str, list[int]] = defaultdict(list)
-        for node in self.orgs.values():
-            by_path[node.path].append(node.id)
+        return self.rolled()
+
+    def own(self) -> dict[int, Figures]:
+        """Each live org's own figures, all categories (their sum is the whole file's)."""
         own: dict[int, Figures] = {}
         for (oid, _cat), fig in self.raw.items():
             if oid in self.orgs:
@@ -351,21 +318,8 @@ class FigureBook:
         for oid, people in self.people_by_org.items():
             if oid in self.orgs:
                 own.setdefault(oid, Figures(formula=self.formula)).people_pledged = people
-        rolled = {oid: Figures(formula=self.formula) for oid in self.orgs}
         self._own = own
-        for oid, fig in own.items():
-            path = self.orgs[oid].path
-            for i, ch in enumerate(path):
-                if ch == "/" and i:
-                    for ancestor in by_path.get(path[: i + 1], ()):
-                        rolled[ancestor].add(fig)
-        self._totals = rolled
-        return rolled
-
-    def children(self, org_id: int | None = None) -> list[tuple[OrgNode, Figures]]:
-        """One row per child subtree of org_id (the root's children by default: the 党委 rows)."""
-        parent = org_id if org_id is not None else self.root_id()
-        return [(self.orgs[c], self.subtree(c)) for c in self.children_of.get(parent, [])]
+        return own
 
     def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
         if not self.split_categories:

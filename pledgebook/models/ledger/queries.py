@@ -15,13 +15,63 @@ huge set would cost every keystroke.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 from pledgebook.models.core import vocab
+from pledgebook.models.core.values import mask_id_number, mask_phone
+from pledgebook.models.ledger.categories import categories, category_labels
+from pledgebook.models.ledger.detail import (
+    FIELD_LABELS,
+    EvaluationItem,
+    HistoryItem,
+    PledgeDetail,
+    ProgressItem,
+    is_overdue,
+    pledge_detail,
+    stage,
+)
 from pledgebook.models.ledger.figures import counted_on, overdue_check, overdue_sql
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.pickers import PledgerChoice, like_pattern, search_pledgers
+from pledgebook.models.store.search import match_sql
+from pledgebook.models.store.tables import Person, database
+
+__all__ = [  # the detail, the categories and the pickers are re-exported: the faces read them all here
+    "FIELD_LABELS",
+    "PAGE_SIZE",
+    "SEARCH_CAP",
+    "SORTS",
+    "VIEWS",
+    "EvaluationItem",
+    "HistoryItem",
+    "ListSummary",
+    "PersonInfo",
+    "PersonRow",
+    "PledgeDetail",
+    "PledgeFilter",
+    "PledgeRow",
+    "PledgerChoice",
+    "ProgressItem",
+    "TreeNode",
+    "YearInfo",
+    "categories",
+    "category_labels",
+    "current_year",
+    "data_version",
+    "is_overdue",
+    "org_tree",
+    "people_count",
+    "people_page",
+    "person_info",
+    "pledge_detail",
+    "pledge_page",
+    "pledge_summary",
+    "search_pledgers",
+    "search_text",
+    "stage",
+    "summarize",
+    "years",
+]
 
 PAGE_SIZE = 64
 SEARCH_CAP = 1000
@@ -94,11 +144,6 @@ def search_text(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _path_range(path: str) -> tuple[str, str]:
     """Paths under ``/1/5/`` lie in [``/1/5/``, ``/1/50``): '0' follows '/'."""
     return path, path[:-1] + "0"
@@ -128,12 +173,10 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
         )
     text = search_text(f.text)
     if len(text) >= 3:
-        from pledgebook.models.store.search import match_sql
-
         match, extra = match_sql(text)
         params += extra
     elif text:
-        like = _like(text)
+        like = like_pattern(text)
         names = "name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\'"
         match = (
             "p.content LIKE ? ESCAPE '\\'"
@@ -224,20 +267,6 @@ def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: dat
     return result
 
 
-_category_cache: dict[str, str] = {}
-
-
-def category_labels(refresh: bool = False) -> dict[str, str]:
-    """Category code → label (cached; categories change rarely)."""
-    if refresh or not _category_cache:
-        rows = database.execute_sql(
-            "SELECT code, label FROM category WHERE deleted_at IS NULL ORDER BY sort, id"
-        ).fetchall()
-        _category_cache.clear()
-        _category_cache.update({code: label for code, label in rows} or vocab.DEFAULT_CATEGORIES)
-    return dict(_category_cache)
-
-
 # ------------------------------------------------------------------ years, orgs
 
 
@@ -294,230 +323,6 @@ def org_tree(year: int) -> dict[int, TreeNode]:
     return nodes
 
 
-# ------------------------------------------------------------------ detail
-
-
-@dataclass
-class ProgressItem:
-    id: int
-    date: str
-    note: str
-    percent: int | None
-
-
-@dataclass
-class EvaluationItem:
-    id: int
-    kind: str
-    kind_label: str
-    date: str
-    evaluator: str
-    grade: str
-    score: float | None
-    ballots_issued: int | None
-    ballots_valid: int | None
-    votes_satisfied: int | None
-    votes_basic: int | None
-    votes_unsatisfied: int | None
-    satisfaction: float | None
-    participation: float | None
-    comment: str
-    rect_due: str
-    rect_done: str
-    rect_note: str
-    needs_rectification: bool
-
-    @property
-    def rect_state(self) -> str:
-        if self.rect_done:
-            return f"已整改（{self.rect_done}）"
-        if self.rect_due:
-            return f"待整改，时限 {self.rect_due}"
-        return "需整改，未定时限（按 r 销号时按本县整改期限补记时限）" if self.needs_rectification else ""
-
-
-@dataclass
-class HistoryItem:
-    at: str
-    user: str
-    action: str
-    summary: str
-
-
-@dataclass
-class PledgeDetail:
-    id: int
-    uid: str
-    year: int
-    year_closed: bool
-    pledger: str
-    org: str
-    org_id: int
-    person_id: int | None
-    scope: str
-    category: str
-    category_code: str
-    content: str
-    measures: str
-    due: str
-    term: str
-    approved_by: str
-    approved_on: str
-    published_on: str
-    status: str
-    status_code: str
-    fulfilled_on: str
-    stage: str
-    overdue: bool
-    deleted: bool
-    carried_from: str
-    source: str
-    progress: list[ProgressItem]
-    evaluations: list[EvaluationItem]
-    history: list[HistoryItem]
-
-    @property
-    def open_rectifications(self) -> list[EvaluationItem]:
-        """What ``r`` can close: every rectification the detail shows as open, dated or not."""
-        return [e for e in self.evaluations if not e.rect_done and (e.rect_due or e.needs_rectification)]
-
-
-def _s(value) -> str:
-    return "" if value is None else str(value)[:10]
-
-
-def _local(at) -> str:
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at)
-    return at.replace(tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-FIELD_LABELS = {
-    "content": "承诺事项", "measures": "践诺措施", "scope": "承诺范围", "category": "承诺类别", "term": "承诺期限",
-    "due_date": "完成时限", "approved_by": "审定人", "approved_on": "审定日期", "published_on": "公示日期",
-    "status": "状态", "fulfilled_on": "兑现日期", "org": "党组织", "person": "承诺人", "pledger": "承诺人",
-    "note": "内容", "deleted_at": "删除", "rect_done": "整改完成", "rect_due": "整改时限", "rect_note": "整改情况",
-    "kind": "评议方式", "grade": "等次", "year": "年度",
-    # the fields of a 践诺记录 and a 评诺 (shown when one is recorded or corrected)
-    "date": "日期", "percent": "完成进度", "evaluator": "评议人", "score": "分数", "comment": "评定意见",
-    "ballots_issued": "发放票数", "ballots_valid": "有效票", "votes_satisfied": "满意票", "votes_basic": "基本满意票",
-    "votes_unsatisfied": "不满意票", "carried_from": "结转自", "parent": "上级党组织", "name": "名称",
-}
-
-
-def _change_summary(changes: dict) -> str:
-    parts = []
-    for key, pair in changes.items():
-        if key in ("pledge", "pledger", "deleted_at"):
-            continue
-        new = pair[1] if isinstance(pair, list) and len(pair) == 2 else pair
-        if key == "status":
-            new = vocab.label(vocab.PLEDGE_STATUSES, new)
-        elif key == "kind":
-            new = vocab.label(vocab.EVAL_KINDS, new)
-        elif key == "grade":
-            new = vocab.label(vocab.ALL_GRADES, new)
-        text = " ".join(str(new if new is not None else "（空）").split())
-        parts.append(f"{FIELD_LABELS.get(key) or vocab.field_label(key)}→{text[:24]}")
-    return "，".join(parts)
-
-
-def pledge_detail(pledge_id: int, today: date | None = None) -> PledgeDetail | None:
-    """Everything about one pledge, ready to show; None when there is no such pledge."""
-    from pledgebook.models.ledger import rules
-    from pledgebook.models.store.tables import AuditLog, Evaluation, Pledge, Progress, WorkYear
-
-    today = today or date.today()
-    p = Pledge.get_or_none(Pledge.id == pledge_id)
-    if p is None:
-        return None
-    wy = WorkYear.get_or_none(WorkYear.year == p.year)
-    org = p.org
-    person = p.person
-    cats = category_labels()
-    formula = None
-    progress = [
-        ProgressItem(e.id, _s(e.date), e.note, e.percent)
-        for e in Progress.select().where((Progress.pledge == p.id) & Progress.deleted_at.is_null()).order_by(Progress.date, Progress.id)
-    ]
-    evaluations = []
-    for e in Evaluation.select().where((Evaluation.pledge == p.id) & Evaluation.deleted_at.is_null()).order_by(Evaluation.date, Evaluation.id):
-        evaluations.append(
-            EvaluationItem(
-                id=e.id,
-                kind=e.kind,
-                kind_label=vocab.label(vocab.EVAL_KINDS, e.kind),
-                date=_s(e.date),
-                evaluator=e.evaluator or "",
-                grade=vocab.label(vocab.ALL_GRADES, e.grade),
-                score=e.score,
-                ballots_issued=e.ballots_issued,
-                ballots_valid=e.ballots_valid,
-                votes_satisfied=e.votes_satisfied,
-                votes_basic=e.votes_basic,
-                votes_unsatisfied=e.votes_unsatisfied,
-                satisfaction=rules.satisfaction_rate(e.votes_satisfied, e.votes_basic, e.ballots_valid, formula),
-                participation=rules.participation_rate(e.ballots_valid, e.ballots_issued),
-                comment=e.comment or "",
-                rect_due=_s(e.rect_due),
-                rect_done=_s(e.rect_done),
-                rect_note=e.rect_note or "",
-                needs_rectification=rules.needs_rectification(
-                    e.kind, e.grade, e.votes_basic, e.votes_unsatisfied, e.ballots_valid
-                ),
-            )
-        )
-    carried = ""
-    if p.carried_from_id:
-        src = Pledge.get_or_none(Pledge.id == p.carried_from_id)
-        if src is not None:
-            carried = f"{src.year}年度 第{src.id}号：{' '.join(src.content.split())[:40]}"
-    uids = [p.uid]
-    uids += [u for (u,) in database.execute_sql("SELECT uid FROM progress WHERE pledge_id = ?", [p.id]).fetchall()]
-    uids += [u for (u,) in database.execute_sql("SELECT uid FROM evaluation WHERE pledge_id = ?", [p.id]).fetchall()]
-    history = []
-    for row in AuditLog.select().where(AuditLog.record_uid.in_(uids)).order_by(AuditLog.at, AuditLog.id):
-        table = vocab.TABLE_LABELS.get(row.table, row.table)
-        action = vocab.AUDIT_ACTIONS.get(row.action, row.action)
-        try:
-            changes = json.loads(row.changes or "{}")
-        except json.JSONDecodeError:
-            changes = {}
-        history.append(HistoryItem(_local(row.at), row.user, f"{action}{table}", _change_summary(changes)))
-    source = f"导入（第{p.source_row}行）" if p.source_row else vocab.label(vocab.SOURCES, p.source)
-    return PledgeDetail(
-        id=p.id,
-        uid=p.uid,
-        year=p.year,
-        year_closed=bool(wy and wy.closed),
-        pledger=person.name if person else org.name,
-        org=org.name,
-        org_id=org.id,
-        person_id=person.id if person else None,
-        scope=vocab.label(vocab.SCOPES, p.scope),
-        category=cats.get(p.category, p.category),
-        category_code=p.category,
-        content=p.content,
-        measures=p.measures or "",
-        due=_s(p.due_date),
-        term=vocab.label(vocab.TERMS, p.term),
-        approved_by=p.approved_by or "",
-        approved_on=_s(p.approved_on),
-        published_on=_s(p.published_on),
-        status=vocab.label(vocab.PLEDGE_STATUSES, p.status),
-        status_code=p.status,
-        fulfilled_on=_s(p.fulfilled_on),
-        stage=vocab.label(vocab.STAGES, rules.stage(p)),
-        overdue=rules.is_overdue(p, today),
-        deleted=p.deleted_at is not None,
-        carried_from=carried,
-        source=source,
-        progress=progress,
-        evaluations=evaluations,
-        history=history,
-    )
-
-
 # ------------------------------------------------------------------ people
 
 
@@ -541,7 +346,7 @@ def _people_where(text: str, org_path: str | None) -> tuple[str, list]:
         params += [low, high]
     text = " ".join(text.split()).lower()
     if text:
-        like = _like(text)
+        like = like_pattern(text)
         sql.append("(pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')")
         params += [like, like, like]
     return " AND ".join(sql), params
@@ -555,8 +360,6 @@ def people_count(text: str = "", org_path: str | None = None) -> int:
 
 
 def people_page(text: str = "", org_path: str | None = None, offset: int = 0, limit: int = PAGE_SIZE) -> list[PersonRow]:
-    from pledgebook.models.core.values import mask_id_number, mask_phone
-
     where, params = _people_where(text, org_path)
     rows = database.execute_sql(
         "SELECT pe.id, pe.name, o.name, pe.gender, pe.post, pe.id_number, pe.phone, pe.state "
@@ -590,55 +393,18 @@ class PersonInfo:
 
 
 def person_info(person_id: int) -> PersonInfo | None:
-    from pledgebook.models.core.values import mask_id_number, mask_phone
-    from pledgebook.models.store.tables import Person
-
     pe = Person.get_or_none(Person.id == person_id)
     if pe is None:
         return None
     return PersonInfo(
         pe.id, pe.name, pe.org_id, pe.org.name, vocab.label(vocab.GENDERS, pe.gender), pe.ethnicity or "",
-        _s(pe.birth_date), _s(pe.joined_date), pe.post or "", mask_id_number(pe.id_number), mask_phone(pe.phone),
+        _day(pe.birth_date), _day(pe.joined_date), pe.post or "", mask_id_number(pe.id_number), mask_phone(pe.phone),
         vocab.label(vocab.PERSON_STATES, pe.state), pe.education or "",
     )
 
 
-# ------------------------------------------------------------------ pickers
-
-
-@dataclass
-class PledgerChoice:
-    org_id: int
-    person_id: int | None
-    label: str
-
-
-def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
-    """Active orgs and active members of active orgs whose name or pinyin contains ``text`` (an inactive
-    org takes no new pledges or people: rules.set_org_active)."""
-    text = " ".join(text.split()).lower()
-    if not text:
-        return []
-    like = _like(text)
-    choices = [
-        PledgerChoice(oid, None, f"{name}（党组织）")
-        for oid, name in database.execute_sql(
-            "SELECT id, name FROM org WHERE deleted_at IS NULL AND active = 1 "
-            "AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
-            "ORDER BY length(name), id LIMIT ?",
-            [like, like, limit],
-        ).fetchall()
-    ]
-    choices += [
-        PledgerChoice(oid, pid, f"{name} · {org}")
-        for pid, name, oid, org in database.execute_sql(
-            "SELECT pe.id, pe.name, pe.org_id, o.name FROM person pe JOIN org o ON o.id = pe.org_id "
-            "WHERE pe.deleted_at IS NULL AND pe.state = 'active' AND o.active = 1 "
-            "AND (pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\') ORDER BY length(pe.name), pe.id LIMIT ?",
-            [like, like, limit],
-        ).fetchall()
-    ]
-    return choices[: limit * 2]
+def _day(value: object) -> str:
+    return "" if value is None else str(value)[:10]
 
 
 def data_version() -> int:

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from pledgebook.models.campaign import queries as hq
+from pledgebook.models.campaign import rules as campaign_rules
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.tui.dialogs.form import leave_asking, typed_state
@@ -169,7 +170,7 @@ class HelpMonthForm(ModalScreen[str | None]):
             self.dismiss("next")
 
         self.error("")
-        self.app.run_write(lambda: hq.save_month(place.table, place.id, year, month, values, today=today), done, failed)
+        self.app.run_write(lambda: campaign_rules.save_month(place.table, place.id, year, month, values, today=today), done, failed)
 
     def action_cancel(self) -> None:
         changed = self._loaded_with is not None and typed_state(self) != self._loaded_with
