@@ -51,13 +51,14 @@ def _legacy(pledge) -> int:
 def test_a_legacy_undated_rectification_is_flagged_and_can_be_closed(county, pledge):
     from pledgebook.models.ledger import queries
     from pledgebook.models.store import health
+    from pledgebook.models.ledger.rectification import undated_check
 
     ev_id = _legacy(pledge)
     assert rules.undated_rectifications() == [(ev_id, pledge.id, 2011, date(2011, 11, 1))]
     detail = queries.pledge_detail(pledge.id)
     assert [e.id for e in detail.open_rectifications] == [ev_id]  # what r offers
     assert detail.evaluations[0].rect_state.startswith("需整改，未定时限")
-    report = health.check(county["path"])
+    report = health.check(county["path"], ledger_checks=[undated_check])
     check = next(c for c in report["checks"] if c["name"] == "整改时限")
     assert not check["ok"] and check["level"] == "warning"
     assert check["items"] == [f"2011年度第 {pledge.id} 号承诺：2011-11-01的评议"] and "按 r 销号" in check["detail"]
@@ -68,7 +69,7 @@ def test_a_legacy_undated_rectification_is_flagged_and_can_be_closed(county, ple
     ev = Evaluation.get_by_id(ev_id)
     assert ev.rect_done == date(2011, 11, 20) and ev.rect_due == date(2011, 12, 1)  # the county's 30 days
     assert rules.undated_rectifications() == []
-    assert next(c for c in health.check(county["path"])["checks"] if c["name"] == "整改时限")["ok"]
+    assert next(c for c in health.check(county["path"], ledger_checks=[undated_check])["checks"] if c["name"] == "整改时限")["ok"]
     entry = AuditLog.select().where(AuditLog.record_uid == ev.uid).order_by(AuditLog.id.desc()).first()
     assert set(json.loads(entry.changes)) >= {"rect_due", "rect_done"}
 

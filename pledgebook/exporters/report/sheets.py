@@ -17,12 +17,12 @@ from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import (
     FigureBook,
     Figures,
-    OrgNode,
     evaluation_summary,
     overdue_check,
     overdue_sql,
 )
 from pledgebook.models.store.db import county as county_info
+from pledgebook.models.store.orgtree import OrgNode
 from pledgebook.models.store.db import get_setting
 from pledgebook.models.store.tables import Org, database
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from pledgebook.models.store import settings
 from pledgebook.models.store.db import get_setting
+from pledgebook.models.store.health import Finding
 from pledgebook.models.store.tables import database
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "participation_rate",
     "rectification_sql",
     "satisfaction_rate",
+    "undated_check",
     "undated_rectifications",
 ]
 
@@ -93,3 +95,15 @@ def undated_rectifications(year: int | None = None) -> list[tuple[int, int, int,
 def default_rectification_due(evaluated_on: date) -> date:
     """The rectification due date by the county's default term."""
     return evaluated_on + timedelta(days=settings.get_int("rectification_days"))
+
+
+def undated_check() -> Finding:
+    """``doctor``'s 整改时限 check: evaluations that need a rectification but have none dated (older versions
+    let that be saved). A warning: the clerk closes them with r in the pledge's detail."""
+    present = {r[0] for r in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    undated = undated_rectifications() if {"evaluation", "setting"} <= present else []
+    return Finding(
+        "整改时限", not undated,
+        "正常" if not undated else f"{len(undated)} 条评议需整改却没有整改时限（旧版本录入）：整改完成后在承诺详情中按 r 销号，"
+        "销号时按本县整改期限补记时限", [f"{year}年度第 {pid} 号承诺：{str(on)[:10]}的评议" for _e, pid, year, on in undated],
+        warning=True)

@@ -9,6 +9,8 @@ repairs; it says what is wrong and what to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -106,16 +108,23 @@ def unknown_codes() -> list[str]:
     return found
 
 
-def undated_rectifications() -> list[tuple[Any, ...]]:
-    """Evaluations that need a rectification but have none dated (older versions let that be saved)."""
-    from pledgebook.models.ledger import rules
+@dataclass(frozen=True)
+class Finding:
+    """What one ledger's own check found: ``doctor`` lists it beside the file's checks."""
 
-    if "evaluation" not in _tables() or "setting" not in _tables():
-        return []
-    return rules.undated_rectifications()
+    name: str
+    ok: bool
+    detail: str
+    items: list[str] = field(default_factory=list)
+    warning: bool = False
 
 
-def check(path: Path) -> dict[str, Any]:
+LedgerCheck = Callable[[], Finding]
+
+
+def check(path: Path, ledger_checks: Sequence[LedgerCheck] = ()) -> dict[str, Any]:
+    """The file's health; ``ledger_checks`` add each ledger's own (the face passes them: the store sits below
+    the ledgers and does not know their rules)."""
     checks: list[dict[str, Any]] = []
 
     def add(name: str, ok: bool, detail: str, items: list[str] | None = None, *, warning: bool = False) -> None:
@@ -135,11 +144,9 @@ def check(path: Path) -> dict[str, Any]:
     add("孤立记录", not lost, "正常" if not lost else f"{len(lost)} 类记录找不到所属记录", lost)
     unknown = unknown_codes()
     add("代码表", not unknown, "正常" if not unknown else f"{len(unknown)} 种未知代码（可能来自更新版本或手工修改）", unknown)
-    undated = undated_rectifications()
-    add("整改时限", not undated,
-        "正常" if not undated else f"{len(undated)} 条评议需整改却没有整改时限（旧版本录入）：整改完成后在承诺详情中按 r 销号，"
-        "销号时按本县整改期限补记时限", [f"{year}年度第 {pid} 号承诺：{str(on)[:10]}的评议" for _e, pid, year, on in undated],
-        warning=True)
+    for ledger_check in ledger_checks:
+        found = ledger_check()
+        add(found.name, found.ok, found.detail, found.items, warning=found.warning)
     wal = Path(str(path) + "-wal")
     wal_size = wal.stat().st_size if wal.exists() else 0
     add("WAL 日志", wal_size < WAL_LIMIT,
