@@ -75,11 +75,10 @@ def footer_keys(app) -> list[str]:
 
 
 def command(title: str):
-    """The palette command of that title (registered by the TUI's plugins)."""
-    from pledgebook.tui import registry
+    """The palette command of that title (:data:`pledgebook.tui.catalog.COMMANDS`)."""
+    from pledgebook.tui.catalog import command as of_title
 
-    registry.load_plugins()
-    return next(c for c in registry.COMMANDS if c.title == title)
+    return of_title(title)
 
 
 def notes(app) -> str:

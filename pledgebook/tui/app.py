@@ -19,38 +19,19 @@ from textual.app import App
 from textual.binding import Binding
 
 from pledgebook.models.core.errors import PledgebookError, YearClosed
-from pledgebook.tui import areas, registry
-from pledgebook.tui.commands import PledgebookCommands
+from pledgebook.tui.catalog import AREAS
+from pledgebook.tui.palette import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
 from pledgebook.tui.widgets import keys
 from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
-AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
 # the pledge writes: a closed year refuses them, so their keys are not shown there (the palette says why)
 YEAR_WRITES = frozenset({
     "new_pledge", "edit_pledge", "add_progress", "set_status", "evaluate", "close_rectification",
     "delete_pledge", "undo_delete",
 })
 KEY_NAMES = {"escape": "Esc", "enter": "⏎", "delete": "Del", "backspace": "⌫", "tab": "Tab"}
-
-
-def _home():
-    from pledgebook.tui.screens.home import HomeScreen
-
-    return HomeScreen()
-
-
-def _pledges():
-    from pledgebook.tui.screens.pledges import PledgesScreen
-
-    return PledgesScreen()
-
-
-def _people():
-    from pledgebook.tui.screens.people import PeopleScreen
-
-    return PeopleScreen()
 
 
 class PledgebookApp(App):
@@ -61,9 +42,8 @@ class PledgebookApp(App):
     MODES: dict = {}  # the areas are added in __init__ (see _fresh_screen)
     BINDINGS = [
         # one footer entry stands for all area keys (1 总览 … 7 帮扶; F1 lists them)
-        Binding("1", "switch_area('home')", "切换区域", key_display="1-7"),
-        Binding("2", "switch_area('pledges')", "台账", show=False),
-        Binding("3", "switch_area('people')", "人员", show=False),
+        Binding(AREAS[0].key, f"switch_area('{AREAS[0].name}')", "切换区域", key_display=f"{AREAS[0].key}-{AREAS[-1].key}"),
+        *(Binding(area.key, f"switch_area('{area.name}')", area.title, show=False) for area in AREAS[1:]),
         Binding("y", "choose_year", "年度"),
         Binding("u", "undo_delete", "撤销删除", show=False),
         Binding("f1", "help", "帮助"),
@@ -88,12 +68,8 @@ class PledgebookApp(App):
         self.version = 0  # bumped whenever the data changed; screens reload when behind
         self.last_deleted: tuple[str, int] | None = None
         self._data_version: int | None = None
-        areas.register()
-        for name, factory in (("home", _home), ("pledges", _pledges), ("people", _people)):
-            self.add_mode(name, self._fresh_screen(factory))
-        for area in registry.AREAS:
-            self.add_mode(area.name, self._fresh_screen(area.factory))
-            self.bind(area.key, f"switch_area('{area.name}')", description=area.title, show=False)
+        for area in AREAS:
+            self.add_mode(area.name, self._fresh_screen(area.make_screen))
         self._home_prefetch: Future[HomeData | None] | None = None
         if db_path is not None:
             from pledgebook.models.store.db import open_database
@@ -278,6 +254,14 @@ class PledgebookApp(App):
             return
         self.switch_mode(name)
 
+    def open_area(self, name: str, then: str | None = None) -> None:
+        """Switch to an area (when the ledger is open) and, once it is shown, run one of its screen's actions."""
+        if self.year is None:
+            return
+        self.switch_mode(name)
+        if then is not None:
+            self.call_after_refresh(lambda: self.screen.run_action(then))
+
     def open_ledger(self, org_id: int | None) -> None:
         """Show the pledges of one org's subtree (from 总览)."""
         self.switch_mode("pledges")
@@ -288,7 +272,7 @@ class PledgebookApp(App):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        from pledgebook.tui.commands import Palette
+        from pledgebook.tui.palette import Palette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(Palette())
@@ -299,9 +283,9 @@ class PledgebookApp(App):
                     title="复制", timeout=6)
 
     def action_help(self) -> None:
-        from pledgebook.tui.dialogs.help import HelpScreen
+        from pledgebook.tui.dialogs.keys_help import KeysHelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(KeysHelpScreen())
 
     def action_refresh_data(self) -> None:
         self.bump()

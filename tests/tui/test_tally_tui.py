@@ -54,10 +54,9 @@ def ledger(county):
 
 
 def _command(title):
-    from pledgebook.tui import registry
+    from pledgebook.tui.catalog import command
 
-    registry.load_plugins()
-    return next(c for c in registry.COMMANDS if c.title == title)
+    return command(title)
 
 
 async def _type(pilot, text):

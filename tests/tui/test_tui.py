@@ -335,16 +335,17 @@ async def test_data_changed_underneath_refreshes(ledger):
 
 @aio
 async def test_command_palette_lists_actions(ledger):
-    from pledgebook.tui.commands import ACTIONS
+    from pledgebook.tui.catalog import COMMANDS
 
-    titles = {t for t, _h, _a in ACTIONS}
+    titles = {c.title for c in COMMANDS if c.action}
     assert {"新建承诺", "记录评议", "切换年度"} <= titles
     app = make_app(ledger["path"])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        for _title, _help, action in ACTIONS:  # every action names a real method
-            name = action.split("(")[0]
-            assert hasattr(app, f"action_{name}"), name
+        for command in COMMANDS:  # every app action names a real method
+            if command.action:
+                name = command.action.split("(")[0]
+                assert hasattr(app, f"action_{name}"), name
         await pilot.press("ctrl+p")
         await pilot.pause()
         from textual.command import CommandPalette

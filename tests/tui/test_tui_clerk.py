@@ -308,7 +308,7 @@ async def test_compact_inputs_stand_out_from_the_dialog_on_every_theme(ledger):
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "HelpMonthForm"
+        assert type(app.screen).__name__ == "CampaignMonthForm"
         for theme in ("textual-dark", "textual-light", "nord", "gruvbox", "monokai", "solarized-light"):
             app.theme = theme
             await pilot.pause()
@@ -485,9 +485,9 @@ async def test_export_the_current_list_writes_exactly_the_filtered_sorted_rows(l
 
 @aio
 async def test_export_the_current_list_from_the_palette(ledger):
-    from pledgebook.tui.commands import ACTIONS
+    from pledgebook.tui.catalog import command
 
-    assert ("导出当前列表", "export_list") in [(t, a) for t, _h, a in ACTIONS]
+    assert command("导出当前列表").action == "export_list"
     app = make_app(ledger["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -498,7 +498,7 @@ async def test_export_the_current_list_from_the_palette(ledger):
 
 
 @aio
-async def test_the_roster_and_the_help_area_name_the_committee_as_the_tree_does(ledger):
+async def test_the_roster_and_the_campaign_area_name_the_committee_as_the_tree_does(ledger):
     from pledgebook.models.campaign import rules as helping
 
     rules.create_person("赵六", ledger["committee"].id)

@@ -127,12 +127,12 @@ async def test_bad_row_shown_and_abort_writes_nothing(county, tmp_path):
 @aio
 async def test_report_and_bundle_to_a_fake_stick(county, tmp_path, monkeypatch):
     from pledgebook.models.store.tables import Handoff
-    from pledgebook.tui import places
+    from pledgebook.tui import folders
 
     rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=county["b2"].id)
     stick = tmp_path / "U盘"
     stick.mkdir()
-    monkeypatch.setattr(places, "removable_drives", lambda: [stick])
+    monkeypatch.setattr(folders, "removable_drives", lambda: [stick])
     report = tmp_path / "报表" / "墨江2011.xlsx"
     report.parent.mkdir()
     app = make_app(county["path"])

@@ -73,9 +73,9 @@ class TemplateDialog(FormDialog):
 
 
 def _save_folder() -> Path:
-    from pledgebook.tui import places
+    from pledgebook.tui import folders
 
-    return places.save_folder()
+    return folders.save_folder()
 
 
 def _county() -> str:

@@ -3,7 +3,7 @@
 The bundle is written, flushed, renamed and read back by the core
 (:func:`exporters.bundle.write_bundle`); only after that read-back does the screen
 show its SHA-256 and counts and say 「可以安全拔出U盘」. USB sticks plugged in now are
-offered first (:func:`places.removable_drives`).
+offered first (:func:`folders.removable_drives`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select
 
 from pledgebook.bundle.readback import claim
 from pledgebook.models.core.vocab import counts_text
-from pledgebook.tui import places
+from pledgebook.tui import folders
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
@@ -141,7 +141,7 @@ class HandoffScreen(JobScreen):
         from pledgebook.tui.screens.imports import clean_path
 
         folder = clean_path(self.query_one("#ho-dir", Input).value)
-        return folder if folder is not None and folder.is_dir() else places.save_folder()
+        return folder if folder is not None and folder.is_dir() else folders.save_folder()
 
     def action_init_keys(self) -> None:
         from pledgebook.tui.dialogs.keys import InitKeysForm, spaced
@@ -170,7 +170,7 @@ class HandoffScreen(JobScreen):
     def _set_report_path(self) -> None:
         app: Any = self.app
         year = self.query_one("#ho-year", Select).value
-        path = str(places.save_folder() / report_name(app.county_name, year if isinstance(year, int) else None))
+        path = str(folders.save_folder() / report_name(app.county_name, year if isinstance(year, int) else None))
         field = self.query_one("#ho-report-path", Input)
         if not field.value or field.value == self.default_report:
             field.value = path
@@ -217,14 +217,14 @@ class HandoffScreen(JobScreen):
     @work(thread=True, group="drives", exclusive=True, exit_on_error=False)
     def _find_drives(self) -> None:
         try:
-            drives = places.removable_drives()
+            drives = folders.removable_drives()
         except OSError:  # a drive that vanished while we looked: offer the folders only
             drives = []
-        folders = [(label, path) for label, path in places.start_folders() if label in ("桌面", "文档")]
-        self.app.call_from_thread(self._show_drives, drives, folders)
+        starts = [(label, path) for label, path in folders.start_folders() if label in ("桌面", "文档")]
+        self.app.call_from_thread(self._show_drives, drives, starts)
 
-    def _show_drives(self, drives: list[Path], folders: list[tuple[str, Path]]) -> None:
-        options = [(f"U盘 {d}", str(d)) for d in drives] + [(label, str(path)) for label, path in folders]
+    def _show_drives(self, drives: list[Path], starts: list[tuple[str, Path]]) -> None:
+        options = [(f"U盘 {d}", str(d)) for d in drives] + [(label, str(path)) for label, path in starts]
         select = self.query_one("#ho-place", Select)
         select.set_options(options)
         field = self.query_one("#ho-dir", Input)

@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
 from pledgebook.models.core.vocab import TABLE_LABELS, counts_text
-from pledgebook.tui import places
+from pledgebook.tui import folders
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.file_tree import FileTree
@@ -189,7 +189,7 @@ class ImportScreen(JobScreen):
         self.dated: tuple[Path, Any] | None = None  # (file, 评议日期) the clerk gave for its undated tally rows
 
     def compose(self) -> ComposeResult:
-        starts = places.start_folders()
+        starts = folders.start_folders()
         yield Header()
         with Horizontal(id="imp-body"):
             with Vertical(id="imp-browse"):

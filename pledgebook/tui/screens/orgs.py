@@ -18,7 +18,6 @@ from textual.widgets import Input, Select, Static, Tree
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.ledger import rules
-from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer, Header
 
@@ -276,6 +275,3 @@ def new_org(app: Any) -> None:
 
     app.push_screen(OrgForm(parent_id=parent), done)
 
-
-registry.register_command("组织管理", "党组织的树：新增下级、改名、移到其他上级、停用", open_orgs)
-registry.register_command("新增党组织", "在选中的党组织（默认全县）下新增一个党组织", new_org)

@@ -9,7 +9,7 @@
   pledge list (its whole subtree).
 * :class:`SettingsDialog` — the county settings of :mod:`pledgebook.models.store.settings`.
 
-All registered in the command palette through :mod:`pledgebook.tui.registry`.
+All in the command palette (:mod:`pledgebook.tui.catalog`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors
 from pledgebook.models.ledger import tally
 from pledgebook.models.ledger.figures import percent
-from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer
 
@@ -401,19 +400,3 @@ def open_settings(app: Any) -> None:
 
     app.push_screen(SettingsDialog(), done)
 
-
-registry.register_command("打印公示", "为选中的党组织（及其下级）打印承诺公示，并设置公示日期",
-                          lambda app: open_print(app, "notice"))
-registry.register_command("打印评议票", "为选中的党组织（及其下级）打印评议票和计票表",
-                          lambda app: open_print(app, "ballots"))
-registry.register_command("计票录入", "为选中的党支部逐项录入评议票数（满意、基本满意、不满意）", open_tally)
-registry.register_command("设置", "监督电话、公示期、满意率算法、整改规则和期限", open_settings)
-
-
-def _open_template(app: Any) -> None:
-    from pledgebook.tui.dialogs.template import open_template
-
-    open_template(app)
-
-
-registry.register_command("下载模板", "党组织名单、党员名册、承诺台账等空白模板，保存到所选文件夹（导入区 F6）", _open_template)

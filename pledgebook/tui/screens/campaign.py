@@ -6,13 +6,14 @@ how many logs each has. Enter on a place opens the monthly form; after a save th
 place opens, so a month's sheet is typed straight through. [ and ] change the month,
 n adds a contact point, pairing or stationing, E changes the selected one, x ends it;
 c shows coverage, i the people who logged nothing lately. Reads go through
-:mod:`pledgebook.models.campaign.queries`, the forms are in :mod:`pledgebook.tui.dialogs.help_places`.
+:mod:`pledgebook.models.campaign.queries`, the forms are in :mod:`pledgebook.tui.dialogs.campaign_places`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +31,9 @@ from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.worker_db import db_thread
 
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
+
 
 def short(name: str) -> str:
     """The committee as every screen names it where space is short (tui/names.py): 联珠镇党委."""
@@ -42,11 +46,11 @@ def default_month(app_year: int | None, today: date) -> tuple[int, int]:
     return (app_year, 12) if app_year < today.year else (app_year, 1)
 
 
-class HelpScreen(AreaScreen):
+class CampaignScreen(AreaScreen):
     DEFAULT_CSS = """
-    HelpScreen #help-summary { height: 1; padding: 0 1; }
-    HelpScreen #help-committees { width: 26; }
-    HelpScreen #help-places { width: 1fr; }
+    CampaignScreen #help-summary { height: 1; padding: 0 1; }
+    CampaignScreen #help-committees { width: 26; }
+    CampaignScreen #help-places { width: 1fr; }
     """
     BINDINGS = [
         Binding("left_square_bracket", "shift_month(-1)", "换月", key_display="[ ]"),
@@ -110,7 +114,7 @@ class HelpScreen(AreaScreen):
             places = hq.places(org_id, year, month)
         self.post_message(self.Loaded(committees, places))
 
-    def on_help_screen_loaded(self, message: Loaded) -> None:
+    def on_campaign_screen_loaded(self, message: Loaded) -> None:
         if message.committees is not None:
             self.committee_rows = message.committees
             table = self.query_one("#help-committees", DataTable)
@@ -176,7 +180,7 @@ class HelpScreen(AreaScreen):
         place = self.chosen_place()
         if place is None:
             return
-        from pledgebook.tui.dialogs.help_month import HelpMonthForm
+        from pledgebook.tui.dialogs.campaign_month import CampaignMonthForm
 
         def after(result: str | None) -> None:
             if result != "next":
@@ -186,38 +190,38 @@ class HelpScreen(AreaScreen):
                 table.move_cursor(row=table.cursor_row + 1)
                 self.open_next = True  # the reload after the save opens the next place
 
-        self.app.push_screen(HelpMonthForm(place, self.year, self.month, today=self.today), after)
+        self.app.push_screen(CampaignMonthForm(place, self.year, self.month, today=self.today), after)
 
     # ------------------------------------------------------------ add, change, end
     def action_new_place(self, table: str = "") -> None:
         """n: choose the kind, then its form; the palette names the kind directly."""
         if not self.app.writable():
             return
-        from pledgebook.tui.dialogs import help_places
+        from pledgebook.tui.dialogs import campaign_places
 
         if not table:
-            self.app.push_screen(help_places.NewPlaceChooser(), lambda chosen: chosen and self.action_new_place(chosen))
+            self.app.push_screen(campaign_places.NewPlaceChooser(), lambda chosen: chosen and self.action_new_place(chosen))
             return
-        form = help_places.FORMS[table](today=self.today)
-        self.app.push_screen(form, self._written(f"已新增{help_places.KINDS[table]}"))
+        form = campaign_places.FORMS[table](today=self.today)
+        self.app.push_screen(form, self._written(f"已新增{campaign_places.KINDS[table]}"))
 
     def action_edit_place(self) -> None:
         place = self.chosen_place()
         if place is None or not self.app.writable():
             return
-        from pledgebook.tui.dialogs import help_places
+        from pledgebook.tui.dialogs import campaign_places
 
         detail = hq.place_detail(place.table, place.id)
         if detail is None:
             self.app.notify("这条记录已被删除，请按 F5 刷新。", severity="warning")
             return
-        self.app.push_screen(help_places.FORMS[place.table](detail, today=self.today), self._written("已保存修改"))
+        self.app.push_screen(campaign_places.FORMS[place.table](detail, today=self.today), self._written("已保存修改"))
 
     def action_end_place(self) -> None:
         place = self.chosen_place()
         if place is None or not self.app.writable():
             return
-        from pledgebook.tui.dialogs.help_places import EndPlaceForm
+        from pledgebook.tui.dialogs.campaign_places import EndPlaceForm
 
         what = vocab.HELP_PLACES[place.table]
         self.app.push_screen(EndPlaceForm(place, today=self.today), self._written(f"已结束{place.person}的{what}"))
@@ -354,3 +358,13 @@ class IdleScreen(Screen):
         self.months = months
         self._load(months)
         focus_now(self.query_one(DataTable))
+
+
+def open_coverage(app: PledgebookApp) -> None:
+    """覆盖情况 from the palette: over whatever screen is shown."""
+    app.push_screen(CoverageScreen(app.year))
+
+
+def open_idle(app: PledgebookApp) -> None:
+    """长期未记录 from the palette."""
+    app.push_screen(IdleScreen())

@@ -1,37 +1,20 @@
-"""The command palette (Ctrl+P): every action of the app, by its Chinese name."""
+"""The command palette (Ctrl+P): every command of :mod:`pledgebook.tui.catalog`, by its Chinese name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from rich.align import Align
 from rich.text import Text
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets.option_list import Option
 
-from pledgebook.tui import registry
+from pledgebook.tui.catalog import COMMANDS
 
-# (title, help, app action)
-ACTIONS: list[tuple[str, str, str]] = [
-    ("总览", "全县和各党委的数字（1）", "switch_area('home')"),
-    ("承诺台账", "按组织浏览、筛选承诺（2）", "switch_area('pledges')"),
-    ("人员", "党员和干部名册（3）", "switch_area('people')"),
-    ("新建承诺", "录入一条新承诺（n）", "new_pledge"),
-    ("添加践诺记录", "为选中的承诺记录进展（p）", "add_progress"),
-    ("标记兑现情况", "已兑现 / 部分兑现 / 未兑现（f）", "set_status"),
-    ("记录评议", "自评、党员评议、群众评议、领导点评、组织评定（e）", "evaluate"),
-    ("整改销号", "关闭选中承诺的整改（r）", "close_rectification"),
-    ("编辑承诺", "修改选中的承诺（E）", "edit_pledge"),
-    ("删除承诺", "删除选中的承诺，可撤销（Delete）", "delete_pledge"),
-    ("撤销删除", "恢复刚删除的承诺（u）", "undo_delete"),
-    ("导出当前列表", "把承诺台账中筛选、排序后的承诺存为 Excel 表格（x）", "export_list"),
-    ("新增人员", "在名册中新增一名党员或干部", "new_person"),
-    ("切换年度", "选择要查看的工作年度（y）", "choose_year"),
-    ("刷新", "重新读取数据（F5）", "refresh_data"),
-    ("帮助", "按键说明（F1）", "help"),
-    ("退出", "关闭承诺台账（q）", "quit"),
-]
-
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 PLACEHOLDER = "输入要做的事，如「新建承诺」「导出」「年度」…"
 NO_MATCHES = "没有这样的命令（换个说法，或按 Esc 返回）"
@@ -63,12 +46,11 @@ class Palette(CommandPalette):
 
 
 class PledgebookCommands(Provider):
-    def _all(self):
-        app = self.app
-        registry.load_plugins()
-        for title, help_text, action in ACTIONS:
-            yield title, help_text, partial(app.run_action, action)
-        for command in registry.COMMANDS:
+    """Every command of :data:`pledgebook.tui.catalog.COMMANDS`, in its order."""
+
+    def _all(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        app = cast("PledgebookApp", self.app)
+        for command in COMMANDS:
             yield command.title, command.help, partial(command.run, app)
 
     async def discover(self) -> Hits:
