@@ -12,25 +12,34 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
+from weakref import WeakKeyDictionary
 
 from textual import events, work
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
 
 from pledgebook.models.core.errors import PledgebookError, YearClosed
 from pledgebook.tui.catalog import AREAS
 from pledgebook.tui.palette import PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
+from pledgebook.tui.textual_patches import styled_like
 from pledgebook.tui.widgets import keys
 from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
+
+if TYPE_CHECKING:
+    from pledgebook.models.ledger.queries import YearInfo
 
 # the pledge writes: a closed year refuses them, so their keys are not shown there (the palette says why)
 YEAR_WRITES = frozenset({
     "new_pledge", "edit_pledge", "add_progress", "set_status", "evaluate", "close_rectification",
     "delete_pledge", "undo_delete",
 })
+T = TypeVar("T")
 KEY_NAMES = {"escape": "Esc", "enter": "⏎", "delete": "Del", "backspace": "⌫", "tab": "Tab"}
 
 
@@ -39,7 +48,7 @@ class PledgebookApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = {PledgebookCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    MODES: dict = {}  # the areas are added in __init__ (see _fresh_screen)
+    MODES: dict[str, str | Callable[[], Screen[object]]] = {}  # the areas are added in __init__ (see _fresh_screen)
     BINDINGS = [
         # one footer entry stands for all area keys (1 总览 … 7 帮扶; F1 lists them)
         Binding(AREAS[0].key, f"switch_area('{AREAS[0].name}')", "切换区域", key_display=f"{AREAS[0].key}-{AREAS[-1].key}"),
@@ -53,6 +62,9 @@ class PledgebookApp(App):
         Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True,
                 tooltip="打开命令面板：所有操作"),
     ]
+
+    held_keys: list[events.Key] | None = None  # the keys that wait for what an Enter leads to (widgets/keys.py)
+    console_hint: str | None = None  # the legacy console's word, said once (console.py; set by startup.launch)
 
     def __init__(self, db_path: Path | None = None, *, today: date | None = None, poll_seconds: float = 2.0,
                  prefetched: Future[HomeData | None] | None = None):
@@ -68,6 +80,7 @@ class PledgebookApp(App):
         self.version = 0  # bumped whenever the data changed; screens reload when behind
         self.last_deleted: tuple[str, int] | None = None
         self._data_version: int | None = None
+        self.key_targets: WeakKeyDictionary[events.Key, Widget | None] = WeakKeyDictionary()  # who a key was sent to
         for area in AREAS:
             self.add_mode(area.name, self._fresh_screen(area.make_screen))
         self._home_prefetch: Future[HomeData | None] | None = None
@@ -85,18 +98,17 @@ class PledgebookApp(App):
             # the home figures take about as long as Textual's start: read them meanwhile
             self._home_prefetch = prefetched or prefetch(self.today)
 
-    def _fresh_screen(self, factory: Callable[[], Any]) -> Callable[[], Any]:
+    def _fresh_screen(self, factory: Callable[[], Screen[object]]) -> Callable[[], Screen[object]]:
         """``factory`` for an area's screen, made so that opening it costs no stylesheet re-parse.
 
         Textual (8.x) re-parses the whole stylesheet, twice, when a mode's first
-        screen is shown, because a new screen's style counter starts at -1 — about
-        50 ms of the first screen on an office PC. A new screen is styled as its
-        widgets mount anyway, so it is marked as up to date with the app's CSS.
+        screen is shown (:func:`pledgebook.tui.textual_patches.styled_like`): about
+        50 ms of the first screen on an office PC.
         """
 
-        def make() -> Any:
+        def make() -> Screen[object]:
             screen = factory()
-            screen._css_update_count = self._css_update_count
+            styled_like(screen, self)
             return screen
 
         return make
@@ -106,15 +118,15 @@ class PledgebookApp(App):
         if isinstance(event, events.Key) and not event.is_forwarded:
             if keys.held(self, event):
                 return
-            event.pb_sent_to = self.focused  # type: ignore[attr-defined]
+            self.key_targets[event] = self.focused
         await super().on_event(event)
 
     def _on_key(self, event: events.Key) -> None:
         # Textual calls App._on_key after this one unless the default is prevented
-        if keys.redirect(self, event, getattr(event, "pb_sent_to", None)):
+        if keys.redirect(self, event, self.key_targets.get(event)):
             event.prevent_default()
 
-    def pop_screen(self) -> Any:
+    def pop_screen(self) -> AwaitComplete:
         result = super().pop_screen()
         forget_closed_widgets(self)
         return result
@@ -137,7 +149,7 @@ class PledgebookApp(App):
         self.set_timer(5.0, collector_on)
         from pledgebook.tui import console
 
-        console.greet(self, getattr(self, "console_hint", None))  # the legacy console's word, once
+        console.greet(self, self.console_hint)  # the legacy console's word, once
 
     def start_ledger(self) -> None:
         from pledgebook.models.ledger import queries
@@ -149,7 +161,7 @@ class PledgebookApp(App):
         self.set_year(queries.current_year(known), known)
         self.switch_mode("home")
 
-    def set_year(self, year: int | None, known: list[Any] | None = None) -> None:
+    def set_year(self, year: int | None, known: list[YearInfo] | None = None) -> None:
         from pledgebook.models.ledger import queries
 
         closed = {y.year: y.closed for y in (known if known is not None else queries.years())}
@@ -215,15 +227,16 @@ class PledgebookApp(App):
 
     def run_write(
         self,
-        fn: Callable[[], Any],
-        done: Callable[[Any], None] | None = None,
+        fn: Callable[[], T],
+        done: Callable[[T], None] | None = None,
         failed: Callable[[PledgebookError], None] | None = None,
     ) -> None:
         """Run a write from the rules in a thread worker; report back on the UI thread."""
         self._write(fn, done, failed)
 
     @work(thread=True, group="write", exit_on_error=False)
-    def _write(self, fn, done, failed) -> None:
+    def _write(self, fn: Callable[[], T], done: Callable[[T], None] | None,
+               failed: Callable[[PledgebookError], None] | None) -> None:
         try:
             with db_thread(cache_kib=None):
                 result = fn()
@@ -232,7 +245,7 @@ class PledgebookApp(App):
             return
         self.call_from_thread(self._written, result, done)
 
-    def _written(self, result: Any, done: Callable[[Any], None] | None) -> None:
+    def _written(self, result: T, done: Callable[[T], None] | None) -> None:
         self._home_prefetch = None  # read before this write
         if done is not None:
             done(result)
@@ -374,7 +387,7 @@ class PledgebookApp(App):
             if not yes:
                 return
 
-            def deleted(_result: Any) -> None:
+            def deleted(_result: object) -> None:
                 self.last_deleted = ("pledge", pledge_id)
                 self.notify(f"已删除第 {pledge_id} 号承诺。按 u 可撤销。", title="已删除", timeout=10)
                 if getattr(self.screen, "current_pledge_id", None) == pledge_id and hasattr(self.screen, "is_detail"):
@@ -392,7 +405,7 @@ class PledgebookApp(App):
 
         table, record_id = self.last_deleted
 
-        def restored(_result: Any) -> None:
+        def restored(_result: object) -> None:
             self.last_deleted = None
             self.notify(f"已恢复第 {record_id} 号承诺。", title="已撤销删除")
 
@@ -411,8 +424,8 @@ class PledgebookApp(App):
 
         self.push_screen(PersonForm(), self._saved("已保存人员信息"))
 
-    def _saved(self, message: str) -> Callable[[Any], None]:
-        def after(result: Any) -> None:
+    def _saved(self, message: str) -> Callable[[object], None]:
+        def after(result: object) -> None:
             if result:
                 self.notify(message)
 
