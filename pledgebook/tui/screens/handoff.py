@@ -9,7 +9,7 @@ offered first (:func:`folders.removable_drives`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.markup import escape
 from textual import on, work
@@ -26,6 +26,10 @@ from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
 
+if TYPE_CHECKING:
+    from pledgebook.bundle.write import BundleResult
+    from pledgebook.tui.app import PledgebookApp
+
 
 def size_text(n: int) -> str:
     return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{max(1, round(n / 1024))} KB"
@@ -36,7 +40,7 @@ def report_name(county: str, year: int | None) -> str:
     return f"{safe}{year or ''}年度承诺情况报表.xlsx"
 
 
-def render_bundle(result: Any) -> str:
+def render_bundle(result: BundleResult) -> str:
     notes = ["已签名" if result.signed else "未签名（按 F6 生成密钥后会自动签名）",
              "已加密" if result.encrypted else "未加密",
              "含身份证号和手机号" if result.include_pii else "不含身份证号和手机号"]
@@ -75,7 +79,7 @@ class HandoffScreen(JobScreen):
     def compose(self) -> ComposeResult:
         from pledgebook.models.ledger import queries
 
-        app: Any = self.app
+        app = cast("PledgebookApp", self.app)
         years = [(f"{y.year}年度", y.year) for y in reversed(queries.years())]
         yield Header()
         yield Static("报表工作簿（统计表、分类统计、评议汇总、逾期及待整改、承诺台账）", classes="section")
@@ -168,7 +172,7 @@ class HandoffScreen(JobScreen):
 
     # ------------------------------------------------------------ the report
     def _set_report_path(self) -> None:
-        app: Any = self.app
+        app = cast("PledgebookApp", self.app)
         year = self.query_one("#ho-year", Select).value
         path = str(folders.save_folder() / report_name(app.county_name, year if isinstance(year, int) else None))
         field = self.query_one("#ho-report-path", Input)
@@ -193,7 +197,7 @@ class HandoffScreen(JobScreen):
             self.notify("请填写报表的保存位置。", severity="warning")
             return
         if target.is_dir():
-            app: Any = self.app
+            app = cast("PledgebookApp", self.app)
             target = target / report_name(app.county_name, year if isinstance(year, int) else None)
         today = getattr(self.app, "today", None)
 

@@ -7,7 +7,7 @@ opened from the command palette (组织管理, 新增党组织). Deactivating sa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -20,6 +20,9 @@ from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.ledger import rules
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer, Header
+
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 CHILD_KIND = {"county": "committee", "prefecture": "county", "committee": "branch", "working_committee": "branch",
               "general_branch": "branch"}
@@ -260,11 +263,11 @@ class MoveOrgForm(FormDialog):
         return rules.move_org(self.org.id, chosen.org_id)
 
 
-def open_orgs(app: Any) -> None:
+def open_orgs(app: PledgebookApp) -> None:
     app.push_screen(OrgScreen(getattr(app.screen, "current_org_id", None)))
 
 
-def new_org(app: Any) -> None:
+def new_org(app: PledgebookApp) -> None:
     """新增党组织 under the org selected in the pledge list (the county when none)."""
     parent = getattr(app.screen, "current_org_id", None) or rules.root_org().id
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +29,9 @@ from pledgebook.models.ledger import tally
 from pledgebook.models.ledger.figures import percent
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer
+
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 COLUMNS = tally.FIELDS  # the five number fields of a row, in order
 HEADS = ("发放", "有效", "满意", "基本满意", "不满意")
@@ -249,7 +252,7 @@ def _documents() -> Path:
     return home
 
 
-def _selected_org(app: Any) -> tuple[int | None, str]:
+def _selected_org(app: PledgebookApp) -> tuple[int | None, str]:
     """The org selected in the pledge list (None: the whole county) and its name."""
     from pledgebook.models.store.tables import Org
 
@@ -314,7 +317,7 @@ class PrintDialog(FormDialog):
         return paper.print_ballots(path, kind=values["kind"], org_id=self.org_id, year=self.year)
 
 
-def _printed(app: Any) -> Any:
+def _printed(app: PledgebookApp) -> Any:
     def done(result: Any) -> None:
         if not result:
             return
@@ -328,7 +331,7 @@ def _printed(app: Any) -> Any:
     return done
 
 
-def open_print(app: Any, what: str) -> None:
+def open_print(app: PledgebookApp, what: str) -> None:
     if app.year is None:
         return
     if what == "notice" and not app.writable():
@@ -337,7 +340,7 @@ def open_print(app: Any, what: str) -> None:
     app.push_screen(PrintDialog(what, org_id, name, app.year, app.today), _printed(app))
 
 
-def open_tally(app: Any) -> None:
+def open_tally(app: PledgebookApp) -> None:
     """The tally screen for the org selected in the pledge list (its own pledges and its members')."""
     if app.year is None or not app.writable():
         return
@@ -393,7 +396,7 @@ class SettingsDialog(FormDialog):
         return changed or True
 
 
-def open_settings(app: Any) -> None:
+def open_settings(app: PledgebookApp) -> None:
     def done(result: Any) -> None:
         if result:
             app.notify("设置已保存。", title="设置")
