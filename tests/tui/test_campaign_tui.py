@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from tui_util import aio, make_app, settle, type_text
 
 from pledgebook.models.campaign import rules as helping
 from pledgebook.models.campaign.figures import help_figures
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing
 from pledgebook.tui.catalog import COMMANDS
-from tests.tui.test_tui import aio, make_app, settle, type_text
 
 
 @pytest.fixture

@@ -5,26 +5,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from tui_util import aio, footer_keys, make_app, screen_text, settle, type_fast  # noqa: F401
+from tui_util import aio, footer_keys, make_app, screen_text, settle, type_fast
 
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import Pledge
-
-
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch):
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
-
-
-@pytest.fixture
-def ledger(county):
-    c = county
-    c["p1"] = rules.create_pledge(2011, "为群众代办事项二十件", person_id=c["zhang"].id, due_date="2011-12-31")
-    c["p2"] = rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=c["b2"].id, category="harmony")
-    return c
 
 
 async def open_new_pledge(app, pilot):
