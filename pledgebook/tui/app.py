@@ -19,12 +19,13 @@ from textual import events, work
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widget import Widget
 
 from pledgebook.models.core.errors import PledgebookError, YearClosed
 from pledgebook.tui.catalog import AREAS
-from pledgebook.tui.palette import PledgebookCommands
+from pledgebook.tui.palette import Palette, PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
 from pledgebook.tui.textual_patches import styled_like
 from pledgebook.tui.widgets import keys
@@ -283,10 +284,6 @@ class PledgebookApp(App):
             select(org_id)
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
-
-        from pledgebook.tui.palette import Palette
-
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(Palette())
 

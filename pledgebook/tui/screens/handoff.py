@@ -64,6 +64,7 @@ class HandoffScreen(JobScreen):
     HandoffScreen .gap { width: 1fr; }
     HandoffScreen #ho-init-keys, HandoffScreen #ho-trust { margin-left: 1; }
     """
+    _own: str | None = None  # this ledger's own key fingerprint, once read (_show_key)
     BINDINGS = [
         Binding("f2", "export_report", "导出报表"),
         Binding("f3", "export_bundle", "生成数据包"),
@@ -158,7 +159,7 @@ class HandoffScreen(JobScreen):
                       f"公钥指纹：[b]{spaced(pub.fingerprint)}[/b]（上级信任时会打电话核对，请念这一串）")
             self._show_key()
 
-        self.app.push_screen(InitKeysForm(self._folder(), getattr(self, "_own", None)), made)
+        self.app.push_screen(InitKeysForm(self._folder(), self._own), made)
 
     def action_trust_key(self) -> None:
         from pledgebook.tui.dialogs.keys import TrustKeyForm, spaced

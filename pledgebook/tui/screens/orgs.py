@@ -246,7 +246,7 @@ class MoveOrgForm(FormDialog):
         self.form_title = f"移动「{self.org.name}」（连同它的下级）到新的上级之下"
 
     def body(self) -> ComposeResult:
-        from pledgebook.tui.dialogs.pledge import PledgerPicker
+        from pledgebook.tui.widgets.picker import PledgerPicker
 
         yield from self.field("parent", "新的上级党组织", PledgerPicker(orgs_only=True,
                                                                  placeholder="输入组织名或拼音首字母，如 lzz"))
