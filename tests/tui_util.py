@@ -77,7 +77,7 @@ def text_of(screen, selector: str) -> str:
 
 def footer_keys(app) -> list[str]:
     """The footer's entries, 「key description」."""
-    from textual.widgets._footer import FooterKey
+    from pledgebook.tui.textual_patches import FooterKey
 
     return [f"{k.key_display} {k.description}".strip() for k in app.screen.query(FooterKey)]
 
