@@ -50,7 +50,7 @@ async def test_enter_a_month_and_the_figures_change(points):
         fig = help_figures(2011, 10, today=date(2011, 10, 1))
         assert (fig.measures["households"], fig.measures["person_times"], fig.measures["units"]) == (12, 30, 3)
         assert {log.date for log in HelpLog.select()} == {date(2011, 10, 1)}
-        assert "本月已记录 1 处" in str(app.screen.query_one("#help-summary").render())
+        assert "本月已记录 1 处" in str(app.screen.query_one("#campaign-summary").render())
         # the same month again shows what is there; a change replaces it, no duplicate
         await pilot.press("enter")
         await settle(app, pilot)
@@ -165,7 +165,7 @@ def error(app, field):
 
 
 def place_rows(app):
-    table = app.screen.query_one("#help-places")
+    table = app.screen.query_one("#campaign-places")
     return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
 
 
@@ -191,7 +191,7 @@ async def test_add_a_contact_point_and_see_it_in_the_list(county):
         assert (cp.leader_id, cp.kind, cp.org_id, cp.start_date) == (
             county["zhang"].id, "school", county["b2"].id, date(2011, 9, 1))
         assert place_rows(app) == [("张三", "学校", "碧溪小学", "—")]
-        assert app.screen.query_one("#help-places").cursor_row == 0
+        assert app.screen.query_one("#campaign-places").cursor_row == 0
         assert any("已新增联系点" in n.message for n in app._notifications)
 
 
@@ -251,9 +251,9 @@ async def test_add_a_pairing_and_a_stationing(county):
             county["wang"].id, "县财政局", county["b2"].id, "first_secretary", date(2011, 10, 1), date(2014, 10, 1))
         rows = place_rows(app)
         assert ("王五", "驻村第一书记", "碧溪村党支部", "—") in rows
-        assert app.screen.query_one("#help-places").cursor_row == rows.index(("王五", "驻村第一书记", "碧溪村党支部", "—"))
+        assert app.screen.query_one("#campaign-places").cursor_row == rows.index(("王五", "驻村第一书记", "碧溪村党支部", "—"))
         # a pairing takes its monthly logs like the others
-        table = app.screen.query_one("#help-places")
+        table = app.screen.query_one("#campaign-places")
         table.move_cursor(row=rows.index(("李四", "结对帮扶", "李小红户", "—")))
         await press(app, pilot, "enter", "CampaignMonthForm")
         await type_text(pilot, "1")
@@ -300,7 +300,7 @@ async def test_edit_a_stationing_and_a_pairing(campaign):
     app = make_app(campaign["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await campaign_area(app, pilot)
-        table = app.screen.query_one("#help-places")
+        table = app.screen.query_one("#campaign-places")
         where = [row[:3] for row in place_rows(app)]
         table.move_cursor(row=where.index(("赵六", "驻村第一书记", "碧溪村党支部")))
         form = await press(app, pilot, "E", "StationingForm")

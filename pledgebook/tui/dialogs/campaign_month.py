@@ -1,4 +1,4 @@
-"""The monthly help-log form: one place, one month, the measures as number fields.
+"""The monthly campaign-log form (帮扶记录): one place, one month, the measures as number fields.
 
 Keyboard-first: Tab/↓ move between fields, Enter saves and the area opens the next
 place; Ctrl+L copies last month's numbers into the fields; Esc leaves. Reads and
@@ -97,7 +97,7 @@ class CampaignMonthForm(ModalScreen[str | None]):
         self._load(self.year, self.month, False)
 
     # ------------------------------------------------------------ loading
-    @work(thread=True, group="help-month", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="campaign-month", exclusive=True, exit_on_error=False)
     def _load(self, year: int, month: int, copied: bool) -> None:
         with db_thread():
             entry = hq.month_entry(self.place.table, self.place.id, year, month)

@@ -48,9 +48,9 @@ def default_month(app_year: int | None, today: date) -> tuple[int, int]:
 
 class CampaignScreen(AreaScreen):
     DEFAULT_CSS = """
-    CampaignScreen #help-summary { height: 1; padding: 0 1; }
-    CampaignScreen #help-committees { width: 26; }
-    CampaignScreen #help-places { width: 1fr; }
+    CampaignScreen #campaign-summary { height: 1; padding: 0 1; }
+    CampaignScreen #campaign-committees { width: 26; }
+    CampaignScreen #campaign-places { width: 1fr; }
     """
     BINDINGS = [
         Binding("left_square_bracket", "shift_month(-1)", "换月", key_display="[ ]"),
@@ -82,14 +82,14 @@ class CampaignScreen(AreaScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="help-summary")
+        yield Static("", id="campaign-summary")
         with Horizontal():
-            table = DataTable(id="help-committees", cursor_type="row", zebra_stripes=True)
+            table = DataTable(id="campaign-committees", cursor_type="row", zebra_stripes=True)
             # short names, as the tree and the home screen: 中共联珠镇委员会 → 联珠镇党委
             for label, width in (("党委", 12), ("联系点", 6), ("驻村", 4)):
                 table.add_column(label, width=width)
             yield table
-            places = DataTable(id="help-places", cursor_type="row", zebra_stripes=True)
+            places = DataTable(id="campaign-places", cursor_type="row", zebra_stripes=True)
             for label, width in (("姓名", 6), ("类型", 8), ("联系点/帮扶对象/村", 24), ("本月", 4)):
                 places.add_column(label, width=width)
             yield places
@@ -98,7 +98,7 @@ class CampaignScreen(AreaScreen):
     def on_mount(self) -> None:
         today = getattr(self.app, "today", date.today())
         self.year, self.month = default_month(getattr(self.app, "year", None), today)
-        self.query_one("#help-places", DataTable).focus()
+        self.query_one("#campaign-places", DataTable).focus()
 
     @property
     def today(self) -> date:
@@ -107,7 +107,7 @@ class CampaignScreen(AreaScreen):
     def load(self) -> None:
         self._query(self.org_id, self.year, self.month, True)
 
-    @work(thread=True, group="help-area", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="campaign-area", exclusive=True, exit_on_error=False)
     def _query(self, org_id: int | None, year: int, month: int, with_committees: bool) -> None:
         with db_thread():
             committees = hq.committees(self.today) if with_committees else None
@@ -117,11 +117,11 @@ class CampaignScreen(AreaScreen):
     def on_campaign_screen_loaded(self, message: Loaded) -> None:
         if message.committees is not None:
             self.committee_rows = message.committees
-            table = self.query_one("#help-committees", DataTable)
+            table = self.query_one("#campaign-committees", DataTable)
             table.clear()
             for row in message.committees:
                 table.add_row(short(row.name), str(row.contact_points), str(row.stationed))
-        places = self.query_one("#help-places", DataTable)
+        places = self.query_one("#campaign-places", DataTable)
         keep = places.cursor_row
         places.clear()
         self.rows = message.places
@@ -132,7 +132,7 @@ class CampaignScreen(AreaScreen):
             places.move_cursor(row=min(keep, len(self.rows) - 1))
         done = sum(1 for r in self.rows if r.logged)
         where = next((c.name for c in self.committee_rows if c.id == self.org_id), "全县")
-        self.query_one("#help-summary", Static).update(
+        self.query_one("#campaign-summary", Static).update(
             f"[b]{self.year}年{self.month}月[/b] · {short(where)} · {len(self.rows)} 处联系点/结对/驻村，"
             f"本月已记录 {done} 处")
         if self.select_after is not None:
@@ -146,14 +146,14 @@ class CampaignScreen(AreaScreen):
         """An end date, short: the year only when it is not the shown month's."""
         return f"{end.year}年{end.month}月{end.day}日" if end.year != self.year else f"{end.month}月{end.day}日"
 
-    @on(DataTable.RowSelected, "#help-committees")
+    @on(DataTable.RowSelected, "#campaign-committees")
     def _committee(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.committee_rows):
             self.org_id = self.committee_rows[event.cursor_row].id
             self._query(self.org_id, self.year, self.month, False)
-            focus_now(self.query_one("#help-places", DataTable))
+            focus_now(self.query_one("#campaign-places", DataTable))
 
-    @on(DataTable.RowSelected, "#help-places")
+    @on(DataTable.RowSelected, "#campaign-places")
     def _place(self, event: DataTable.RowSelected) -> None:
         self.action_enter_logs()
 
@@ -163,7 +163,7 @@ class CampaignScreen(AreaScreen):
         self._query(self.org_id, self.year, self.month, False)
 
     def current_place(self) -> hq.PlaceRow | None:
-        table = self.query_one("#help-places", DataTable)
+        table = self.query_one("#campaign-places", DataTable)
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             return None
         return self.rows[table.cursor_row]
@@ -185,7 +185,7 @@ class CampaignScreen(AreaScreen):
         def after(result: str | None) -> None:
             if result != "next":
                 return
-            table = self.query_one("#help-places", DataTable)
+            table = self.query_one("#campaign-places", DataTable)
             if table.cursor_row + 1 < len(self.rows):
                 table.move_cursor(row=table.cursor_row + 1)
                 self.open_next = True  # the reload after the save opens the next place
@@ -237,7 +237,7 @@ class CampaignScreen(AreaScreen):
     def _select_written(self, table: str, record_id: int) -> None:
         index = next((i for i, r in enumerate(self.rows) if (r.table, r.id) == (table, record_id)), None)
         if index is not None:
-            self.query_one("#help-places", DataTable).move_cursor(row=index)
+            self.query_one("#campaign-places", DataTable).move_cursor(row=index)
             return
         self.app.notify(f"已保存。{self.year}年{self.month}月的这份列表中没有它（这个月不在它的期间内，或属于别的党委）。",
                         timeout=8)
