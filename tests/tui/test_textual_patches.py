@@ -121,3 +121,24 @@ def test_the_apps_own_key_handler_runs_before_textuals():
     assert 'f"_{method_name}"' in source and "_no_default_action" in source
     assert isinstance(events.Key("a", "a"), events.Event)
     assert issubclass(Input, Widget)
+
+
+def test_no_other_module_imports_a_private_part_of_textual():
+    """Every reach inside Textual stays in textual_patches.py (where each has its test above)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(patches.__file__).parents[1]
+    private = []
+    for path in package.rglob("*.py"):
+        if path.name == "textual_patches.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "textual":
+                parts = [*(node.module or "").split("."), *(alias.name for alias in node.names)]
+                if any(part.startswith("_") for part in parts):
+                    private.append(f"{path.relative_to(package)}:{node.lineno}")
+            elif isinstance(node, ast.Import):
+                private += [f"{path.relative_to(package)}:{node.lineno}" for alias in node.names
+                            if alias.name.startswith("textual") and "._" in alias.name]
+    assert not private, private
