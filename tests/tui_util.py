@@ -1,7 +1,7 @@
-"""What the TUI tests share: an event loop per test, the app as the CLI builds it, settling, fast typing,
-and two ways of reading the screen.
+"""What the TUI tests share, as plain functions: an event loop per test, the app as the CLI builds it,
+settling, typing (key by key, or fast), a township's workbook to import, and ways of reading the screen.
 
-(Older TUI test files still carry their own copies of these; new ones import them from here.)
+The fixtures (no blinking cursor, the hand-made ledgers) are in tests/tui/conftest.py.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import date
+from pathlib import Path
 
 TODAY = date(2011, 10, 1)
+HEADER = ["序号", "所属乡镇", "所在支部", "党员姓名", "承诺内容", "完成时限"]  # a township's pledge sheet
 
 
 def aio(fn):
@@ -37,6 +39,12 @@ async def settle(app, pilot, rounds: int = 3) -> None:
         if busy:  # an empty list would mean "all of them"
             await app.workers.wait_for_complete(busy)
         await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type ``text`` key by key, each handled before the next."""
+    for ch in text:
+        await pilot.press(ch)
 
 
 def type_fast(app, *keys: str) -> None:
@@ -69,19 +77,42 @@ def text_of(screen, selector: str) -> str:
 
 def footer_keys(app) -> list[str]:
     """The footer's entries, 「key description」."""
-    from textual.widgets._footer import FooterKey
+    from pledgebook.tui.textual_patches import FooterKey
 
     return [f"{k.key_display} {k.description}".strip() for k in app.screen.query(FooterKey)]
 
 
 def command(title: str):
-    """The palette command of that title (registered by the TUI's plugins)."""
-    from pledgebook.tui import registry
+    """The palette command of that title (:data:`pledgebook.tui.catalog.COMMANDS`)."""
+    from pledgebook.tui.catalog import command as of_title
 
-    registry.load_plugins()
-    return next(c for c in registry.COMMANDS if c.title == title)
+    return of_title(title)
 
 
 def notes(app) -> str:
     """The notifications shown so far, joined."""
     return " ".join(str(n.message) for n in app._notifications)
+
+
+def workbook(path: Path, rows: list[list]) -> Path:
+    """A township's pledge workbook (title row, then :data:`HEADER`, then ``rows``)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("联珠镇")
+    ws.write(0, 0, "XX县2011年党员公开承诺台账")
+    ws.write_row(2, 0, HEADER)
+    for i, row in enumerate(rows, start=3):
+        ws.write_row(i, 0, row)
+    wb.close()
+    return path
+
+
+async def check_file(app, pilot, path: Path) -> None:
+    """In the 导入 area (4): the file's path, then F2 (check)."""
+    await pilot.press("4")
+    await settle(app, pilot)
+    assert type(app.screen).__name__ == "ImportScreen"
+    app.screen.query_one("#imp-path").value = str(path)
+    await pilot.press("f2")
+    await settle(app, pilot)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,96 +23,10 @@ from pledgebook.cli.common import (
 )
 from pledgebook.models.core.errors import PledgebookError
 
+if TYPE_CHECKING:
+    from pledgebook.importers.apply import ImportResult
+
 SHOW_PROBLEMS = 30  # per file on screen; --json and --errors-out carry them all
-
-
-def _bundle_module() -> Any | None:
-    """pledgebook.bundle.merge if this build has it (the hand-off bundle), else None."""
-    try:
-        return importlib.import_module("pledgebook.bundle.merge")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pledgebook.bundle.merge":
-            raise
-        return None
-
-
-def _looks_like_bundle(path: Path, module: Any | None) -> bool:
-    if module is not None and hasattr(module, "is_bundle"):
-        return bool(module.is_bundle(path))
-    return path.suffix.lower() == ".pledgebook"
-
-
-class _BundleRun:
-    """The bundles among one list of files, merged by one ``import_bundles`` run, in the list's order.
-
-    While one bundle merges, the run reads the next one; a spreadsheet between them is imported at its
-    turn as usual. ``backed_up`` holds the run's one automatic backup, shared with a later list.
-    """
-
-    def __init__(self, paths: list[Path], module: Any | None, allow_unsigned: bool, backed_up: list[Path],
-                 dry_run: bool = False):
-        self.module, self.backed_up, self.dry_run = module, backed_up, dry_run
-        self.several = len(paths) > 1
-        self.progress = None
-        self.outcomes = None
-        if module is not None and hasattr(module, "import_bundles") and paths:
-            self.outcomes = module.import_bundles(paths, allow_unsigned=allow_unsigned, progress=self._report,
-                                                  backed_up=backed_up[0] if backed_up else None, dry_run=dry_run)
-
-    def _report(self, path: Path, stage: str, frac: float) -> None:
-        if self.progress is not None:
-            self.progress("导入数据包", 0, 1)
-
-    def close(self) -> None:
-        if self.outcomes is not None:
-            self.outcomes.close()
-
-    def next(self, path: Path, progress) -> Any:
-        """The outcome of ``path``, the next bundle of the list, as an ImportResult."""
-        from pledgebook.importers.apply import ImportResult
-
-        result = ImportResult(path=path, status="bundle", kind="bundle", dry_run=self.dry_run)
-        if self.outcomes is None:
-            result.status = "unusable"
-            result.message = (f"此文件是数据包（{path.name}），本程序版本尚不能导入数据包。"
-                              "请升级承诺台账后再导入，或请对方改发 Excel 表格。")
-            return result
-        self.progress = progress
-        try:
-            merged = next(self.outcomes)
-        finally:
-            self.progress = None
-        assert merged.path == path, (merged.path, path)
-        if isinstance(merged, self.module.BundleFailure):
-            result.status = "unusable"
-            result.message = merged.error.message
-            return result
-        result.message = _merge_text(path, merged)
-        if self.dry_run and self.several and not merged.already_imported:
-            result.message += "（试导入时各数据包分别按台账现状计算，未计入同批前面的数据包。）"
-        result.backup = merged.backup
-        if merged.backup is not None and not self.backed_up:
-            self.backed_up.append(Path(merged.backup))
-        return result
-
-
-def _merge_text(path: Path, merged: Any) -> str:
-    """One readable paragraph about a merged bundle (MergeResult)."""
-    county = merged.county or {}
-    who = f"{county.get('name', '')}（{county.get('code', '')}）"
-    if merged.already_imported:
-        return f"数据包「{path.name}」（{who}，序号 {merged.sequence}）此前已导入，本次未作任何改动。"
-    if getattr(merged, "dry_run", False):
-        parts = [f"试导入（未写入）：数据包「{path.name}」校验通过，{who}，序号 {merged.sequence}，共 {merged.records} 条记录，"
-                 f"导入将新增或更新 {merged.changed} 条"]
-    else:
-        parts = [f"数据包「{path.name}」已导入：{who}，序号 {merged.sequence}，共 {merged.records} 条记录，新增或更新 {merged.changed} 条"]
-    if merged.conflicts:
-        parts.append(f"冲突 {len(merged.conflicts)} 条（保留了本级较新的记录，详见 --json）")
-    text = "，".join(parts) + "。"
-    if merged.notes:
-        text += " " + " ".join(merged.notes)
-    return text
 
 
 def _collect(files: list[Path]) -> list[Path]:
@@ -144,37 +57,31 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """导入乡镇报表（xlsx、xls、ods、csv，以及党建系统导出的网页表格和 XML 表格）：党组织名单、党员名册、承诺台账、践诺记录、评诺结果。退出码：0 全部成功，1 有错误行，2 文件无法使用。"""
-    from pledgebook.importers.apply import ImportResult, import_file
     from pledgebook.importers.columns import load_aliases
+    from pledgebook.importers.dispatch import ImportRun
 
     if not files and inbox is None:
         raise PledgebookError("请指定要导入的文件或文件夹，例如：pledgebook import 联珠镇承诺台账.xlsx；或用 --inbox 文件夹")
     _room_for_import(open_db(db, write=not dry_run), [*(files or []), *([inbox] if inbox else [])])
     aliases = load_aliases(mapping) if mapping else None
-    bundles = _bundle_module()
     show_bar = console.is_terminal and not as_json
     live: dict[str, Any] = {}  # the progress bar on screen, paused while a question is asked
     options = {"kind": kind, "dry_run": dry_run, "on_error": on_error, "year": year, "aliases": aliases,
-               "evaluation_date": _evaluation_date(evaluation_date, live)}
+               "evaluation_date": _evaluation_date(evaluation_date, live), "allow_unsigned": allow_unsigned}
 
     run_backup: list[Path] = []  # the bundles of one run share the backup the first merged one took
-    merges: list[_BundleRun] = []  # the bundles of the list being imported
+    runs: list[ImportRun] = []  # the list being imported
 
     def run_one(path: Path, progress) -> ImportResult:
-        if _looks_like_bundle(path, bundles):
-            return merges[-1].next(path, progress)
-        return import_file(path, progress=progress, **options)
+        return runs[-1].import_one(path, progress)
 
     results: list[ImportResult] = []
     moved: dict[str, str] = {}
 
     def each(paths: list[Path], runner) -> None:
-        merges.append(_BundleRun([p for p in paths if _looks_like_bundle(p, bundles)], bundles, allow_unsigned, run_backup,
-                                 dry_run))
-        try:
+        with ImportRun(paths, backed_up=run_backup, **options) as run:
+            runs.append(run)
             each_file(paths, runner)
-        finally:
-            merges[-1].close()
 
     def each_file(paths: list[Path], runner) -> None:
         if not show_bar:
@@ -213,6 +120,12 @@ def import_(
         each(inbox_files(inbox), inbox_one)
     if not results:
         raise PledgebookError("没有找到可导入的文件（支持 .xlsx、.xls、.csv、.txt）。")
+    raise typer.Exit(_finish(results, moved, dry_run, errors_out, as_json))
+
+
+def _finish(results: list[ImportResult], moved: dict[str, str], dry_run: bool, errors_out: Path | None,
+            as_json: bool) -> int:
+    """After the last file: the error workbook, the totals (or the JSON); the exit code."""
     written = None
     if errors_out is not None:
         from pledgebook.importers.errorbook import write_error_workbook
@@ -237,7 +150,7 @@ def import_(
             console.print(f"出错的行已写入「{written}」，请乡镇改正后交回再导入。", markup=False)
         elif errors_out is not None:
             console.print("没有出错的行，未生成错误清单。")
-    raise typer.Exit(code)
+    return code
 
 
 # measured: 3000 pledges from a 146 KB .xlsx grow the ledger by 3.7 MB (rows, indexes, search), and

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,6 +19,9 @@ from pledgebook.cli.common import (
     open_db,
 )
 from pledgebook.models.core.errors import PledgebookError, ValidationErrors
+
+if TYPE_CHECKING:
+    from pledgebook.models.campaign.summary import CampaignSummary
 
 
 @handle_errors
@@ -145,70 +148,22 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """打印承诺统计（承诺数、已兑现、已结转、兑现率、满意率、逾期、待整改）和四帮四促统计（联系点、结对、驻村、覆盖率），按党委分列。"""
-    from pledgebook.models.campaign.figures import HelpBook, idle_people
+    from pledgebook.models.campaign import summary as campaign_summary
     from pledgebook.models.core.vocab import PLEDGE_STATUSES
-    from pledgebook.models.ledger import rules
-    from pledgebook.models.ledger.figures import FigureBook, org_counts, percent
-    from pledgebook.models.store import db as dbm
+    from pledgebook.models.ledger import summary as ledger_summary
+    from pledgebook.models.ledger.figures import percent
 
-    if by not in ("committee", "county"):
+    if by not in ledger_summary.BY:
         raise PledgebookError("--by 只能是 committee 或 county")
     if not 1 <= idle_months <= 24:
         raise PledgebookError("--idle-months 应在 1 到 24 之间")
     open_db(db)
-    county = dbm.county()
-    year = year or rules.current_year()
-    if year is None:
-        raise PledgebookError("台账中还没有任何年度。")
-    rules.year_state(year)
-    if by not in ("committee", "county"):
-        raise PledgebookError("--by 只能是 committee 或 county")
-    book = FigureBook(year)
-    root_id = book.root_id()
-    groups = _groups(book, root_id, by)
-    total = book.subtree(root_id)
-    oc = org_counts()
-    closed = rules.year_state(year).closed
-    if not 1 <= idle_months <= 24:
-        raise PledgebookError("--idle-months 应在 1 到 24 之间")
-    help_book = HelpBook(year)
-    help_groups = _groups(help_book, root_id, by)
-    help_total = help_book.subtree(root_id)
-    uncovered = help_book.uncovered_villages(root_id)
-    idle = idle_people(idle_months, today=help_book.as_of, org_id=root_id)
+    pledges = ledger_summary.summarise(year, by)
+    helping = campaign_summary.summarise(pledges.year, pledges.root_id, by, idle_months)
     if as_json:
-        totals = {"orgs": sum(v for k, v in oc.items() if k != "people"), "people": oc.get("people", 0)}
-        totals.update(total.as_dict())
-        emit_json(
-            {
-                "county": county,
-                "year": year,
-                "year_closed": closed,
-                "totals": totals,
-                "by_committee" if by == "committee" else "by_county": [
-                    {"name": n.name, "code": n.code, "kind": n.kind, **f.as_dict()} for n, f in groups
-                ],
-                "help": {
-                    "as_of": help_book.as_of.isoformat(),
-                    "totals": help_total.as_dict(),
-                    "by_committee" if by == "committee" else "by_county": [
-                        {"name": n.name, "code": n.code, "kind": n.kind, **f.as_dict()} for n, f in help_groups
-                    ],
-                    "uncovered_villages": [
-                        {"name": v.name, "code": v.code, "township": v.township, "committee": v.committee,
-                         "county": v.county}
-                        for v in uncovered
-                    ],
-                    "idle_months": idle_months,
-                    "idle_people": [
-                        {"name": p.name, "org": p.org, "county": help_book.county_of(p.org_id), "roles": list(p.roles),
-                         "last_log": p.last_log.isoformat() if p.last_log else None}
-                        for p in idle
-                    ],
-                },
-            }
-        )
+        emit_json({**pledges.as_json(), "help": helping.as_json()})
         return
+    county, year, closed, groups, total = pledges.county, pledges.year, pledges.closed, pledges.rows, pledges.total
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
     # one cell of padding, not two: a 党委 name of 8 characters fits beside the seven figures at 80 columns
     table = Table(title=title, show_lines=False, header_style="bold", padding=(0, 0, 0, 1))
@@ -228,36 +183,26 @@ def stats(
     console.print(table)
     states = "，".join(f"{label} {total.by_status.get(code, 0)}" for code, label in PLEDGE_STATUSES.items())
     console.print(f"按状态：{states}")
-    console.print(f"党组织 {sum(v for k, v in oc.items() if k != 'people')} 个，在册人员 {oc.get('people', 0)} 名")
-    _print_help(county["name"], year, help_book, help_groups, help_total, uncovered, idle, idle_months)
-
-
-def _groups(book, root_id: int | None, by: str) -> list:
-    """The rows of both stats tables (a FigureBook's or a HelpBook's): the root's children — the 党委,
-    or the counties of a prefecture file. ``by='county'`` keeps only the counties; in a county file
-    that is the county itself, one row."""
-    kids = book.children(root_id)
-    if by != "county":
-        return kids
-    counties = [(n, f) for n, f in kids if n.kind == "county"]
-    if counties or root_id is None or book.orgs[root_id].kind != "county":
-        return counties or kids
-    return [(book.orgs[root_id], book.subtree(root_id))]
+    console.print(f"党组织 {pledges.orgs} 个，在册人员 {pledges.people} 名")
+    _print_help(county["name"], year, helping)
 
 
 def _group_label(groups: list) -> str:
     return "县（区）" if any(n.kind == "county" for n, _f in groups) else "党委"
 
 
-def _print_help(county_name, year, book, groups, total, uncovered, idle, idle_months) -> None:
+def _print_help(county_name: str, year: int, helping: CampaignSummary) -> None:
     """The second table: 四帮四促 (联系点, 结对帮扶, 驻村, 覆盖率) beside the pledges."""
     from pledgebook.models.core.vocab import HELP_PLACES, MEASURES, WORK_KINDS, WORK_MEASURES
     from pledgebook.models.ledger.figures import percent
 
+    groups, total, uncovered, idle, idle_months = (helping.rows, helping.total, helping.uncovered, helping.idle,
+                                                   helping.idle_months)
+
     if not (total.contact_points or total.pairings or total.stationed_cadres or total.logs):
         console.print("四帮四促：尚无联系点、结对帮扶、驻村或帮扶记录。")
         return
-    table = Table(title=f"{county_name} {year}年度 四帮四促工作情况（截至 {book.as_of.isoformat()}）", header_style="bold")
+    table = Table(title=f"{county_name} {year}年度 四帮四促工作情况（截至 {helping.as_of.isoformat()}）", header_style="bold")
     label = _group_label(groups)
     table.add_column(label, overflow="fold", ratio=1)
     # 结对 = 结对帮扶 (running), 驻村 = cadres stationed on the date, 覆盖率 = villages covered

@@ -12,45 +12,36 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
+from weakref import WeakKeyDictionary
 
 from textual import events, work
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.widget import Widget
 
 from pledgebook.models.core.errors import PledgebookError, YearClosed
-from pledgebook.tui import areas, registry
-from pledgebook.tui.commands import PledgebookCommands
+from pledgebook.tui.catalog import AREAS
+from pledgebook.tui.palette import Palette, PledgebookCommands
 from pledgebook.tui.startup import HomeData, prefetch
+from pledgebook.tui.textual_patches import styled_like
 from pledgebook.tui.widgets import keys
 from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
-AREAS = {"home": "总览", "pledges": "承诺台账", "people": "人员"}
+if TYPE_CHECKING:
+    from pledgebook.models.ledger.queries import YearInfo
+
 # the pledge writes: a closed year refuses them, so their keys are not shown there (the palette says why)
 YEAR_WRITES = frozenset({
     "new_pledge", "edit_pledge", "add_progress", "set_status", "evaluate", "close_rectification",
     "delete_pledge", "undo_delete",
 })
+T = TypeVar("T")
 KEY_NAMES = {"escape": "Esc", "enter": "⏎", "delete": "Del", "backspace": "⌫", "tab": "Tab"}
-
-
-def _home():
-    from pledgebook.tui.screens.home import HomeScreen
-
-    return HomeScreen()
-
-
-def _pledges():
-    from pledgebook.tui.screens.pledges import PledgesScreen
-
-    return PledgesScreen()
-
-
-def _people():
-    from pledgebook.tui.screens.people import PeopleScreen
-
-    return PeopleScreen()
 
 
 class PledgebookApp(App):
@@ -58,12 +49,11 @@ class PledgebookApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = {PledgebookCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    MODES: dict = {}  # the areas are added in __init__ (see _fresh_screen)
+    MODES: dict[str, str | Callable[[], Screen[object]]] = {}  # the areas are added in __init__ (see _fresh_screen)
     BINDINGS = [
         # one footer entry stands for all area keys (1 总览 … 7 帮扶; F1 lists them)
-        Binding("1", "switch_area('home')", "切换区域", key_display="1-7"),
-        Binding("2", "switch_area('pledges')", "台账", show=False),
-        Binding("3", "switch_area('people')", "人员", show=False),
+        Binding(AREAS[0].key, f"switch_area('{AREAS[0].name}')", "切换区域", key_display=f"{AREAS[0].key}-{AREAS[-1].key}"),
+        *(Binding(area.key, f"switch_area('{area.name}')", area.title, show=False) for area in AREAS[1:]),
         Binding("y", "choose_year", "年度"),
         Binding("u", "undo_delete", "撤销删除", show=False),
         Binding("f1", "help", "帮助"),
@@ -73,6 +63,9 @@ class PledgebookApp(App):
         Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True,
                 tooltip="打开命令面板：所有操作"),
     ]
+
+    held_keys: list[events.Key] | None = None  # the keys that wait for what an Enter leads to (widgets/keys.py)
+    console_hint: str | None = None  # the legacy console's word, said once (console.py; set by startup.launch)
 
     def __init__(self, db_path: Path | None = None, *, today: date | None = None, poll_seconds: float = 2.0,
                  prefetched: Future[HomeData | None] | None = None):
@@ -88,12 +81,9 @@ class PledgebookApp(App):
         self.version = 0  # bumped whenever the data changed; screens reload when behind
         self.last_deleted: tuple[str, int] | None = None
         self._data_version: int | None = None
-        areas.register()
-        for name, factory in (("home", _home), ("pledges", _pledges), ("people", _people)):
-            self.add_mode(name, self._fresh_screen(factory))
-        for area in registry.AREAS:
-            self.add_mode(area.name, self._fresh_screen(area.factory))
-            self.bind(area.key, f"switch_area('{area.name}')", description=area.title, show=False)
+        self.key_targets: WeakKeyDictionary[events.Key, Widget | None] = WeakKeyDictionary()  # who a key was sent to
+        for area in AREAS:
+            self.add_mode(area.name, self._fresh_screen(area.make_screen))
         self._home_prefetch: Future[HomeData | None] | None = None
         if db_path is not None:
             from pledgebook.models.store.db import open_database
@@ -109,18 +99,17 @@ class PledgebookApp(App):
             # the home figures take about as long as Textual's start: read them meanwhile
             self._home_prefetch = prefetched or prefetch(self.today)
 
-    def _fresh_screen(self, factory: Callable[[], Any]) -> Callable[[], Any]:
+    def _fresh_screen(self, factory: Callable[[], Screen[object]]) -> Callable[[], Screen[object]]:
         """``factory`` for an area's screen, made so that opening it costs no stylesheet re-parse.
 
         Textual (8.x) re-parses the whole stylesheet, twice, when a mode's first
-        screen is shown, because a new screen's style counter starts at -1 — about
-        50 ms of the first screen on an office PC. A new screen is styled as its
-        widgets mount anyway, so it is marked as up to date with the app's CSS.
+        screen is shown (:func:`pledgebook.tui.textual_patches.styled_like`): about
+        50 ms of the first screen on an office PC.
         """
 
-        def make() -> Any:
+        def make() -> Screen[object]:
             screen = factory()
-            screen._css_update_count = self._css_update_count
+            styled_like(screen, self)
             return screen
 
         return make
@@ -130,15 +119,15 @@ class PledgebookApp(App):
         if isinstance(event, events.Key) and not event.is_forwarded:
             if keys.held(self, event):
                 return
-            event.pb_sent_to = self.focused  # type: ignore[attr-defined]
+            self.key_targets[event] = self.focused
         await super().on_event(event)
 
     def _on_key(self, event: events.Key) -> None:
         # Textual calls App._on_key after this one unless the default is prevented
-        if keys.redirect(self, event, getattr(event, "pb_sent_to", None)):
+        if keys.redirect(self, event, self.key_targets.get(event)):
             event.prevent_default()
 
-    def pop_screen(self) -> Any:
+    def pop_screen(self) -> AwaitComplete:
         result = super().pop_screen()
         forget_closed_widgets(self)
         return result
@@ -161,7 +150,7 @@ class PledgebookApp(App):
         self.set_timer(5.0, collector_on)
         from pledgebook.tui import console
 
-        console.greet(self, getattr(self, "console_hint", None))  # the legacy console's word, once
+        console.greet(self, self.console_hint)  # the legacy console's word, once
 
     def start_ledger(self) -> None:
         from pledgebook.models.ledger import queries
@@ -173,7 +162,7 @@ class PledgebookApp(App):
         self.set_year(queries.current_year(known), known)
         self.switch_mode("home")
 
-    def set_year(self, year: int | None, known: list[Any] | None = None) -> None:
+    def set_year(self, year: int | None, known: list[YearInfo] | None = None) -> None:
         from pledgebook.models.ledger import queries
 
         closed = {y.year: y.closed for y in (known if known is not None else queries.years())}
@@ -239,15 +228,16 @@ class PledgebookApp(App):
 
     def run_write(
         self,
-        fn: Callable[[], Any],
-        done: Callable[[Any], None] | None = None,
+        fn: Callable[[], T],
+        done: Callable[[T], None] | None = None,
         failed: Callable[[PledgebookError], None] | None = None,
     ) -> None:
         """Run a write from the rules in a thread worker; report back on the UI thread."""
         self._write(fn, done, failed)
 
     @work(thread=True, group="write", exit_on_error=False)
-    def _write(self, fn, done, failed) -> None:
+    def _write(self, fn: Callable[[], T], done: Callable[[T], None] | None,
+               failed: Callable[[PledgebookError], None] | None) -> None:
         try:
             with db_thread(cache_kib=None):
                 result = fn()
@@ -256,7 +246,7 @@ class PledgebookApp(App):
             return
         self.call_from_thread(self._written, result, done)
 
-    def _written(self, result: Any, done: Callable[[Any], None] | None) -> None:
+    def _written(self, result: T, done: Callable[[T], None] | None) -> None:
         self._home_prefetch = None  # read before this write
         if done is not None:
             done(result)
@@ -278,6 +268,14 @@ class PledgebookApp(App):
             return
         self.switch_mode(name)
 
+    def open_area(self, name: str, then: str | None = None) -> None:
+        """Switch to an area (when the ledger is open) and, once it is shown, run one of its screen's actions."""
+        if self.year is None:
+            return
+        self.switch_mode(name)
+        if then is not None:
+            self.call_after_refresh(lambda: self.screen.run_action(then))
+
     def open_ledger(self, org_id: int | None) -> None:
         """Show the pledges of one org's subtree (from 总览)."""
         self.switch_mode("pledges")
@@ -286,10 +284,6 @@ class PledgebookApp(App):
             select(org_id)
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
-
-        from pledgebook.tui.commands import Palette
-
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(Palette())
 
@@ -299,9 +293,9 @@ class PledgebookApp(App):
                     title="复制", timeout=6)
 
     def action_help(self) -> None:
-        from pledgebook.tui.dialogs.help import HelpScreen
+        from pledgebook.tui.dialogs.keys_help import KeysHelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(KeysHelpScreen())
 
     def action_refresh_data(self) -> None:
         self.bump()
@@ -390,7 +384,7 @@ class PledgebookApp(App):
             if not yes:
                 return
 
-            def deleted(_result: Any) -> None:
+            def deleted(_result: object) -> None:
                 self.last_deleted = ("pledge", pledge_id)
                 self.notify(f"已删除第 {pledge_id} 号承诺。按 u 可撤销。", title="已删除", timeout=10)
                 if getattr(self.screen, "current_pledge_id", None) == pledge_id and hasattr(self.screen, "is_detail"):
@@ -408,7 +402,7 @@ class PledgebookApp(App):
 
         table, record_id = self.last_deleted
 
-        def restored(_result: Any) -> None:
+        def restored(_result: object) -> None:
             self.last_deleted = None
             self.notify(f"已恢复第 {record_id} 号承诺。", title="已撤销删除")
 
@@ -427,8 +421,8 @@ class PledgebookApp(App):
 
         self.push_screen(PersonForm(), self._saved("已保存人员信息"))
 
-    def _saved(self, message: str) -> Callable[[Any], None]:
-        def after(result: Any) -> None:
+    def _saved(self, message: str) -> Callable[[object], None]:
+        def after(result: object) -> None:
             if result:
                 self.notify(message)
 

@@ -8,7 +8,8 @@ the program still finds itself in the legacy console, :func:`prepare` swaps Text
 ASCII (``+ - |``), which every font draws one column wide, and the app says once how to get Windows
 Terminal (:data:`HINT`).
 
-Imported before Textual's app module; it touches Textual only in :func:`plain_borders`.
+Imported before Textual's app module; it touches Textual only in :func:`plain_borders`
+(through :func:`pledgebook.tui.textual_patches.ascii_glyphs`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 HINT = ("当前是旧式命令行窗口，中文字体会把表格边框画成双倍宽度，已改用简单边框。"
         "安装 Windows Terminal（微软应用商店搜索「Windows Terminal」；没有网络时请信息中心用U盘带来安装包，"
@@ -43,47 +48,9 @@ def legacy_console(environ: Mapping[str, str] | None = None, platform: str | Non
 
 def plain_borders() -> Callable[[], None]:
     """Draw every Textual border, rule, bar, toggle and scrollbar with ASCII; returns what undoes it."""
-    from textual import _border
-    from textual.renderables.bar import Bar
-    from textual.scrollbar import ScrollBarRender
-    from textual.widgets import _rule, _toggle_button
+    from pledgebook.tui.textual_patches import ascii_glyphs  # Textual, only in the legacy console
 
-    saved_chars = dict(_border.BORDER_CHARS)
-    saved_locations = dict(_border.BORDER_LOCATIONS)
-    saved_lines = (dict(_rule._HORIZONTAL_LINE_CHARS), dict(_rule._VERTICAL_LINE_CHARS))
-    saved_attrs = [(owner, name, getattr(owner, name)) for owner, name in (
-        (Bar, "HALF_BAR_LEFT"), (Bar, "BAR"), (Bar, "HALF_BAR_RIGHT"),
-        (ScrollBarRender, "VERTICAL_BARS"), (ScrollBarRender, "HORIZONTAL_BARS"),
-        (_toggle_button.ToggleButton, "BUTTON_LEFT"), (_toggle_button.ToggleButton, "BUTTON_RIGHT"),
-    )]
-
-    for kind in list(_border.BORDER_CHARS):
-        if kind not in ("", "ascii", "none", "hidden", "blank"):
-            _border.BORDER_CHARS[kind] = _border.BORDER_CHARS["ascii"]
-            _border.BORDER_LOCATIONS[kind] = _border.BORDER_LOCATIONS["ascii"]
-    for style in _rule._HORIZONTAL_LINE_CHARS:
-        if _rule._HORIZONTAL_LINE_CHARS[style].strip():
-            _rule._HORIZONTAL_LINE_CHARS[style] = "-"
-    for style in _rule._VERTICAL_LINE_CHARS:
-        if _rule._VERTICAL_LINE_CHARS[style].strip():
-            _rule._VERTICAL_LINE_CHARS[style] = "|"
-    Bar.HALF_BAR_LEFT = Bar.BAR = Bar.HALF_BAR_RIGHT = "-"
-    ScrollBarRender.VERTICAL_BARS = [" "] * len(ScrollBarRender.VERTICAL_BARS)  # the thumb by colour alone
-    ScrollBarRender.HORIZONTAL_BARS = [" "] * len(ScrollBarRender.HORIZONTAL_BARS)
-    _toggle_button.ToggleButton.BUTTON_LEFT = "["
-    _toggle_button.ToggleButton.BUTTON_RIGHT = "]"
-    _border.get_box.cache_clear()
-
-    def undo() -> None:
-        _border.BORDER_CHARS.update(saved_chars)
-        _border.BORDER_LOCATIONS.update(saved_locations)
-        _rule._HORIZONTAL_LINE_CHARS.update(saved_lines[0])
-        _rule._VERTICAL_LINE_CHARS.update(saved_lines[1])
-        for owner, name, value in saved_attrs:
-            setattr(owner, name, value)
-        _border.get_box.cache_clear()
-
-    return undo
+    return ascii_glyphs()
 
 
 def prepare() -> str | None:
@@ -94,7 +61,7 @@ def prepare() -> str | None:
     return HINT
 
 
-def greet(app, hint: str | None) -> None:
+def greet(app: App[object], hint: str | None) -> None:
     """Say the hint once, when the first screen is up (called from the app's on_mount)."""
     if hint:
         app.notify(hint, title="显示效果", timeout=20)

@@ -18,9 +18,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pledgebook.models.ledger.figures import Figures
+
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 
 @dataclass
@@ -71,14 +74,14 @@ def _read(today: date) -> HomeData | None:
         return home_rows(year, None, today) if year is not None else None
 
 
-def launch(db_path: Path, **options: Any) -> Any:
+def launch(db_path: Path, *, today: date | None = None, poll_seconds: float = 2.0) -> PledgebookApp:
     """The app for ``db_path`` (open, see ``open_db``), its first figures already being read.
 
     In this order because Textual's import (~300 ms, in Python) and the figures' query (mostly in
     SQLite, which lets go of the GIL) then overlap on two cores: started by the app instead, after
     the import, the figures came 50-80 ms after the screen was ready for them.
     """
-    future = prefetch(options.get("today") or date.today())
+    future = prefetch(today or date.today())
     # no cyclic collection while starting: with Textual's ~80,000 objects a full one costs
     # 30-60 ms, and start-up makes little cyclic garbage; the home screen switches it back
     # on once drawn (the app after 5 s whatever happens)
@@ -88,7 +91,7 @@ def launch(db_path: Path, **options: Any) -> Any:
     hint = console.prepare()  # plain borders in Windows' legacy console, before anything is drawn
     from pledgebook.tui.app import PledgebookApp
 
-    app = PledgebookApp(db_path, prefetched=future, **options)
+    app = PledgebookApp(db_path, today=today, poll_seconds=poll_seconds, prefetched=future)
     app.console_hint = hint
     return app
 

@@ -50,8 +50,8 @@ def _legacy(pledge) -> int:
 
 def test_a_legacy_undated_rectification_is_flagged_and_can_be_closed(county, pledge):
     from pledgebook.models.ledger import queries
-    from pledgebook.models.store import health
     from pledgebook.models.ledger.rectification import undated_check
+    from pledgebook.models.store import health
 
     ev_id = _legacy(pledge)
     assert rules.undated_rectifications() == [(ev_id, pledge.id, 2011, date(2011, 11, 1))]

@@ -3,7 +3,7 @@ and imported only through an explicit, audited "仍然导入（未经信任）" 
 
 from __future__ import annotations
 
-from test_tui_screens import _no_blink, aio, check_file, make_app, settle, text_of  # noqa: F401  (_no_blink: autouse)
+from tui_util import aio, check_file, make_app, settle, text_of
 
 
 @aio

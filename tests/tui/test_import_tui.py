@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_tui_screens import aio, check_file, make_app, settle, text_of, workbook
+from tui_util import aio, check_file, make_app, settle, text_of, workbook
 
 from pledgebook.importers.apply import import_file
 from pledgebook.models.store.tables import Pledge

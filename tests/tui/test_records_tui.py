@@ -5,29 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-from tui_util import TODAY, aio, command, make_app, notes, settle, text_of, widgets_text
+from tui_util import TODAY, aio, command, make_app, notes, settle, text_of, type_text, widgets_text
 
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import Pledge
-
-
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch):
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
-
-
-@pytest.fixture
-def ledger(county):
-    c = county
-    c["p_b1"] = rules.create_pledge(2011, "建成村级活动场所", org_id=c["b1"].id)
-    c["p_zhang"] = rules.create_pledge(2011, "为群众代办事项二十件", person_id=c["zhang"].id)
-    c["p_li"] = rules.create_pledge(2011, "帮助困难群众十户", person_id=c["li"].id)
-    c["p_b2"] = rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=c["b2"].id)
-    return c
-
 
 # --------------------------------------------------------------------------- item 3: printing asks
 
@@ -43,8 +24,8 @@ async def open_print_dialog(app, pilot, org_id):
 
 
 @aio
-async def test_print_notice_dialog_shows_the_counts_and_keeps_dates_by_default(ledger, tmp_path):
-    c = ledger
+async def test_print_notice_dialog_shows_the_counts_and_keeps_dates_by_default(ledger4, tmp_path):
+    c = ledger4
     rules.update_pledge(c["p_li"].id, published_on="2011-02-20")
     app = make_app(c["path"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -64,8 +45,8 @@ async def test_print_notice_dialog_shows_the_counts_and_keeps_dates_by_default(l
 
 
 @aio
-async def test_print_notice_dialog_overwrites_only_when_chosen(ledger, tmp_path):
-    c = ledger
+async def test_print_notice_dialog_overwrites_only_when_chosen(ledger4, tmp_path):
+    c = ledger4
     rules.update_pledge(c["p_li"].id, published_on="2011-02-20")
     app = make_app(c["path"])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -98,10 +79,10 @@ def detail_text(app) -> str:
 
 
 @aio
-async def test_a_public_evaluation_needing_rectification_gets_the_default_due_and_r_closes_it(ledger):
+async def test_a_public_evaluation_needing_rectification_gets_the_default_due_and_r_closes_it(ledger4):
     from pledgebook.models.store.tables import Evaluation
 
-    c = ledger
+    c = ledger4
     app = make_app(c["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(app, pilot, c["p_zhang"].id)
@@ -129,10 +110,10 @@ async def test_a_public_evaluation_needing_rectification_gets_the_default_due_an
 
 
 @aio
-async def test_r_closes_a_legacy_rectification_without_due_date(ledger):
+async def test_r_closes_a_legacy_rectification_without_due_date(ledger4):
     from pledgebook.models.store.tables import Evaluation, database
 
-    c = ledger
+    c = ledger4
     ev = rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=5, votes_unsatisfied=5)
     database.execute_sql("UPDATE evaluation SET rect_due = NULL WHERE id = ?", [ev.id])
     app = make_app(c["path"])
@@ -151,10 +132,10 @@ async def test_r_closes_a_legacy_rectification_without_due_date(ledger):
 
 
 @aio
-async def test_an_evaluation_entered_wrongly_is_corrected_in_the_detail(ledger):
+async def test_an_evaluation_entered_wrongly_is_corrected_in_the_detail(ledger4):
     from pledgebook.models.ledger.figures import FigureBook
 
-    c = ledger
+    c = ledger4
     rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=40, votes_basic=5,
                             votes_unsatisfied=5)
     app = make_app(c["path"])
@@ -184,11 +165,11 @@ async def test_an_evaluation_entered_wrongly_is_corrected_in_the_detail(ledger):
 
 
 @aio
-async def test_progress_and_evaluations_are_deleted_and_undone_in_the_detail(ledger):
+async def test_progress_and_evaluations_are_deleted_and_undone_in_the_detail(ledger4):
     from pledgebook.models.ledger.figures import FigureBook
     from pledgebook.models.store.tables import Evaluation, Progress
 
-    c = ledger
+    c = ledger4
     rules.add_progress(c["p_zhang"].id, "走访群众30户", "2011-05-01")
     ev = rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=9, votes_unsatisfied=1)
     app = make_app(c["path"])
@@ -227,8 +208,8 @@ async def test_progress_and_evaluations_are_deleted_and_undone_in_the_detail(led
 
 
 @aio
-async def test_a_closed_years_detail_offers_no_keys_that_cannot_work(ledger):
-    c = ledger
+async def test_a_closed_years_detail_offers_no_keys_that_cannot_work(ledger4):
+    c = ledger4
     rules.record_evaluation(c["p_zhang"].id, "群众评议", date="2011-09-01", votes_satisfied=9, votes_unsatisfied=1)
     rules.open_year(2012)
     rules.close_year(2011)
@@ -248,12 +229,12 @@ async def test_a_closed_years_detail_offers_no_keys_that_cannot_work(ledger):
 
 
 @aio
-async def test_download_a_template_from_the_palette_to_a_chosen_folder(ledger, tmp_path):
+async def test_download_a_template_from_the_palette_to_a_chosen_folder(ledger4, tmp_path):
     import openpyxl
 
     folder = tmp_path / "发给乡镇"
     folder.mkdir()
-    app = make_app(ledger["path"])
+    app = make_app(ledger4["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         command("下载模板").run(app)
@@ -279,8 +260,8 @@ async def test_download_a_template_from_the_palette_to_a_chosen_folder(ledger, t
 
 
 @aio
-async def test_the_import_screen_offers_the_template_of_the_kind_chosen(ledger, tmp_path):
-    app = make_app(ledger["path"])
+async def test_the_import_screen_offers_the_template_of_the_kind_chosen(ledger4, tmp_path):
+    app = make_app(ledger4["path"])
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
         await settle(app, pilot)
@@ -302,10 +283,10 @@ async def test_the_import_screen_offers_the_template_of_the_kind_chosen(ledger, 
 
 
 @aio
-async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_checks_them(ledger):
+async def test_the_person_form_has_the_rosters_fields_checked_as_the_import_checks_them(ledger4):
     from pledgebook.models.store.tables import Person
 
-    c = ledger
+    c = ledger4
     app = make_app(c["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
@@ -352,16 +333,11 @@ async def open_orgs(app, pilot, select=None):
     return app.screen
 
 
-async def type_text(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch)
-
-
 @aio
-async def test_organizations_added_renamed_moved_and_deactivated_from_the_tui(ledger):
+async def test_organizations_added_renamed_moved_and_deactivated_from_the_tui(ledger4):
     from pledgebook.models.store.tables import Org
 
-    c = ledger
+    c = ledger4
     app = make_app(c["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

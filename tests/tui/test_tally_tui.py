@@ -2,67 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from datetime import date
 
 import openpyxl
-import pytest
+from tui_util import TODAY, aio, command, make_app, settle, type_text
 
-from pledgebook.models.ledger import rules
 from pledgebook.models.store import settings
 from pledgebook.models.store.tables import Evaluation, Pledge
-
-TODAY = date(2011, 10, 1)
-
-
-def aio(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch):
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
-
-
-async def settle(app, pilot):
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def make_app(path):
-    from pledgebook.tui.app import PledgebookApp
-
-    return PledgebookApp(path, today=TODAY, poll_seconds=0)
-
-
-@pytest.fixture
-def ledger(county):
-    c = county
-    c["p_b1"] = rules.create_pledge(2011, "建成村级活动场所", org_id=c["b1"].id)
-    c["p_zhang"] = rules.create_pledge(2011, "为群众代办事项二十件", person_id=c["zhang"].id)
-    c["p_li"] = rules.create_pledge(2011, "帮助困难群众十户", person_id=c["li"].id)
-    c["p_b2"] = rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=c["b2"].id)
-    return c
-
-
-def _command(title):
-    from pledgebook.tui import registry
-
-    registry.load_plugins()
-    return next(c for c in registry.COMMANDS if c.title == title)
-
-
-async def _type(pilot, text):
-    for ch in text:
-        await pilot.press(ch)
 
 
 async def _open_tally(app, pilot, org_id):
@@ -70,17 +16,17 @@ async def _open_tally(app, pilot, org_id):
     await settle(app, pilot)
     app.screen.select_org(org_id)
     await settle(app, pilot)
-    _command("计票录入").run(app)
+    command("计票录入").run(app)
     await settle(app, pilot)
     assert type(app.screen).__name__ == "TallyScreen"
     return app.screen
 
 
 @aio
-async def test_tally_grid_sums_live_moves_like_a_spreadsheet_and_refuses_impossible_rows(ledger):
+async def test_tally_grid_sums_live_moves_like_a_spreadsheet_and_refuses_impossible_rows(ledger4):
     from textual.widgets import Input
 
-    c = ledger
+    c = ledger4
     app = make_app(c["path"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -89,7 +35,7 @@ async def test_tally_grid_sums_live_moves_like_a_spreadsheet_and_refuses_impossi
         assert app.focused.id == "c-0-0"
         # row 0: 发放 50, 有效 40, 满意 30, 基本满意 6, 不满意 4 — Enter moves along the row, then down
         for value in ("50", "40", "30", "6", "4"):
-            await _type(pilot, value)
+            await type_text(pilot, value)
             await pilot.press("enter")
         await pilot.pause()
         assert app.focused.id == "c-1-0"
@@ -97,7 +43,7 @@ async def test_tally_grid_sums_live_moves_like_a_spreadsheet_and_refuses_impossi
         assert "90.0%" in str(screen.query_one("#sum-0").render())
         # row 1: an impossible row (30 valid, only 20 votes)
         for value in ("30", "30", "10", "5", "5"):
-            await _type(pilot, value)
+            await type_text(pilot, value)
             await pilot.press("tab")
         await pilot.pause()
         assert screen.query_one("#row-1").has_class("bad")
@@ -130,15 +76,15 @@ async def test_tally_grid_sums_live_moves_like_a_spreadsheet_and_refuses_impossi
 
 
 @aio
-async def test_print_actions_for_the_selected_subtree(ledger, tmp_path):
-    c = ledger
+async def test_print_actions_for_the_selected_subtree(ledger4, tmp_path):
+    c = ledger4
     app = make_app(c["path"])
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await settle(app, pilot)
         app.screen.select_org(c["b1"].id)
         await settle(app, pilot)
-        _command("打印公示").run(app)
+        command("打印公示").run(app)
         await settle(app, pilot)
         form = app.screen
         assert type(form).__name__ == "PrintDialog" and "新华村党支部" in form.form_title
@@ -147,7 +93,7 @@ async def test_print_actions_for_the_selected_subtree(ledger, tmp_path):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "PledgesScreen"
-        _command("打印评议票").run(app)
+        command("打印评议票").run(app)
         await settle(app, pilot)
         app.screen.query_one("#f-path").value = str(tmp_path / "票")
         await pilot.press("ctrl+s")
@@ -160,11 +106,11 @@ async def test_print_actions_for_the_selected_subtree(ledger, tmp_path):
 
 
 @aio
-async def test_settings_dialog_from_the_palette(ledger):
-    app = make_app(ledger["path"])
+async def test_settings_dialog_from_the_palette(ledger4):
+    app = make_app(ledger4["path"])
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(app, pilot)
-        _command("设置").run(app)
+        command("设置").run(app)
         await settle(app, pilot)
         form = app.screen
         assert type(form).__name__ == "SettingsDialog"

@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from datetime import date
 
-import pytest
+from tui_util import TODAY, aio, make_app, settle, type_text
 
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import Evaluation, Pledge, Progress
-
-TODAY = date(2011, 10, 1)
-
-
-def aio(fn):
-    """Run an async test in its own event loop (no asyncio plugin needed)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch):
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
-
-
-async def settle(app, pilot):
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def make_app(path):
-    from pledgebook.tui.app import PledgebookApp
-
-    return PledgebookApp(path, today=TODAY, poll_seconds=0)
 
 
 async def new_pledge_form(app, pilot):
@@ -50,20 +17,6 @@ async def new_pledge_form(app, pilot):
     await pilot.press("n")
     await pilot.pause()
     return app.screen
-
-
-@pytest.fixture
-def ledger(county):
-    """The hand-made county with two pledges."""
-    c = county
-    c["p1"] = rules.create_pledge(2011, "为群众代办事项二十件", person_id=c["zhang"].id, due_date="2011-12-31")
-    c["p2"] = rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=c["b2"].id, category="harmony")
-    return c
-
-
-async def type_text(pilot, text):
-    for ch in text:
-        await pilot.press(ch)
 
 
 @aio
@@ -335,16 +288,17 @@ async def test_data_changed_underneath_refreshes(ledger):
 
 @aio
 async def test_command_palette_lists_actions(ledger):
-    from pledgebook.tui.commands import ACTIONS
+    from pledgebook.tui.catalog import COMMANDS
 
-    titles = {t for t, _h, _a in ACTIONS}
+    titles = {c.title for c in COMMANDS if c.action}
     assert {"新建承诺", "记录评议", "切换年度"} <= titles
     app = make_app(ledger["path"])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        for _title, _help, action in ACTIONS:  # every action names a real method
-            name = action.split("(")[0]
-            assert hasattr(app, f"action_{name}"), name
+        for command in COMMANDS:  # every app action names a real method
+            if command.action:
+                name = command.action.split("(")[0]
+                assert hasattr(app, f"action_{name}"), name
         await pilot.press("ctrl+p")
         await pilot.pause()
         from textual.command import CommandPalette

@@ -5,26 +5,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from tui_util import aio, footer_keys, make_app, screen_text, settle, type_fast  # noqa: F401
+from tui_util import aio, footer_keys, make_app, screen_text, settle, type_fast
 
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import Pledge
-
-
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch):
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
-
-
-@pytest.fixture
-def ledger(county):
-    c = county
-    c["p1"] = rules.create_pledge(2011, "为群众代办事项二十件", person_id=c["zhang"].id, due_date="2011-12-31")
-    c["p2"] = rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=c["b2"].id, category="harmony")
-    return c
 
 
 async def open_new_pledge(app, pilot):
@@ -308,7 +292,7 @@ async def test_compact_inputs_stand_out_from_the_dialog_on_every_theme(ledger):
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "HelpMonthForm"
+        assert type(app.screen).__name__ == "CampaignMonthForm"
         for theme in ("textual-dark", "textual-light", "nord", "gruvbox", "monokai", "solarized-light"):
             app.theme = theme
             await pilot.pause()
@@ -485,9 +469,9 @@ async def test_export_the_current_list_writes_exactly_the_filtered_sorted_rows(l
 
 @aio
 async def test_export_the_current_list_from_the_palette(ledger):
-    from pledgebook.tui.commands import ACTIONS
+    from pledgebook.tui.catalog import command
 
-    assert ("导出当前列表", "export_list") in [(t, a) for t, _h, a in ACTIONS]
+    assert command("导出当前列表").action == "export_list"
     app = make_app(ledger["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -498,7 +482,7 @@ async def test_export_the_current_list_from_the_palette(ledger):
 
 
 @aio
-async def test_the_roster_and_the_help_area_name_the_committee_as_the_tree_does(ledger):
+async def test_the_roster_and_the_campaign_area_name_the_committee_as_the_tree_does(ledger):
     from pledgebook.models.campaign import rules as helping
 
     rules.create_person("赵六", ledger["committee"].id)

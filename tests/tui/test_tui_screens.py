@@ -2,77 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from datetime import date
 from pathlib import Path
 
-import pytest
-import xlsxwriter
+from tui_util import aio, check_file, make_app, settle, text_of, workbook
 
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import Pledge
 
-TODAY = date(2011, 10, 1)
-HEADER = ["序号", "所属乡镇", "所在支部", "党员姓名", "承诺内容", "完成时限"]
-
-
-def aio(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
-@pytest.fixture(autouse=True)
-def _no_blink(monkeypatch):
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "cursor_blink", False, raising=False)
-
-
-async def settle(app, pilot):
-    """Wait for the work to finish (not for DirectoryTree's loader, which runs as long as the tree)."""
-    for _ in range(4):
-        busy = [w for w in app.workers if w.group != "_loader"]
-        if busy:  # an empty list would mean "all of them"
-            await app.workers.wait_for_complete(busy)
-        await pilot.pause()
-
-
-def make_app(path):
-    from pledgebook.tui.app import PledgebookApp
-
-    return PledgebookApp(path, today=TODAY, poll_seconds=0)
-
-
-def workbook(path: Path, rows: list[list]) -> Path:
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("联珠镇")
-    ws.write(0, 0, "XX县2011年党员公开承诺台账")
-    ws.write_row(2, 0, HEADER)
-    for i, row in enumerate(rows, start=3):
-        ws.write_row(i, 0, row)
-    wb.close()
-    return path
-
 
 def live_pledges() -> list[Pledge]:
     return list(Pledge.select().where(Pledge.deleted_at.is_null()).order_by(Pledge.id))
-
-
-def text_of(screen, selector: str) -> str:
-    return str(screen.query_one(selector).render())
-
-
-async def check_file(app, pilot, path: Path) -> None:
-    await pilot.press("4")
-    await settle(app, pilot)
-    assert type(app.screen).__name__ == "ImportScreen"
-    app.screen.query_one("#imp-path").value = str(path)
-    await pilot.press("f2")
-    await settle(app, pilot)
 
 
 @aio
@@ -127,12 +66,12 @@ async def test_bad_row_shown_and_abort_writes_nothing(county, tmp_path):
 @aio
 async def test_report_and_bundle_to_a_fake_stick(county, tmp_path, monkeypatch):
     from pledgebook.models.store.tables import Handoff
-    from pledgebook.tui import places
+    from pledgebook.tui import folders
 
     rules.create_pledge(2011, "调解矛盾纠纷十起", org_id=county["b2"].id)
     stick = tmp_path / "U盘"
     stick.mkdir()
-    monkeypatch.setattr(places, "removable_drives", lambda: [stick])
+    monkeypatch.setattr(folders, "removable_drives", lambda: [stick])
     report = tmp_path / "报表" / "墨江2011.xlsx"
     report.parent.mkdir()
     app = make_app(county["path"])

@@ -6,11 +6,10 @@ Regenerate deliberately: pytest tests/tui/test_tui_snapshots.py --snapshot-updat
 from __future__ import annotations
 
 import shutil
-from datetime import date
 
 import pytest
+from tui_util import TODAY, make_app, settle
 
-TODAY = date(2011, 10, 1)
 SIZES = [(80, 24), (120, 40)]
 
 
@@ -36,29 +35,22 @@ def snap_db(snapshot_template, tmp_path):
     close_database()
 
 
-def make_app(path):
-    from pledgebook.tui.app import PledgebookApp
-
-    return PledgebookApp(path, today=TODAY, poll_seconds=0)
-
-
-async def settle(pilot):
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+async def settled(pilot):
+    """``run_before``: the first figures read and drawn."""
+    await settle(pilot.app, pilot)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_home(snap_compare, snap_db, size):
-    assert snap_compare(make_app(snap_db), terminal_size=size, run_before=settle)
+    assert snap_compare(make_app(snap_db), terminal_size=size, run_before=settled)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_list(snap_compare, snap_db, size):
     async def before(pilot):
-        await settle(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press("2")
-        await settle(pilot)
+        await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(snap_db), terminal_size=size, run_before=before)
 
@@ -66,10 +58,10 @@ def test_list(snap_compare, snap_db, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_detail(snap_compare, snap_db, size):
     async def before(pilot):
-        await settle(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press("2")
-        await settle(pilot)
+        await settle(pilot.app, pilot)
         await pilot.press("down", "down", "enter")
-        await settle(pilot)
+        await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(snap_db), terminal_size=size, run_before=before)

@@ -22,8 +22,8 @@ from pledgebook.models.ledger.figures import (
     overdue_sql,
 )
 from pledgebook.models.store.db import county as county_info
-from pledgebook.models.store.orgtree import OrgNode
 from pledgebook.models.store.db import get_setting
+from pledgebook.models.store.orgtree import OrgNode
 from pledgebook.models.store.tables import Org, database
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -19,7 +19,7 @@ from pledgebook.tui.widgets.focus import focus_now
 DISCARD_QUESTION = "这张表里有没保存的修改，确定放弃吗？\n（按 N 回到表里接着填，Ctrl+S 保存）"
 
 
-def typed_state(screen: Any) -> tuple:
+def typed_state(screen: Screen[object]) -> tuple[tuple[str | None, str], ...]:
     """What the clerk has typed and chosen on ``screen``: every input's text and every select's choice."""
     return tuple(
         (widget.id, widget.value if isinstance(widget, Input) else repr(widget.value))
@@ -27,7 +27,7 @@ def typed_state(screen: Any) -> tuple:
     )
 
 
-def close_innermost(screen: Any) -> bool:
+def close_innermost(screen: Screen[object]) -> bool:
     """Esc: close an open suggestion list of ``screen`` first; True when one was open."""
     from pledgebook.tui.widgets.picker import PledgerPicker
 
@@ -38,7 +38,7 @@ def close_innermost(screen: Any) -> bool:
     return False
 
 
-def leave_asking(screen: Any, changed: bool, leave: Any) -> None:
+def leave_asking(screen: Screen[object], changed: bool, leave: Callable[[], object]) -> None:
     """Call ``leave()`` at once when nothing changed, else after the clerk said yes to discarding."""
     if not changed:
         leave()

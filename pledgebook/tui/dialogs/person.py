@@ -12,8 +12,8 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.ledger import queries, rules
 from pledgebook.tui.dialogs.form import FormDialog
-from pledgebook.tui.dialogs.pledge import PledgerPicker
 from pledgebook.tui.dialogs.record import DATE_HINT
+from pledgebook.tui.widgets.picker import PledgerPicker
 
 
 class PersonForm(FormDialog):

@@ -11,7 +11,7 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.ledger import queries, rules
 from pledgebook.tui.dialogs.form import FormDialog
-from pledgebook.tui.widgets.picker import PledgerPicker  # noqa: F401  (imported from here by the other forms)
+from pledgebook.tui.widgets.picker import PledgerPicker
 
 
 class PledgeForm(FormDialog):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
 from pledgebook.tui.dialogs.form import FormDialog
+
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 
 class TemplateDialog(FormDialog):
@@ -73,9 +76,9 @@ class TemplateDialog(FormDialog):
 
 
 def _save_folder() -> Path:
-    from pledgebook.tui import places
+    from pledgebook.tui import folders
 
-    return places.save_folder()
+    return folders.save_folder()
 
 
 def _county() -> str:
@@ -84,7 +87,7 @@ def _county() -> str:
     return db.county().get("name", "")
 
 
-def open_template(app: Any, kind: str | None = None) -> None:
+def open_template(app: PledgebookApp, kind: str | None = None) -> None:
     """The dialog, then a note saying where the template went."""
 
     def done(path: Any) -> None:

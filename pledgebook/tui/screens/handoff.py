@@ -3,13 +3,13 @@
 The bundle is written, flushed, renamed and read back by the core
 (:func:`exporters.bundle.write_bundle`); only after that read-back does the screen
 show its SHA-256 and counts and say 「可以安全拔出U盘」. USB sticks plugged in now are
-offered first (:func:`places.removable_drives`).
+offered first (:func:`folders.removable_drives`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.markup import escape
 from textual import on, work
@@ -20,11 +20,15 @@ from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select
 
 from pledgebook.bundle.readback import claim
 from pledgebook.models.core.vocab import counts_text
-from pledgebook.tui import places
+from pledgebook.tui import folders
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
+
+if TYPE_CHECKING:
+    from pledgebook.bundle.write import BundleResult
+    from pledgebook.tui.app import PledgebookApp
 
 
 def size_text(n: int) -> str:
@@ -36,7 +40,7 @@ def report_name(county: str, year: int | None) -> str:
     return f"{safe}{year or ''}年度承诺情况报表.xlsx"
 
 
-def render_bundle(result: Any) -> str:
+def render_bundle(result: BundleResult) -> str:
     notes = ["已签名" if result.signed else "未签名（按 F6 生成密钥后会自动签名）",
              "已加密" if result.encrypted else "未加密",
              "含身份证号和手机号" if result.include_pii else "不含身份证号和手机号"]
@@ -60,6 +64,7 @@ class HandoffScreen(JobScreen):
     HandoffScreen .gap { width: 1fr; }
     HandoffScreen #ho-init-keys, HandoffScreen #ho-trust { margin-left: 1; }
     """
+    _own: str | None = None  # this ledger's own key fingerprint, once read (_show_key)
     BINDINGS = [
         Binding("f2", "export_report", "导出报表"),
         Binding("f3", "export_bundle", "生成数据包"),
@@ -75,7 +80,7 @@ class HandoffScreen(JobScreen):
     def compose(self) -> ComposeResult:
         from pledgebook.models.ledger import queries
 
-        app: Any = self.app
+        app = cast("PledgebookApp", self.app)
         years = [(f"{y.year}年度", y.year) for y in reversed(queries.years())]
         yield Header()
         yield Static("报表工作簿（统计表、分类统计、评议汇总、逾期及待整改、承诺台账）", classes="section")
@@ -141,7 +146,7 @@ class HandoffScreen(JobScreen):
         from pledgebook.tui.screens.imports import clean_path
 
         folder = clean_path(self.query_one("#ho-dir", Input).value)
-        return folder if folder is not None and folder.is_dir() else places.save_folder()
+        return folder if folder is not None and folder.is_dir() else folders.save_folder()
 
     def action_init_keys(self) -> None:
         from pledgebook.tui.dialogs.keys import InitKeysForm, spaced
@@ -154,7 +159,7 @@ class HandoffScreen(JobScreen):
                       f"公钥指纹：[b]{spaced(pub.fingerprint)}[/b]（上级信任时会打电话核对，请念这一串）")
             self._show_key()
 
-        self.app.push_screen(InitKeysForm(self._folder(), getattr(self, "_own", None)), made)
+        self.app.push_screen(InitKeysForm(self._folder(), self._own), made)
 
     def action_trust_key(self) -> None:
         from pledgebook.tui.dialogs.keys import TrustKeyForm, spaced
@@ -168,9 +173,9 @@ class HandoffScreen(JobScreen):
 
     # ------------------------------------------------------------ the report
     def _set_report_path(self) -> None:
-        app: Any = self.app
+        app = cast("PledgebookApp", self.app)
         year = self.query_one("#ho-year", Select).value
-        path = str(places.save_folder() / report_name(app.county_name, year if isinstance(year, int) else None))
+        path = str(folders.save_folder() / report_name(app.county_name, year if isinstance(year, int) else None))
         field = self.query_one("#ho-report-path", Input)
         if not field.value or field.value == self.default_report:
             field.value = path
@@ -193,7 +198,7 @@ class HandoffScreen(JobScreen):
             self.notify("请填写报表的保存位置。", severity="warning")
             return
         if target.is_dir():
-            app: Any = self.app
+            app = cast("PledgebookApp", self.app)
             target = target / report_name(app.county_name, year if isinstance(year, int) else None)
         today = getattr(self.app, "today", None)
 
@@ -217,14 +222,14 @@ class HandoffScreen(JobScreen):
     @work(thread=True, group="drives", exclusive=True, exit_on_error=False)
     def _find_drives(self) -> None:
         try:
-            drives = places.removable_drives()
+            drives = folders.removable_drives()
         except OSError:  # a drive that vanished while we looked: offer the folders only
             drives = []
-        folders = [(label, path) for label, path in places.start_folders() if label in ("桌面", "文档")]
-        self.app.call_from_thread(self._show_drives, drives, folders)
+        starts = [(label, path) for label, path in folders.start_folders() if label in ("桌面", "文档")]
+        self.app.call_from_thread(self._show_drives, drives, starts)
 
-    def _show_drives(self, drives: list[Path], folders: list[tuple[str, Path]]) -> None:
-        options = [(f"U盘 {d}", str(d)) for d in drives] + [(label, str(path)) for label, path in folders]
+    def _show_drives(self, drives: list[Path], starts: list[tuple[str, Path]]) -> None:
+        options = [(f"U盘 {d}", str(d)) for d in drives] + [(label, str(path)) for label, path in starts]
         select = self.query_one("#ho-place", Select)
         select.set_options(options)
         field = self.query_one("#ho-dir", Input)

@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
 from pledgebook.models.core.vocab import TABLE_LABELS, counts_text
-from pledgebook.tui import places
+from pledgebook.tui import folders
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.file_tree import FileTree
@@ -189,7 +189,7 @@ class ImportScreen(JobScreen):
         self.dated: tuple[Path, Any] | None = None  # (file, 评议日期) the clerk gave for its undated tally rows
 
     def compose(self) -> ComposeResult:
-        starts = places.start_folders()
+        starts = folders.start_folders()
         yield Header()
         with Horizontal(id="imp-body"):
             with Vertical(id="imp-browse"):
@@ -327,19 +327,14 @@ class ImportScreen(JobScreen):
         self._say("正在检查……")
 
         def run(progress):
-            from pledgebook.bundle.merge import is_bundle
-            from pledgebook.importers.apply import import_file
+            from pledgebook.importers.apply import ImportResult
+            from pledgebook.importers.dispatch import check_one
 
             if not request.path.is_file():
                 return "missing", None
-            if is_bundle(request.path):
-                from pledgebook.bundle.verify import verify_bundle
-
-                return "bundle", verify_bundle(request.path, progress=lambda stage, f: progress("校验", f))
-            result = import_file(request.path, kind=request.kind, dry_run=True, year=request.year,
-                                 evaluation_date=self._evaluation_date(request),
-                                 progress=lambda stage, done, total: progress(stage, done / total if total else 0))
-            return "file", result
+            result = check_one(request.path, kind=request.kind, year=request.year,
+                               evaluation_date=self._evaluation_date(request), progress=progress)
+            return ("file" if isinstance(result, ImportResult) else "bundle"), result
 
         def done(outcome) -> None:
             what, value = outcome
@@ -445,15 +440,11 @@ class ImportScreen(JobScreen):
         bundle = self.is_bundle
 
         def run(progress):
-            if bundle:
-                from pledgebook.bundle.merge import import_bundle
+            from pledgebook.importers.dispatch import import_one
 
-                return import_bundle(request.path, progress=progress, allow_unsigned=allow_unsigned)
-            from pledgebook.importers.apply import import_file
-
-            return import_file(request.path, kind=request.kind, on_error=on_error, year=request.year,
-                               evaluation_date=self._evaluation_date(request),
-                               progress=lambda stage, done, total: progress(stage, done / total if total else 0))
+            return import_one(request.path, bundle=bundle, kind=request.kind, on_error=on_error, year=request.year,
+                              evaluation_date=self._evaluation_date(request), allow_unsigned=allow_unsigned,
+                              progress=progress)
 
         def done(result) -> None:
             self.checked = None

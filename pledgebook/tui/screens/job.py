@@ -10,7 +10,7 @@ anything unexpected becomes a short note (never a traceback) from ``on_worker_st
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from textual import work
 from textual.widgets import ProgressBar, Static
@@ -20,6 +20,7 @@ from pledgebook.models.core.errors import PledgebookError
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.worker_db import db_thread
 
+T = TypeVar("T")
 Progress = Callable[[str, float], None]
 
 JOB_CSS = """
@@ -54,8 +55,8 @@ class JobScreen(AreaScreen):
     def start_job(
         self,
         title: str,
-        fn: Callable[[Progress], Any],
-        done: Callable[[Any], None],
+        fn: Callable[[Progress], T],
+        done: Callable[[T], None],
         failed: Callable[[str], None] | None = None,
     ) -> bool:
         if self.busy:
@@ -69,7 +70,8 @@ class JobScreen(AreaScreen):
         return True
 
     @work(thread=True, exclusive=True, group="job", exit_on_error=False)
-    def _run_job(self, title: str, fn, done, failed) -> None:
+    def _run_job(self, title: str, fn: Callable[[Progress], T], done: Callable[[T], None],
+                 failed: Callable[[str], None] | None) -> None:
         def progress(stage: str, fraction: float) -> None:
             stage_text = f"{title}：{stage}" if stage else title
             last_stage, last_frac = self._last
@@ -92,7 +94,7 @@ class JobScreen(AreaScreen):
         for label in self.query(".job-stage").results(Static):
             label.update(stage)
 
-    def _job_done(self, result: Any, done: Callable[[Any], None]) -> None:
+    def _job_done(self, result: T, done: Callable[[T], None]) -> None:
         self.busy = False
         self._show_progress("完成", 1.0)
         done(result)

@@ -7,7 +7,7 @@ opened from the command palette (组织管理, 新增党组织). Deactivating sa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -18,9 +18,11 @@ from textual.widgets import Input, Select, Static, Tree
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.ledger import rules
-from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer, Header
+
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 CHILD_KIND = {"county": "committee", "prefecture": "county", "committee": "branch", "working_committee": "branch",
               "general_branch": "branch"}
@@ -244,7 +246,7 @@ class MoveOrgForm(FormDialog):
         self.form_title = f"移动「{self.org.name}」（连同它的下级）到新的上级之下"
 
     def body(self) -> ComposeResult:
-        from pledgebook.tui.dialogs.pledge import PledgerPicker
+        from pledgebook.tui.widgets.picker import PledgerPicker
 
         yield from self.field("parent", "新的上级党组织", PledgerPicker(orgs_only=True,
                                                                  placeholder="输入组织名或拼音首字母，如 lzz"))
@@ -261,11 +263,11 @@ class MoveOrgForm(FormDialog):
         return rules.move_org(self.org.id, chosen.org_id)
 
 
-def open_orgs(app: Any) -> None:
+def open_orgs(app: PledgebookApp) -> None:
     app.push_screen(OrgScreen(getattr(app.screen, "current_org_id", None)))
 
 
-def new_org(app: Any) -> None:
+def new_org(app: PledgebookApp) -> None:
     """新增党组织 under the org selected in the pledge list (the county when none)."""
     parent = getattr(app.screen, "current_org_id", None) or rules.root_org().id
 
@@ -276,6 +278,3 @@ def new_org(app: Any) -> None:
 
     app.push_screen(OrgForm(parent_id=parent), done)
 
-
-registry.register_command("组织管理", "党组织的树：新增下级、改名、移到其他上级、停用", open_orgs)
-registry.register_command("新增党组织", "在选中的党组织（默认全县）下新增一个党组织", new_org)

@@ -347,7 +347,7 @@ class PledgesScreen(AreaScreen):
     # ------------------------------------------------------------ 导出当前列表
     def action_export_list(self) -> None:
         """The rows as shown (filter and sort) into an .xlsx the clerk names."""
-        from pledgebook.tui import places
+        from pledgebook.tui import folders
         from pledgebook.tui.dialogs.export_list import ExportListForm
 
         app = self.app
@@ -358,4 +358,4 @@ class PledgesScreen(AreaScreen):
             if result:
                 app.notify(f"已导出 {result.rows} 条承诺：{result.path}", title="导出当前列表", timeout=10)
 
-        app.push_screen(ExportListForm(places.save_folder() / name, f, today), done)
+        app.push_screen(ExportListForm(folders.save_folder() / name, f, today), done)

@@ -9,14 +9,14 @@
   pledge list (its whole subtree).
 * :class:`SettingsDialog` — the county settings of :mod:`pledgebook.models.store.settings`.
 
-All registered in the command palette through :mod:`pledgebook.tui.registry`.
+All in the command palette (:mod:`pledgebook.tui.catalog`).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,9 +27,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors
 from pledgebook.models.ledger import tally
 from pledgebook.models.ledger.figures import percent
-from pledgebook.tui import registry
 from pledgebook.tui.dialogs.form import FormDialog
 from pledgebook.tui.widgets.chrome import Footer
+
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
 
 COLUMNS = tally.FIELDS  # the five number fields of a row, in order
 HEADS = ("发放", "有效", "满意", "基本满意", "不满意")
@@ -250,7 +252,7 @@ def _documents() -> Path:
     return home
 
 
-def _selected_org(app: Any) -> tuple[int | None, str]:
+def _selected_org(app: PledgebookApp) -> tuple[int | None, str]:
     """The org selected in the pledge list (None: the whole county) and its name."""
     from pledgebook.models.store.tables import Org
 
@@ -315,7 +317,7 @@ class PrintDialog(FormDialog):
         return paper.print_ballots(path, kind=values["kind"], org_id=self.org_id, year=self.year)
 
 
-def _printed(app: Any) -> Any:
+def _printed(app: PledgebookApp) -> Any:
     def done(result: Any) -> None:
         if not result:
             return
@@ -329,7 +331,7 @@ def _printed(app: Any) -> Any:
     return done
 
 
-def open_print(app: Any, what: str) -> None:
+def open_print(app: PledgebookApp, what: str) -> None:
     if app.year is None:
         return
     if what == "notice" and not app.writable():
@@ -338,7 +340,7 @@ def open_print(app: Any, what: str) -> None:
     app.push_screen(PrintDialog(what, org_id, name, app.year, app.today), _printed(app))
 
 
-def open_tally(app: Any) -> None:
+def open_tally(app: PledgebookApp) -> None:
     """The tally screen for the org selected in the pledge list (its own pledges and its members')."""
     if app.year is None or not app.writable():
         return
@@ -394,26 +396,10 @@ class SettingsDialog(FormDialog):
         return changed or True
 
 
-def open_settings(app: Any) -> None:
+def open_settings(app: PledgebookApp) -> None:
     def done(result: Any) -> None:
         if result:
             app.notify("设置已保存。", title="设置")
 
     app.push_screen(SettingsDialog(), done)
 
-
-registry.register_command("打印公示", "为选中的党组织（及其下级）打印承诺公示，并设置公示日期",
-                          lambda app: open_print(app, "notice"))
-registry.register_command("打印评议票", "为选中的党组织（及其下级）打印评议票和计票表",
-                          lambda app: open_print(app, "ballots"))
-registry.register_command("计票录入", "为选中的党支部逐项录入评议票数（满意、基本满意、不满意）", open_tally)
-registry.register_command("设置", "监督电话、公示期、满意率算法、整改规则和期限", open_settings)
-
-
-def _open_template(app: Any) -> None:
-    from pledgebook.tui.dialogs.template import open_template
-
-    open_template(app)
-
-
-registry.register_command("下载模板", "党组织名单、党员名册、承诺台账等空白模板，保存到所选文件夹（导入区 F6）", _open_template)

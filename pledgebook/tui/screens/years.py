@@ -9,7 +9,7 @@ pledge (Enter); 强制结转 needs a second, explicit confirmation.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from rich.markup import escape
 from textual import on, work
@@ -24,12 +24,17 @@ from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.tick import Tick
 from pledgebook.tui.worker_db import db_thread
 
+if TYPE_CHECKING:
+    from pledgebook.models.store.backup import BackupInfo
+    from pledgebook.tui.app import PledgebookApp
+    from pledgebook.yearend import Preview
+
 CARRY_BOXES = (("in_progress", "践诺中", True), ("partly", "部分兑现", True), ("unfulfilled", "未兑现", True),
                ("draft", "拟定", False))
 DUE_CHOICES = [("保留原月日", "keep-month-day"), ("新年度年底", "year-end")]
 
 
-def render_preview(pv: Any) -> str:
+def render_preview(pv: Preview) -> str:
     lines = [
         f"[b]{pv.year}年度 → {pv.to}年度[/b]：共 {pv.total} 条承诺，将结转 [b]{pv.to_carry}[/b] 条，"
         f"已有结果 {pv.already_final} 条，留在原年度 {pv.staying} 条"
@@ -76,9 +81,9 @@ class YearsScreen(JobScreen):
     def __init__(self) -> None:
         super().__init__()
         self.overview: list[dict] = []
-        self.preview: Any = None
+        self.preview: Preview | None = None
         self.preview_key: tuple | None = None
-        self.backups: list[Any] = []
+        self.backups: list[BackupInfo] = []
         self.backup_message = ""  # the last backup or restore done here, kept above the count
 
     def compose(self) -> ComposeResult:
@@ -134,7 +139,7 @@ class YearsScreen(JobScreen):
             backups = list_backups()
         self.app.call_from_thread(self._show, overview, backups)
 
-    def _show(self, overview: list[dict], backups: list[Any]) -> None:
+    def _show(self, overview: list[dict], backups: list[BackupInfo]) -> None:
         table = self.query_one("#yr-years", DataTable)
         keep = self.selected_year() or getattr(self.app, "year", None)
         self.overview = overview
@@ -294,7 +299,7 @@ class YearsScreen(JobScreen):
             return rollover(year, carry=carry, due_rule=due, force=force, progress=progress)
 
         def done(result) -> None:
-            app: Any = self.app
+            app = cast("PledgebookApp", self.app)
             self.preview = None
             self.query_one("#yr-problems", DataTable).clear()
             lines = [f"[b green]{result.year}年度已结转并关闭[/]：{result.carried} 条承诺转入{result.to}年度"
@@ -353,7 +358,7 @@ class YearsScreen(JobScreen):
             return reopen(year, progress=progress)
 
         def done(result) -> None:
-            app: Any = self.app
+            app = cast("PledgebookApp", self.app)
             undone = f"，撤销了 {result.undone} 条结转承诺" if result.has_record else ""
             self._say(f"[b green]{year}年度已重新开启{undone}。[/]")
             self.notify(f"{year}年度已重新开启。", title="重新开启")
@@ -409,7 +414,7 @@ class YearsScreen(JobScreen):
         from pledgebook.models.ledger import queries, rules
         from pledgebook.models.store import db
 
-        app: Any = self.app
+        app = cast("PledgebookApp", self.app)
         app.county_name = db.county()["name"]
         queries.category_labels(refresh=True)
         app.set_year(rules.current_year())

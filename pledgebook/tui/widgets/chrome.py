@@ -28,22 +28,18 @@ from __future__ import annotations
 
 import gc
 import unicodedata
-from typing import Any
+from collections.abc import Iterable
 
+from textual.app import App
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer as _Footer
 from textual.widgets import Header as _Header
-from textual.widgets._footer import FooterKey
+
+from pledgebook.tui.textual_patches import FooterKey, drop_watchers, footer_bindings_ready, forget_styles_memo
 
 
-def _drop_watchers(obj: Any, dead: Any) -> None:
-    """Remove from ``obj``'s watcher lists the entries whose watcher ``dead(watcher)`` says is gone."""
-    watchers: dict[str, list[tuple[Any, Any]]] = getattr(obj, "__watchers", {})
-    for entries in watchers.values():
-        entries[:] = [(node, callback) for node, callback in entries if not dead(node)]
-
-
-def forget_closed_widgets(app: Any) -> None:
+def forget_closed_widgets(app: App[object]) -> None:
     """After a screen closed: drop the memo that keeps its widgets' rendered lines, and free them.
 
     A closed screen's widgets hold each other in cycles (parent and child, message
@@ -52,11 +48,7 @@ def forget_closed_widgets(app: Any) -> None:
     is painted, and cheap: what the program loaded at start is frozen out of
     the collector's way (:func:`freeze_startup`).
     """
-    from textual._styles_cache import StylesCache
-
-    memo = getattr(StylesCache.get_inner_outer, "cache_clear", None)
-    if memo is not None:
-        memo()
+    forget_styles_memo()
     app.call_after_refresh(collect)
 
 
@@ -108,13 +100,13 @@ def character_of(key: str) -> str | None:
         return None
 
 
-def typed_here(screen: Any, key: str) -> bool:
+def typed_here(screen: Screen[object], key: str) -> bool:
     """The focused widget (a text field) takes ``key`` as typing: a binding on it cannot work now."""
     focused = screen.focused
     return focused is not None and focused.check_consume_key(key, character_of(key))
 
 
-def hidden(screen: Any, key: str, action: str) -> bool:
+def hidden(screen: Screen[object], key: str, action: str) -> bool:
     """Not in the footer: a key that types in the focused field, or whose action the app refuses now
     (a pledge write in a closed year: ``PledgebookApp.refuses``)."""
     refuses = getattr(screen.app, "refuses", None)
@@ -143,10 +135,10 @@ class Footer(_Footer):
     """
 
     _pending = False
-    _shown: tuple | None = None  # the keys of the last compose
+    _shown: tuple[object, ...] | None = None  # the keys of the last compose
 
-    def bindings_changed(self, screen: Any) -> None:
-        self._bindings_ready = True
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        footer_bindings_ready(self)
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         if not screen.is_current or self._pending:
@@ -154,7 +146,7 @@ class Footer(_Footer):
         self._pending = True
         self.call_after_refresh(self._recompose_once)
 
-    def _keys(self) -> tuple:
+    def _keys(self) -> tuple[object, ...]:
         """What compose would show: every active binding as the footer reads it."""
         return (self.compact, self.show_command_palette, tuple(
             (binding.key, binding.action, binding.description, binding.show, binding.key_display, enabled, tooltip)
@@ -170,7 +162,7 @@ class Footer(_Footer):
         self._shown = keys
         await self.recompose()
 
-    def compose(self) -> Any:
+    def compose(self) -> Iterable[Widget]:
         for widget in super().compose():
             if isinstance(widget, FooterKey) and hidden(self.screen, widget.key, widget.action):
                 continue
@@ -183,17 +175,17 @@ class Footer(_Footer):
     async def recompose(self) -> None:
         await super().recompose()
 
-        def gone(node: Any) -> bool:
+        def gone(node: object) -> bool:
             return isinstance(node, Widget) and node is not self and not node.is_attached
 
-        _drop_watchers(self, gone)
+        drop_watchers(self, gone)
 
 
 class Header(_Header):
     def on_unmount(self) -> None:
         mine = {id(self), *(id(child) for child in self.walk_children())}
 
-        def gone(node: Any) -> bool:
+        def gone(node: object) -> bool:
             return id(node) in mine
 
-        _drop_watchers(self.app, gone)
+        drop_watchers(self.app, gone)

@@ -25,12 +25,28 @@ leads to (:func:`hold`: 「墨江县⏎530822」 typed fast went all into the fi
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 from textual import events
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
+
+from pledgebook.tui.textual_patches import route_input_keys
+
+
+@runtime_checkable
+class KeyHolder(Protocol):
+    """An app that can hold keys after an Enter (``PledgebookApp.held_keys``)."""
+
+    held_keys: list[events.Key] | None
+    focused: Widget | None
+
+    def set_timer(self, delay: float, callback: Callable[[], object]) -> Timer: ...
+
+    def post_message(self, message: events.Key) -> bool: ...
 
 
 def _edit_actions() -> dict[str, str]:
@@ -44,84 +60,80 @@ def _edit_actions() -> dict[str, str]:
 
 EDIT_ACTIONS = _edit_actions()
 MOVES = {"tab": "focus_next", "shift+tab": "focus_previous"}
-_installed = False
 
 
 def _again(event: events.Key) -> events.Key:
     return events.Key(event.key, event.character)
 
 
+def _stop(event: events.Key) -> None:
+    event.stop()
+    event.prevent_default()
+
+
+async def _route(field: Input, event: events.Key) -> bool:
+    """A key sent to a text field: dealt with here (True), or typed as Textual types it (False)."""
+    app = field.app
+    if isinstance(app, KeyHolder) and held(app, event):  # sent before an Enter's effect: it waits
+        _stop(event)
+        return True
+    screen = field.screen
+    focused = screen.focused
+    if focused is not None and focused is not field:
+        # this key was sent here before the focus moved on: it belongs to the widget focused now
+        _stop(event)
+        focused.post_message(_again(event))
+        return True
+    leave = getattr(screen, "leave_field", None)
+    if event.key == "escape" and leave is not None and not screen.is_modal:
+        _stop(event)
+        leave()  # Esc leaves the field (a form's Esc is the form's: it closes, asking first)
+        return True
+    action = EDIT_ACTIONS.get(event.key)
+    move = MOVES.get(event.key)
+    if action is None and move is None:
+        return False
+    _stop(event)
+    if move is not None:
+        getattr(screen, move)()
+    else:
+        if action == "submit" and isinstance(app, KeyHolder):
+            hold(app)  # what Enter leads to (the next field, a search) runs first
+        await field.run_action(action)
+    return True
+
+
 def install() -> None:
     """Once per process: text fields take their editing keys and Tab in order (see the module)."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    typed = Input._on_key
-
-    async def _on_key(self: Input, event: events.Key) -> None:
-        if held(self.app, event):  # sent here before an Enter's effect: it waits, and then goes where the focus is
-            event.stop()
-            event.prevent_default()
-            return
-        screen = self.screen
-        focused = screen.focused
-        if focused is not None and focused is not self:
-            # this key was sent here before the focus moved on: it belongs to the widget focused now
-            event.stop()
-            event.prevent_default()
-            focused.post_message(_again(event))
-            return
-        leave = getattr(screen, "leave_field", None)
-        if event.key == "escape" and leave is not None and not screen.is_modal:
-            event.stop()
-            event.prevent_default()
-            leave()  # Esc leaves the field (a form's Esc is the form's: it closes, asking first)
-            return
-        action = EDIT_ACTIONS.get(event.key)
-        move = MOVES.get(event.key)
-        if action is not None or move is not None:
-            event.stop()
-            event.prevent_default()
-            if move is not None:
-                getattr(screen, move)()
-            else:
-                if action == "submit":
-                    hold(self.app)  # what Enter leads to (the next field, a search) runs first
-                await self.run_action(action)
-            return
-        await typed(self, event)
-
-    Input._on_key = _on_key  # type: ignore[method-assign]
+    route_input_keys(_route)
 
 
 HOLD_SECONDS = 0.05
 
 
-def hold(app: Any) -> None:
+def hold(app: KeyHolder) -> None:
     """Keep the keys that come next until what this Enter leads to has happened (a form's handler
     moving to the next field runs after a chain of messages): 50 ms, then they go on, in order."""
-    if getattr(app, "_held_keys", None) is None:
-        app._held_keys = []
+    if app.held_keys is None:
+        app.held_keys = []
         app.set_timer(HOLD_SECONDS, lambda: release(app))
 
 
-def held(app: Any, event: events.Key) -> bool:
+def held(app: KeyHolder, event: events.Key) -> bool:
     """In ``App.on_event``: a key that comes while keys are held joins them (True)."""
-    keys = getattr(app, "_held_keys", None)
-    if keys is None:
+    if app.held_keys is None:
         return False
-    keys.append(_again(event))
+    app.held_keys.append(_again(event))
     return True
 
 
-def release(app: Any) -> None:
-    keys, app._held_keys = getattr(app, "_held_keys", None) or [], None
+def release(app: KeyHolder) -> None:
+    keys, app.held_keys = app.held_keys or [], None
     for key in keys:
         app.post_message(key)
 
 
-def redirect(app: Any, event: events.Key, target: Widget | None) -> bool:
+def redirect(app: KeyHolder, event: events.Key, target: Widget | None) -> bool:
     """A key back from ``target`` (the widget it was sent to) after the focus moved to a text field:
     typed there instead (True); False to run the bindings as usual."""
     focused = app.focused

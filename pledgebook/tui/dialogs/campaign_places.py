@@ -25,20 +25,21 @@ from pledgebook.models.campaign import rules as helping
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors, YearClosed
 from pledgebook.models.core.values import parse_date
+from pledgebook.models.ledger.queries import PledgerChoice
 from pledgebook.tui.dialogs.confirm import ConfirmDialog
 from pledgebook.tui.dialogs.form import FormDialog
-from pledgebook.tui.dialogs.pledge import PledgerPicker
+from pledgebook.tui.widgets.picker import PledgerPicker
 
 DATE_HINT = "可写 2011-12-31、2011.12.31、2011年12月31日"
 KINDS = {"contact_point": "联系点", "pairing": "结对帮扶", "stationing": "驻村干部"}
 PLANNED_HINT = f"留空则为开始日期后 {helping.STATION_YEARS} 年"
 
 
-def person_picker(chosen: Any = None) -> PledgerPicker:
+def person_picker(chosen: PledgerChoice | None = None) -> PledgerPicker:
     return PledgerPicker(chosen, people_only=True, placeholder="输入姓名或拼音首字母，如 zs")
 
 
-def org_picker(chosen: Any = None) -> PledgerPicker:
+def org_picker(chosen: PledgerChoice | None = None) -> PledgerPicker:
     return PledgerPicker(chosen, orgs_only=True, placeholder="输入组织名或拼音首字母，如 xhc")
 
 

@@ -1,4 +1,4 @@
-"""The monthly help-log form: one place, one month, the measures as number fields.
+"""The monthly campaign-log form (帮扶记录): one place, one month, the measures as number fields.
 
 Keyboard-first: Tab/↓ move between fields, Enter saves and the area opens the next
 place; Ctrl+L copies last month's numbers into the fields; Esc leaves. Reads and
@@ -44,16 +44,16 @@ def show_number(value: float) -> str:
     return f"{value:g}" if value else ""
 
 
-class HelpMonthForm(ModalScreen[str | None]):
+class CampaignMonthForm(ModalScreen[str | None]):
     """Dismisses with 'next' after a save (the area moves on), None on Esc."""
 
     DEFAULT_CSS = """
-    HelpMonthForm > .dialog { width: 76; }
-    HelpMonthForm #hm-grid { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
-    HelpMonthForm #hm-grid Label { width: 100%; content-align: right middle; }
-    HelpMonthForm #hm-top { grid-size: 4; grid-columns: 16 12 1fr 1; grid-rows: 1; height: 1; grid-gutter: 0 1; }
-    HelpMonthForm #hm-error { color: $error; height: auto; }
-    HelpMonthForm #hm-hint { color: $text-muted; height: 1; margin-top: 1; }
+    CampaignMonthForm > .dialog { width: 76; }
+    CampaignMonthForm #hm-grid { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
+    CampaignMonthForm #hm-grid Label { width: 100%; content-align: right middle; }
+    CampaignMonthForm #hm-top { grid-size: 4; grid-columns: 16 12 1fr 1; grid-rows: 1; height: 1; grid-gutter: 0 1; }
+    CampaignMonthForm #hm-error { color: $error; height: auto; }
+    CampaignMonthForm #hm-hint { color: $text-muted; height: 1; margin-top: 1; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "取消"),
@@ -98,13 +98,13 @@ class HelpMonthForm(ModalScreen[str | None]):
         self._load(self.year, self.month, False)
 
     # ------------------------------------------------------------ loading
-    @work(thread=True, group="help-month", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="campaign-month", exclusive=True, exit_on_error=False)
     def _load(self, year: int, month: int, copied: bool) -> None:
         with db_thread():
             entry = hq.month_entry(self.place.table, self.place.id, year, month)
         self.post_message(self.Loaded(entry, copied))
 
-    def on_help_month_form_loaded(self, message: Loaded) -> None:
+    def on_campaign_month_form_loaded(self, message: Loaded) -> None:
         entry = message.entry
         for kind, measure in hq.FIELDS:
             self.query_one("#" + field_id(kind, measure), Input).value = show_number(entry.values.get((kind, measure), 0))

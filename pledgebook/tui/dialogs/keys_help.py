@@ -48,12 +48,12 @@ HELP = """\
 """
 
 
-class HelpScreen(ModalScreen[None]):
+class KeysHelpScreen(ModalScreen[None]):
     """The keys, in a box that scrolls (↑ ↓, PgUp PgDn, Home End, the wheel): at 80×24 it is taller than the screen."""
 
     DEFAULT_CSS = """
-    HelpScreen > .dialog { height: 1fr; max-height: 40; }
-    HelpScreen #help-body { height: 1fr; max-height: 100%; }
+    KeysHelpScreen > .dialog { height: 1fr; max-height: 40; }
+    KeysHelpScreen #help-body { height: 1fr; max-height: 100%; }
     """
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "关闭"),

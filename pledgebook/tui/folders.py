@@ -4,7 +4,7 @@ The usual folders come from platformdirs (on Windows the shell's known folders, 
 to D: is found; on Linux the XDG user dirs, 桌面 on a Chinese desktop), then from the usual names.
 
 No Textual here, so tests can fake :func:`removable_drives` (it is always
-called through the module: ``places.removable_drives()``).
+called through the module: ``folders.removable_drives()``).
 """
 
 from __future__ import annotations

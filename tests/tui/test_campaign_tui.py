@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from tui_util import aio, make_app, settle, type_text
 
 from pledgebook.models.campaign import rules as helping
 from pledgebook.models.campaign.figures import help_figures
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing
-from pledgebook.tui import registry
-from tests.tui.test_tui import aio, make_app, settle, type_text
+from pledgebook.tui.catalog import COMMANDS
 
 
 @pytest.fixture
@@ -26,10 +26,10 @@ def points(county):
 async def open_form(app, pilot):
     await pilot.press("7")
     await settle(app, pilot)
-    assert type(app.screen).__name__ == "HelpScreen"
+    assert type(app.screen).__name__ == "CampaignScreen"
     await pilot.press("enter")
     await settle(app, pilot)
-    assert type(app.screen).__name__ == "HelpMonthForm"
+    assert type(app.screen).__name__ == "CampaignMonthForm"
 
 
 @aio
@@ -46,11 +46,11 @@ async def test_enter_a_month_and_the_figures_change(points):
         await type_text(pilot, "3")
         await pilot.press("enter")
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "HelpScreen"
+        assert type(app.screen).__name__ == "CampaignScreen"
         fig = help_figures(2011, 10, today=date(2011, 10, 1))
         assert (fig.measures["households"], fig.measures["person_times"], fig.measures["units"]) == (12, 30, 3)
         assert {log.date for log in HelpLog.select()} == {date(2011, 10, 1)}
-        assert "本月已记录 1 处" in str(app.screen.query_one("#help-summary").render())
+        assert "本月已记录 1 处" in str(app.screen.query_one("#campaign-summary").render())
         # the same month again shows what is there; a change replaces it, no duplicate
         await pilot.press("enter")
         await settle(app, pilot)
@@ -95,7 +95,7 @@ async def test_closed_year_refuses(points):
         app.screen.query_one("#hm-visit-households").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "HelpMonthForm"
+        assert type(app.screen).__name__ == "CampaignMonthForm"
         assert "2010" in str(app.screen.query_one("#hm-error").render())
         assert "关闭" in str(app.screen.query_one("#hm-error").render())
         assert HelpLog.select().count() == 0
@@ -132,9 +132,9 @@ async def press(app, pilot, key, screen):
     return app.screen
 
 
-async def help_area(app, pilot):
+async def campaign_area(app, pilot):
     await settle(app, pilot)
-    await press(app, pilot, "7", "HelpScreen")
+    await press(app, pilot, "7", "CampaignScreen")
 
 
 async def new_form(app, pilot, number, screen):
@@ -165,7 +165,7 @@ def error(app, field):
 
 
 def place_rows(app):
-    table = app.screen.query_one("#help-places")
+    table = app.screen.query_one("#campaign-places")
     return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
 
 
@@ -173,7 +173,7 @@ def place_rows(app):
 async def test_add_a_contact_point_and_see_it_in_the_list(county):
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         assert place_rows(app) == []
         form = await new_form(app, pilot, "1", "ContactPointForm")
         assert app.focused is form.query_one("#f-leader #pledger-search")  # typing starts at once
@@ -186,12 +186,12 @@ async def test_add_a_contact_point_and_see_it_in_the_list(county):
         form.query_one("#f-name").value = "碧溪小学"
         await pick(app, pilot, "org", "bxc")
         form.query_one("#f-start_date").value = "2011年9月1日"
-        await press(app, pilot, "ctrl+s", "HelpScreen")
+        await press(app, pilot, "ctrl+s", "CampaignScreen")
         cp = ContactPoint.get(ContactPoint.name == "碧溪小学")
         assert (cp.leader_id, cp.kind, cp.org_id, cp.start_date) == (
             county["zhang"].id, "school", county["b2"].id, date(2011, 9, 1))
         assert place_rows(app) == [("张三", "学校", "碧溪小学", "—")]
-        assert app.screen.query_one("#help-places").cursor_row == 0
+        assert app.screen.query_one("#campaign-places").cursor_row == 0
         assert any("已新增联系点" in n.message for n in app._notifications)
 
 
@@ -199,7 +199,7 @@ async def test_add_a_contact_point_and_see_it_in_the_list(county):
 async def test_errors_are_shown_by_their_fields_and_nothing_is_written(county):
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         form = await new_form(app, pilot, "1", "ContactPointForm")
         await type_text(pilot, "qqq")  # nobody: nothing to pick
         await pilot.press("ctrl+s")
@@ -222,7 +222,7 @@ async def test_errors_are_shown_by_their_fields_and_nothing_is_written(county):
         assert error(app, "leader") == "" and error(app, "name") == ""
         assert ContactPoint.select().count() == 0
         await press(app, pilot, "escape", "ConfirmDialog")  # the form holds what was typed: it asks first
-        await press(app, pilot, "y", "HelpScreen")
+        await press(app, pilot, "y", "CampaignScreen")
         assert ContactPoint.select().count() == 0
 
 
@@ -230,13 +230,13 @@ async def test_errors_are_shown_by_their_fields_and_nothing_is_written(county):
 async def test_add_a_pairing_and_a_stationing(county):
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         # 结对: 李四 helps a household of 新华村
         form = await new_form(app, pilot, "2", "PairingForm")
         await pick(app, pilot, "helper", "ls")
         form.query_one("#f-household").value = "李小红户"
         await pick(app, pilot, "org", "xhc")
-        await press(app, pilot, "ctrl+s", "HelpScreen")
+        await press(app, pilot, "ctrl+s", "CampaignScreen")
         pairing = Pairing.get()
         assert (pairing.helper_id, pairing.household, pairing.org_id, pairing.start_date) == (
             county["li"].id, "李小红户", county["b1"].id, date(2011, 10, 1))
@@ -245,17 +245,17 @@ async def test_add_a_pairing_and_a_stationing(county):
         form = await new_stationing(app, pilot)
         assert "2014-10-01" in form.query_one("#f-planned_end").placeholder
         form.query_one("#f-role").value = "first_secretary"
-        await press(app, pilot, "ctrl+s", "HelpScreen")
+        await press(app, pilot, "ctrl+s", "CampaignScreen")
         st = Stationing.get()
         assert (st.cadre_id, st.sending_unit, st.village_id, st.role, st.start_date, st.planned_end) == (
             county["wang"].id, "县财政局", county["b2"].id, "first_secretary", date(2011, 10, 1), date(2014, 10, 1))
         rows = place_rows(app)
         assert ("王五", "驻村第一书记", "碧溪村党支部", "—") in rows
-        assert app.screen.query_one("#help-places").cursor_row == rows.index(("王五", "驻村第一书记", "碧溪村党支部", "—"))
+        assert app.screen.query_one("#campaign-places").cursor_row == rows.index(("王五", "驻村第一书记", "碧溪村党支部", "—"))
         # a pairing takes its monthly logs like the others
-        table = app.screen.query_one("#help-places")
+        table = app.screen.query_one("#campaign-places")
         table.move_cursor(row=rows.index(("李四", "结对帮扶", "李小红户", "—")))
-        await press(app, pilot, "enter", "HelpMonthForm")
+        await press(app, pilot, "enter", "CampaignMonthForm")
         await type_text(pilot, "1")
         await pilot.press("enter")
         await settle(app, pilot)
@@ -268,7 +268,7 @@ async def test_a_stationing_refused_by_the_rules_shows_why(county):
     helping.create_stationing(county["wang"].id, county["b1"].id, "县财政局", start_date="2011-01-01")
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         await new_stationing(app, pilot)
         await pick(app, pilot, "branch", "bxc")  # a village branch is no 临时党支部
         await press(app, pilot, "ctrl+s", "StationingForm")
@@ -280,7 +280,7 @@ async def test_a_stationing_refused_by_the_rules_shows_why(county):
 async def test_edit_a_contact_point(points):
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         form = await press(app, pilot, "E", "ContactPointForm")
         assert form.query_one("#f-name").value == "新华村"
         assert form.query_one("#f-leader #pledger-search").value == "张三 · 新华村党支部"
@@ -288,7 +288,7 @@ async def test_edit_a_contact_point(points):
         form.query_one("#f-name").value = "新华村（示范点）"
         form.query_one("#f-leader #pledger-search").value = ""
         await pick(app, pilot, "leader", "ls")
-        await press(app, pilot, "ctrl+s", "HelpScreen")
+        await press(app, pilot, "ctrl+s", "CampaignScreen")
         cp = ContactPoint.get_by_id(points["cp"].id)
         assert (cp.name, cp.leader_id, cp.start_date) == ("新华村（示范点）", points["li"].id, date(2010, 6, 1))
         assert place_rows(app) == [("李四", "村", "新华村（示范点）", "—")]
@@ -299,8 +299,8 @@ async def test_edit_a_stationing_and_a_pairing(campaign):
     st, pa = campaign["st"][0], campaign["pa"][0]
     app = make_app(campaign["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
-        table = app.screen.query_one("#help-places")
+        await campaign_area(app, pilot)
+        table = app.screen.query_one("#campaign-places")
         where = [row[:3] for row in place_rows(app)]
         table.move_cursor(row=where.index(("赵六", "驻村第一书记", "碧溪村党支部")))
         form = await press(app, pilot, "E", "StationingForm")
@@ -309,7 +309,7 @@ async def test_edit_a_stationing_and_a_pairing(campaign):
         assert form.query_one("#f-planned_end").value == "2013-06-01"
         form.query_one("#f-sending_unit").value = "县农业农村局"
         form.query_one("#f-branch #pledger-search").value = ""  # no 临时党支部 any more
-        await press(app, pilot, "ctrl+s", "HelpScreen")
+        await press(app, pilot, "ctrl+s", "CampaignScreen")
         st = Stationing.get_by_id(st.id)
         assert (st.sending_unit, st.branch_id, st.planned_end, st.start_date) == (
             "县农业农村局", None, date(2013, 6, 1), date(2010, 6, 1))
@@ -318,7 +318,7 @@ async def test_edit_a_stationing_and_a_pairing(campaign):
         form = await press(app, pilot, "E", "PairingForm")
         assert not form.query("#f-household") and not form.query("#f-helped_person")
         form.query_one("#f-note").value = "每月走访一次"
-        await press(app, pilot, "ctrl+s", "HelpScreen")
+        await press(app, pilot, "ctrl+s", "CampaignScreen")
         assert Pairing.get_by_id(pa.id).note == "每月走访一次"
 
 
@@ -326,7 +326,7 @@ async def test_edit_a_stationing_and_a_pairing(campaign):
 async def test_end_a_contact_point_after_confirming(points):
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         form = await press(app, pilot, "x", "EndPlaceForm")
         assert form.query_one("#f-end_date").value == "2011-10-01"
         # a date before the start is refused by the field
@@ -351,7 +351,7 @@ async def test_end_a_contact_point_after_confirming(points):
         await pilot.pause()
         await pilot.press("y")
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "HelpScreen"
+        assert type(app.screen).__name__ == "CampaignScreen"
         cp = ContactPoint.get_by_id(points["cp"].id)
         assert (cp.end_date, cp.active) == (date(2011, 10, 20), False)
         # still listed in October, marked as ended; gone from November
@@ -366,10 +366,10 @@ async def test_a_closed_year_refuses(points):
     rules.close_year(2011)
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         assert app.year_closed
         for key in ("n", "E", "x"):
-            await press(app, pilot, key, "HelpScreen")  # no form opened
+            await press(app, pilot, key, "CampaignScreen")  # no form opened
         assert sum("2011年度已关闭" in n.message for n in app._notifications) == 3
         assert ContactPoint.get_by_id(points["cp"].id).end_date is None
 
@@ -380,7 +380,7 @@ async def test_a_start_in_a_closed_year_is_refused_by_its_field(points):
     rules.open_year(2012)
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await help_area(app, pilot)
+        await campaign_area(app, pilot)
         assert app.year == 2012 and not app.year_closed
         await new_form(app, pilot, "1", "ContactPointForm")
         await pick(app, pilot, "leader", "ls")
@@ -394,7 +394,7 @@ async def test_a_start_in_a_closed_year_is_refused_by_its_field(points):
 
 @aio
 async def test_palette_commands_open_the_forms(points):
-    titles = {c.title: c for c in registry.COMMANDS}
+    titles = {c.title: c for c in COMMANDS}
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -404,7 +404,7 @@ async def test_palette_commands_open_the_forms(points):
             titles[title].run(app)
             await settle(app, pilot)
             assert type(app.screen).__name__ == form, title
-            await press(app, pilot, "escape", "HelpScreen")
+            await press(app, pilot, "escape", "CampaignScreen")
 
 
 @aio
@@ -415,14 +415,14 @@ async def test_esc_on_the_monthly_form_asks_only_when_numbers_were_typed(points)
         await open_form(app, pilot)
         await pilot.press("escape")  # nothing typed: closes at once
         await settle(app, pilot)
-        assert type(app.screen).__name__ == "HelpScreen"
+        assert type(app.screen).__name__ == "CampaignScreen"
         await pilot.press("enter")
         await settle(app, pilot)
         await type_text(pilot, "12")
         await press(app, pilot, "escape", "ConfirmDialog")
         assert "没保存的修改" in str(app.screen.query_one(".confirm-text").render())
-        await press(app, pilot, "n", "HelpMonthForm")
+        await press(app, pilot, "n", "CampaignMonthForm")
         assert app.screen.query_one("#hm-visit-households").value == "12"
         await press(app, pilot, "escape", "ConfirmDialog")
-        await press(app, pilot, "y", "HelpScreen")
+        await press(app, pilot, "y", "CampaignScreen")
         assert HelpLog.select().count() == 0

@@ -6,13 +6,14 @@ how many logs each has. Enter on a place opens the monthly form; after a save th
 place opens, so a month's sheet is typed straight through. [ and ] change the month,
 n adds a contact point, pairing or stationing, E changes the selected one, x ends it;
 c shows coverage, i the people who logged nothing lately. Reads go through
-:mod:`pledgebook.models.campaign.queries`, the forms are in :mod:`pledgebook.tui.dialogs.help_places`.
+:mod:`pledgebook.models.campaign.queries`, the forms are in :mod:`pledgebook.tui.dialogs.campaign_places`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +31,9 @@ from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.worker_db import db_thread
 
+if TYPE_CHECKING:
+    from pledgebook.tui.app import PledgebookApp
+
 
 def short(name: str) -> str:
     """The committee as every screen names it where space is short (tui/names.py): 联珠镇党委."""
@@ -42,11 +46,11 @@ def default_month(app_year: int | None, today: date) -> tuple[int, int]:
     return (app_year, 12) if app_year < today.year else (app_year, 1)
 
 
-class HelpScreen(AreaScreen):
+class CampaignScreen(AreaScreen):
     DEFAULT_CSS = """
-    HelpScreen #help-summary { height: 1; padding: 0 1; }
-    HelpScreen #help-committees { width: 26; }
-    HelpScreen #help-places { width: 1fr; }
+    CampaignScreen #campaign-summary { height: 1; padding: 0 1; }
+    CampaignScreen #campaign-committees { width: 26; }
+    CampaignScreen #campaign-places { width: 1fr; }
     """
     BINDINGS = [
         Binding("left_square_bracket", "shift_month(-1)", "换月", key_display="[ ]"),
@@ -78,14 +82,14 @@ class HelpScreen(AreaScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="help-summary")
+        yield Static("", id="campaign-summary")
         with Horizontal():
-            table = DataTable(id="help-committees", cursor_type="row", zebra_stripes=True)
+            table = DataTable(id="campaign-committees", cursor_type="row", zebra_stripes=True)
             # short names, as the tree and the home screen: 中共联珠镇委员会 → 联珠镇党委
             for label, width in (("党委", 12), ("联系点", 6), ("驻村", 4)):
                 table.add_column(label, width=width)
             yield table
-            places = DataTable(id="help-places", cursor_type="row", zebra_stripes=True)
+            places = DataTable(id="campaign-places", cursor_type="row", zebra_stripes=True)
             for label, width in (("姓名", 6), ("类型", 8), ("联系点/帮扶对象/村", 24), ("本月", 4)):
                 places.add_column(label, width=width)
             yield places
@@ -94,7 +98,7 @@ class HelpScreen(AreaScreen):
     def on_mount(self) -> None:
         today = getattr(self.app, "today", date.today())
         self.year, self.month = default_month(getattr(self.app, "year", None), today)
-        self.query_one("#help-places", DataTable).focus()
+        self.query_one("#campaign-places", DataTable).focus()
 
     @property
     def today(self) -> date:
@@ -103,21 +107,21 @@ class HelpScreen(AreaScreen):
     def load(self) -> None:
         self._query(self.org_id, self.year, self.month, True)
 
-    @work(thread=True, group="help-area", exclusive=True, exit_on_error=False)
+    @work(thread=True, group="campaign-area", exclusive=True, exit_on_error=False)
     def _query(self, org_id: int | None, year: int, month: int, with_committees: bool) -> None:
         with db_thread():
             committees = hq.committees(self.today) if with_committees else None
             places = hq.places(org_id, year, month)
         self.post_message(self.Loaded(committees, places))
 
-    def on_help_screen_loaded(self, message: Loaded) -> None:
+    def on_campaign_screen_loaded(self, message: Loaded) -> None:
         if message.committees is not None:
             self.committee_rows = message.committees
-            table = self.query_one("#help-committees", DataTable)
+            table = self.query_one("#campaign-committees", DataTable)
             table.clear()
             for row in message.committees:
                 table.add_row(short(row.name), str(row.contact_points), str(row.stationed))
-        places = self.query_one("#help-places", DataTable)
+        places = self.query_one("#campaign-places", DataTable)
         keep = places.cursor_row
         places.clear()
         self.rows = message.places
@@ -128,7 +132,7 @@ class HelpScreen(AreaScreen):
             places.move_cursor(row=min(keep, len(self.rows) - 1))
         done = sum(1 for r in self.rows if r.logged)
         where = next((c.name for c in self.committee_rows if c.id == self.org_id), "全县")
-        self.query_one("#help-summary", Static).update(
+        self.query_one("#campaign-summary", Static).update(
             f"[b]{self.year}年{self.month}月[/b] · {short(where)} · {len(self.rows)} 处联系点/结对/驻村，"
             f"本月已记录 {done} 处")
         if self.select_after is not None:
@@ -142,14 +146,14 @@ class HelpScreen(AreaScreen):
         """An end date, short: the year only when it is not the shown month's."""
         return f"{end.year}年{end.month}月{end.day}日" if end.year != self.year else f"{end.month}月{end.day}日"
 
-    @on(DataTable.RowSelected, "#help-committees")
+    @on(DataTable.RowSelected, "#campaign-committees")
     def _committee(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.committee_rows):
             self.org_id = self.committee_rows[event.cursor_row].id
             self._query(self.org_id, self.year, self.month, False)
-            focus_now(self.query_one("#help-places", DataTable))
+            focus_now(self.query_one("#campaign-places", DataTable))
 
-    @on(DataTable.RowSelected, "#help-places")
+    @on(DataTable.RowSelected, "#campaign-places")
     def _place(self, event: DataTable.RowSelected) -> None:
         self.action_enter_logs()
 
@@ -159,7 +163,7 @@ class HelpScreen(AreaScreen):
         self._query(self.org_id, self.year, self.month, False)
 
     def current_place(self) -> hq.PlaceRow | None:
-        table = self.query_one("#help-places", DataTable)
+        table = self.query_one("#campaign-places", DataTable)
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             return None
         return self.rows[table.cursor_row]
@@ -176,48 +180,48 @@ class HelpScreen(AreaScreen):
         place = self.chosen_place()
         if place is None:
             return
-        from pledgebook.tui.dialogs.help_month import HelpMonthForm
+        from pledgebook.tui.dialogs.campaign_month import CampaignMonthForm
 
         def after(result: str | None) -> None:
             if result != "next":
                 return
-            table = self.query_one("#help-places", DataTable)
+            table = self.query_one("#campaign-places", DataTable)
             if table.cursor_row + 1 < len(self.rows):
                 table.move_cursor(row=table.cursor_row + 1)
                 self.open_next = True  # the reload after the save opens the next place
 
-        self.app.push_screen(HelpMonthForm(place, self.year, self.month, today=self.today), after)
+        self.app.push_screen(CampaignMonthForm(place, self.year, self.month, today=self.today), after)
 
     # ------------------------------------------------------------ add, change, end
     def action_new_place(self, table: str = "") -> None:
         """n: choose the kind, then its form; the palette names the kind directly."""
         if not self.app.writable():
             return
-        from pledgebook.tui.dialogs import help_places
+        from pledgebook.tui.dialogs import campaign_places
 
         if not table:
-            self.app.push_screen(help_places.NewPlaceChooser(), lambda chosen: chosen and self.action_new_place(chosen))
+            self.app.push_screen(campaign_places.NewPlaceChooser(), lambda chosen: chosen and self.action_new_place(chosen))
             return
-        form = help_places.FORMS[table](today=self.today)
-        self.app.push_screen(form, self._written(f"已新增{help_places.KINDS[table]}"))
+        form = campaign_places.FORMS[table](today=self.today)
+        self.app.push_screen(form, self._written(f"已新增{campaign_places.KINDS[table]}"))
 
     def action_edit_place(self) -> None:
         place = self.chosen_place()
         if place is None or not self.app.writable():
             return
-        from pledgebook.tui.dialogs import help_places
+        from pledgebook.tui.dialogs import campaign_places
 
         detail = hq.place_detail(place.table, place.id)
         if detail is None:
             self.app.notify("这条记录已被删除，请按 F5 刷新。", severity="warning")
             return
-        self.app.push_screen(help_places.FORMS[place.table](detail, today=self.today), self._written("已保存修改"))
+        self.app.push_screen(campaign_places.FORMS[place.table](detail, today=self.today), self._written("已保存修改"))
 
     def action_end_place(self) -> None:
         place = self.chosen_place()
         if place is None or not self.app.writable():
             return
-        from pledgebook.tui.dialogs.help_places import EndPlaceForm
+        from pledgebook.tui.dialogs.campaign_places import EndPlaceForm
 
         what = vocab.HELP_PLACES[place.table]
         self.app.push_screen(EndPlaceForm(place, today=self.today), self._written(f"已结束{place.person}的{what}"))
@@ -233,7 +237,7 @@ class HelpScreen(AreaScreen):
     def _select_written(self, table: str, record_id: int) -> None:
         index = next((i for i, r in enumerate(self.rows) if (r.table, r.id) == (table, record_id)), None)
         if index is not None:
-            self.query_one("#help-places", DataTable).move_cursor(row=index)
+            self.query_one("#campaign-places", DataTable).move_cursor(row=index)
             return
         self.app.notify(f"已保存。{self.year}年{self.month}月的这份列表中没有它（这个月不在它的期间内，或属于别的党委）。",
                         timeout=8)
@@ -354,3 +358,13 @@ class IdleScreen(Screen):
         self.months = months
         self._load(months)
         focus_now(self.query_one(DataTable))
+
+
+def open_coverage(app: PledgebookApp) -> None:
+    """覆盖情况 from the palette: over whatever screen is shown."""
+    app.push_screen(CoverageScreen(app.year))
+
+
+def open_idle(app: PledgebookApp) -> None:
+    """长期未记录 from the palette."""
+    app.push_screen(IdleScreen())
