@@ -51,27 +51,24 @@ class Row:
     """One data row seen through canonical column names.
 
     The cells are looked up once, when the row is made: a row is asked for its cells some twenty
-    times while it is planned, and each answer is a dict lookup (a blank text cell reads as None)."""
+    times while it is planned, and each answer is then one dict lookup (a blank text cell reads as None).
+    ``raw(name)`` is the value of column ``name``, None when the sheet has no such column or it is blank."""
 
-    __slots__ = ("number", "values", "columns", "cells")
+    __slots__ = ("number", "values", "columns", "cells", "raw")
 
     def __init__(self, number: int, values: list[CellValue], columns: dict[str, int]):
         self.number = number
         self.values = values
         self.columns = columns
-        cells: dict[str, CellValue] = {}
-        for name, j in columns.items():
-            value = values[j]
-            if value is None or (type(value) is str and not value.strip()):  # no isinstance: the hottest loop
-                continue
-            cells[name] = value
-        self.cells = cells
+        # no isinstance, no method call per lookup: the hottest lines of an import
+        self.cells: dict[str, CellValue] = {
+            name: value for name, j in columns.items()
+            if (value := values[j]) is not None and (type(value) is not str or value.strip())
+        }
+        self.raw: Callable[[str], Any] = self.cells.get
 
     def has(self, name: str) -> bool:
         return name in self.columns
-
-    def raw(self, name: str) -> Any:
-        return self.cells.get(name)
 
     def text(self, name: str) -> str:
         return clean_text(self.cells.get(name))

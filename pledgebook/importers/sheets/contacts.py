@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pledgebook.importers import cells
@@ -16,7 +17,7 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import YearClosed
 
 
-def _validate(start: Any, end: Any) -> None:
+def _validate(start: dt.date, end: dt.date | None) -> None:
     campaign_validate.start_date(start)
     if end is not None:
         campaign_validate.end_date(end, start, "end_date", "结束日期")
@@ -88,7 +89,7 @@ class Contacts(SheetKind):
         return None
 
     @staticmethod
-    def _changes(ctx: Context, row: Row, existing: Place, kind: str, org: OrgRef, note: str, start: Any, end: Any,
+    def _changes(ctx: Context, row: Row, existing: Place, kind: str, org: OrgRef, note: str, start: dt.date | None, end: dt.date | None,
                  org_col: str) -> dict[str, tuple[Any, Any]]:
         old = {"kind": existing.kind, "org_id": existing.org_id, "note": existing.extra.get("note", "")}
         new: dict[str, Any] = {"kind": kind, "org_id": org.id}

@@ -5,6 +5,7 @@ plain columns ('满意', '评议方式') are the group ''."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ from pledgebook.importers import cells
 from pledgebook.importers.context import Context
 from pledgebook.importers.plan import Collector, Planned, Row, RowErrors, SheetKind, Writer
 from pledgebook.importers.resolve import Unresolved, vocab_code
+from pledgebook.importers.sheet import CellValue
 from pledgebook.importers.sheets.pledger import UID_COLUMN, find_pledge
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationErrors
@@ -45,7 +47,7 @@ def evaluation_groups(canonical_names: list[str]) -> list[str]:
     return groups
 
 
-def _rate(raw: Any) -> float | None:
+def _rate(raw: CellValue) -> float | None:
     if raw is None:
         return None
     number = parse_number(raw)
@@ -168,7 +170,7 @@ class Evaluations(SheetKind):
         return fields
 
     @staticmethod
-    def _date(ctx: Context, g: _Group, c: Collector) -> Any:
+    def _date(ctx: Context, g: _Group, c: Collector) -> dt.date | None:
         row = g.row
         date_col = g.col("评定日期")
         raw_date = row.raw(date_col) if row.raw(date_col) is not None else row.raw("评定日期")

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from pledgebook.importers import cells
@@ -26,6 +27,8 @@ from pledgebook.models.ledger import rules
 _INSERT = ("uid", "created_at", "updated_at", "year", "org_id", "person_id", "scope", "category", "content",
            "measures", "due_date", "term", "approved_by", "approved_on", "published_on", "status", "fulfilled_on",
            "source", "batch_id", "source_row")
+
+_AUDIT_CHUNK = 2000  # audit entries written per executemany (20,000 never all held)
 
 
 @lru_cache(maxsize=1024, typed=True)
@@ -209,7 +212,9 @@ class Pledges(SheetKind):
         database.cursor().executemany(
             f"INSERT INTO {Pledge._meta.table_name} ({', '.join(_INSERT)}) VALUES ({', '.join('?' * len(_INSERT))})",
             rows())
-        audit.record_many(entries(), at=now)
+        pending = entries()
+        while audit.record_many(islice(pending, _AUDIT_CHUNK), at=now):  # a few thousand held at a time
+            pass
         return True
 
 
