@@ -3,7 +3,7 @@
 :func:`import_file` is what the CLI, the inbox and the TUI call. It returns
 an :class:`ImportResult` — plain data a face can render — and never raises
 for a bad file or a bad row: an unusable file is ``status='unusable'`` with
-one message, a bad row is a :class:`RowProblem` that says where (file,
+one message, a bad row is a :class:`~.result.RowProblem` that says where (file,
 sheet, Excel row, column letter and header), the value, what is wrong and
 what to do.
 
@@ -32,7 +32,7 @@ from pledgebook.importers.errors import FileUnreadable
 from pledgebook.importers.headers import FoundTable, find_tables
 from pledgebook.importers.plan import Planned, Writer
 from pledgebook.importers.planning import Progress, plan_table
-from pledgebook.importers.result import ImportResult, RejectedRow, RowProblem, SheetReport
+from pledgebook.importers.result import ImportResult
 from pledgebook.importers.sheets import KIND_NAMES
 from pledgebook.importers.write import write_planned
 from pledgebook.models.core.errors import PledgebookError
@@ -40,7 +40,8 @@ from pledgebook.models.core.errors import PledgebookError
 if TYPE_CHECKING:
     from pledgebook.models.store.tables import ImportBatch
 
-__all__ = ["KIND_NAMES", "ImportResult", "Progress", "RejectedRow", "RowProblem", "SheetReport", "import_file"]
+# the faces (CLI, TUI, inbox) import these from here: the run, its options and its result
+__all__ = ["KIND_NAMES", "ImportResult", "Progress", "import_file"]
 
 ON_ERROR = ("skip", "abort")
 IMPORT_CACHE_KIB = -8_000  # PRAGMA cache_size while an import writes (negative: KiB)

@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import difflib
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pledgebook.importers import cells
@@ -179,11 +179,16 @@ def _check_month(ctx: Context, when: dt.date, exact: bool, place: Place) -> dt.d
     return when
 
 
+@dataclass
 class _Log:
-    """What one row says, once read: who, where, when, how much (shared by the kinds it plans)."""
+    """What one row says, once read: who, where, when (shared by the kinds of work it plans)."""
 
-    def __init__(self, row: Row, person: PersonRef, place: Place, when: dt.date, note: str, uid: str | None):
-        self.row, self.person, self.place, self.when, self.note, self.uid = row, person, place, when, note, uid
+    row: Row
+    person: PersonRef
+    place: Place
+    when: dt.date
+    note: str
+    uid: str | None  # the 记录编号 of a one-log-per-row sheet
 
 
 class HelpLogs(SheetKind):
@@ -194,9 +199,6 @@ class HelpLogs(SheetKind):
     COMMON = frozenset()
     reads = frozenset({*PERSON_COLUMNS, "联系点名称", "所在村", "结对对象", "月份", "帮扶日期", "工作类别", UID_COLUMN,
                        "公民身份号码", "乡镇", "备注", "序号", "党组织", *CANON_MEASURE})
-
-    def used(self, columns: Mapping[str, int]) -> set[str]:
-        return set(self.reads)
 
     def plan(self, ctx: Context, row: Row) -> list[Planned]:
         c = Collector()
