@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pledgebook.importers.columns import EXTRA_ALIASES, normalize_header
 from pledgebook.importers.context import Context
@@ -32,13 +31,15 @@ from pledgebook.importers.errors import FileUnreadable
 from pledgebook.importers.headers import FoundTable, find_tables
 from pledgebook.importers.plan import Planned, Writer
 from pledgebook.importers.planning import Progress, plan_table
+from pledgebook.importers.reader import start_read
 from pledgebook.importers.result import ImportResult
 from pledgebook.importers.sheets import KIND_NAMES
 from pledgebook.importers.write import write_planned
 from pledgebook.models.core.errors import PledgebookError
-
-if TYPE_CHECKING:
-    from pledgebook.models.store.tables import ImportBatch
+from pledgebook.models.ledger import rules
+from pledgebook.models.store import audit
+from pledgebook.models.store.backup import backup_database
+from pledgebook.models.store.tables import ImportBatch, database
 
 # the faces (CLI, TUI, inbox) import these from here: the run, its options and its result
 __all__ = ["KIND_NAMES", "ImportResult", "Progress", "import_file"]
@@ -57,8 +58,6 @@ def file_sha256(path: Path) -> str:
 
 def already_imported(sha256: str) -> ImportBatch | None:
     """The latest ImportBatch of these exact bytes, or None."""
-    from pledgebook.models.store.tables import ImportBatch
-
     return ImportBatch.select().where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc()).first()
 
 
@@ -86,8 +85,6 @@ class _SpareBackup:
         self._thread.start()
 
     def _take(self, folder: Path) -> None:
-        from pledgebook.models.store.backup import backup_database
-
         try:
             self._path = backup_database(folder, reason="before-import")
         except Exception:  # noqa: BLE001 - taken again (and its error told) where the run writes
@@ -100,8 +97,6 @@ class _SpareBackup:
 
 
 def _backup_folder(folder: Path | None) -> Path:
-    from pledgebook.models.store.tables import database
-
     return folder or Path(database.database).parent / "backups"
 
 
@@ -229,9 +224,6 @@ def _check_bytes(run: _Run) -> ImportResult | None:
 
 def _read(run: _Run) -> tuple[Context, list[FoundTable]] | None:
     """The file read and its tables found, the database prepared meanwhile; None when it is unusable."""
-    from pledgebook.importers.reader import start_read
-    from pledgebook.models.ledger import rules
-
     result = run.result
     run.report("读取", 0, 1)
     try:
@@ -299,11 +291,6 @@ def _stop_before_writing(result: ImportResult, planned: list[Planned], ctx: Cont
 
 def _write(run: _Run, planned: list[Planned]) -> None:
     """The backup, then every planned write in one transaction with its ImportBatch and audit entry."""
-    from pledgebook.models.ledger import rules
-    from pledgebook.models.store import audit
-    from pledgebook.models.store.backup import backup_database
-    from pledgebook.models.store.tables import ImportBatch, database
-
     result, name = run.result, run.path.name
     writes = [p for p in planned if p.action != "unchanged"]
     if writes:

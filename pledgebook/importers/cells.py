@@ -10,14 +10,14 @@ import datetime as dt
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pledgebook.importers.plan import Collector, Row
 from pledgebook.importers.resolve import Unresolved, normalize_text, vocab_code
 from pledgebook.models.core import values
 from pledgebook.models.core.values import Deadline, has_control_chars, normalize_id_number, parse_deadline
 from pledgebook.models.ledger import validate
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (context.py reads its messages and keys from here)
     from pledgebook.importers.context import Context
-    from pledgebook.importers.plan import Collector, Row
 
 MAX_CELL = 2000  # characters in any one imported text cell (a pledge's content is limited to this)
 

@@ -11,6 +11,8 @@ from pledgebook.importers.cells import closed_message, content_key
 from pledgebook.importers.places import PlaceCache
 from pledgebook.importers.resolve import OrgIndex, PersonIndex
 from pledgebook.models.ledger import rules
+from pledgebook.models.store import settings
+from pledgebook.models.store.tables import Evaluation, Person, Pledge, Progress, WorkYear, database
 
 _PLEDGE_FIELDS = ("id", "uid", "year", "org_id", "person_id", "scope", "category", "content", "measures",
                   "due_date", "term", "published_on", "status", "fulfilled_on", "approved_by", "approved_on")
@@ -29,8 +31,6 @@ def _pledge_record(stored: tuple | dict) -> dict:
 
 
 def _pledge_sql(where: str) -> str:
-    from pledgebook.models.store.tables import Pledge
-
     return f"SELECT {', '.join(_PLEDGE_FIELDS)} FROM {Pledge._meta.table_name} WHERE deleted_at IS NULL {where}"
 
 
@@ -38,9 +38,6 @@ class Context:
     """One import's shared state: what the rows look up, and what the rows planned so far."""
 
     def __init__(self, year: int | None):
-        from pledgebook.models.store import settings
-        from pledgebook.models.store.tables import WorkYear
-
         self.orgs = OrgIndex.load()
         self.people = PersonIndex.load()
         self.year = year
@@ -115,8 +112,6 @@ class Context:
         self._load_pledges(self.year)
 
     def _load_pledges(self, year: int | None) -> None:
-        from pledgebook.models.store.tables import database
-
         pledges: dict[tuple, list[tuple | dict]] = defaultdict(list)
         self._pledge_uids = {}
         where, params = ("AND year = ?", [year]) if year is not None else ("", [])
@@ -151,8 +146,6 @@ class Context:
         return self._pledges[(org_id, person_id, key)]
 
     def pledge_by_uid(self, uid: str) -> dict | None:
-        from pledgebook.models.store.tables import database
-
         if self._pledges is None:
             self._load_pledges(self.year)
         found = self._pledge_uids.get(uid)
@@ -173,8 +166,6 @@ class Context:
     def person_record(self, person_id: int) -> dict:
         """A person's stored fields (all people loaded in one query the first time one is asked for)."""
         if self._person_rows is None:
-            from pledgebook.models.store.tables import Person, database
-
             cursor = database.execute_sql(f"SELECT {', '.join(_PERSON_FIELDS)} FROM {Person._meta.table_name} "
                                           "WHERE deleted_at IS NULL")
             self._person_rows = {}
@@ -189,8 +180,6 @@ class Context:
     def progress_keys(self) -> set[tuple]:
         """(pledge id, date, content key of the note) of every live progress record."""
         if self._progress is None:
-            from pledgebook.models.store.tables import Progress
-
             self._progress = {
                 (pid, d if isinstance(d, dt.date) else dt.date.fromisoformat(d), content_key(n))
                 for pid, d, n in Progress.select(Progress.pledge, Progress.date, Progress.note)
@@ -201,8 +190,6 @@ class Context:
     def evaluations(self) -> dict[tuple, dict]:
         """Every live evaluation by (pledge id, kind, date, evaluator or '')."""
         if self._evaluations is None:
-            from pledgebook.models.store.tables import Evaluation
-
             self._evaluations = {}
             for ev in Evaluation.select().where(Evaluation.deleted_at.is_null()).dicts().iterator():
                 for k in ("date", "rect_due", "rect_done"):

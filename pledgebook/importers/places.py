@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pledgebook.models.core import vocab
+from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Person, Stationing
 
 
 @dataclass
@@ -29,8 +30,6 @@ class PlaceCache:
     """Every live contact point, pairing, stationing and help log, loaded once per import."""
 
     def __init__(self) -> None:
-        from pledgebook.models.store.tables import ContactPoint, Pairing, Person, Stationing
-
         self.places: dict[tuple[str, int], Place] = {}
         self.by_person: dict[int, list[Place]] = {}
         for cp in ContactPoint.select().where(ContactPoint.deleted_at.is_null()):
@@ -49,8 +48,6 @@ class PlaceCache:
         self._load_logs()
 
     def _load_logs(self) -> None:
-        from pledgebook.models.store.tables import HelpLog
-
         fields = ("id", "uid", "date", "person_id", "contact_point_id", "pairing_id", "stationing_id", "kind",
                   *vocab.MEASURES, "note", "source")
         for values in HelpLog.select(*[getattr(HelpLog, f) for f in fields]).where(

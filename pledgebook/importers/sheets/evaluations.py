@@ -19,6 +19,8 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationErrors
 from pledgebook.models.core.values import parse_int, parse_number
 from pledgebook.models.ledger import rules, validate
+from pledgebook.models.store import audit
+from pledgebook.models.store.tables import Evaluation, utcnow
 
 # a 计票表 row with no 评议日期: the CLI takes --date (asked on a terminal), the TUI asks in a dialog
 NO_EVALUATION_DATE = "请填写评定日期（评议日期），或在导入时统一指定这些行的评议日期"
@@ -247,9 +249,6 @@ class Evaluations(SheetKind):
         return planned
 
     def write(self, p: Planned, w: Writer) -> None:
-        from pledgebook.models.store import audit
-        from pledgebook.models.store.tables import Evaluation, utcnow
-
         values = dict(p.values)
         if p.action == "add":
             pledge_id = values.pop("pledge_id")

@@ -26,6 +26,7 @@ from pledgebook.models.campaign import rules as campaign_rules
 from pledgebook.models.campaign import validate as campaign_validate
 from pledgebook.models.core import vocab
 from pledgebook.models.core.values import parse_number
+from pledgebook.models.store.tables import HelpLog
 
 _MONTH_ONLY = re.compile(r"^(\d{1,2})月?(?:份)?$")
 Quantities = dict[str | None, dict[str, float]]  # {kind: {measure: number}}
@@ -291,8 +292,6 @@ class HelpLogs(SheetKind):
         return [Planned("help_log", "update" if found else "unchanged", row.number, values, found, target["id"], label)]
 
     def write(self, p: Planned, w: Writer) -> None:
-        from pledgebook.models.store.tables import HelpLog
-
         v = p.values
         if p.action == "add":
             place_id = v["place_id"]

@@ -10,6 +10,8 @@ from pledgebook.importers.plan import Collector, Outcome, Planned, Row, RowError
 from pledgebook.importers.resolve import NO_PARENT, ROOT_KINDS, OrgRef, Unresolved, normalize_text, short_name
 from pledgebook.models.core import vocab
 from pledgebook.models.ledger import rules
+from pledgebook.models.store import audit
+from pledgebook.models.store.tables import Org, utcnow
 
 
 def _org_key(name: object) -> str:
@@ -161,8 +163,6 @@ class Orgs(SheetKind):
         if township and row.has("乡镇"):
             new["township"] = township
         if sector and row.has("所属领域"):
-            from pledgebook.models.store.tables import Org
-
             old["sector"] = Org.get_by_id(existing.id).sector
             new["sector"] = sector
         found = cells.changes(old, new)
@@ -209,9 +209,6 @@ class Orgs(SheetKind):
 
 def _set_org_code(org_id: int, code: str) -> None:
     """The root's code, given by the county committee's own row (update_org leaves codes alone)."""
-    from pledgebook.models.store import audit
-    from pledgebook.models.store.tables import Org, utcnow
-
     org = Org.get_by_id(org_id)
     old, org.code, org.updated_at = org.code, code, utcnow()
     org.save()

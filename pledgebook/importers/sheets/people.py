@@ -12,7 +12,10 @@ from pledgebook.importers.plan import Collector, Planned, Row, RowErrors, SheetK
 from pledgebook.importers.resolve import OrgRef, Unresolved, normalize_text
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationErrors
+from pledgebook.models.core.values import pinyin_keys
 from pledgebook.models.ledger import rules, validate
+from pledgebook.models.store import audit
+from pledgebook.models.store.tables import Org, Person, database, new_uid, utcnow
 
 # field → (column, synonyms of its vocabulary)
 _COLUMNS: dict[str, tuple[str, str | None]] = {
@@ -126,10 +129,6 @@ class People(SheetKind):
         (those go one by one, after their orgs)."""
         if w.adds_orgs:
             return False
-        from pledgebook.models.core.values import pinyin_keys
-        from pledgebook.models.store import audit
-        from pledgebook.models.store.tables import Org, Person, database, new_uid, utcnow
-
         org_ids = list({p.values["org_id"] for p in adds})
         orgs = dict(Org.select(Org.id, Org.uid).where(Org.id.in_(org_ids), Org.deleted_at.is_null()).tuples())
         numbers = [p.values["id_number"] for p in adds if p.values.get("id_number")]

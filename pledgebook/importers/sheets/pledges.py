@@ -23,6 +23,8 @@ from pledgebook.importers.sheets.pledger import UID_COLUMN, pledger
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.ledger import rules
+from pledgebook.models.store import audit
+from pledgebook.models.store.tables import Org, Person, Pledge, database, new_uid, utcnow
 
 _INSERT = ("uid", "created_at", "updated_at", "year", "org_id", "person_id", "scope", "category", "content",
            "measures", "due_date", "term", "approved_by", "approved_on", "published_on", "status", "fulfilled_on",
@@ -176,9 +178,6 @@ class Pledges(SheetKind):
         """New pledges and their audit entries, each in one executemany (about 10× Model.create).
 
         The pledgers were resolved inside this run; checked again here, inside the lock, that they are live."""
-        from pledgebook.models.store import audit
-        from pledgebook.models.store.tables import Org, Person, Pledge, database, new_uid, utcnow
-
         for year in {p.values["year"] for p in adds}:
             rules.ensure_year_open(year)
         orgs = dict(database.execute_sql(f"SELECT id, uid FROM {Org._meta.table_name} WHERE deleted_at IS NULL").fetchall())
