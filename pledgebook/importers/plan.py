@@ -10,6 +10,7 @@ what was planned, so a dry run reports exactly what an import would do.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -115,7 +116,7 @@ class Writer:
 Outcome = list[Planned] | RowErrors  # what planning one row gave
 
 
-class SheetKind:
+class SheetKind(ABC):
     """One kind of sheet: what it is called, which columns it needs and reads, how a row is planned
     and how what was planned is written. Each module of :mod:`pledgebook.importers.sheets` makes one."""
 
@@ -137,6 +138,7 @@ class SheetKind:
 
     def begin(self, ctx: Context, columns: Mapping[str, int]) -> None:
         """Before the rows of one table are planned (the default: nothing to prepare)."""
+        return None
 
     def plan_sheet(self, ctx: Context, rows: list[Row]) -> list[tuple[Row, Outcome]]:
         """A whole sheet planned at once (kinds with :attr:`whole_sheet`), in the order its records must be
@@ -149,12 +151,13 @@ class SheetKind:
                 outcomes.append((row, exc))
         return outcomes
 
+    @abstractmethod
     def plan(self, ctx: Context, row: Row) -> list[Planned]:
-        raise NotImplementedError
+        """The records one row adds, updates or leaves as they are; raises :class:`RowErrors` naming every problem."""
 
+    @abstractmethod
     def write(self, p: Planned, w: Writer) -> None:
         """Write one planned add or update (inside the import's transaction)."""
-        raise NotImplementedError
 
     def write_many(self, adds: list[Planned], w: Writer) -> bool:
         """Write many planned adds at once; False (the default) when this kind writes them one by one."""
