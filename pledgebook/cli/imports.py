@@ -225,7 +225,7 @@ def _print(result, moved_to: str | None) -> None:
 
 
 def _print_more(result, out) -> None:
-    from pledgebook.importers.kinds import NO_EVALUATION_DATE
+    from pledgebook.importers.sheets.evaluations import NO_EVALUATION_DATE
 
     for problem in result.header_problems:
         out.print("  表头：" + problem.text(), markup=False)

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pledgebook.importers import measures
 from pledgebook.models.core import jsonsafe
 from pledgebook.models.core.errors import PledgebookError
 
@@ -74,10 +75,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "联系电话": ("电话", "手机", "手机号码", "联系方式", "电话号码"),
 }
 
-# the second ledger's columns (联系点, 驻村, 帮扶月报) live beside their row planners
-from pledgebook.importers.help_kinds import COLUMNS as _HELP_COLUMNS  # noqa: E402
+# the second ledger's columns (联系点, 驻村, 帮扶月报) live beside its measure columns
+COLUMNS.update(measures.COLUMNS)
 
-COLUMNS.update(_HELP_COLUMNS)
+# names an import reads beyond COLUMNS, merged into the aliases of every import (not offered by guess_kind)
+EXTRA_ALIASES: dict[str, str] = {
+    "承诺编号": "承诺编号", "uid": "承诺编号", "承诺uid": "承诺编号", "承诺id": "承诺编号", "编号(系统)": "承诺编号",
+    "评议人": "评议人", "评定人": "评议人", "点评人": "评议人",
+    "承诺期限": "承诺期限", "期限类型": "承诺期限",
+    "审定人": "审定人", "审定日期": "审定日期", "审定时间": "审定日期",
+    "兑现日期": "兑现日期", "兑现时间": "兑现日期",
+    "分数": "分数", "得分": "分数", "评分": "分数",
+    "状态(在册)": "人员状态", "党员状态": "人员状态", "人员状态": "人员状态",
+    "核对": "备注",  # the tally sheet's check column (a formula): informative only
+}
 
 # evaluation kinds that stand above ballot columns in a two-row header
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -96,7 +107,8 @@ _UNIT = r"(?:人|户|万元|元|票|张|%|‰|个|件|起|期|人次|次|名|项
 _SUFFIXES = re.compile(
     r"\((?:" + _UNIT + r"|单位:[^()]*|必填|选填|可选|可不填|[^()]*格式[^()]*|[^()]*\d{4}-\d{1,2}[^()]*)\)$"
 )
-_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "﹙": "(", "﹚": ")"})
+BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "﹙": "(", "﹚": ")"})
+_BRACKETS = BRACKETS  # the name table.py still imports (not this engineer's file): drop when it imports BRACKETS
 
 
 def normalize_header(text: object) -> str:
@@ -108,7 +120,7 @@ def normalize_header(text: object) -> str:
         return ""
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    value = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS)
+    value = unicodedata.normalize("NFKC", str(text)).translate(BRACKETS)
     value = re.sub(r"\s+", "", value)
     value = value.lstrip("*").rstrip("*:")
     previous = None
@@ -228,9 +240,7 @@ def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = 
     """
     names = {canonical(h, extra) for h in headers if h}
     names.discard(None)
-    from pledgebook.importers.help_kinds import guess as _guess_help
-
-    second = _guess_help({n for n in names if n})
+    second = measures.guess({n for n in names if n})
     if second:
         return second
     leaves = {leaf(n) for n in names if n}

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from pledgebook.importers.apply import ImportResult
+from pledgebook.importers.result import ImportResult
 from pledgebook.models.core.errors import PledgebookError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -16,8 +16,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from pledgebook.importers.apply import ImportResult, import_file
+from pledgebook.importers.apply import import_file
 from pledgebook.importers.errorbook import write_error_workbook
+from pledgebook.importers.result import ImportResult
 from pledgebook.models.core import sharing
 from pledgebook.models.core.errors import PledgebookError
 

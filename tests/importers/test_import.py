@@ -189,17 +189,17 @@ def test_abort_leaves_database_byte_for_byte_identical(county, tmp_path):
 
 
 def test_crash_mid_apply_leaves_nothing_half_written(county, tmp_path, monkeypatch):
-    from pledgebook.importers import apply as apply_mod
+    from pledgebook.importers.sheets.pledges import Pledges
     from pledgebook.models.core.errors import PledgebookError
 
     before = dump(county["path"])
-    original = apply_mod._insert_pledges
+    original = Pledges.write_many
 
     def insert_then_fail(*args, **kwargs):
         original(*args, **kwargs)
         raise PledgebookError("模拟断电")
 
-    monkeypatch.setattr(apply_mod, "_insert_pledges", insert_then_fail)
+    monkeypatch.setattr(Pledges, "write_many", insert_then_fail)
     result = import_file(ledger(tmp_path / "a.xlsx", good_rows(3)), year=2011)
     assert result.status == "failed" and result.exit_code == 2
     after = dump(county["path"])

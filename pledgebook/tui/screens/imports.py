@@ -374,7 +374,7 @@ class ImportScreen(JobScreen):
         """Rows of a 计票表 without 评议日期: ask for their date right here (the CLI's --date), then check again.
 
         True when the dialog was opened (the check runs again once it is answered)."""
-        from pledgebook.importers.kinds import NO_EVALUATION_DATE
+        from pledgebook.importers.sheets.evaluations import NO_EVALUATION_DATE
 
         undated = sum(1 for p in result.problems if p.message == NO_EVALUATION_DATE)
         if not undated or self._evaluation_date(request) is not None:
