@@ -14,7 +14,7 @@ from pledgebook.bundle.format import TABLES, BundleError, select_sql
 from pledgebook.bundle.merge import import_bundle, is_bundle
 from pledgebook.bundle.verify import verify_bundle
 from pledgebook.bundle.write import write_bundle
-from pledgebook.models.campaign.figures import HelpBook
+from pledgebook.models.campaign.figures import CampaignBook
 from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook
 from pledgebook.models.store.tables import Org, database
@@ -36,11 +36,11 @@ def _figures_by_year(root_id: int | None) -> dict:
 
 
 def _help_by_year(root_id: int | None) -> dict:
-    """The second ledger's figures (HelpBook) of every year with help logs, and of each month of the last one."""
+    """The second ledger's figures (CampaignBook) of every year with help logs, and of each month of the last one."""
     years = sorted({int(r[0][:4]) for r in database.execute_sql("SELECT DISTINCT date FROM help_log")})
     assert years, "the demo has a campaign"
-    out = {y: HelpBook(y, today=date(2026, 6, 1)).subtree(root_id).as_dict() for y in years}
-    out.update({(years[-1], m): HelpBook(years[-1], m, today=date(2026, 6, 1)).subtree(root_id).as_dict()
+    out = {y: CampaignBook(y, today=date(2026, 6, 1)).subtree(root_id).as_dict() for y in years}
+    out.update({(years[-1], m): CampaignBook(years[-1], m, today=date(2026, 6, 1)).subtree(root_id).as_dict()
                 for m in range(1, 13)})
     return out
 
@@ -77,9 +77,9 @@ def test_round_trip_gives_the_same_records_and_figures(county_a, tmp_path):
 
 
 def test_round_trip_of_the_second_ledger(county_a, tmp_path):
-    """contact points, pairings, stationings and help logs travel with references by uid; same HelpBook figures."""
+    """contact points, pairings, stationings and help logs travel with references by uid; same CampaignBook figures."""
     before = _records()
-    help_figures = _help_by_year(None)
+    campaign_figures = _help_by_year(None)
     result = write_bundle(tmp_path)
     assert json.loads(members(result.path)["manifest.json"])["format_version"] == 2
     for name in SECOND:
@@ -100,7 +100,7 @@ def test_round_trip_of_the_second_ledger(county_a, tmp_path):
         assert after[name] == before[name], name
     root = Org.get(Org.code == "539901")
     assert root.id != 1
-    assert _help_by_year(root.id) == help_figures
+    assert _help_by_year(root.id) == campaign_figures
     # every stored org_id of a help log is the local id of the org the county recorded
     bad = database.execute_sql(
         "SELECT count(*) FROM help_log h JOIN org o ON o.id = h.org_id WHERE o.path NOT LIKE ? || '%'", [root.path]
@@ -150,7 +150,7 @@ def test_the_second_ledger_updates_deletes_and_reimports(county_a, tmp_path):
     uids = {n: database.execute_sql(f"SELECT uid FROM {t} WHERE id = ?", [i]).fetchone()[0]
             for n, t, i in (("log", "help_log", log_id), ("gone", "help_log", gone), ("cp", "contact_point", cp_id))}
     expected = _records()
-    help_figures = _help_by_year(None)
+    campaign_figures = _help_by_year(None)
     (tmp_path / "2").mkdir()
     second = write_bundle(tmp_path / "2")
     (tmp_path / "3").mkdir()
@@ -169,7 +169,7 @@ def test_the_second_ledger_updates_deletes_and_reimports(county_a, tmp_path):
     for name in SECOND:
         assert after[name] == expected[name], name
     root = Org.get(Org.code == "539901")
-    assert _help_by_year(root.id) == help_figures
+    assert _help_by_year(root.id) == campaign_figures
     # the same records once more, under a new sequence number: nothing changes
     again = import_bundle(third.path)
     assert again.changed == 0 and not again.conflicts

@@ -189,12 +189,12 @@ def test_stats_by_county_shows_the_second_ledger_per_county(prefecture):
     # nothing logged since 2011-09-30: all three holders, each with their county
     assert sorted((p["name"], p["county"]) for p in help_["idle_people"]) == [
         ("张三", "墨江县"), ("李四", "宁洱县"), ("王五", "宁洱县")]
-    # HelpBook's figures, as the report's 四帮四促 sheet has them
-    from pledgebook.models.campaign.figures import HelpBook
+    # CampaignBook's figures, as the report's 四帮四促 sheet has them
+    from pledgebook.models.campaign.figures import CampaignBook
     from pledgebook.models.store.db import open_database
 
     open_database(prefecture["path"])
-    book = HelpBook(2011)
+    book = CampaignBook(2011)
     assert totals == book.subtree(book.root_id()).as_dict()
     close_database()
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from pledgebook.exporters.report import export_report
-from pledgebook.models.campaign.figures import HelpBook
+from pledgebook.models.campaign.figures import CampaignBook
 from pledgebook.models.ledger import rules
 from pledgebook.models.ledger.figures import FigureBook, evaluation_summary
 from pledgebook.models.store.tables import Org
@@ -138,7 +138,7 @@ def test_formula_cells_are_inert(county, tmp_path):
 
 
 def _help_row(fig) -> list:
-    """A 四帮四促 row as HelpBook gives it, in the sheet's column order (without the name)."""
+    """A 四帮四促 row as CampaignBook gives it, in the sheet's column order (without the name)."""
     from pledgebook.models.core import vocab
 
     d = fig.as_dict()
@@ -175,8 +175,8 @@ def test_help_sheets_by_hand(campaign, tmp_path):
     assert rows["合计"] == town
     assert list(rows) == ["中共联珠镇委员会", "县直机关工委", "合计"]
     assert ws["N4"].number_format == "0.00" and ws["U4"].number_format == "0.0%"
-    # and each row is HelpBook's, the figures `pledgebook stats` prints
-    book = HelpBook(2011, today=LATER)
+    # and each row is CampaignBook's, the figures `pledgebook stats` prints
+    book = CampaignBook(2011, today=LATER)
     for node, fig in book.children():
         assert rows[node.name] == _help_row(fig)
     assert rows["合计"] == _help_row(book.subtree(book.root_id()))

@@ -10,7 +10,7 @@ import pytest
 from tui_util import aio, make_app, settle, type_text
 
 from pledgebook.models.campaign import rules as helping
-from pledgebook.models.campaign.figures import help_figures
+from pledgebook.models.campaign.figures import campaign_figures
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing
 from pledgebook.tui.catalog import COMMANDS
@@ -37,7 +37,7 @@ async def test_enter_a_month_and_the_figures_change(points):
     app = make_app(points["path"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert help_figures(2011, today=date(2011, 10, 1)).measures["households"] == 0
+        assert campaign_figures(2011, today=date(2011, 10, 1)).measures["households"] == 0
         await open_form(app, pilot)
         await type_text(pilot, "12")
         await pilot.press("tab")
@@ -47,7 +47,7 @@ async def test_enter_a_month_and_the_figures_change(points):
         await pilot.press("enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "CampaignScreen"
-        fig = help_figures(2011, 10, today=date(2011, 10, 1))
+        fig = campaign_figures(2011, 10, today=date(2011, 10, 1))
         assert (fig.measures["households"], fig.measures["person_times"], fig.measures["units"]) == (12, 30, 3)
         assert {log.date for log in HelpLog.select()} == {date(2011, 10, 1)}
         assert "本月已记录 1 处" in str(app.screen.query_one("#campaign-summary").render())
@@ -60,7 +60,7 @@ async def test_enter_a_month_and_the_figures_change(points):
         await pilot.press("enter")
         await settle(app, pilot)
         assert HelpLog.select().where(HelpLog.deleted_at.is_null()).count() == 2
-        assert help_figures(2011, 10, today=date(2011, 10, 1)).measures["households"] == 15
+        assert campaign_figures(2011, 10, today=date(2011, 10, 1)).measures["households"] == 15
 
 
 @aio
@@ -77,7 +77,7 @@ async def test_copy_last_month(points):
         assert app.screen.query_one("#hm-funds-funds").value == "2.5"
         await pilot.press("enter")
         await settle(app, pilot)
-        october = help_figures(2011, 10, today=date(2011, 10, 1))
+        october = campaign_figures(2011, 10, today=date(2011, 10, 1))
         assert (october.measures["households"], october.measures["person_times"], october.measures["funds"]) == (7, 9, 2.5)
 
 

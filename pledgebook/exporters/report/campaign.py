@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from pledgebook.exporters.report.data import Sheet, cn_date, rate
-from pledgebook.models.campaign.figures import HelpBook
+from pledgebook.models.campaign.figures import CampaignBook
 from pledgebook.models.core import vocab
 
 
 def campaign_sheets(year: int, root_id: int, group: str, committee_of: dict[int, str], today: date) -> list[Sheet]:
     """The second ledger: 四帮四促工作情况统计表 (rows as on 承诺情况统计表) and the 未覆盖村 list.
 
-    Every figure is :class:`HelpBook`'s (what ``pledgebook stats`` prints): running contact points,
+    Every figure is :class:`CampaignBook`'s (what ``pledgebook stats`` prints): running contact points,
     pairings and stationed cadres on ``as_of``; the year's help logs summed by kind of work and measure.
     """
-    book = HelpBook(year, today=today)
+    book = CampaignBook(year, today=today)
     total = book.subtree(root_id)
     as_of = cn_date(book.as_of)
     work = [(kind, m) for kind in vocab.WORK_KINDS for m in vocab.WORK_MEASURES[kind]]

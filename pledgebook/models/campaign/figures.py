@@ -39,12 +39,9 @@ __all__ = [
     "VILLAGE_KINDS",
     "CampaignBook",
     "CampaignFigures",
-    "HelpBook",
-    "CampaignFigures",
     "IdlePerson",
     "Village",
     "campaign_figures",
-    "help_figures",
     "idle_people",
     "monthly",
     "months_before",
@@ -251,12 +248,6 @@ def campaign_figures(year: int, month: int | None = None, org_id: int | None = N
                      today: date | None = None) -> CampaignFigures:
     """The campaign figures of one subtree for one year or month (the whole file by default)."""
     return CampaignBook(year, month, today=today).subtree(org_id)
-
-
-# the names of before the campaign ledger had its name; callers in the faces still use them
-HelpBook = CampaignBook
-HelpFigures = CampaignFigures
-help_figures = campaign_figures
 
 
 def monthly(year: int, org_id: int | None = None) -> list[tuple[int, CampaignFigures]]:

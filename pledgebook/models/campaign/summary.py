@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from pledgebook.models.campaign.figures import (
-    HelpBook,
-    HelpFigures,
-    HelpOrg,
+    CampaignBook,
+    CampaignFigures,
     IdlePerson,
     Village,
     idle_people,
 )
 from pledgebook.models.core.errors import PledgebookError
+from pledgebook.models.store.orgtree import OrgNode
 from pledgebook.models.store.statrows import row_dicts, rows_by, rows_key
 
 
@@ -24,8 +24,8 @@ from pledgebook.models.store.statrows import row_dicts, rows_by, rows_key
 class CampaignSummary:
     as_of: date
     by: str
-    rows: list[tuple[HelpOrg, HelpFigures]]
-    total: HelpFigures
+    rows: list[tuple[OrgNode, CampaignFigures]]
+    total: CampaignFigures
     uncovered: list[Village]
     idle_months: int
     idle: list[IdlePerson]
@@ -54,7 +54,7 @@ def summarise(year: int, root_id: int | None, by: str = "committee", idle_months
     year's end; ``idle_months``: who has logged nothing in that many months (1-24)."""
     if not 1 <= idle_months <= 24:
         raise PledgebookError("--idle-months 应在 1 到 24 之间")
-    book = HelpBook(year)
+    book = CampaignBook(year)
     idle = idle_people(idle_months, today=book.as_of, org_id=root_id)
     return CampaignSummary(
         as_of=book.as_of, by=by, rows=rows_by(book, root_id, by), total=book.subtree(root_id),

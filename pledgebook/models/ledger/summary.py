@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.ledger import rules
-from pledgebook.models.ledger.figures import FigureBook, Figures, OrgNode, org_counts
+from pledgebook.models.ledger.figures import FigureBook, Figures, org_counts
 from pledgebook.models.store import db
+from pledgebook.models.store.orgtree import OrgNode
 from pledgebook.models.store.statrows import BY, row_dicts, rows_by, rows_key
 
 

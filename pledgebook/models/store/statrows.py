@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Figured)
 
 
 class Book(Protocol[N, F]):
-    """What both ledgers' figure books offer over the org tree (FigureBook, HelpBook)."""
+    """What both ledgers' figure books offer over the org tree (FigureBook, CampaignBook)."""
 
     orgs: dict[int, N]
 
