@@ -640,3 +640,18 @@ def test_json_output_carries_a_file_name_that_is_not_utf8(capsys):
     out = capsys.readouterr().out
     out.encode("utf-8")  # valid UTF-8
     assert json.loads(out)["path"] == name
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX folder name that is not UTF-8")
+def test_a_ledger_in_a_folder_whose_name_is_not_utf8_opens_backs_up_and_checks(ledger, tmp_path):
+    """Found by the argument fuzzer: the read-only URI of such a path raised UnicodeEncodeError."""
+    import os
+
+    folder = os.fsencode(tmp_path) + b"/\xff\xfe"
+    os.mkdir(folder)
+    db = os.fsdecode(folder + b"/ledger.db")
+    shutil.copyfile(ledger, db)
+    for args in (("backup",), ("backup", "list"), ("stats", "--json"), ("doctor",)):
+        done = subprocess.run([*PB, "--db", db, *args], capture_output=True, stdin=subprocess.DEVNULL, timeout=180)
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, (args, done.stderr[-2000:])
+    assert list(Path(os.fsdecode(folder), "backups").glob("*.db"))

@@ -61,7 +61,9 @@ def sqlite_uri(path: str | os.PathLike[str], *, immutable: bool = False) -> str:
     else:
         text = os.path.abspath(os.fspath(path))
     query = "?mode=ro&immutable=1" if immutable else "?mode=ro"
-    return "file:" + quote(text, safe="/:") + query
+    # a POSIX name that is not UTF-8 reaches Python as surrogate escapes: its own bytes go into the URI
+    data = text.encode("utf-8", "surrogatepass" if os.name == "nt" else "surrogateescape")
+    return "file:" + quote(data, safe="/:") + query
 
 
 def network_share(path: str | os.PathLike[str], *, windows: bool | None = None) -> bool:
