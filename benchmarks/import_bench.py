@@ -216,12 +216,16 @@ def main() -> None:
     parser.add_argument("--office", action="store_true", help="import the workbook as re-saved by LibreOffice")
     parser.add_argument("--peer", type=Path, default=None, help="the sqlite-utils command to compare the CSV with")
     parser.add_argument("--db", type=Path, default=None, help="an existing demo county to copy (default: build one)")
+    parser.add_argument("--keep", type=Path, default=None, help="build the files in this folder and leave them there")
     args = parser.parse_args()
     n = args.rows or (2_000 if args.quick else 20_000)
     n_csv = args.csv_rows or (2_000 if args.quick else 100_000)
     members = args.members or (200 if args.quick else 2_000)
     with tempfile.TemporaryDirectory(prefix="pb-import-bench-") as tmp:
         folder = Path(tmp)
+        if args.keep:
+            folder = args.keep
+            folder.mkdir(parents=True, exist_ok=True)
         db = folder / "county.db"
         if args.db:
             shutil.copy(args.db, db)
