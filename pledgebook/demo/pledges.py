@@ -19,7 +19,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from pledgebook.models.core.errors import PledgebookError
-from pledgebook.models.core.values import id_check_digit, pinyin_keys
+from pledgebook.models.core.pinyin import pinyin_keys
+from pledgebook.models.core.values import id_check_digit
 from pledgebook.models.core.vocab import DEFAULT_CATEGORIES
 from pledgebook.models.store import audit, migrations, search
 from pledgebook.models.store.db import is_initialized, set_setting

@@ -764,7 +764,7 @@ def _insert_people(adds: list[K.Planned], file_name: str) -> None:
 
     Validated in planning exactly as rules.create_person would; checked again here, inside the lock,
     that their orgs are live and no ID number was taken meanwhile."""
-    from pledgebook.models.core.values import pinyin_keys
+    from pledgebook.models.core.pinyin import pinyin_keys
     from pledgebook.models.store.audit import os_user
     from pledgebook.models.store.tables import AuditLog, Org, Person, database, new_uid, utcnow
 

@@ -25,7 +25,8 @@ from pledgebook.models.core.errors import (
     ValidationErrors,
     YearClosed,
 )
-from pledgebook.models.core.values import normalize_id_number, pinyin_key
+from pledgebook.models.core.pinyin import pinyin_key
+from pledgebook.models.core.values import normalize_id_number
 from pledgebook.models.store import audit, search
 from pledgebook.models.store.db import county_code_problem, get_setting, is_initialized, set_setting
 from pledgebook.models.store.tables import (
