@@ -375,6 +375,31 @@ def clean_rows(raw: list[list], max_cell_chars: int, first_row: int = 1) -> tupl
     return rows, numbers, issues
 
 
+def clean_text_rows(raw: list[list[str]], width: int, max_cell_chars: int) -> tuple[list, list, list]:
+    """:func:`clean_rows` for the rows of a text file that has no control character anywhere (the
+    caller checked the whole text at once): every cell a str, rows padded to ``width`` with None.
+
+    The same result as padding with '' and calling clean_rows, at a third of its cost: no types to
+    sort out, and a row's cells are measured one by one only when together they are over the limit."""
+    rows: list[list] = []
+    numbers: list[int] = []
+    issues: list[tuple[int, int, str, str]] = []
+    same: dict = {}
+    one = same.setdefault
+    for number, row in enumerate(raw, start=1):
+        if not any(row):
+            continue
+        long = sum(map(len, row)) > max_cell_chars
+        row = [one(value, value) if value else None for value in row]
+        if len(row) < width:
+            row += [None] * (width - len(row))
+        if long:
+            row = _flag_cells(row, number, max_cell_chars, issues)
+        rows.append(row)
+        numbers.append(number)
+    return rows, numbers, issues
+
+
 def _flag_cells(row: list, number: int, max_cell_chars: int, issues: list) -> list:
     row = list(row)
     for col, value in enumerate(row):
