@@ -217,6 +217,7 @@ def main() -> None:
     parser.add_argument("--peer", type=Path, default=None, help="the sqlite-utils command to compare the CSV with")
     parser.add_argument("--db", type=Path, default=None, help="an existing demo county to copy (default: build one)")
     parser.add_argument("--keep", type=Path, default=None, help="build the files in this folder and leave them there")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: use the files already there (same sizes)")
     args = parser.parse_args()
     # As installed: pip compiles a package to bytecode. Without this, a PYTHONDONTWRITEBYTECODE
     # environment makes every run compile our modules from source (~0.1 s the users never pay).
@@ -239,17 +240,19 @@ def main() -> None:
             if proc.returncode:
                 raise SystemExit(proc.stderr)
         year, rows = build_rows(db, max(n, n_csv))
-        xlsx = folder / "承诺台账.xlsx"
-        write_xlsx(xlsx, rows[:n])
-        if args.office:
-            xlsx = office_copy(xlsx) or xlsx
-        gbk = folder / "承诺台账.csv"
-        with gbk.open("w", encoding="gbk", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(HEADER)
-            writer.writerows(rows[:n_csv])
-        roster = folder / "党员名册.xlsx"
-        write_roster(db, roster, members)
+        xlsx, gbk, roster = folder / "承诺台账.xlsx", folder / "承诺台账.csv", folder / "党员名册.xlsx"
+        office = folder / "office" / xlsx.name
+        if args.reuse and all(p.exists() for p in (xlsx, gbk, roster, *([office] if args.office else []))):
+            xlsx = office if args.office else xlsx  # the files of an earlier run with --keep: compare two trees alike
+        else:
+            write_xlsx(xlsx, rows[:n])
+            if args.office:
+                xlsx = office_copy(xlsx) or xlsx
+            with gbk.open("w", encoding="gbk", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(HEADER)
+                writer.writerows(rows[:n_csv])
+            write_roster(db, roster, members)
 
         raw, raw_cpu = min(raw_rate(xlsx, db, n) for _ in range(3))
         print(f"workbook {n} rows × 12 columns ({'saved by LibreOffice' if xlsx.parent.name == 'office' else 'xlsxwriter'}),"
