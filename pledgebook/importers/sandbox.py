@@ -362,16 +362,17 @@ def clean_rows(raw: list[list], max_cell_chars: int, first_row: int = 1) -> tupl
         number = index + first_row
         row = [None if value == "" else one(value, value) if value.__class__ is str else value for value in row]
         kinds = set(map(type, row))
-        if dt.time in kinds or dt.timedelta in kinds:
+        if dt.time in kinds or dt.timedelta in kinds:  # their text (digits and colons) needs no checking
             row = [value.isoformat() if isinstance(value, dt.time) else str(value) if isinstance(value, dt.timedelta)
                    else value for value in row]
-            kinds = set(map(type, row))
-        if str in kinds:
-            joined = "\n".join([value for value in row if type(value) is str])
-            if len(joined) > max_cell_chars or _CONTROL.search(joined):
-                row = _flag_cells(row, number, max_cell_chars, issues)
         rows.append(row)
         numbers.append(number)
+    # each distinct text is checked once, all together: a sheet seldom has a cell to flag
+    if same and (max(map(len, same)) > max_cell_chars or _CONTROL.search("\n".join(same))):
+        bad = {text for text in same if len(text) > max_cell_chars or _CONTROL.search(text)}
+        for at, row in enumerate(rows):
+            if not bad.isdisjoint(row):
+                rows[at] = _flag_cells(row, numbers[at], max_cell_chars, issues)
     return rows, numbers, issues
 
 
