@@ -6,8 +6,8 @@ made from pypinyin by ``make_pinyin_table.py`` (also beside it), which checks th
 character, every phrase and 200,000 mixed texts alike; pypinyin and its data are MIT-licensed.
 
 Why not pypinyin itself: importing it costs 0.17 s (a 2.5 MB JSON phrase list, and its segmenter
-builds a prefix set of it at import), most of a 2,000-member roster's import. The table loads in
-about 25 ms, on the first key asked for.
+builds a prefix set of it at import): a 2,000-member roster's import took 0.72 s of CPU with it,
+0.49 s with the table. The table loads in 10-20 ms, on the first key asked for.
 """
 
 from __future__ import annotations
