@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from sqlite3 import Connection
 
 from pledgebook.models.campaign.figures import months_before
-from pledgebook.models.core.values import pinyin_keys
+from pledgebook.models.core.pinyin import pinyin_keys
 from pledgebook.models.store.tables import utcnow
 
 # work done, by where it is recorded: (kind, weight)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from sqlite3 import Connection
 
-from pledgebook.models.core.values import id_check_digit, pinyin_keys
+from pledgebook.models.core.pinyin import pinyin_keys
+from pledgebook.models.core.values import id_check_digit
 
 COUNTY_NAME = "云岭县"
 COUNTY_CODE = "539901"  # fictional: no real county has this code

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import pickle
@@ -27,6 +28,7 @@ from pledgebook.importers import sniff
 from pledgebook.importers.errors import FileUnreadable
 from pledgebook.importers.sheet import CellIssue, Sheet, column_letter
 from pledgebook.models.core.child import child_env
+from pledgebook.models.core.values import has_control_chars
 
 __all__ = ["CellIssue", "FileUnreadable", "Sheet", "column_letter", "read_file", "read_text"]
 
@@ -234,7 +236,7 @@ def read_text(
     max_cell_chars: int = MAX_CELL_CHARS,
 ) -> Sheet:
     """A CSV or tab-separated text file as one Sheet named after the file."""
-    from pledgebook.importers.sandbox import clean_rows
+    from pledgebook.importers.sandbox import clean_rows, clean_text_rows
 
     path = Path(path)
     try:
@@ -242,15 +244,50 @@ def read_text(
     except OSError as exc:
         raise FileUnreadable(f"文件「{path.name}」无法读取（{exc.strerror or exc}）。") from None
     text, encoding = decode_text(data, path.name)
+    del data
     delimiter = sniff_delimiter(text)
-    rows: list[list] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(itertools.islice(reader, max_rows + 1))  # parsed in C; row by row only when too wide
+    except csv.Error as exc:
+        raise _bad_csv(path, reader.line_num, exc) from None
+    width = max(map(len, rows), default=0)
+    if width > max_cols:
+        rows = _rows_one_by_one(path, text, delimiter, max_rows, max_cols)
+        width = max(map(len, rows), default=0)
+    if len(rows) > max_rows:
+        raise _too_many_rows(path, max_rows)
+    if has_control_chars(text):
+        padded = [row + [""] * (width - len(row)) if len(row) < width else row for row in rows]
+        clean, numbers, issues = clean_rows(padded, max_cell_chars)
+    else:
+        clean, numbers, issues = clean_text_rows(rows, width, max_cell_chars)
+    sheet = Sheet(name=path.stem, rows=clean, row_numbers=numbers, issues=[CellIssue(*i) for i in issues])
+    if not clean:
+        sheet.skipped = "空白文件"
+    return sheet
+
+
+def _bad_csv(path: Path, line: int, exc: csv.Error) -> FileUnreadable:
+    return FileUnreadable(
+        f"文件「{path.name}」第 {line} 行附近格式有误（{exc}），可能引号不成对或单元格过长。"
+        "请在 Excel/WPS 中打开后另存为 .xlsx 再导入。"
+    )
+
+
+def _too_many_rows(path: Path, max_rows: int) -> FileUnreadable:
+    return FileUnreadable(f"文件「{path.name}」超过 {max_rows} 行，超出可导入的范围。请拆分成几个文件后再导入。")
+
+
+def _rows_one_by_one(path: Path, text: str, delimiter: str, max_rows: int, max_cols: int) -> list[list[str]]:
+    """The rows of a file with a row wider than ``max_cols``: a blank tail is cut off, text there is
+    refused with its line number (or the file's length, if that comes first)."""
+    rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
             if len(rows) >= max_rows:
-                raise FileUnreadable(
-                    f"文件「{path.name}」超过 {max_rows} 行，超出可导入的范围。请拆分成几个文件后再导入。"
-                )
+                raise _too_many_rows(path, max_rows)
             if len(row) > max_cols:
                 if any(cell.strip() for cell in row[max_cols:]):
                     raise FileUnreadable(
@@ -260,17 +297,8 @@ def read_text(
                 row = row[:max_cols]
             rows.append(row)
     except csv.Error as exc:
-        raise FileUnreadable(
-            f"文件「{path.name}」第 {reader.line_num} 行附近格式有误（{exc}），可能引号不成对或单元格过长。"
-            "请在 Excel/WPS 中打开后另存为 .xlsx 再导入。"
-        ) from None
-    width = max((len(row) for row in rows), default=0)
-    padded = [row + [""] * (width - len(row)) if len(row) < width else row for row in rows]
-    clean, numbers, issues = clean_rows(padded, max_cell_chars)
-    sheet = Sheet(name=path.stem, rows=clean, row_numbers=numbers, issues=[CellIssue(*i) for i in issues])
-    if not clean:
-        sheet.skipped = "空白文件"
-    return sheet
+        raise _bad_csv(path, reader.line_num, exc) from None
+    return rows
 
 
 def decode_text(data: bytes, name: str = "") -> tuple[str, str]:

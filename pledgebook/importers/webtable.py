@@ -95,12 +95,12 @@ class _Tables(HTMLParser):
             if tag == "br" and self.cell is not None:
                 self.cell.append("\n")
         elif tag == "tr":
-            self._close_cell()
+            self.close_cell()
             if len(self.rows) >= self.max_rows:
                 raise _too_big(self.max_rows, self.max_cols)
             self.rows.append([])
         elif tag in ("td", "th"):
-            self._close_cell()
+            self.close_cell()
             if not self.rows:
                 self.rows.append([])
             values = dict(attrs)
@@ -114,17 +114,17 @@ class _Tables(HTMLParser):
             self.skip = max(0, self.skip - 1)
         elif tag == "table":
             if self.depth == 1:
-                self._close_cell()
+                self.close_cell()
                 self.rows = None
             self.depth = max(0, self.depth - 1)
         elif self.depth == 1 and tag in ("td", "th", "tr"):
-            self._close_cell()
+            self.close_cell()
 
     def handle_data(self, data: str) -> None:
         if self.cell is not None and not self.skip:
             self.cell.append(data)
 
-    def _close_cell(self) -> None:
+    def close_cell(self) -> None:
         if self.cell is None or self.rows is None:
             return
         text = "".join(self.cell)
@@ -206,7 +206,7 @@ def read_html(path: str, max_rows: int, max_cols: int) -> list[dict]:
     except (AssertionError, ValueError) as exc:  # the standard parser's word for markup it cannot follow
         raise Refused(f"是网页(HTML)文件，但格式有误，无法读出表格（{str(exc)[:80]}）。请重新从系统导出，"
                       "或在 Excel/WPS 中打开后另存为 .xlsx 再导入") from None
-    parser._close_cell()
+    parser.close_cell()  # the last cell of a file cut short
     stem = Path(path).stem
     tables = [rows for rows in parser.tables if any(any(v for v, _, _ in line) for line in rows)]
     if not tables:

@@ -22,8 +22,6 @@ from pledgebook.models.core.values import (
     parse_date,
     parse_int,
     parse_number,
-    pinyin_key,
-    pinyin_keys,
     serial_to_date,
 )
 
@@ -266,35 +264,6 @@ def test_control_chars():
     assert has_control_chars("a\x85b")
     assert not has_control_chars("a\tb\nc\r")
     assert not has_control_chars("张三")
-
-
-# ----------------------------------------------------------------- pinyin
-
-
-@pytest.mark.parametrize(
-    "text, needle",
-    [("张三", "zs"), ("张三", "zhs"), ("张三", "zhangsan"), ("联珠镇", "lzz"), ("联珠镇", "lianzhu"),
-     ("第3支部", "d3zb"), ("ABC党支部", "abc"), ("重庆市", "cqs")],
-)
-def test_pinyin_key_substring_search(text, needle):
-    assert needle in pinyin_key(text)
-
-
-def test_pinyin_key_exact():
-    assert pinyin_key("张三") == "zs zhs zhangsan"
-    assert pinyin_key("李四") == "ls lisi"
-    assert pinyin_key("") == ""
-
-
-def test_pinyin_keys_bulk_is_fast():
-    import time
-
-    names = [f"{a}{b}{c}" for a in "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗" for b in "明华国建文平志伟东海" for c in "强晓生光林小民永杰军金健一忠洪"]
-    names = (names * 5)[:14000]
-    started = time.perf_counter()
-    keys = pinyin_keys(names)
-    assert len(keys) == 14000 and keys[0] == pinyin_key(names[0])
-    assert time.perf_counter() - started < 5
 
 
 def test_values_import_is_light():

@@ -246,7 +246,7 @@ def test_web_system_exports_import_with_their_id_numbers(county, tmp_path, name)
     assert people["钱二"].id_number == "53082219850615101X" and people["钱二"].org_id == county["b2"].id
     assert people["钱二"].joined_date == dt.date(2008, 6, 30) and people["钱二"].gender == "female"
     # written in bulk, as rules.create_person writes one: state, pinyin for the search, an audit entry each
-    from pledgebook.models.core.values import pinyin_key
+    from pledgebook.models.core.pinyin import pinyin_key
     from pledgebook.models.store.audit import history
 
     assert people["赵一"].state == "active" and people["赵一"].pinyin == pinyin_key("赵一")

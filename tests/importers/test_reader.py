@@ -492,6 +492,24 @@ def test_csv_caps(tmp_path):
         read_file(wide)
 
 
+def test_csv_rows_as_the_cell_by_cell_reading_gives_them(tmp_path):
+    """Blank rows left out with their numbers kept, short rows padded with None, '' read as None, a
+    cell over the limit dropped and reported; a blank tail past the column limit cut off, text there
+    refused with its line."""
+    path = tmp_path / "t.csv"
+    path.write_text("姓名,性别,承诺事项\n\n张三,男\n,,\n李四,," + "长" * 40 + "\n王五,女,修路\n", encoding="utf-8")
+    sheet = read_file(path, max_cell_chars=30)[0]
+    assert sheet.row_numbers == [1, 3, 5, 6]
+    assert sheet.rows == [["姓名", "性别", "承诺事项"], ["张三", "男", None], ["李四", None, None], ["王五", "女", "修路"]]
+    assert [(i.row, i.column, i.kind) for i in sheet.issues] == [(5, "C", "too_long")]
+    wide = tmp_path / "w.csv"
+    wide.write_text("姓名,性别\n张三,男" + "," * 250 + "\n", encoding="utf-8")
+    assert read_file(wide)[0].rows == [["姓名", "性别"] + [None] * 198, ["张三", "男"] + [None] * 198]
+    wide.write_text("姓名,性别\n张三,男\n\"李\n四\"" + ",x" * 201 + "\n", encoding="utf-8")
+    with pytest.raises(FileUnreadable, match="第 4 行有 202 列"):
+        read_file(wide)
+
+
 def test_csv_control_chars_reported(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("姓名,性别\n张\x01三,男\n", encoding="utf-8")

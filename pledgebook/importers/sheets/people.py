@@ -12,7 +12,7 @@ from pledgebook.importers.plan import Collector, Planned, Row, RowErrors, SheetK
 from pledgebook.importers.resolve import OrgRef, Unresolved, normalize_text
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationErrors
-from pledgebook.models.core.values import pinyin_keys
+from pledgebook.models.core.pinyin import pinyin_keys
 from pledgebook.models.ledger import rules, validate
 from pledgebook.models.store import audit
 from pledgebook.models.store.tables import Org, Person, database, new_uid, utcnow

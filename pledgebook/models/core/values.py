@@ -45,8 +45,6 @@ __all__ = [
     "parse_deadline",
     "parse_int",
     "parse_number",
-    "pinyin_key",
-    "pinyin_keys",
     "serial_to_date",
 ]
 
@@ -282,65 +280,3 @@ def mask_phone(text: str | None) -> str:
     if len(text) <= 7:
         return "*" * (len(text) - 2) + text[-2:] if len(text) > 2 else "*" * len(text)
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
-
-
-# --------------------------------------------------------------------------- pinyin
-
-_ZH_INITIALS = ("zh", "ch", "sh")
-_FOREIGN = "\x00"  # marks a chunk pypinyin had no pinyin for
-
-
-def pinyin_key(text: str) -> str:
-    """A search key for ``text``: initials, initials with zh/ch/sh, full pinyin.
-
-    '张三' → 'zs zhs zhangsan'; '联珠镇' → 'lzz lzhzh lianzhuzhen'. Lowercase,
-    toneless, space-separated; a part equal to the one before it is left out
-    ('李四' → 'ls lisi'). Characters that are not Chinese pass through
-    lowercased. Matching is by substring: typing 'lzz' finds 联珠镇.
-    """
-    return pinyin_keys([text])[0]
-
-
-def pinyin_keys(texts: list[str]) -> list[str]:
-    """:func:`pinyin_key` for many texts at once (repeated texts are computed once)."""
-    from pypinyin import lazy_pinyin  # imported here: it costs ~0.15 s at start-up
-
-    cache: dict[str, str] = {}
-    keys: list[str] = []
-    for raw in texts:
-        text = normalize_text(raw)
-        key = cache.get(text)
-        if key is None:
-            key = _key_from_syllables(lazy_pinyin(text, errors=_mark_foreign))
-            cache[text] = key
-        keys.append(key)
-    return keys
-
-
-def _mark_foreign(chars: str) -> str:
-    """pypinyin's hook for characters without pinyin: mark them so they pass through whole."""
-    return _FOREIGN + chars
-
-
-def _key_from_syllables(syllables: list[str]) -> str:
-    initials: list[str] = []
-    initials_zh: list[str] = []
-    full: list[str] = []
-    for syllable in syllables:
-        chunk = syllable.lower().replace(" ", "")
-        foreign = chunk.startswith(_FOREIGN)
-        chunk = chunk.lstrip(_FOREIGN)
-        if not chunk:
-            continue
-        full.append(chunk)
-        if not foreign:
-            initials.append(chunk[0])
-            initials_zh.append(chunk[:2] if chunk.startswith(_ZH_INITIALS) else chunk[0])
-        else:
-            initials.append(chunk)
-            initials_zh.append(chunk)
-    parts: list[str] = []
-    for part in ("".join(initials), "".join(initials_zh), "".join(full)):
-        if part and part not in parts:
-            parts.append(part)
-    return " ".join(parts)

@@ -14,7 +14,8 @@ from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError, ValidationErrors
 from pledgebook.models.core.fields import MAX_NAME, Checker, parse_date
-from pledgebook.models.core.values import normalize_id_number, pinyin_key
+from pledgebook.models.core.pinyin import pinyin_key
+from pledgebook.models.core.values import normalize_id_number
 from pledgebook.models.ledger.categories import categories
 from pledgebook.models.ledger.rectification import default_rectification_due, needs_rectification
 from pledgebook.models.store.tables import Org, Pledge

@@ -6,7 +6,7 @@ from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotInitialized, PledgebookError, ValidationError, ValidationErrors
 from pledgebook.models.core.fields import MAX_NAME
-from pledgebook.models.core.values import pinyin_key
+from pledgebook.models.core.pinyin import pinyin_key
 from pledgebook.models.ledger import queries
 from pledgebook.models.ledger.categories import categories
 from pledgebook.models.store import audit

@@ -9,7 +9,7 @@ from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.core.fields import MAX_NAME
-from pledgebook.models.core.values import pinyin_key
+from pledgebook.models.core.pinyin import pinyin_key
 from pledgebook.models.store import audit
 from pledgebook.models.store.lifecycle import get_record, transaction, update_record
 from pledgebook.models.store.tables import Org, Person, database, utcnow
