@@ -99,8 +99,15 @@ class BaseModel(Model):
 
 
 class Tracked(BaseModel):
-    """A record that can travel upward in a hand-off bundle."""
+    """A record that can travel upward in a hand-off bundle.
 
+    ``id`` is the primary key peewee would add by itself (``AutoField`` named ``id``, inherited by every
+    subclass); written out so that the type checker knows it. Beside each ``ForeignKeyField`` ``x`` stands
+    the annotation of ``x_id``, the raw id peewee's ``ForeignKeyField.bind`` sets on the class (an
+    ``ObjectIdAccessor``; annotation only, nothing at run time).
+    """
+
+    id = AutoField()
     uid = CharField(max_length=36, unique=True, default=new_uid)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -126,11 +133,11 @@ class Org(Tracked):
     """党组织. The tree is the spine: a county is a root; ``path`` is the
     materialized path of ids ("/1/5/23/") so a subtree is one index range."""
 
-    id = AutoField()
     code = CharField(null=True, unique=True)
     name = CharField()
     kind = CharField()
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    parent_id: int | None
     path = CharField(index=True, default="")
     depth = IntegerField(default=0)
     sector = CharField(null=True)
@@ -144,9 +151,9 @@ class Org(Tracked):
 class Person(Tracked):
     """党员/干部. Never deleted: ``state`` says 在册/转出/死亡/其他."""
 
-    id = AutoField()
     name = CharField()
     org = ForeignKeyField(Org, backref="people", on_delete="RESTRICT")
+    org_id: int
     gender = CharField(null=True)
     ethnicity = CharField(null=True)
     education = CharField(null=True)  # 学历 as the roster writes it (大学本科, 大专, 高中 …)
@@ -181,10 +188,11 @@ class ImportBatch(Tracked):
 class Pledge(Tracked):
     """承诺. ``org`` is the pledging org, or the org of the pledging person."""
 
-    id = AutoField()
     year = IntegerField()
     org = ForeignKeyField(Org, backref="pledges", on_delete="RESTRICT")
+    org_id: int
     person = ForeignKeyField(Person, null=True, backref="pledges", on_delete="RESTRICT")
+    person_id: int | None
     scope = CharField(default="personal")
     category = CharField(default="service")
     content = TextField()
@@ -197,8 +205,10 @@ class Pledge(Tracked):
     status = CharField(default="in_progress")
     fulfilled_on = DateField(null=True)
     carried_from = ForeignKeyField("self", null=True, backref="carried_to", on_delete="SET NULL")
+    carried_from_id: int | None
     source = CharField(default="manual")
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
     source_row = IntegerField(null=True)
     deleted_at = DateTimeField(null=True)
 
@@ -209,8 +219,8 @@ class Pledge(Tracked):
 class Progress(Tracked):
     """践诺记录."""
 
-    id = AutoField()
     pledge = ForeignKeyField(Pledge, backref="progress", on_delete="CASCADE")
+    pledge_id: int
     date = DateField()
     note = TextField()
     percent = IntegerField(null=True)
@@ -220,8 +230,8 @@ class Progress(Tracked):
 class Evaluation(Tracked):
     """评诺: one evaluation of one pledge, with ballots and rectification."""
 
-    id = AutoField()
     pledge = ForeignKeyField(Pledge, backref="evaluations", on_delete="CASCADE")
+    pledge_id: int
     kind = CharField()
     date = DateField()
     evaluator = CharField(default="")
@@ -272,11 +282,12 @@ class ContactPoint(Tracked):
     belongs to; the figures count the point under that org's subtree.
     """
 
-    id = AutoField()
     leader = ForeignKeyField(Person, backref="contact_points", on_delete="RESTRICT")
+    leader_id: int
     kind = CharField()
     name = CharField()
     org = ForeignKeyField(Org, backref="contact_points", on_delete="RESTRICT")
+    org_id: int
     start_date = DateField()
     end_date = DateField(null=True)
     active = BooleanField(default=True)
@@ -291,11 +302,13 @@ class Pairing(Tracked):
     village); the figures count the pairing there.
     """
 
-    id = AutoField()
     helper = ForeignKeyField(Person, backref="pairings", on_delete="RESTRICT")
+    helper_id: int
     helped_person = ForeignKeyField(Person, null=True, backref="helped_by", on_delete="RESTRICT")
+    helped_person_id: int | None
     household = CharField(null=True)
     org = ForeignKeyField(Org, backref="pairings", on_delete="RESTRICT")
+    org_id: int
     start_date = DateField()
     end_date = DateField(null=True)
     note = TextField(default="")
@@ -305,12 +318,14 @@ class Pairing(Tracked):
 class Stationing(Tracked):
     """驻村: a cadre sent by a unit to live in a village, in a 临时党支部."""
 
-    id = AutoField()
     cadre = ForeignKeyField(Person, backref="stationings", on_delete="RESTRICT")
+    cadre_id: int
     sending_unit = CharField()
     role = CharField(default="member")
     village = ForeignKeyField(Org, backref="stationings", on_delete="RESTRICT")
+    village_id: int
     branch = ForeignKeyField(Org, null=True, backref="stationed", on_delete="RESTRICT")
+    branch_id: int | None
     start_date = DateField()
     planned_end = DateField(null=True)
     actual_end = DateField(null=True)
@@ -327,13 +342,17 @@ class HelpLog(Tracked):
     log is written (a contact point's or pairing's org, a stationing's village).
     """
 
-    id = AutoField()
     date = DateField()
     person = ForeignKeyField(Person, backref="help_logs", on_delete="RESTRICT")
+    person_id: int
     contact_point = ForeignKeyField(ContactPoint, null=True, backref="logs", on_delete="RESTRICT")
+    contact_point_id: int | None
     pairing = ForeignKeyField(Pairing, null=True, backref="logs", on_delete="RESTRICT")
+    pairing_id: int | None
     stationing = ForeignKeyField(Stationing, null=True, backref="logs", on_delete="RESTRICT")
+    stationing_id: int | None
     org = ForeignKeyField(Org, backref="help_logs", on_delete="RESTRICT", index=False)  # see migration 5
+    org_id: int
     kind = CharField()
     households = IntegerField(default=0)  # 户
     person_times = IntegerField(default=0)  # 人次
@@ -345,6 +364,7 @@ class HelpLog(Tracked):
     note = TextField(default="")
     source = CharField(default="manual")
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
     source_row = IntegerField(null=True)
     deleted_at = DateTimeField(null=True)
 
