@@ -58,7 +58,9 @@ def build() -> str:
     import pypinyin
     from pypinyin import Style, lazy_pinyin
     from pypinyin.constants import PHRASES_DICT, RE_HANS
-    from pypinyin.core import _default_convert  # noqa: PLC2701 - a build tool reading its source's own data
+    from pypinyin.converter import DefaultConverter
+
+    convert = DefaultConverter().convert  # what lazy_pinyin runs by default (its own instance holds no state)
 
     han_class = _han_class(RE_HANS.pattern)
     chars: dict[str, str] = {}
@@ -73,7 +75,7 @@ def build() -> str:
     for phrase in phrases:
         if len(phrase) < 2:
             continue
-        got = [item[0] for item in _default_convert.convert(phrase, Style.NORMAL, False, _mark, True)]
+        got = [item[0] for item in convert(phrase, Style.NORMAL, False, _mark, True)]
         if got != [chars.get(ch, _mark(ch)) for ch in phrase]:
             assert len(got) == len(phrase) and all(s and not any(c.isspace() for c in s) for s in got), (phrase, got)
             own[phrase] = got
@@ -105,9 +107,9 @@ def build() -> str:
 def samples(rng: random.Random, phrases: list[str], chars: list[str], count: int) -> list[str]:
     common = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余于杜叶程魏苏吕丁任沈"
     given = "建国秀英志强海燕丽华明军文静春梅国庆长乐重阳单行朝阳传银行会计乐都和平调解"
-    samples = []
+    samples: list[str] = []
     for _ in range(count):
-        parts = []
+        parts: list[str] = []
         for _ in range(rng.randint(1, 4)):
             pick = rng.random()
             if pick < 0.4:
@@ -145,7 +147,7 @@ def check(count: int = 200_000) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check the committed table")
     args = parser.parse_args()
     if not args.check:

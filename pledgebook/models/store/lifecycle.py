@@ -9,7 +9,7 @@ audit it — is written here once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -36,7 +36,7 @@ Changes = dict[str, tuple[Any, Any]]
 
 
 @contextmanager
-def transaction() -> Iterator[None]:
+def transaction() -> Generator[None, None, None]:
     """One write transaction that takes the write lock at BEGIN.
 
     A transaction that reads first and then writes would otherwise fail at

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pledgebook.models.store.tables import Org, Person, database
+from pledgebook.models.store.tables import Org, Person, fetch_all
 
 __all__ = ["PledgerChoice", "like_pattern", "org_choice", "person_choice", "search_pledgers"]
 
@@ -37,21 +37,21 @@ def search_pledgers(text: str, limit: int = 12) -> list[PledgerChoice]:
     like = like_pattern(text)
     choices = [
         PledgerChoice(oid, None, f"{name}（党组织）")
-        for oid, name in database.execute_sql(
+        for oid, name in fetch_all(
             "SELECT id, name FROM org WHERE deleted_at IS NULL AND active = 1 "
             "AND (name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\') "
             "ORDER BY length(name), id LIMIT ?",
             [like, like, limit],
-        ).fetchall()
+        )
     ]
     choices += [
         PledgerChoice(oid, pid, f"{name} · {org}")
-        for pid, name, oid, org in database.execute_sql(
+        for pid, name, oid, org in fetch_all(
             "SELECT pe.id, pe.name, pe.org_id, o.name FROM person pe JOIN org o ON o.id = pe.org_id "
             "WHERE pe.deleted_at IS NULL AND pe.state = 'active' AND o.active = 1 "
             "AND (pe.name LIKE ? ESCAPE '\\' OR pe.pinyin LIKE ? ESCAPE '\\') ORDER BY length(pe.name), pe.id LIMIT ?",
             [like, like, limit],
-        ).fetchall()
+        )
     ]
     return choices[: limit * 2]
 

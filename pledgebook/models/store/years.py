@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from pledgebook.models.core.errors import ValidationError, YearClosed
-from pledgebook.models.store.tables import WorkYear, database
+from pledgebook.models.store.tables import WorkYear, fetch_all
 
 __all__ = ["closed_years", "ensure_not_closed", "ensure_year_open", "open_years", "year_state"]
 
@@ -32,7 +32,7 @@ def open_years() -> list[int]:
 
 
 def closed_years() -> set[int]:
-    return {y for (y,) in database.execute_sql("SELECT year FROM work_year WHERE closed = 1").fetchall()}
+    return {y for (y,) in fetch_all("SELECT year FROM work_year WHERE closed = 1")}
 
 
 def ensure_not_closed(when: date | None) -> None:
