@@ -32,7 +32,7 @@ from datetime import date
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store.orgtree import TreeBook
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.tables import database, fetch_all, fetch_one
 
 __all__ = [
     "MEASURE_COLUMNS",
@@ -322,14 +322,16 @@ def idle_people(
     """
     today = today or date.today()
     since = months_before(today, months)
-    sql = []
-    params: list = []
+    sql: list[str] = []
+    params: list[object] = []
     subtree = ""
+    subtree_params: list[str] = []
     if org_id is not None:
-        path = database.execute_sql("SELECT path FROM org WHERE id = ?", (org_id,)).fetchone()
+        path = fetch_one("SELECT path FROM org WHERE id = ?", (org_id,))
         if path is None:
             return []
         subtree = " AND {col} IN (SELECT id FROM org WHERE path >= ? AND path < ?)"
+        subtree_params = [path[0], path[0] + "\uffff"]
     on, first = today.isoformat(), since.isoformat()
     for role, table, person_col, org_col, end_col, name_sql in (
         ("contact_point", "contact_point", "leader_id", "org_id", "end_date", "t.name"),
@@ -344,11 +346,11 @@ def idle_people(
             f"AND t.start_date <= ? AND (t.{end_col} IS NULL OR t.{end_col} >= ?)"
             + subtree.format(col=f"t.{org_col}")
         )
-        params += [first, on] + ([path[0], path[0] + "\uffff"] if org_id is not None else [])
+        params += [first, on, *subtree_params]
     if not sql:
         return []
     holders: dict[int, tuple[list[str], list[str]]] = {}
-    for person_id, role, place in database.execute_sql(" UNION ALL ".join(sql), params).fetchall():
+    for person_id, role, place in fetch_all(" UNION ALL ".join(sql), params):
         held = holders.setdefault(person_id, ([], []))
         if role not in held[0]:
             held[0].append(role)
@@ -362,21 +364,21 @@ def idle_people(
     idle_ids = [pid for pid in holders if pid not in active]
     if not idle_ids:
         return []
-    found: dict[int, tuple[str, str, str | None, int]] = {}
+    found: dict[int, tuple[str, str, date | None, int]] = {}
     for chunk in range(0, len(idle_ids), 500):
         ids = idle_ids[chunk:chunk + 500]
         marks = ",".join("?" * len(ids))
-        for pid, name, org, last, org_id in database.execute_sql(
+        for pid, name, org, last, oid in fetch_all(
             "SELECT p.id, p.name, o.name, (SELECT max(date) FROM help_log h WHERE h.person_id = p.id "
             f"AND h.deleted_at IS NULL AND h.date <= ?), o.id FROM person p JOIN org o ON o.id = p.org_id "
             f"WHERE p.id IN ({marks})",
             [on, *ids],
-        ).fetchall():
-            found[pid] = (name, org, last, org_id)
+        ):
+            found[pid] = (name, org, date.fromisoformat(last) if last else None, oid)
     result = [
         IdlePerson(
             pid, found[pid][0], found[pid][1], tuple(holders[pid][0]), tuple(holders[pid][1]),
-            date.fromisoformat(found[pid][2]) if found[pid][2] else None, found[pid][3],
+            found[pid][2], found[pid][3],
         )
         for pid in idle_ids
         if pid in found

@@ -15,7 +15,16 @@ from peewee import JOIN
 from pledgebook.models.campaign.figures import CampaignBook, idle_people
 from pledgebook.models.core import vocab
 from pledgebook.models.store.pickers import PledgerChoice, org_choice, person_choice
-from pledgebook.models.store.tables import ContactPoint, HelpLog, Org, Pairing, Person, Stationing, database
+from pledgebook.models.store.tables import (
+    ContactPoint,
+    HelpLog,
+    Org,
+    Pairing,
+    Person,
+    Stationing,
+    database,
+    fetch_tuples,
+)
 
 # the number fields of the monthly form, in order: (work kind, measure)
 FIELDS: tuple[tuple[str, str], ...] = tuple((k, m) for k, ms in vocab.WORK_MEASURES.items() for m in ms)
@@ -78,8 +87,8 @@ def committees(today: date) -> list[CommitteeRow]:
         return []
     day = today.isoformat()
     rows = [CommitteeRow(None, "全县", 0, 0)]
-    children = (Org.select(Org.id, Org.name, Org.path).where(Org.parent == root.id, Org.deleted_at.is_null())
-                .order_by(Org.sort, Org.id).tuples())
+    children = fetch_tuples(Org.select(Org.id, Org.name, Org.path).where(Org.parent == root.id, Org.deleted_at.is_null())
+                            .order_by(Org.sort, Org.id))
     for oid, name, path in children:
         cps = database.execute_sql(
             "SELECT count(*) FROM contact_point c JOIN org o ON o.id = c.org_id WHERE c.deleted_at IS NULL "
@@ -111,12 +120,12 @@ def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
             "AND date BETWEEN ? AND ? GROUP BY 1, 2", (f, la)).fetchall()
     }
     rows: list[PlaceRow] = []
-    query = (ContactPoint.select(ContactPoint, Person.name, Org.name)
+    query = fetch_tuples(ContactPoint.select(ContactPoint, Person.name, Org.name)
              .join(Person, on=ContactPoint.leader == Person.id).switch(ContactPoint)
              .join(Org, on=ContactPoint.org == Org.id)
              .where(ContactPoint.deleted_at.is_null(), Org.path ** path, ContactPoint.start_date <= last,
                     ContactPoint.end_date.is_null() | (ContactPoint.end_date >= first))
-             .order_by(Person.name, ContactPoint.name).tuples())
+             .order_by(Person.name, ContactPoint.name))
     fields = ContactPoint._meta.sorted_field_names
     for values in query:
         cp = dict(zip(fields, values))
@@ -124,24 +133,24 @@ def places(org_id: int | None, year: int, month: int) -> list[PlaceRow]:
                              vocab.label(vocab.CONTACT_KINDS, cp["kind"]), cp["name"], values[-1],
                              cp["start_date"], cp["end_date"], logged.get(("contact_point", cp["id"]), 0)))
     helped = Person.alias()
-    query = (Pairing.select(Pairing.id, Pairing.helper, Person.name, Pairing.household, helped.name, Org.name,
+    query = fetch_tuples(Pairing.select(Pairing.id, Pairing.helper, Person.name, Pairing.household, helped.name, Org.name,
                             Pairing.start_date, Pairing.end_date)
              .join(Person, on=Pairing.helper == Person.id).switch(Pairing)
              .join(helped, JOIN.LEFT_OUTER, on=Pairing.helped_person == helped.id).switch(Pairing)
              .join(Org, on=Pairing.org == Org.id)
              .where(Pairing.deleted_at.is_null(), Org.path ** path, Pairing.start_date <= last,
                     Pairing.end_date.is_null() | (Pairing.end_date >= first))
-             .order_by(Person.name, Pairing.id).tuples())
+             .order_by(Person.name, Pairing.id))
     for pid, helper, person, household, helped_name, org_name, start, end in query:
         rows.append(PlaceRow("pairing", pid, helper, person, vocab.HELP_PLACES["pairing"], household or helped_name,
                              org_name, start, end, logged.get(("pairing", pid), 0)))
-    query = (Stationing.select(Stationing.id, Stationing.cadre, Person.name, Stationing.role, Org.name,
+    query = fetch_tuples(Stationing.select(Stationing.id, Stationing.cadre, Person.name, Stationing.role, Org.name,
                                Stationing.sending_unit, Stationing.start_date, Stationing.actual_end)
              .join(Person, on=Stationing.cadre == Person.id).switch(Stationing)
              .join(Org, on=Stationing.village == Org.id)
              .where(Stationing.deleted_at.is_null(), Org.path ** path, Stationing.start_date <= last,
                     Stationing.actual_end.is_null() | (Stationing.actual_end >= first))
-             .order_by(Org.name, Person.name).tuples())
+             .order_by(Org.name, Person.name))
     for sid, cadre, person, role, village, unit, start, end in query:
         rows.append(PlaceRow("stationing", sid, cadre, person, "驻村" + vocab.label(vocab.STATION_ROLES, role),
                              village, unit, start, end, logged.get(("stationing", sid), 0)))
@@ -177,12 +186,12 @@ def place_detail(table: str, place_id: int) -> PlaceDetail | None:
         return PlaceDetail(table, obj.id, person_choice(obj.leader), org_choice(obj.org), obj.start_date, obj.end_date,
                            obj.note, kind=obj.kind, name=obj.name)
     if isinstance(obj, Pairing):
-        helped = person_choice(obj.helped_person) if obj.helped_person_id else None
+        helped = person_choice(obj.helped_person) if obj.helped_person is not None else None
         return PlaceDetail(table, obj.id, person_choice(obj.helper), org_choice(obj.org), obj.start_date, obj.end_date,
                            obj.note, name=obj.household or "", helped=helped)
     return PlaceDetail(table, obj.id, person_choice(obj.cadre), org_choice(obj.village), obj.start_date,
                        obj.actual_end, obj.note, kind=obj.role, sending_unit=obj.sending_unit,
-                       branch=org_choice(obj.branch) if obj.branch_id else None, planned_end=obj.planned_end)
+                       branch=org_choice(obj.branch) if obj.branch is not None else None, planned_end=obj.planned_end)
 
 
 def month_logs(table: str, place_id: int, year: int, month: int) -> list[HelpLog]:

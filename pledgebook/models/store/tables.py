@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, cast
 
 from peewee import (
     AutoField,
+    BaseQuery,
     BooleanField,
     CharField,
     Check,
@@ -75,6 +76,12 @@ def fetch_all(sql: str, params: Sequence[object] = (), *, db: SqliteDatabase = d
 def fetch_one(sql: str, params: Sequence[object] = (), *, db: SqliteDatabase = database) -> Row | None:
     """The first row of raw SQL on the open ledger (or ``db``), or None (see :func:`fetch_all`)."""
     return cast("Row | None", db.execute_sql(sql, params).fetchone())
+
+
+def fetch_tuples(query: BaseQuery) -> Iterable[Row]:
+    """A peewee query's rows as plain tuples (``query.tuples()``, still lazy): peewee's stubs type a select's
+    rows as model objects whatever the row type asked for; here they get the type they have."""
+    return cast("Iterable[Row]", query.tuples())
 
 
 def new_uid() -> str:

@@ -61,6 +61,7 @@ def add_help_log(
     values, q_errors = V.quantities(kind_code, quantities or {})
     errors.update(q_errors)
     person = None
+    org = None
     if place is not None:
         start, end, org, holder = V.place_span(*place)
         if person_id not in (None, ""):
@@ -79,6 +80,7 @@ def add_help_log(
         errors["quantities"] = "请填写至少一项数量，或在备注中写明做了什么"
     if errors:
         raise ValidationErrors(errors)
+    assert place is not None and when is not None  # collect() leaves None only beside an error
     ensure_year_open(when.year)
     name, obj = place
     with transaction():

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypeVar
 
-from peewee import Model
-
 from pledgebook.models.campaign import validate as V
 from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
@@ -15,7 +13,7 @@ from pledgebook.models.core.errors import ValidationError, ValidationErrors
 from pledgebook.models.core.fields import MAX_NAME, collect
 from pledgebook.models.store import audit
 from pledgebook.models.store.lifecycle import apply_changes, get_record, stamp, transaction
-from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing, utcnow
+from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing, Tracked, utcnow
 from pledgebook.models.store.years import ensure_not_closed
 
 STATION_YEARS = 3  # the usual term of a stationed cadre
@@ -39,10 +37,11 @@ def update_assignment(
     obj: A, table: str, values: dict[str, Any], frozen: tuple[str, ...], start: date, end: date | None
 ) -> A:
     """Apply values to a contact point, pairing or stationing (running from ``start`` to ``end``);
-    fields in ``frozen`` change figures, so a closed year must not be touched. Its logs follow a new org."""
+    fields in ``frozen`` change figures, so a closed year must not be touched. Its logs follow a new org.
+    A record among ``values`` (an org, a person) is a new link: compared and set by id."""
     changes_figures = any(
-        k in values and (getattr(obj, k + "_id", None) if isinstance(values[k], Model) else getattr(obj, k))
-        != (values[k].id if isinstance(values[k], Model) else values[k])
+        k in values and (getattr(obj, k + "_id", None) if isinstance(values[k], Tracked) else getattr(obj, k))
+        != (values[k].id if isinstance(values[k], Tracked) else values[k])
         for k in frozen
     )
     if changes_figures:
@@ -51,8 +50,8 @@ def update_assignment(
             V.ensure_span_open(values["start_date"], end)
             if end is not None and values["start_date"] > end:
                 raise ValidationError("开始日期不能晚于结束日期", "start_date")
-    related = {k: v for k, v in values.items() if isinstance(v, Model)}
-    plain = {k: v for k, v in values.items() if not isinstance(v, Model)}
+    related = {k: v for k, v in values.items() if isinstance(v, Tracked)}
+    plain = {k: v for k, v in values.items() if not isinstance(v, Tracked)}
     with transaction():
         changes = apply_changes(obj, plain)
         for key, new in related.items():
@@ -201,6 +200,7 @@ def create_pairing(
         errors["helped_person"] = "帮扶责任人和帮扶对象不能是同一人"
     if errors:
         raise ValidationErrors(errors)
+    assert helper is not None and org is not None  # collect() and the checks above leave None only beside an error
     ensure_not_closed(start)
     with transaction():
         pairing = Pairing.create(
