@@ -143,7 +143,7 @@ def _change_summary(changes: dict[str, Any]) -> str:
     for key, pair in changes.items():
         if key in ("pledge", "pledger", "deleted_at"):
             continue
-        new = pair[1] if isinstance(pair, list) and len(pair) == 2 else pair
+        new: Any = pair[1] if isinstance(pair, list) and len(pair) == 2 else pair  # JSON: status, kind, grade are codes
         if key == "status":
             new = vocab.label(vocab.PLEDGE_STATUSES, new)
         elif key == "kind":

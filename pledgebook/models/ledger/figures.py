@@ -227,14 +227,15 @@ class FigureBook(TreeBook[Figures]):
                 fig.people_pledged += people or 0
                 fig.orgs_pledged += 1 if org_pledged else 0
             # a member who pledged in two categories is one member who pledged
-            self.people_by_org = dict(
-                fetch_packed(
+            self.people_by_org = {
+                org_id: people
+                for org_id, people in fetch_packed(
                     "SELECT p.org_id, count(DISTINCT p.person_id) "
                     f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status != 'withdrawn' "
                     "GROUP BY p.org_id",
                     2, params,
                 )
-            )
+            }
         rows = fetch_packed(
             f"SELECT p.org_id, {cat}, count(*), "
             "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_issued, 0) ELSE 0 END), "

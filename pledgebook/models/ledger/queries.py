@@ -34,7 +34,7 @@ from pledgebook.models.ledger.detail import (
 from pledgebook.models.ledger.figures import counted_on, overdue_check, overdue_sql
 from pledgebook.models.store.pickers import PledgerChoice, like_pattern, search_pledgers
 from pledgebook.models.store.search import match_sql
-from pledgebook.models.store.tables import Person, database
+from pledgebook.models.store.tables import Person, database, fetch_all
 
 __all__ = [  # the detail, the categories and the pickers are re-exported: the faces read them all here
     "FIELD_LABELS",
@@ -149,9 +149,9 @@ def _path_range(path: str) -> tuple[str, str]:
     return path, path[:-1] + "0"
 
 
-def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
+def _where(f: PledgeFilter, today: date) -> tuple[str, list[object]]:
     sql = ["p.year = ?", "p.deleted_at IS NULL"]
-    params: list = [f.year]
+    params: list[object] = [f.year]
     if f.org_path:
         low, high = _path_range(f.org_path)
         sql.append("p.org_id IN (SELECT id FROM org WHERE path >= ? AND path < ?)")
@@ -172,19 +172,19 @@ def _where(f: PledgeFilter, today: date) -> tuple[str, list]:
             "WHERE rect_due IS NOT NULL AND rect_done IS NULL AND deleted_at IS NULL)"
         )
     text = search_text(f.text)
-    if len(text) >= 3:
-        match, extra = match_sql(text)
-        params += extra
-    elif text:
-        like = like_pattern(text)
-        names = "name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\'"
-        match = (
-            "p.content LIKE ? ESCAPE '\\'"
-            f" OR p.org_id IN (SELECT id FROM org WHERE {names})"
-            f" OR p.person_id IN (SELECT id FROM person WHERE {names})"
-        )
-        params += [like] * 5
     if text:
+        if len(text) >= 3:
+            match, extra = match_sql(text)
+            params += extra
+        else:
+            like = like_pattern(text)
+            names = "name LIKE ? ESCAPE '\\' OR pinyin LIKE ? ESCAPE '\\'"
+            match = (
+                "p.content LIKE ? ESCAPE '\\'"
+                f" OR p.org_id IN (SELECT id FROM org WHERE {names})"
+                f" OR p.person_id IN (SELECT id FROM person WHERE {names})"
+            )
+            params += [like] * 5
         if text.isdigit():
             match += " OR p.id = ?"
             params.append(int(text))
@@ -239,12 +239,12 @@ def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: dat
     where, params = _where(f, today)
     expr = SORTS.get(f.sort, SORTS["id"])[0]
     order = "DESC" if f.descending else "ASC"
-    rows = database.execute_sql(
+    rows = fetch_all(
         "SELECT p.id, pe.name, o.name, p.category, p.status, p.due_date, p.content "
         "FROM pledge p JOIN org o ON o.id = p.org_id LEFT JOIN person pe ON pe.id = p.person_id "
         f"WHERE {where} ORDER BY {expr} {order}, p.id {order} LIMIT ? OFFSET ?",
         [*params, int(limit), int(offset)],
-    ).fetchall()
+    )
     cats = category_labels()
     is_late = overdue_check(f.year, today)
     result = []
@@ -256,7 +256,7 @@ def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: dat
                 id=pid,
                 pledger=person or org,
                 org=org,
-                category=cats.get(category, category),
+                category=vocab.label(cats, category),
                 status=vocab.label(vocab.PLEDGE_STATUSES, status),
                 status_code=status,
                 due=due_text[:10],
