@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from peewee import OperationalError
 
-from pledgebook.models.store.tables import database
+from pledgebook.models.store.tables import database, fetch_all
 
 # each part is matched on its own ("\n" never occurs in a typed query, so no match ever spanned two parts)
 NAME_KEY = "lower(name || ' ' || pinyin) LIKE ? ESCAPE '\\'"
@@ -29,7 +29,7 @@ NAME_KEY = "lower(name || ' ' || pinyin) LIKE ? ESCAPE '\\'"
 
 def flush() -> int:
     """Re-index the queued pledges; returns how many. Call inside a write transaction."""
-    queued = database.execute_sql("SELECT count(*) FROM pledge_search_dirty").fetchone()[0]
+    queued: int = fetch_all("SELECT count(*) FROM pledge_search_dirty")[0][0]
     if not queued:
         return 0
     database.execute_sql("DELETE FROM pledge_search WHERE rowid IN (SELECT pledge_id FROM pledge_search_dirty)")
@@ -54,7 +54,7 @@ def flush_if_queued() -> None:
         # an import is writing: searches stay right (queued pledges are checked by LIKE); flushed next time
 
 
-def match_sql(text: str) -> tuple[str, list]:
+def match_sql(text: str) -> tuple[str, list[object]]:
     """A WHERE fragment on ``pledge p`` matching ``text`` (normalized, at least 3 characters)."""
     phrase = '"' + text.replace('"', '""') + '"'  # one quoted phrase: a plain substring, no query syntax
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
