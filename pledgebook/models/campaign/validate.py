@@ -7,14 +7,14 @@ named, the closed years.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pledgebook.models.campaign.figures import VILLAGE_KINDS
 from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError, YearClosed
 from pledgebook.models.core.fields import parse_date
-from pledgebook.models.store.tables import Org, Person
+from pledgebook.models.store.tables import ContactPoint, Org, Pairing, Person, Stationing
 from pledgebook.models.store.years import closed_years
 
 __all__ = [
@@ -148,17 +148,19 @@ def quantities(kind: str | None, given: dict[str, Any]) -> tuple[dict[str, Any],
     return values, errors
 
 
-def place_span(name: str, obj: Any) -> tuple[date, date | None, Org, Person]:
-    if name == "contact_point":
+def place_span(obj: ContactPoint | Pairing | Stationing) -> tuple[date, date | None, Org, Person]:
+    """A place's start, end (None: still running), org and holder (leader, helper or cadre)."""
+    if isinstance(obj, ContactPoint):
         return obj.start_date, obj.end_date, obj.org, obj.leader
-    if name == "pairing":
+    if isinstance(obj, Pairing):
         return obj.start_date, obj.end_date, obj.org, obj.helper
     return obj.start_date, obj.actual_end, obj.village, obj.cadre
 
 
-def place_label(name: str, obj: Any) -> str:
-    if name == "contact_point":
+def place_label(obj: ContactPoint | Pairing | Stationing) -> str:
+    if isinstance(obj, ContactPoint):
         return f"联系点「{obj.name}」"
-    if name == "pairing":
-        return f"结对帮扶「{obj.household or obj.helped_person.name}」"
+    if isinstance(obj, Pairing):
+        # a pairing names a household or a helped member (rules.places.create_pairing)
+        return f"结对帮扶「{obj.household or cast(Person, obj.helped_person).name}」"
     return f"驻村「{obj.village.name}」"

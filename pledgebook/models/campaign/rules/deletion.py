@@ -28,7 +28,7 @@ def _log_year(log: HelpLog) -> None:
 
 def _span_frozen(table: str) -> Callable[[ContactPoint | Pairing | Stationing], None]:
     def frozen(obj: ContactPoint | Pairing | Stationing) -> None:
-        start, end, _org, _holder = V.place_span(table, obj)
+        start, end, _org, _holder = V.place_span(obj)
         V.ensure_span_open(start, end)
 
     return frozen

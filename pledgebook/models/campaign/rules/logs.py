@@ -19,7 +19,7 @@ from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stati
 from pledgebook.models.store.years import ensure_year_open
 
 
-def _place(contact_point_id: Any, pairing_id: Any, stationing_id: Any) -> tuple[str, Any]:
+def _place(contact_point_id: Any, pairing_id: Any, stationing_id: Any) -> tuple[str, ContactPoint | Pairing | Stationing]:
     given = [
         (name, value)
         for name, value in (("contact_point", contact_point_id), ("pairing", pairing_id), ("stationing", stationing_id))
@@ -63,7 +63,7 @@ def add_help_log(
     person = None
     org = None
     if place is not None:
-        start, end, org, holder = V.place_span(*place)
+        start, end, org, holder = V.place_span(place[1])
         if person_id not in (None, ""):
             try:
                 person = V.live_person(person_id, "person", "记录人")
@@ -73,7 +73,7 @@ def add_help_log(
             person = holder
         if when is not None and (when < start or (end is not None and when > end)):
             span = f"{start.isoformat()} 至 {end.isoformat() if end else '今'}"
-            errors["date"] = f"日期 {when.isoformat()} 不在{V.place_label(*place)}的期间（{span}）内"
+            errors["date"] = f"日期 {when.isoformat()} 不在{V.place_label(place[1])}的期间（{span}）内"
     if when is not None and when > date.today():
         errors["date"] = "帮扶记录的日期不能晚于今天"
     if not errors and not any(values.values()) and not note:
@@ -122,9 +122,9 @@ def update_help_log(log_id: int | str, **fields: Any) -> HelpLog:
             if when is None:
                 raise ValidationError("请填写日期", "date")
             place = next(p for p in ("contact_point", "pairing", "stationing") if getattr(log, p + "_id"))
-            start, end, _org, _holder = V.place_span(place, getattr(log, place))
+            start, end, _org, _holder = V.place_span(getattr(log, place))
             if when < start or (end is not None and when > end) or when > date.today():
-                raise ValidationError(f"日期 {when.isoformat()} 不在{V.place_label(place, getattr(log, place))}的期间内或晚于今天", "date")
+                raise ValidationError(f"日期 {when.isoformat()} 不在{V.place_label(getattr(log, place))}的期间内或晚于今天", "date")
             values["date"] = when
         except ValidationError as exc:
             errors["date"] = exc.message
