@@ -143,7 +143,7 @@ class Org(Tracked):
     code = CharField(null=True, unique=True)
     name = CharField()
     kind = CharField()
-    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    parent: ForeignKeyField[Org | None] = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     parent_id: int | None
     path = CharField(index=True, default="")
     depth = IntegerField(default=0)
@@ -211,7 +211,7 @@ class Pledge(Tracked):
     published_on = DateField(null=True)
     status = CharField(default="in_progress")
     fulfilled_on = DateField(null=True)
-    carried_from = ForeignKeyField("self", null=True, backref="carried_to", on_delete="SET NULL")
+    carried_from: ForeignKeyField[Pledge | None] = ForeignKeyField("self", null=True, backref="carried_to", on_delete="SET NULL")
     carried_from_id: int | None
     source = CharField(default="manual")
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
