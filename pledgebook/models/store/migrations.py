@@ -18,7 +18,7 @@ from pledgebook.models.store.tables import fetch_all, fetch_one
 
 if TYPE_CHECKING:  # imported by migrate(): opening an up-to-date file needs none of it
     # peewee's playhouse ships no type information (no stubs, no py.typed)
-    from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs]
+    from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs] - as above
 
 # Schema version 1, as shipped in 0.1.0 (frozen; do not edit). Public: the tests rebuild a version-1 file from it.
 V1_SCHEMA = """
@@ -233,7 +233,7 @@ def migrate(db: SqliteDatabase, target: int = LATEST, on_step: Callable[[int, st
     Every step runs in its own transaction together with the version
     bump, so a crash leaves the file at the previous or the next version.
     """
-    from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs]
+    from playhouse.migrate import SqliteMigrator  # pyright: ignore[reportMissingTypeStubs] - playhouse ships no stubs
 
     ran: list[int] = []
     migrator = SqliteMigrator(db)

@@ -48,13 +48,13 @@ class LedgerDatabase(SqliteDatabase):
         # peewee's stubs leave out its connection internals (_connect, _add_conn_hooks) that this
         # override reuses: hence the two pyright ignores below
         if self.read_only_uri is None:
-            return cast(sqlite3.Connection, super()._connect())  # pyright: ignore[reportAttributeAccessIssue]
+            return cast(sqlite3.Connection, super()._connect())  # pyright: ignore[reportAttributeAccessIssue] - not in the stubs
         # the body of peewee's SqliteDatabase._connect, with the URI
         params = cast("dict[str, Any]", self.connect_params)
         timeout = cast(float, self.timeout)
         conn = sqlite3.connect(self.read_only_uri, timeout=timeout, isolation_level=None, uri=True, **params)
         try:
-            self._add_conn_hooks(conn)  # pyright: ignore[reportAttributeAccessIssue]
+            self._add_conn_hooks(conn)  # pyright: ignore[reportAttributeAccessIssue] - not in the stubs
         except Exception:
             conn.close()
             raise
