@@ -116,7 +116,7 @@ class People(SheetKind):
     def write(self, p: Planned, w: Writer) -> None:
         fields = dict(p.values)
         if p.action == "add":
-            org_id: int = fields.pop("org_id")  # -row: an org this import adds
+            org_id: int = fields.pop("org_id")  # an org's id, or -row for one this import adds
             rules.create_person(fields.pop("name"), w.new_orgs.get(org_id, org_id), **fields)
         else:
             assert p.target is not None
