@@ -37,8 +37,10 @@ def open_write(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     stream = zf.open(info, "w", force_zip64=True)
     if (isal_zlib is not None and info.compress_type == zipfile.ZIP_DEFLATED
             and type(getattr(stream, "_compressor", None)) is _ZLIB_COMPRESS):
-        # zipfile's own compressor swapped (no public way to choose it; see the module's docstring)
-        stream._compressor = isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -zlib.MAX_WBITS)  # noqa: SLF001
+        # zipfile's own compressor swapped (no public way to choose it; see the module's docstring). The stubs
+        # type the stream as IO[bytes], without zipfile's private attribute checked for just above: hence the ignore
+        stream._compressor = isal_zlib.compressobj(  # noqa: SLF001  # pyright: ignore[reportAttributeAccessIssue]
+            ISAL_LEVEL, isal_zlib.DEFLATED, -zlib.MAX_WBITS)
     return stream
 
 
@@ -46,5 +48,7 @@ def open_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     """``zf.open(info)``, inflating with ISA-L when the member is deflated (zipfile still checks the CRC)."""
     stream = zf.open(info)
     if isal_zlib is not None and type(getattr(stream, "_decompressor", None)) is _ZLIB_DECOMPRESS:
-        stream._decompressor = isal_zlib.decompressobj(-zlib.MAX_WBITS)  # noqa: SLF001 - as in open_write
+        # as in open_write (the ignore too: zipfile's private attribute, checked for just above)
+        stream._decompressor = isal_zlib.decompressobj(  # noqa: SLF001  # pyright: ignore[reportAttributeAccessIssue]
+            -zlib.MAX_WBITS)
     return stream

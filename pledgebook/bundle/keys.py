@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from pledgebook.models.core import jsonsafe
 from pledgebook.models.core.errors import PledgebookError
@@ -73,7 +73,7 @@ class PublicKey:
         }
 
 
-def _is_code(code: object) -> bool:
+def _is_code(code: object) -> TypeGuard[str]:
     """Six ASCII digits (full-width and other look-alike digits are not an administrative code)."""
     return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
 

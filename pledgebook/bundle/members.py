@@ -46,7 +46,8 @@ def member_info(name: str, stamp: ZipStamp) -> zipfile.ZipInfo:
     if hasattr(zi, "compress_level"):  # Python 3.13+
         zi.compress_level = LEVEL
     else:
-        zi._compresslevel = LEVEL  # type: ignore[attr-defined]  # noqa: SLF001 - Python 3.10-3.12 name it so
+        # Python 3.10-3.12 name it so; the stubs declare only 3.13's name: hence the ignore
+        zi._compresslevel = LEVEL  # noqa: SLF001  # pyright: ignore[reportAttributeAccessIssue]
     return zi
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from operator import itemgetter
+from typing import Any
 
 from pledgebook.bundle.format import BundleError, Field, TableSpec
 from pledgebook.models.core import jsonsafe
@@ -79,9 +81,11 @@ def _dt_problem(v: str | None, latest: str) -> str | None:
     return None
 
 
-def _check_column(member: str, f: Field, col: list, choices: set[str] | None = None, surrogates: bool = False,
-                  controls: bool = False) -> None:
-    """Check one field over all rows at once (fast path), then find the first bad row for the message."""
+def _check_column(member: str, f: Field, col: Sequence[Any], choices: set[str] | None = None,
+                  surrogates: bool = False, controls: bool = False) -> None:
+    """Check one field over all rows at once (fast path), then find the first bad row for the message.
+
+    ``col`` holds one field's values as JSON gave them (Any: what type each one has is what this checks)."""
 
     def firstbad(pred) -> None:
         for i, v in enumerate(col):

@@ -79,7 +79,7 @@ def kernel32_api():  # pragma: no cover - Windows only; tests hand in a stand-in
     import ctypes
     from ctypes import wintypes
 
-    k = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    k = ctypes.WinDLL("kernel32", use_last_error=True)
     k.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, ctypes.c_void_p,
                               wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
     k.CreateFileW.restype = wintypes.HANDLE

@@ -116,8 +116,8 @@ NOTES = {
 
 
 def _lists(kind: str) -> dict[str, list[str]]:
-    names = [n for (n,) in Org.select(Org.name).where(Org.deleted_at.is_null(), Org.parent.is_null(False))
-             .order_by(Org.path).tuples()]
+    names: list[str] = list(Org.select(Org.name).where(Org.deleted_at.is_null(), Org.parent.is_null(False))
+                            .order_by(Org.path).scalars())
     grades: list[str] = []
     for g in vocab.ALL_GRADES.values():
         if g not in grades:
@@ -137,8 +137,9 @@ def _lists(kind: str) -> dict[str, list[str]]:
 
 def _help_lists() -> dict[str, list[str]]:
     def names(*kinds: str) -> list[str]:
-        return list(dict.fromkeys(n for (n,) in Org.select(Org.name).where(
-            Org.deleted_at.is_null(), Org.kind.in_(kinds), Org.active == True).order_by(Org.path).tuples()))  # noqa: E712
+        found: list[str] = list(Org.select(Org.name).where(
+            Org.deleted_at.is_null(), Org.kind.in_(kinds), Org.active == True).order_by(Org.path).scalars())  # noqa: E712
+        return list(dict.fromkeys(found))
 
     return {
         "contact_kinds": list(vocab.CONTACT_KINDS.values()),
@@ -151,6 +152,7 @@ def _help_lists() -> dict[str, list[str]]:
 def write_template(kind: str, target: str | Path, *, year: int | None = None) -> Path:
     """Write the blank template of ``kind`` to ``target`` (.xlsx) and return its path."""
     import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
 
     kind = template_kind(kind)
     target = Path(target)
@@ -182,7 +184,7 @@ def write_template(kind: str, target: str | Path, *, year: int | None = None) ->
             options.write_string(0, j, name)
             for i, value in enumerate(values, start=1):
                 options.write_string(i, j, value)
-            letter = xlsxwriter.utility.xl_col_to_name(j)
+            letter = xl_col_to_name(j)
             refs[name] = f"=选项!${letter}$2:${letter}${len(values) + 1}"
         options.hide()
         for j, (header, list_name, fmt, width) in enumerate(cols):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from pledgebook.importers.cells import closed_message, content_key
 from pledgebook.importers.places import PlaceCache
@@ -180,10 +180,11 @@ class Context:
     def progress_keys(self) -> set[tuple]:
         """(pledge id, date, content key of the note) of every live progress record."""
         if self._progress is None:
+            # peewee's stubs type .tuples() as the model select it is called on; it yields plain tuples
+            rows = cast("Iterable[tuple[int, dt.date | str, str]]", Progress.select(
+                Progress.pledge, Progress.date, Progress.note).where(Progress.deleted_at.is_null()).tuples())
             self._progress = {
-                (pid, d if isinstance(d, dt.date) else dt.date.fromisoformat(d), content_key(n))
-                for pid, d, n in Progress.select(Progress.pledge, Progress.date, Progress.note)
-                .where(Progress.deleted_at.is_null()).tuples()
+                (pid, d if isinstance(d, dt.date) else dt.date.fromisoformat(d), content_key(n)) for pid, d, n in rows
             }
         return self._progress
 

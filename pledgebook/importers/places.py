@@ -4,8 +4,9 @@ and every live help log by its natural key — loaded once per import, in a few 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Person, Stationing
@@ -35,10 +36,12 @@ class PlaceCache:
         for cp in ContactPoint.select().where(ContactPoint.deleted_at.is_null()):
             self.add(Place("contact_point", cp.id, cp.leader_id, cp.name, cp.org_id, cp.start_date, cp.end_date,
                            cp.kind, {"note": cp.note}))
-        names = dict(Person.select(Person.id, Person.name).tuples())
+        # peewee's stubs type .tuples() as the model select it is called on; it yields plain tuples
+        names = dict(cast("Iterable[tuple[int, str]]", Person.select(Person.id, Person.name).tuples()))
         for pa in Pairing.select().where(Pairing.deleted_at.is_null()):
-            self.add(Place("pairing", pa.id, pa.helper_id, pa.household or names.get(pa.helped_person_id, ""),
-                           pa.org_id, pa.start_date, pa.end_date))
+            helped = names.get(pa.helped_person_id, "") if pa.helped_person_id is not None else ""
+            self.add(Place("pairing", pa.id, pa.helper_id, pa.household or helped, pa.org_id, pa.start_date,
+                           pa.end_date))
         for st in Stationing.select().where(Stationing.deleted_at.is_null()):
             self.add(Place("stationing", st.id, st.cadre_id, "", st.village_id, st.start_date, st.actual_end,
                            st.role, {"sending_unit": st.sending_unit, "branch_id": st.branch_id,

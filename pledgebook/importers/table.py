@@ -141,7 +141,8 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
     last = max((j for j, name in enumerate(header) if name), default=-1)
     for row in rows[header_end:]:
         for j in range(len(row) - 1, last, -1):
-            if row[j] is not None and not (isinstance(row[j], str) and not row[j].strip()):
+            value = row[j]
+            if value is not None and not (isinstance(value, str) and not value.strip()):
                 last = j
                 break
     width = last + 1

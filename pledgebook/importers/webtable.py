@@ -80,7 +80,7 @@ class _Tables(HTMLParser):
         self.depth = 0
         self.rows: list[list[tuple[str, int, int]]] | None = None
         self.cell: list[str] | None = None
-        self.span = (1, 1)
+        self.span: tuple[int, int] = (1, 1)  # (rowspan, colspan) of the open cell
         self.skip = 0  # inside <style> or <script>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

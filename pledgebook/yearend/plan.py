@@ -256,8 +256,8 @@ def carry_plan(
     if not with_problems:
         rows = [r for r in rows if r[5] in carry]
     carry_rows: list[CarryPledge] = []
-    counts: Counter = Counter()
-    status_counts: Counter = Counter()
+    counts: Counter[tuple[int, str, str]] = Counter()  # (committee id, committee, category) -> pledges to carry
+    status_counts: Counter[str] = Counter()
     for pid, uid, org_id, _person_id, category, status, content, person_name, live in rows:
         pv.total += 1
         status_counts[status] += 1
@@ -283,7 +283,8 @@ def carry_plan(
     return pv, carry_rows
 
 
-def _finish(pv: Preview, carry_rows: list[CarryPledge], counts: Counter, status_counts: Counter) -> None:
+def _finish(pv: Preview, carry_rows: list[CarryPledge], counts: Counter[tuple[int, str, str]],
+            status_counts: Counter[str]) -> None:
     """The preview's totals and rows, its problems in order (committee, org, pledger, kind)."""
     labels = rules.categories()
     pv.to_carry = len(carry_rows)

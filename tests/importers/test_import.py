@@ -15,6 +15,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+from workbook_util import HEADER, ledger
 
 from pledgebook.cli import app
 from pledgebook.importers.apply import import_file
@@ -27,35 +28,6 @@ from pledgebook.models.store.db import close_database, open_database
 from pledgebook.models.store.tables import Evaluation, ImportBatch, Pledge, Progress
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = ["序号", "所属乡镇", "所在支部", "党员姓名", "承诺内容", "措施", "完成时限", "完成情况"]
-
-
-def ledger(path: Path, rows: list[list], *, header=HEADER, title=True, footer=True) -> Path:
-    """A township ledger: title, 填报单位 line, header, rows, 合计, footer lines."""
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("联珠镇")
-    r = 0
-    if title:
-        ws.merge_range(0, 0, 0, len(header) - 1, "XX县2011年党员公开承诺台账")
-        ws.write(1, 0, "填报单位：联珠镇党委")
-        r = 3
-    ws.write_row(r, 0, header)
-    for i, row in enumerate(rows, start=r + 1):
-        for j, value in enumerate(row):
-            if isinstance(value, dt.date):
-                ws.write_datetime(i, j, dt.datetime(value.year, value.month, value.day),
-                                  wb.add_format({"num_format": "yyyy年m月d日"}))
-            elif isinstance(value, str):
-                ws.write_string(i, j, value)
-            elif value is not None:
-                ws.write(i, j, value)
-    end = r + len(rows) + 1
-    if footer:
-        ws.write(end, 0, "合计")
-        ws.write(end + 2, 0, "填报人：李四")
-        ws.write(end + 2, 4, "联系电话：13812345678")
-    wb.close()
-    return path
 
 
 def good_rows(n: int = 3) -> list[list]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from handoff_util import make_county
-from test_import import ledger
 from typer.testing import CliRunner
+from workbook_util import ledger
 
 from pledgebook.cli import app
 from pledgebook.models.core import sharing

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_crash_writers import _workbook
+from workbook_util import pledge_workbook
 
 from pledgebook.models.store.db import close_database
 
@@ -29,7 +29,7 @@ def _ledger(tmp_path: Path, rows: int) -> tuple[Path, Path, int]:
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     xlsx = tmp_path / "每月导入.xlsx"
-    year = _workbook(db, xlsx, rows)
+    year = pledge_workbook(db, xlsx, rows)
     return db, xlsx, year
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from crashkit import kill_loop
+from workbook_util import pledge_workbook
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 KILLS = int(os.environ.get("PLEDGEBOOK_KILLS", "4"))
 PB = [sys.executable, "-m", "pledgebook"]
-CATS = ["推动科学发展", "促进社会和谐", "服务人民群众", "加强基层组织", "维护社会稳定", "加强自身建设"]
 
 
 def sh(*args: str) -> str:
@@ -42,27 +42,6 @@ def count(path: Path, sql: str) -> int:
 # ---------------------------------------------------------------- import of a big workbook
 
 
-def _workbook(db: Path, xlsx: Path, n: int) -> int:
-    import xlsxwriter
-
-    con = sqlite3.connect(db)
-    year = con.execute("SELECT max(year) FROM work_year WHERE closed = 0").fetchone()[0]
-    people = con.execute(
-        "SELECT o.name, p.name FROM person p JOIN org o ON o.id = p.org_id WHERE p.state = 'active' "
-        "AND o.name IN (SELECT name FROM org GROUP BY name HAVING count(*) = 1) "
-        "AND (p.org_id, p.name) IN (SELECT org_id, name FROM person GROUP BY org_id, name HAVING count(*) = 1) "
-        "ORDER BY p.id").fetchall()
-    con.close()
-    wb = xlsxwriter.Workbook(str(xlsx), {"constant_memory": True})
-    ws = wb.add_worksheet("承诺台账")
-    ws.write_row(0, 0, ["序号", "党组织", "姓名", "承诺类别", "承诺事项", "践诺措施", "完成时限"])
-    for i in range(n):
-        org, name = people[i % len(people)]
-        ws.write_row(i + 1, 0, [i + 1, org, name, CATS[i % 6], f"为群众办实事第{i}件", "走访群众，按月推进", f"{year}-12-31"])
-    wb.close()
-    return year
-
-
 def test_import_killed_anywhere_is_all_or_nothing_and_a_rerun_finishes(tmp_path):
     rows = 2_000
     xlsx = tmp_path / "承诺台账.xlsx"
@@ -70,7 +49,7 @@ def test_import_killed_anywhere_is_all_or_nothing_and_a_rerun_finishes(tmp_path)
 
     def make(path: Path) -> None:
         sh(*PB, "demo", "--db", str(path), "--scale", "600", "--json")
-        info["year"] = _workbook(path, xlsx, rows)
+        info["year"] = pledge_workbook(path, xlsx, rows)
         info["pledges"] = count(path, "SELECT count(*) FROM pledge")
         info["batches"] = count(path, "SELECT count(*) FROM import_batch")
 

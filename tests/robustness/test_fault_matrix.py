@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from workbook_util import pledge_workbook
 
 from pledgebook.cli import app
 from pledgebook.models.store.db import close_database
@@ -42,8 +43,6 @@ READ, WRITE = "read", "write"
 def kit(tmp_path_factory) -> dict[str, Path]:
     """A small demo ledger (WAL checkpointed, so it is one file), a workbook to import, a bundle,
     a public key and a backup, all made once."""
-    from test_crash_writers import _workbook
-
     folder = tmp_path_factory.mktemp("matrix")
     home = folder / "home"  # a module fixture runs before conftest's isolation: its own user folders
     env = {**os.environ, "HOME": str(home), "USERPROFILE": str(home), "XDG_DATA_HOME": str(home / "data"),
@@ -56,7 +55,7 @@ def kit(tmp_path_factory) -> dict[str, Path]:
     db = folder / "ledger.db"
     pb("demo", "--db", str(db), "--scale", "200")
     xlsx = folder / "每月导入.xlsx"
-    year = _workbook(db, xlsx, 20)
+    year = pledge_workbook(db, xlsx, 20)
     stick = folder / "stick"
     stick.mkdir()
     pb("export", "bundle", "--to", str(stick), "--db", str(db))

@@ -22,6 +22,7 @@ from pathlib import Path
 import peewee
 import pytest
 from typer.testing import CliRunner
+from workbook_util import pledge_workbook
 
 from pledgebook.cli import app
 from pledgebook.models.store.db import close_database
@@ -32,14 +33,12 @@ DATA_TABLES = ("org", "person", "pledge", "progress", "evaluation", "work_year",
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> tuple[Path, Path, int]:
-    from test_crash_writers import _workbook
-
     folder = tmp_path_factory.mktemp("faults")
     db = folder / "demo.db"
     subprocess.run([*PB, "demo", "--db", str(db), "--scale", "400", "--json"], check=True, capture_output=True,
                    stdin=subprocess.DEVNULL)
     xlsx = folder / "每月导入.xlsx"
-    year = _workbook(db, xlsx, 150)
+    year = pledge_workbook(db, xlsx, 150)
     return db, xlsx, year
 
 
@@ -362,10 +361,8 @@ def test_the_tui_opens_a_read_only_ledger_and_says_so(ledger, small_disk):
 
 
 def test_a_full_disk_in_the_middle_of_an_import_says_where_and_how_much(ledger, small_disk, tmp_path):
-    from test_crash_writers import _workbook
-
     xlsx = tmp_path / "三千条.xlsx"
-    year = _workbook(ledger, xlsx, 3000)
+    year = pledge_workbook(ledger, xlsx, 3000)
     before = snapshot(ledger)
     size = ledger.stat().st_size
     disk = small_disk((2 * size + 1_400_000) // 1024)  # room for the backup before the import, not for the rows

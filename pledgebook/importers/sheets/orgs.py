@@ -196,7 +196,8 @@ class Orgs(SheetKind):
     def write(self, p: Planned, w: Writer) -> None:
         v = p.values
         if p.action == "add":
-            parent = w.new_orgs.get(v["parent_id"], v["parent_id"])
+            parent_id: int = v["parent_id"]  # an org's id, or -row for one this import adds
+            parent = w.new_orgs.get(parent_id, parent_id)
             org = rules.create_org(v["name"], v["kind"], parent, sector=v["sector"], township=v["township"],
                                    code=v["code"])
             w.new_orgs[-p.row] = org.id

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from pledgebook.importers import cells
 from pledgebook.importers.context import Context
@@ -115,7 +116,7 @@ class People(SheetKind):
     def write(self, p: Planned, w: Writer) -> None:
         fields = dict(p.values)
         if p.action == "add":
-            org_id = fields.pop("org_id")
+            org_id: int = fields.pop("org_id")  # an org's id, or -row for one this import adds
             rules.create_person(fields.pop("name"), w.new_orgs.get(org_id, org_id), **fields)
         else:
             assert p.target is not None
@@ -130,10 +131,12 @@ class People(SheetKind):
         if w.adds_orgs:
             return False
         org_ids = list({p.values["org_id"] for p in adds})
-        orgs = dict(Org.select(Org.id, Org.uid).where(Org.id.in_(org_ids), Org.deleted_at.is_null()).tuples())
+        # peewee's stubs type .tuples() as the model select it is called on; it yields plain tuples
+        orgs = dict(cast("Iterable[tuple[int, str]]", Org.select(Org.id, Org.uid).where(
+            Org.id.in_(org_ids), Org.deleted_at.is_null()).tuples()))
         numbers = [p.values["id_number"] for p in adds if p.values.get("id_number")]
-        taken = {n for (n,) in Person.select(Person.id_number).where(
-            Person.id_number.in_(numbers), Person.deleted_at.is_null()).tuples()} if numbers else set()
+        taken: set[str] = set(Person.select(Person.id_number).where(
+            Person.id_number.in_(numbers), Person.deleted_at.is_null()).scalars()) if numbers else set()
         keys = pinyin_keys([p.values["name"] for p in adds])
         now = utcnow()
         rows: list[tuple] = []
