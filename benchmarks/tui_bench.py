@@ -225,22 +225,33 @@ class Terminal:
             raise SystemExit(f"tmux {args[0]} failed: {proc.stderr.strip()}")
         return proc.stdout
 
-    def time_to(self, command: list[str], done: re.Pattern[str], timeout: float = 60.0) -> float:
-        """Seconds from starting ``command`` in the pane until ``done`` is on the screen."""
+    def time_to(self, command: list[str], done: re.Pattern[str], timeout: float = 60.0) -> tuple[float, float | None]:
+        """Seconds from starting ``command`` in the pane until ``done`` is on the screen, and the CPU
+        seconds the process had used by then (all its threads; None where /proc is missing)."""
         line = "exec " + shlex.join(command)
         started = time.perf_counter()
         self._tmux("respawn-pane", "-k", "-t", "bench", line)
+        pid = self._tmux("display-message", "-p", "-t", "bench", "#{pane_pid}").strip()
         while True:
             screen = self._tmux("capture-pane", "-p", "-t", "bench")
             elapsed = time.perf_counter() - started
             if done.search(screen):
-                return elapsed
+                return elapsed, _cpu_seconds(pid)
             if elapsed > timeout:
                 raise SystemExit(f"{shlex.join(command)}: no first screen after {timeout:.0f} s; the screen:\n{screen}")
             time.sleep(0.004)
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def _cpu_seconds(pid: str) -> float | None:
+    """User + system CPU of process ``pid`` so far (a busy machine stretches wall time, not this)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _commands(db: Path, pinned: bool) -> tuple[list[str], list[str]]:
@@ -275,15 +286,25 @@ def terminal(db: Path, repeat: int = 5) -> dict | None:
             for _ in range(repeat):
                 minimal.append(term.time_to(minimal_cmd, MINIMAL_DONE))
                 ours.append(term.time_to(ours_cmd, HOME_DONE))
-            key = "one_core" if pinned else "plain"
-            result[key] = {
-                "ours": (min(ours), statistics.median(ours), max(ours)),
-                "minimal": (min(minimal), statistics.median(minimal), max(minimal)),
-                "ratio": statistics.median(ours) / statistics.median(minimal),
+            result["one_core" if pinned else "plain"] = {
+                "ours": _spread([wall for wall, _cpu in ours]),
+                "minimal": _spread([wall for wall, _cpu in minimal]),
+                "ratio": statistics.median(w for w, _c in ours) / statistics.median(w for w, _c in minimal),
+                "ours_cpu": _median([cpu for _wall, cpu in ours]),
+                "minimal_cpu": _median([cpu for _wall, cpu in minimal]),
             }
     finally:
         term.close()
     return result
+
+
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return min(values), statistics.median(values), max(values)
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def terminal_table(r: dict) -> str:
@@ -298,6 +319,9 @@ def terminal_table(r: dict) -> str:
         ours = " / ".join(f"{v:.3f}" for v in f["ours"])
         minimal = " / ".join(f"{v:.3f}" for v in f["minimal"])
         lines.append(f"  {label:13} pledgebook {ours}   minimal app {minimal}   ×{f['ratio']:.2f} (aim ≤ ×1.3)")
+        if f["ours_cpu"] and f["minimal_cpu"]:  # 10 ms ticks: a steadier figure on a busy machine
+            lines.append(f"  {'':13} CPU to it, median: pledgebook {f['ours_cpu']:.2f}, minimal app "
+                         f"{f['minimal_cpu']:.2f}   ×{f['ours_cpu'] / f['minimal_cpu']:.2f}")
     return "\n".join(lines)
 
 
