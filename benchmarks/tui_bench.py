@@ -217,6 +217,7 @@ class Terminal:
         self.socket = f"pb-bench-{os.getpid()}"
         self._tmux("new-session", "-d", "-s", "bench", "-x", str(SIZE[0]), "-y", str(SIZE[1]), "sleep 3600")
         self._tmux("set-option", "-g", "remain-on-exit", "on")
+        self.socket_path = Path(self._tmux("display-message", "-p", "#{socket_path}").strip())
 
     def _tmux(self, *args: str) -> str:
         proc = subprocess.run(["tmux", "-u", "-L", self.socket, *args], capture_output=True, text=True,
@@ -243,6 +244,7 @@ class Terminal:
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, stdin=subprocess.DEVNULL)
+        self.socket_path.unlink(missing_ok=True)  # tmux leaves it behind when killed
 
 
 def _cpu_seconds(pid: str) -> float | None:
