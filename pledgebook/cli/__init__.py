@@ -1,82 +1,56 @@
-"""Command groups of the CLI, one module each; this package registers them.
+"""The command line. ``pledgebook`` with no command opens the TUI.
 
-``pledgebook`` with no command opens the TUI. Heavy libraries (Textual,
-spreadsheet readers, pinyin) are imported only inside the commands that use
-them, so ``pledgebook --help`` starts fast.
+The commands live in :mod:`pledgebook.cli.commands` (one typer app); ``app``
+and ``root`` are still importable from here. Building that parser costs about
+60 ms (typer reads every command's signature) before a first frame that needs
+none of it: ``pledgebook`` alone or with only ``--db FILE`` opens the TUI
+straight from :func:`main`, with the same checks, messages and exit codes.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import typer
-
-from pledgebook import __version__
-from pledgebook.cli import config, handoff, imports, ledger, orgs, paper, yearend
-from pledgebook.cli.common import DbOption, handle_errors
-from pledgebook.cli.zh import install as _chinese_words
-
-_chinese_words()  # typer's own words (「Usage:」「Aborted!」「Show this message and exit.」) in Chinese
-
-app = typer.Typer(
-    name="pledgebook",
-    help="承诺台账：党组织和党员公开承诺、践诺、评诺的离线台账。不带命令运行时打开界面。",
-    no_args_is_help=False,
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-app.command("init")(ledger.init)
-app.command("demo")(ledger.demo)
-app.command("stats")(ledger.stats)
-app.command("doctor")(ledger.doctor)
-app.command("config")(config.config)
-app.command("import")(imports.import_)
-app.command("template")(imports.template)
-app.command("rollover")(yearend.rollover)
-app.command("reopen")(yearend.reopen)
-app.add_typer(yearend.backup_app, name="backup")
-app.command("restore")(yearend.restore)
-app.add_typer(handoff.export_app, name="export")
-app.command("verify")(handoff.verify)
-app.add_typer(handoff.keys_app, name="keys")
-app.add_typer(paper.print_app, name="print")
-app.add_typer(orgs.org_app, name="org")
+if TYPE_CHECKING:  # for type checkers; at run time __getattr__ below
+    from pledgebook.cli.commands import app as app
+    from pledgebook.cli.commands import root as root
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"pledgebook {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> object:
+    """``app`` and ``root``, from the commands module, imported only when asked for."""
+    if name in ("app", "root"):
+        from pledgebook.cli import commands
+
+        return getattr(commands, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@app.callback(invoke_without_command=True)
-@handle_errors
-def root(
-    ctx: typer.Context,
-    db: DbOption = None,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出")
-    ] = False,
-) -> None:
-    """承诺台账。不带命令时打开界面（TUI）。"""
-    from pledgebook.cli.common import interactive, open_db, root_options
-
-    root_options["db"] = db
-    if ctx.invoked_subcommand is not None:
-        return
-
-    if not interactive() or not sys.stdout.isatty():
-        from pledgebook.cli.common import err_console
-
-        err_console.print("界面需要在终端窗口中运行。脚本请使用子命令，见 pledgebook --help。")
-        raise typer.Exit(2)
-    path = open_db(db, create=True)
+def open_tui(path: Path) -> None:
+    """Run the TUI on the ledger at ``path`` (opened with ``open_database``) until it quits."""
     from pledgebook.tui.startup import launch
 
     launch(path).run()
+
+
+def bare_tui_db(argv: list[str]) -> tuple[bool, str | None]:
+    """(True, the ``--db`` value or None) when ``argv`` only opens the TUI: nothing, ``--db X`` or ``--db=X``,
+    with a person at a terminal and a usable path; else (False, None) and the parser handles it (its messages)."""
+    if not argv:
+        db = None
+    elif len(argv) == 2 and argv[0] == "--db" and argv[1] and not argv[1].startswith("-"):
+        db = argv[1]
+    elif len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        db = argv[0][5:]
+    else:
+        return False, None
+    from pledgebook.cli.launch import path_problem, terminal
+
+    if not terminal() or (db is not None and path_problem(Path(db)) is not None):
+        return False, None
+    return True, db
 
 
 def main() -> None:
@@ -87,4 +61,15 @@ def main() -> None:
                 reconfigure(encoding="utf-8", errors="replace")
             except (ValueError, OSError):
                 pass  # a stream that cannot change encoding: Rich falls back on its own
+    bare, db = bare_tui_db(sys.argv[1:])
+    if bare:
+        # no cyclic collection from here on while starting, as launch() explains (the home screen turns it on)
+        gc.disable()
+        from pledgebook.cli.launch import run_guarded
+        from pledgebook.models.store.db import open_database
+
+        run_guarded(lambda: open_tui(open_database(Path(db) if db is not None else None, create=True)))
+        return
+    from pledgebook.cli.commands import app
+
     app()

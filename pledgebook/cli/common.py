@@ -12,10 +12,16 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from pledgebook.cli.launch import interactive, path_problem
 from pledgebook.models.core.errors import PledgebookError, explain
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+__all__ = [  # interactive lives in launch (the TUI's start needs it without typer); commands take it from here
+    "DbOption", "JsonOption", "check_output_file", "check_path", "check_paths", "check_year", "console",
+    "emit_json", "err_console", "handle_errors", "interactive", "open_db", "root_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,23 +37,10 @@ def check_year(value: int | None) -> int | None:
     return value
 
 
-def _path_problem(value: Path) -> str | None:
-    text = str(value)
-    if any(ord(c) < 32 for c in text):
-        return "路径中含有换行或其他控制字符，请重新输入（可从资源管理器地址栏复制）"
-    try:
-        value.exists()
-    except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG), …
-        return f"路径无法使用（{exc.strerror or exc}）：请换一个较短的路径或文件名"
-    except ValueError:
-        return "路径中含有无法使用的字符，请重新输入"
-    return None
-
-
 def check_path(value: Path | None) -> Path | None:
     """A typer callback for every file or folder argument: no control characters."""
     if value is not None:
-        problem = _path_problem(value)
+        problem = path_problem(value)
         if problem:
             raise typer.BadParameter(problem)
     return value
@@ -83,14 +76,6 @@ JsonOption = Annotated[bool, typer.Option(
 
 # options given before the command name (``pledgebook --db X stats``); set by the root callback
 root_options: dict[str, Any] = {}
-
-
-def interactive() -> bool:
-    """True when a person is at a terminal: prompts are allowed only then."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):
-        return False
 
 
 def emit_json(data: Any) -> None:
