@@ -342,9 +342,10 @@ def restore(
     from pledgebook.models.store import restore as core
     from pledgebook.models.store.db import resolve_db_path
 
-    summary = core.inspect_backup(file)
+    # with --yes nothing is shown before: the restore checks the backup itself, beside the safety copy
+    summary = None if yes else core.inspect_backup(file)
     target = resolve_db_path(db)
-    if not as_json and interactive() and not yes:
+    if summary is not None and not as_json and interactive():
         years = "、".join(f"{y}{'（已关闭）' if c else ''}" for y, c in summary.years) or "无"
         console.print(
             f"备份文件：{summary.path}（{_size(summary.size)}，修改于 {summary.modified:%Y-%m-%d %H:%M}）\n"
@@ -354,6 +355,7 @@ def restore(
     _confirm("确定用这份备份恢复吗？", yes, as_json, "恢复")
     with _progress(console.is_terminal and not as_json) as progress:
         result = core.restore(Path(file), target, progress=progress)
+    summary = result.summary or summary
     if as_json:
         emit_json(
             {
@@ -364,7 +366,7 @@ def restore(
                 "moved_aside": [str(p) for p in result.moved_aside],
                 "schema_version": result.schema_version,
                 "migrated": result.migrated,
-                "backup": summary.as_dict(),
+                "backup": summary.as_dict() if summary else None,
             }
         )
         return

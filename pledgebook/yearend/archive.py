@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pledgebook.models.core import vocab
 from pledgebook.models.ledger.figures import FigureBook, Figures, percent
-from pledgebook.models.store import backup
+from pledgebook.models.store import backup, checked
 from pledgebook.yearend.common import Progress
 
 
@@ -139,6 +139,7 @@ def _archive_backup(
         result.cleaned.extend(made.cleaned)
         for old in existing:
             old.unlink(missing_ok=True)
+            checked.forget(old)
         existing = [made.path]
     return existing[-1]
 
