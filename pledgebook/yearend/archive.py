@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,8 +116,15 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
     result = ArchiveResult(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        result.files.append(_archive_backup(year, db, folder, result, fresh=fresh, progress=progress))
-        summary = _archive_summary(year, db, folder, result, fresh=fresh)
+        # the copy (SQLite, its own connection, without the GIL) runs beside the summary's queries
+        with ThreadPoolExecutor(1) as pool:
+            copying = pool.submit(_archive_backup, year, db, folder, result, fresh=fresh, progress=progress)
+            try:
+                summary, stale = _archive_summary(year, db, folder, fresh=fresh)
+            finally:
+                copy = copying.result()
+        result.files.append(copy)
+        result.cleaned.extend(stale)
         result.cleaned.extend(backup.remove_leftovers(folder, db.stem))
         result.files.append(summary)
         report = write_year_report(year, folder)
@@ -144,14 +152,15 @@ def _archive_backup(
     return existing[-1]
 
 
-def _archive_summary(year: int, db: Path, folder: Path, result: ArchiveResult, *, fresh: bool) -> Path:
-    """The closed year's summary CSV: written if missing (or ``fresh``); a killed earlier write's .part goes."""
+def _archive_summary(year: int, db: Path, folder: Path, *, fresh: bool) -> tuple[Path, list[Path]]:
+    """The closed year's summary CSV: written if missing (or ``fresh``); a killed earlier write's .part goes.
+
+    Returns the CSV and the leftover it removed (none or one).
+    """
     summary = folder / f"{db.stem}_{year}_summary.csv"
     stale = summary.with_name(summary.name + ".part")  # the summary a kill interrupted
     interrupted = stale.is_file()
     if fresh or not summary.exists():
         write_year_summary(year, folder)  # writes through the same .part: it is gone after
     stale.unlink(missing_ok=True)
-    if interrupted:
-        result.cleaned.append(stale)
-    return summary
+    return summary, [stale] if interrupted else []
