@@ -49,9 +49,11 @@ class Run:
 
 
 def child(cmd: list[str], env: dict) -> Run:
+    """Run one process in the source tree of its PYTHONPATH (``-m`` puts the working folder first on the path)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                cwd=env.get("PYTHONPATH", ROOT))
         cpu = rss = None
         if hasattr(os, "wait4"):
             _pid, status, usage = os.wait4(proc.pid, 0)

@@ -3,7 +3,10 @@
 Files are named ``<db stem>_<yyyymmdd-hhmmss-ffffff>_<reason>.db`` and live in
 ``backups/`` beside the database (``archive/`` beside it holds each closed
 year's copy and summary). A backup is a plain single-file database (rollback
-journal, no ``-wal``), owner-only where the OS has such modes.
+journal, no ``-wal``), owner-only where the OS has such modes. Once a backup
+has passed ``integrity_check`` its SHA-256 is kept beside it as
+``<name>.db.sha256`` (:mod:`pledgebook.models.store.checked`): a later restore
+hashes the file instead of checking it again, and rotation removes the two together.
 
 Everything here reports failures as :class:`BackupError` with a Chinese
 message that says what to do; the live database is never touched by a
