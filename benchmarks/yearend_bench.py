@@ -121,12 +121,13 @@ def measure(tree: Path, template: Path, work: Path, repeat: int) -> dict[str, Ru
     stats = json.loads(child(pb + ["stats", "--db", str(template), "--json"], env).stdout)
     year = str(stats["year"])
     rolls: list[Run] = []
+    rolled = template
     for i in range(repeat):
-        db = fresh(template, work / f"roll{i}")
-        rolls.append(child(pb + ["rollover", year, "--db", str(db), "--force", "--yes", "--json"], env))
+        rolled = fresh(template, work / f"roll{i}")
+        rolls.append(child(pb + ["rollover", year, "--db", str(rolled), "--force", "--yes", "--json"], env))
     roll = median_run(rolls)
     write = statistics.median(json.loads(r.stdout)["timings"]["write"] for r in rolls)
-    reopen = child(pb + ["reopen", year, "--db", str(db), "--yes", "--json"], env)
+    reopen = child(pb + ["reopen", year, "--db", str(rolled), "--yes", "--json"], env)
     db = fresh(template, work / "backup")
     backups = [child(pb + ["backup", "--db", str(db), "--json"], env) for _ in range(repeat)]
     made = Path(json.loads(backups[-1].stdout)["path"])

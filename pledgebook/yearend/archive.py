@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peewee import PeeweeException
+
 from pledgebook.models.core import vocab
 from pledgebook.models.ledger.figures import FigureBook, Figures, percent
 from pledgebook.models.store import backup, checked
@@ -109,7 +111,7 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
     ``fresh`` (right after a rollover) writes both anew and then drops the
     copies of an earlier closing of the same year (one undone by reopen);
     otherwise only what is missing is written. A failure (disk full, folder
-    not writable) is reported in ``error`` and leaves the database untouched.
+    not writable, a query of the summary failing) is reported in ``error`` and leaves the database untouched.
     """
     db = backup.current_db()
     folder = backup.archive_dir(db)
@@ -134,6 +136,8 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
         result.error = exc.message.replace("备份失败", "归档失败")
     except OSError as exc:
         result.error = backup.explain(exc, folder, "归档").message
+    except PeeweeException as exc:  # the summary's queries: the year is closed all the same
+        result.error = f"归档失败：读取{year}年度的汇总数据时出错（{exc}），汇总表未写成"
     return result
 
 
