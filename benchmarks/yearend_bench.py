@@ -114,27 +114,34 @@ def template_file(quick: bool, work: Path, env: dict) -> Path:
     return path
 
 
-def measure(tree: Path, template: Path, work: Path, repeat: int) -> dict[str, Run | float]:
-    """The year-end commands with the source tree ``tree``; returns the rows' runs and the transaction time."""
+def combine(rounds: list[dict[str, Run | float]]) -> dict[str, Run | float]:
+    """The median of each row over the rounds."""
+    out: dict[str, Run | float] = {}
+    for key, first in rounds[0].items():
+        if isinstance(first, Run):
+            out[key] = median_run([r for one in rounds if isinstance(r := one[key], Run)])
+        else:
+            out[key] = statistics.median([v for one in rounds if isinstance(v := one[key], float)])
+    return out
+
+
+def measure(tree: Path, template: Path, work: Path) -> dict[str, Run | float]:
+    """One round of the year-end commands with the source tree ``tree``: each row's run, the transaction time."""
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(tree)}
     pb = [sys.executable, "-m", "pledgebook"]
     stats = json.loads(child(pb + ["stats", "--db", str(template), "--json"], env).stdout)
     year = str(stats["year"])
-    rolls: list[Run] = []
-    rolled = template
-    for i in range(repeat):
-        rolled = fresh(template, work / f"roll{i}")
-        rolls.append(child(pb + ["rollover", year, "--db", str(rolled), "--force", "--yes", "--json"], env))
-    roll = median_run(rolls)
-    write = statistics.median(json.loads(r.stdout)["timings"]["write"] for r in rolls)
+    rolled = fresh(template, work / "roll")
+    roll = child(pb + ["rollover", year, "--db", str(rolled), "--force", "--yes", "--json"], env)
+    write = float(json.loads(roll.stdout)["timings"]["write"])
     reopen = child(pb + ["reopen", year, "--db", str(rolled), "--yes", "--json"], env)
     db = fresh(template, work / "backup")
-    backups = [child(pb + ["backup", "--db", str(db), "--json"], env) for _ in range(repeat)]
-    made = Path(json.loads(backups[-1].stdout)["path"])
+    made_by = child(pb + ["backup", "--db", str(db), "--json"], env)
+    made = Path(json.loads(made_by.stdout)["path"])
     first = child(pb + ["restore", str(made), "--db", str(db), "--yes", "--json"], env)
-    again = median_run([child(pb + ["restore", str(made), "--db", str(db), "--yes", "--json"], env)
-                        for _ in range(repeat)])
-    return {"rollover": roll, "write": write, "reopen": reopen, "backup": median_run(backups),
+    again = child(pb + ["restore", str(made), "--db", str(db), "--yes", "--json"], env)
+    shutil.rmtree(work, ignore_errors=True)
+    return {"rollover": roll, "write": write, "reopen": reopen, "backup": made_by,
             "restore_first": first, "restore_again": again}
 
 
@@ -158,7 +165,11 @@ def main() -> None:
         copy = timed(lambda: shutil.copyfile(template, work / "plain-copy.db"), repeat)
         trees = [("before", args.base)] if args.base else []
         trees.append(("now", ROOT))
-        results = {label: measure(tree, template, work / label, repeat) for label, tree in trees}
+        rounds: dict[str, list[dict[str, Run | float]]] = {label: [] for label, _ in trees}
+        for i in range(repeat):  # the trees in turn, round by round: the machine's load falls on both alike
+            for label, tree in trees:
+                rounds[label].append(measure(tree, template, work / f"{label}{i}"))
+        results = {label: combine(runs) for label, runs in rounds.items()}
         now = results["now"]
         write = now["write"]
         assert isinstance(write, float)
