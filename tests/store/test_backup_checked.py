@@ -88,3 +88,16 @@ def test_restore_reports_what_the_backup_held(county):
     con = sqlite3.connect(str(info.path))
     assert result.summary.schema_version == con.execute("PRAGMA user_version").fetchone()[0]
     con.close()
+
+
+def test_a_record_a_kill_left_half_written_is_removed_as_a_leftover(county):
+    import os
+    import time
+
+    info = backup.backup()
+    stale = info.path.with_name(info.path.name + ".sha256.part")
+    stale.write_text("0" * 10, encoding="ascii")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    removed = backup.remove_leftovers(info.path.parent, county["path"].stem)
+    assert removed == [stale] and not stale.exists()

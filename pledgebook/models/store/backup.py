@@ -293,8 +293,9 @@ def remove_leftovers(folder: Path, stem: str, *, keep: Path | None = None) -> li
     """Remove what a killed copy of this ledger left in ``folder``; returns the files removed.
 
     Only our own temporary files, by their exact names: ``<stem>_<stamp>_<reason>.db.part``
-    and SQLite's ``….db.part-journal`` beside it, untouched for :data:`_STALE_PART_SECONDS`
-    (a copy still running rewrites its file all the time). Nothing else is looked at.
+    and SQLite's ``….db.part-journal`` beside it (and a check's record ``….db.sha256.part``),
+    untouched for :data:`_STALE_PART_SECONDS` (a copy still running rewrites its file all the
+    time). Nothing else is looked at.
     """
     removed: list[Path] = []
     if not folder.is_dir():
@@ -302,7 +303,7 @@ def remove_leftovers(folder: Path, stem: str, *, keep: Path | None = None) -> li
     now = time.time()
     for path in folder.iterdir():
         name = path.name
-        base = name.removesuffix("-journal")
+        base = name.removesuffix("-journal").replace(".db.sha256.part", ".db.part")
         if not base.endswith(".db.part"):
             continue
         m = _NAME.match(base.removesuffix(".part"))
