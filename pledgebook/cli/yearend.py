@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -27,6 +27,9 @@ from pledgebook.cli.common import (
     open_db,
 )
 from pledgebook.models.core.errors import PledgebookError
+
+if TYPE_CHECKING:
+    from pledgebook.yearend import RolloverResult
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="不再询问，直接执行（脚本和计划任务使用）")]
 
@@ -138,19 +141,7 @@ def rollover(
     open_db(db, write=not dry_run)
     pv = core.preview(year, to, carry, due)
     if pv.already_closed:
-        if dry_run:
-            if as_json:
-                emit_json({"ok": True, "dry_run": True, "already_closed": True, "year": year, "to": pv.to})
-            else:
-                console.print(f"{year}年度已经关闭（结转过）；再次结转不会作任何改动。")
-            return
-        result = core.rollover(year, to, carry, due)  # changes nothing in the ledger; writes a missing archive
-        if as_json:
-            emit_json({"ok": True, "dry_run": dry_run, **result.as_dict()})
-        else:
-            console.print(f"{year}年度已经关闭（结转过），未作任何改动。如需撤销，请用 pledgebook reopen {year}。")
-            if result.archive:
-                _say_cleaned(result.archive.cleaned)
+        _rollover_closed(year, to, carry, due, pv.to, dry_run=dry_run, as_json=as_json)
         return
     blocked = pv.blocked and not force
     if dry_run:
@@ -178,13 +169,39 @@ def rollover(
         yes, as_json, "年终结转",
     )
     with _progress(console.is_terminal and not as_json) as progress:
-        result = core.rollover(year, to, carry, due, force=force, progress=progress)
+        result = core.rollover(year, to, carry, due, force=force, progress=progress, planned=pv)
     if as_json:
         emit_json({"ok": True, "dry_run": False, **result.as_dict()})
-        return
-    if result.already_closed:
+    elif result.already_closed:
         console.print(f"{year}年度已经关闭，未作任何改动。")
+    else:
+        _say_rolled(result)
+
+
+def _rollover_closed(
+    year: int, to: int | None, carry: str, due: str, next_year: int, *, dry_run: bool, as_json: bool
+) -> None:
+    """``rollover`` of a year already closed: changes nothing in the ledger; writes a missing archive."""
+    from pledgebook import yearend as core
+
+    if dry_run:
+        if as_json:
+            emit_json({"ok": True, "dry_run": True, "already_closed": True, "year": year, "to": next_year})
+        else:
+            console.print(f"{year}年度已经关闭（结转过）；再次结转不会作任何改动。")
         return
+    result = core.rollover(year, to, carry, due)
+    if as_json:
+        emit_json({"ok": True, "dry_run": dry_run, **result.as_dict()})
+    else:
+        console.print(f"{year}年度已经关闭（结转过），未作任何改动。如需撤销，请用 pledgebook reopen {year}。")
+        if result.archive:
+            _say_cleaned(result.archive.cleaned)
+
+
+def _say_rolled(result: RolloverResult) -> None:
+    """What a rollover did, on the terminal."""
+    year = result.year
     console.print(
         f"[green]已关闭{year}年度，{result.carried} 条承诺已结转到{result.to}年度[/]"
         + ("（已新开启该年度）" if result.opened_next else "") + f"，用时 {result.seconds:.1f} 秒。"
@@ -342,9 +359,10 @@ def restore(
     from pledgebook.models.store import restore as core
     from pledgebook.models.store.db import resolve_db_path
 
-    summary = core.inspect_backup(file)
+    # with --yes nothing is shown before: the restore checks the backup itself, beside the safety copy
+    summary = None if yes else core.inspect_backup(file)
     target = resolve_db_path(db)
-    if not as_json and interactive() and not yes:
+    if summary is not None and not as_json and interactive():
         years = "、".join(f"{y}{'（已关闭）' if c else ''}" for y, c in summary.years) or "无"
         console.print(
             f"备份文件：{summary.path}（{_size(summary.size)}，修改于 {summary.modified:%Y-%m-%d %H:%M}）\n"
@@ -354,6 +372,7 @@ def restore(
     _confirm("确定用这份备份恢复吗？", yes, as_json, "恢复")
     with _progress(console.is_terminal and not as_json) as progress:
         result = core.restore(Path(file), target, progress=progress)
+    summary = result.summary or summary
     if as_json:
         emit_json(
             {
@@ -364,7 +383,7 @@ def restore(
                 "moved_aside": [str(p) for p in result.moved_aside],
                 "schema_version": result.schema_version,
                 "migrated": result.migrated,
-                "backup": summary.as_dict(),
+                "backup": summary.as_dict() if summary else None,
             }
         )
         return

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peewee import PeeweeException
+
 from pledgebook.models.core import vocab
 from pledgebook.models.ledger.figures import FigureBook, Figures, percent
-from pledgebook.models.store import backup
+from pledgebook.models.store import backup, checked
 from pledgebook.yearend.common import Progress
 
 
@@ -108,15 +111,22 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
     ``fresh`` (right after a rollover) writes both anew and then drops the
     copies of an earlier closing of the same year (one undone by reopen);
     otherwise only what is missing is written. A failure (disk full, folder
-    not writable) is reported in ``error`` and leaves the database untouched.
+    not writable, a query of the summary failing) is reported in ``error`` and leaves the database untouched.
     """
     db = backup.current_db()
     folder = backup.archive_dir(db)
     result = ArchiveResult(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        result.files.append(_archive_backup(year, db, folder, result, fresh=fresh, progress=progress))
-        summary = _archive_summary(year, db, folder, result, fresh=fresh)
+        # the copy (SQLite, its own connection, without the GIL) runs beside the summary's queries
+        with ThreadPoolExecutor(1) as pool:
+            copying = pool.submit(_archive_backup, year, db, folder, result, fresh=fresh, progress=progress)
+            try:
+                summary, stale = _archive_summary(year, db, folder, fresh=fresh)
+            finally:
+                copy = copying.result()
+        result.files.append(copy)
+        result.cleaned.extend(stale)
         result.cleaned.extend(backup.remove_leftovers(folder, db.stem))
         result.files.append(summary)
         report = write_year_report(year, folder)
@@ -126,6 +136,8 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
         result.error = exc.message.replace("备份失败", "归档失败")
     except OSError as exc:
         result.error = backup.explain(exc, folder, "归档").message
+    except PeeweeException as exc:  # the summary's queries: the year is closed all the same
+        result.error = f"归档失败：读取{year}年度的汇总数据时出错（{exc}），汇总表未写成"
     return result
 
 
@@ -139,18 +151,20 @@ def _archive_backup(
         result.cleaned.extend(made.cleaned)
         for old in existing:
             old.unlink(missing_ok=True)
+            checked.forget(old)
         existing = [made.path]
     return existing[-1]
 
 
-def _archive_summary(year: int, db: Path, folder: Path, result: ArchiveResult, *, fresh: bool) -> Path:
-    """The closed year's summary CSV: written if missing (or ``fresh``); a killed earlier write's .part goes."""
+def _archive_summary(year: int, db: Path, folder: Path, *, fresh: bool) -> tuple[Path, list[Path]]:
+    """The closed year's summary CSV: written if missing (or ``fresh``); a killed earlier write's .part goes.
+
+    Returns the CSV and the leftover it removed (none or one).
+    """
     summary = folder / f"{db.stem}_{year}_summary.csv"
     stale = summary.with_name(summary.name + ".part")  # the summary a kill interrupted
     interrupted = stale.is_file()
     if fresh or not summary.exists():
         write_year_summary(year, folder)  # writes through the same .part: it is gone after
     stale.unlink(missing_ok=True)
-    if interrupted:
-        result.cleaned.append(stale)
-    return summary
+    return summary, [stale] if interrupted else []

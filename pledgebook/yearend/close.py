@@ -100,6 +100,7 @@ def rollover(
     progress: Progress | None = None,
     take_backup: bool = True,
     on_point: PointHook | None = None,
+    planned: Preview | None = None,
 ) -> RolloverResult:
     """Close ``year`` and carry its unfinished pledges into ``to`` (default: the next year).
 
@@ -107,6 +108,9 @@ def rollover(
     ``force`` is not given. A year that is already closed is left alone
     (``already_closed`` in the result); only a missing archive is written.
     ``on_point`` is called at each named point between the writes (see the module's text).
+    ``planned`` is the :func:`~pledgebook.yearend.plan.preview` of the same arguments the caller
+    has just shown: it is not read a second time before the backup (the transaction reads it
+    again under the write lock in any case, and writes what it reads there).
     """
     started = time.perf_counter()
     report = progress or noop
@@ -119,7 +123,12 @@ def rollover(
         return result
     _refuse_closed_target(to)
     report("检查", 0.0)
-    pv, _ = carry_plan(year, to, codes, due_rule)
+    if planned is not None and (planned.year, planned.to, planned.carry, planned.due_rule, planned.already_closed) == (
+        year, to, codes, due_rule, False
+    ):
+        pv = planned
+    else:
+        pv, _ = carry_plan(year, to, codes, due_rule)
     if pv.blocked and not force:
         raise RolloverBlocked(pv)
     result = RolloverResult(year, to, already_closed=False, forced=force and pv.blocked, problems=len(pv.problems))

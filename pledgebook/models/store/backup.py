@@ -3,7 +3,10 @@
 Files are named ``<db stem>_<yyyymmdd-hhmmss-ffffff>_<reason>.db`` and live in
 ``backups/`` beside the database (``archive/`` beside it holds each closed
 year's copy and summary). A backup is a plain single-file database (rollback
-journal, no ``-wal``), owner-only where the OS has such modes.
+journal, no ``-wal``), owner-only where the OS has such modes. Once a backup
+has passed ``integrity_check`` its SHA-256 is kept beside it as
+``<name>.db.sha256`` (:mod:`pledgebook.models.store.checked`): a later restore
+hashes the file instead of checking it again, and rotation removes the two together.
 
 Everything here reports failures as :class:`BackupError` with a Chinese
 message that says what to do; the live database is never touched by a
@@ -20,6 +23,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +32,7 @@ from typing import Any
 from peewee import PeeweeException
 
 from pledgebook.models.core.errors import PledgebookError, SchemaTooNew
-from pledgebook.models.store import migrations, settings
+from pledgebook.models.store import checked, migrations, settings
 from pledgebook.models.store.files import APPLICATION_ID, sqlite_uri, write_blocked
 from pledgebook.models.store.tables import database, fetch_all
 
@@ -289,8 +293,9 @@ def remove_leftovers(folder: Path, stem: str, *, keep: Path | None = None) -> li
     """Remove what a killed copy of this ledger left in ``folder``; returns the files removed.
 
     Only our own temporary files, by their exact names: ``<stem>_<stamp>_<reason>.db.part``
-    and SQLite's ``….db.part-journal`` beside it, untouched for :data:`_STALE_PART_SECONDS`
-    (a copy still running rewrites its file all the time). Nothing else is looked at.
+    and SQLite's ``….db.part-journal`` beside it (and a check's record ``….db.sha256.part``),
+    untouched for :data:`_STALE_PART_SECONDS` (a copy still running rewrites its file all the
+    time). Nothing else is looked at.
     """
     removed: list[Path] = []
     if not folder.is_dir():
@@ -298,7 +303,7 @@ def remove_leftovers(folder: Path, stem: str, *, keep: Path | None = None) -> li
     now = time.time()
     for path in folder.iterdir():
         name = path.name
-        base = name.removesuffix("-journal")
+        base = name.removesuffix("-journal").replace(".db.sha256.part", ".db.part")
         if not base.endswith(".db.part"):
             continue
         m = _NAME.match(base.removesuffix(".part"))
@@ -383,6 +388,7 @@ def rotate(folder: Path | None = None, keep: int | None = None) -> list[Path]:
         if b.path not in keepers:
             try:
                 b.path.unlink()
+                checked.forget(b.path)
                 removed.append(b.path)
             except OSError:
                 continue  # in use (Windows) or read-only: try again at the next rotation
@@ -396,8 +402,30 @@ def verify_backup(path: Path, *, full: bool = True) -> int:
     """Check that ``path`` is a readable Pledgebook database this program can open.
 
     Returns its schema version; raises :class:`BackupError` or
-    :class:`SchemaTooNew`. Never writes to the file.
+    :class:`SchemaTooNew`. Never writes to the file. After the checks of
+    :func:`check_header`, ``full`` runs ``PRAGMA integrity_check`` (every page,
+    every index against its table), or takes the answer of an earlier one
+    whose file had exactly these bytes (same SHA-256, see
+    :mod:`pledgebook.models.store.checked`); otherwise ``quick_check``.
     """
+    path = Path(path)
+    version = check_header(path)
+    try:
+        con = sqlite3.connect(sqlite_uri(path), uri=True)
+    except sqlite3.Error as exc:
+        raise BackupError(f"无法打开备份文件 {path}：{exc}") from exc
+    try:
+        if not (full and checked.known_good(path)):
+            _check_pages(con, path, full=full)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"备份文件 {path} 已损坏或无法读取（{exc}），不能用于恢复。请换一份备份。") from exc
+    finally:
+        con.close()
+    return version
+
+
+def check_header(path: Path) -> int:
+    """The quick part of :func:`verify_backup`: an SQLite file, ours, not newer, not empty. Its schema version."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"找不到备份文件 {path}。")
@@ -418,12 +446,28 @@ def verify_backup(path: Path, *, full: bool = True) -> int:
             raise SchemaTooNew(str(path), version, migrations.LATEST)
         if version < 1:
             raise BackupError(f"文件 {path} 是一个空的承诺台账文件，没有可恢复的数据。")
-        pragma = "integrity_check" if full else "quick_check"
-        result = [r[0] for r in con.execute(f"PRAGMA {pragma}").fetchall()]
-        if result != ["ok"]:
-            raise BackupError(f"备份文件 {path} 已损坏（{'；'.join(result[:3])}），不能用于恢复。请换一份备份。")
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"备份文件 {path} 已损坏或无法读取（{exc}），不能用于恢复。请换一份备份。") from exc
     finally:
         con.close()
     return int(version)
+
+
+def _check_pages(con: sqlite3.Connection, path: Path, *, full: bool) -> None:
+    """Run integrity_check (``full``) or quick_check; a passed integrity_check is remembered by its hash.
+
+    The hash is computed beside the check, in a thread (both release the GIL), from the same bytes:
+    the file's size and modification time are compared before and after.
+    """
+    if not full:
+        result = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
+    else:
+        before = checked.fingerprint(path)
+        with ThreadPoolExecutor(1) as pool:
+            digest = pool.submit(checked.file_sha256, path)
+            result = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
+            hashed = digest.result()
+        if result == ["ok"]:
+            checked.remember(path, hashed, before, beside=_NAME.match(path.name) is not None)
+    if result != ["ok"]:
+        raise BackupError(f"备份文件 {path} 已损坏（{'；'.join(result[:3])}），不能用于恢复。请换一份备份。")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from pledgebook.models.store.backup import (
     Progress,
     backup_dir,
     backup_to_file,
+    check_header,
     copy_database,
     current_db,
     explain,
@@ -47,6 +49,7 @@ class RestoreResult:
     migrated: bool
     # a damaged or non-SQLite current file, moved aside whole (never deleted) before the backup went in
     moved_aside: tuple[Path, ...] = ()
+    summary: BackupSummary | None = None  # what the backup held, as checked before it went in
 
 
 def _safety_copy(target: Path, progress: Progress | None) -> Path:
@@ -157,38 +160,97 @@ def restore(file: Path, target: Path | None = None, *, progress: Progress | None
     moved aside whole (``<name>.damaged-<stamp>``, kept beside it, never
     deleted) and the backup is put in its place. An older schema is migrated
     afterwards. Leaves the restored ledger open.
+
+    The backup's check (see :func:`inspect_backup`) runs in a thread while the
+    current file is checked and its safety copy written; nothing in ``target``
+    changes until the check has passed, and a safety copy made for a backup
+    that failed it is removed again. ``summary`` in the result is the check's.
     """
     file = Path(file)
     target = Path(target) if target is not None else current_db()
     refuse_network_share(target)
     if target.exists() and file.resolve() == target.resolve():
         raise BackupError("不能用正在使用的数据库文件恢复它自己。请选择 backups 文件夹中的一份备份。")
-    version = verify_backup(file)
+    check_header(file)  # what is not a Pledgebook backup at all is refused before anything is written
+    had_folder = backup_dir(target).is_dir()
+    with ThreadPoolExecutor(1) as pool:
+        checking = pool.submit(inspect_backup, file)
+        try:
+            prepared = _prepare(target, progress)
+        except BaseException:
+            checking.result()  # a damaged backup is the first thing to say
+            raise
+        try:
+            summary = checking.result()
+        except BaseException:
+            _take_back(prepared.safety, had_folder)
+            raise
+    version = summary.schema_version
+    close_database()
+    if not prepared.usable:
+        moved = _replace_damaged(file, target)
+        open_database(target)
+        return RestoreResult(target, file, None, version, migrated=version < migrations.LATEST,
+                             moved_aside=moved, summary=summary)
+    _copy_into_live(file, target, prepared.safety)
+    open_database(target)
+    if prepared.safety is not None:
+        rotate(prepared.safety.parent)
+    return RestoreResult(target, file, prepared.safety, version, migrated=version < migrations.LATEST,
+                         summary=summary)
+
+
+def _take_back(safety: Path | None, had_folder: bool) -> None:
+    """Remove the safety copy made for a backup that then failed its check (and ``backups/`` if made for it)."""
+    if safety is None:
+        return
+    safety.unlink(missing_ok=True)
+    if not had_folder:
+        try:
+            safety.parent.rmdir()
+        except OSError:
+            pass  # not empty: something else is in it
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    usable: bool  # False: the current file is moved aside, not written into
+    safety: Path | None
+
+
+def _prepare(target: Path, progress: Progress | None) -> _Prepared:
+    """Check the current file and back it up; changes nothing in it."""
     blocked = write_blocked(target) if target.parent.is_dir() else None
     if blocked:
         raise BackupError(f"恢复失败：{blocked}，无法替换 {target}。请把台账文件夹复制到可写入的位置后再恢复。当前数据库未作改动。")
-    close_database()
-    safety = None
-    moved: tuple[Path, ...] = ()
     if target.exists() and target.stat().st_size > 0 and not _current_is_usable(target):
-        try:
-            moved = _move_aside(target)
-            _copy_into_new(file, target)
-        except (OSError, sqlite3.Error) as exc:
-            kept = "、".join(str(p) for p in moved)
-            err = explain(exc, target.parent, "恢复")
-            if moved:
-                err = BackupError(f"{err.message.removesuffix('数据库未作改动。')}原来的（损坏的）文件已原样保存为 {kept}。")
-            raise err from exc
-        open_database(target)
-        return RestoreResult(target, file, None, version, migrated=version < migrations.LATEST, moved_aside=moved)
+        return _Prepared(usable=False, safety=None)
     if target.exists() and target.stat().st_size > 0:
         try:
-            safety = _safety_copy(target, progress)
+            return _Prepared(usable=True, safety=_safety_copy(target, progress))
         except BackupError as exc:
             raise BackupError(f"恢复前要先备份当前数据库，但{exc.message}") from exc
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return _Prepared(usable=True, safety=None)
+
+
+def _replace_damaged(file: Path, target: Path) -> tuple[Path, ...]:
+    """Move the damaged current file aside and put the backup in its place; returns the moved names."""
+    moved: tuple[Path, ...] = ()
+    try:
+        moved = _move_aside(target)
+        _copy_into_new(file, target)
+    except (OSError, sqlite3.Error) as exc:
+        kept = "、".join(str(p) for p in moved)
+        err = explain(exc, target.parent, "恢复")
+        if moved:
+            err = BackupError(f"{err.message.removesuffix('数据库未作改动。')}原来的（损坏的）文件已原样保存为 {kept}。")
+        raise err from exc
+    return moved
+
+
+def _copy_into_live(file: Path, target: Path, safety: Path | None) -> None:
+    """Copy the backup into the live file with the backup API: one transaction."""
     try:
         src = sqlite3.connect(sqlite_uri(file), uri=True)
         try:
@@ -211,10 +273,6 @@ def restore(file: Path, target: Path | None = None, *, progress: Progress | None
         ) from exc
     except OSError as exc:
         raise explain(exc, target.parent, "恢复") from exc
-    open_database(target)
-    if safety is not None:
-        rotate(safety.parent)
-    return RestoreResult(target, file, safety, version, migrated=version < migrations.LATEST)
 
 
 @dataclass(frozen=True)
