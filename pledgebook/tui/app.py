@@ -25,8 +25,8 @@ from textual.widget import Widget
 
 from pledgebook.models.core.errors import PledgebookError, YearClosed
 from pledgebook.tui.catalog import AREAS
+from pledgebook.tui.home_data import HomeData, prefetch
 from pledgebook.tui.palette import Palette, PledgebookCommands
-from pledgebook.tui.startup import HomeData, prefetch
 from pledgebook.tui.textual_patches import styled_like
 from pledgebook.tui.widgets import keys
 from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets

@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from pledgebook.models.ledger.figures import Figures, percent
+from pledgebook.tui.home_data import HomeData, HomeRow, home_rows
 from pledgebook.tui.names import short_name
 from pledgebook.tui.screens.base import AreaScreen
-from pledgebook.tui.startup import HomeData, HomeRow, home_rows
 from pledgebook.tui.widgets.chrome import Footer, Header, collector_on, freeze_startup
 from pledgebook.tui.widgets.virtual_table import Column, VirtualTable, VRow
 from pledgebook.tui.worker_db import FIGURES_CACHE_KIB, db_thread
