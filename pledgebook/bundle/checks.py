@@ -25,6 +25,7 @@ MAX_TREE_DEPTH = 12  # levels of a county's org tree, root included (a real coun
 _CATEGORY_CODE = re.compile(r"[A-Za-z0-9_]{1,40}")
 
 Rows = dict[str, list[tuple]]  # table name → its parsed records, fields in TableSpec order
+Digests = dict[str, list[bytes]]  # table name → each record's line digest (parse.line_digests), in the same order
 
 
 def check_rules(parsed: Rows) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pledgebook.bundle import keys as keymod
 from pledgebook.bundle.admit import open_checked
-from pledgebook.bundle.checks import Rows
+from pledgebook.bundle.checks import Digests, Rows
 from pledgebook.bundle.format import MANIFEST, SUFFIX, TABLES, Progress
 from pledgebook.bundle.members import spare_cpu
 from pledgebook.bundle.merger import Merger, MergeResult
@@ -156,7 +156,7 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
         with no_gc():
             parsed = ahead.take(b) if ahead is not None else None
             parsed = _read_and_back_up(b, parsed, result, report, backed_up, dry_run)
-            merger = Merger(b, parsed, result)
+            merger = Merger(b, parsed[0], result, parsed[1])
             report("合并", 0.3)
             try:
                 with transaction():
@@ -176,8 +176,8 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
     return result
 
 
-def _read_and_back_up(b: OpenedBundle, parsed: Rows | None, result: MergeResult, report: Progress,
-                      backed_up: Path | None, dry_run: bool) -> Rows:
+def _read_and_back_up(b: OpenedBundle, parsed: tuple[Rows, Digests] | None, result: MergeResult,
+                      report: Progress, backed_up: Path | None, dry_run: bool) -> tuple[Rows, Digests]:
     """The bundle read and checked (unless the read-ahead child did), and the automatic backup taken beside it."""
     with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
         # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without

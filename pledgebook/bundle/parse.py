@@ -9,6 +9,7 @@ the first bad record looked for, to name its line. The rules between fields and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -138,6 +139,20 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
     elif kind == "bool":
         if types - {bool, int} or set(col) - {0, 1, None}:  # True == 1 and False == 0 as set members
             firstbad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
+
+
+def _digest(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def line_digests(data: bytes) -> list[bytes]:
+    """A 16-byte BLAKE2b digest of each line of a member (its exact bytes): the record's content as it travelled.
+
+    The prefecture keeps the digest of the line it last merged for each record (``record_owner.digest``); a
+    line whose digest and ``updated_at`` match is unchanged, recognised in SQL without comparing its fields.
+    About 1 µs a line.
+    """
+    return list(map(_digest, data[:-1].split(b"\n"))) if data else []
 
 
 def parse_table(spec: TableSpec, data: bytes, declared: int | None, categories: set[str] | None) -> list[tuple]:

@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pledgebook.bundle.admit import open_checked
-from pledgebook.bundle.checks import Rows, check_refs, check_rules, check_values
+from pledgebook.bundle.checks import Digests, Rows, check_refs, check_rules, check_values
 from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, Progress, field_index
-from pledgebook.bundle.parse import parse_table
+from pledgebook.bundle.parse import line_digests, parse_table
 from pledgebook.bundle.read import OpenedBundle, open_bundle
 from pledgebook.models.core import vocab
 from pledgebook.models.core.child import child_env
@@ -46,8 +46,9 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> Rows:
-    """Every member read (sizes and hashes checked) and every table parsed and checked, in table order.
+def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> tuple[Rows, Digests]:
+    """Every member read (sizes and hashes checked) and every table parsed and checked, in table order;
+    with each record's line digest (what the prefecture compares to recognise an unchanged record).
 
     A helper reads the next member while this thread parses the one before; a failure is still
     reported for the first bad table, as if they were read one after another.
@@ -55,6 +56,7 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
     version = b.manifest["format_version"]
     specs = [spec for spec in TABLES if spec.since <= version]  # an older program's bundle has fewer tables
     parsed: Rows = {spec.name: [] for spec in TABLES}
+    digests: Digests = {spec.name: [] for spec in TABLES}
     spec_cat = TABLE_BY_NAME["category"]
     pending = deque([pool.submit(b.read_member, f"{specs[0].name}.jsonl")])
     try:
@@ -67,6 +69,7 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
             if spec.name == "pledge":
                 cats = {r[field_index(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
             parsed[spec.name] = parse_table(spec, data, b.manifest["counts"].get(spec.name), cats)
+            digests[spec.name] = line_digests(data)
             del data
     finally:
         for future in pending:
@@ -74,24 +77,24 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
     for name in b.manifest["members"]:
         if not name.endswith(".jsonl"):
             b.read_member(name, lambda chunk: None)  # report.xlsx: size and hash
-    return parsed
+    return parsed, digests
 
 
-def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> Rows:
+def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> tuple[Rows, Digests]:
     """Every check that needs no database: members, lines, fields, the second ledger's rules, references."""
-    parsed = read_tables(b, pool, report)
+    parsed, digests = read_tables(b, pool, report)
     check_rules(parsed)
     check_refs(parsed, b.county_code)
     check_values(parsed)
-    return parsed
+    return parsed, digests
 
 
 def read_for_merge(path: str | Path) -> dict:
     """What the read-ahead child sends back: the bundle's checked tables, and the file's SHA-256 and
     manifest, so that the merge can tell that it read the same bytes. No database."""
     with open_bundle(path) as b, no_gc(), ThreadPoolExecutor(1, thread_name_prefix="pledgebook-read") as pool:
-        parsed = read_checked(b, pool, lambda stage, frac: None)
-        return {"sha256": b.sha256, "manifest": b.manifest_bytes, "tables": parsed}
+        parsed, digests = read_checked(b, pool, lambda stage, frac: None)
+        return {"sha256": b.sha256, "manifest": b.manifest_bytes, "tables": parsed, "digests": digests}
 
 
 class ReadAhead:
@@ -123,8 +126,8 @@ class ReadAhead:
         except (PledgebookError, OSError):
             return None  # the bundle's own turn says what is wrong
 
-    def take(self, b: OpenedBundle) -> Rows | None:
-        """The child's checked tables of ``b``; None when the bundle is to be read here after all."""
+    def take(self, b: OpenedBundle) -> tuple[Rows, Digests] | None:
+        """The child's checked tables of ``b`` and their digests; None when the bundle is to be read here after all."""
         try:
             out, _ = self.process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
@@ -138,7 +141,7 @@ class ReadAhead:
             return None
         if not isinstance(got, dict) or got.get("sha256") != b.sha256 or got.get("manifest") != b.manifest_bytes:
             return None  # the file changed since the child read it
-        return got["tables"]
+        return got["tables"], got["digests"]
 
     def close(self) -> None:
         if self.process.poll() is None:
