@@ -61,7 +61,7 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
     pending = deque([pool.submit(b.read_member, f"{specs[0].name}.jsonl")])
     try:
         for i, spec in enumerate(specs):
-            report(f"读取{spec.label}", 0.05 + 0.2 * i / len(specs))
+            report(f"读取{spec.label}（{i + 1}/{len(specs)}）", 0.05 + 0.2 * i / len(specs))
             data = pending.popleft().result()
             if i + 1 < len(specs):
                 pending.append(pool.submit(b.read_member, f"{specs[i + 1].name}.jsonl"))

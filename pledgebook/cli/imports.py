@@ -94,11 +94,16 @@ def import_(
 
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=console,
                       transient=True) as bar:
+            # several files (twelve county bundles): one bar for the run, one for the file (a bundle's tables)
+            run_task = bar.add_task(f"共 {len(paths)} 个文件", total=len(paths)) if len(paths) > 1 else None
             task = bar.add_task("导入", total=1.0)
             live["bar"] = bar
-            for path in paths:
-                def progress(stage: str, done: int, total: int, name: str = path.name) -> None:
-                    bar.update(task, description=f"{name} {stage}", completed=done / total if total else 0)
+            for n, path in enumerate(paths):
+                def progress(stage: str, done: int, total: int, name: str = path.name, n: int = n) -> None:
+                    frac = done / total if total else 0
+                    bar.update(task, description=f"{name} {stage}", completed=frac)
+                    if run_task is not None:
+                        bar.update(run_task, description=f"第 {n + 1}/{len(paths)} 个文件", completed=n + frac)
 
                 results.append(runner(path, progress))
                 bar.console.print(_line(results[-1]))
