@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pledgebook.bundle import keys as keymod
+from pledgebook.bundle import known
 from pledgebook.bundle.admit import open_checked
 from pledgebook.bundle.checks import Digests, Rows
-from pledgebook.bundle.format import MANIFEST, SUFFIX, TABLES, Progress
+from pledgebook.bundle.format import MANIFEST, SUFFIX, TABLES, BundleError, Progress
 from pledgebook.bundle.members import spare_cpu
 from pledgebook.bundle.merger import Merger, MergeResult
 from pledgebook.bundle.read import OpenedBundle
@@ -155,8 +156,10 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
             return result
         with no_gc():
             parsed = ahead.take(b) if ahead is not None else None
-            parsed = _read_and_back_up(b, parsed, result, report, backed_up, dry_run)
-            merger = Merger(b, parsed[0], result, parsed[1])
+            # a re-merge: the lines this prefecture holds for the county are recognised, not parsed again
+            held = known.held_records(b.county_code) if parsed is None and known.has_records(b.county_code) else None
+            parsed = _read_and_back_up(b, parsed, result, report, backed_up, dry_run, held)
+            merger = Merger(b, parsed[0], result, parsed[1], held.held if held is not None else None)
             report("合并", 0.3)
             try:
                 with transaction():
@@ -177,7 +180,8 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
 
 
 def _read_and_back_up(b: OpenedBundle, parsed: tuple[Rows, Digests] | None, result: MergeResult,
-                      report: Progress, backed_up: Path | None, dry_run: bool) -> tuple[Rows, Digests]:
+                      report: Progress, backed_up: Path | None, dry_run: bool,
+                      held: known.Held | None = None) -> tuple[Rows, Digests]:
     """The bundle read and checked (unless the read-ahead child did), and the automatic backup taken beside it."""
     with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
         # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without
@@ -185,6 +189,11 @@ def _read_and_back_up(b: OpenedBundle, parsed: tuple[Rows, Digests] | None, resu
         taken = None if backed_up or dry_run else pool.submit(
             backup.backup, reason="before-import", rotate_after=False)
         try:
+            if parsed is None and held is not None:
+                try:
+                    parsed = read_checked(b, pool, report, held)
+                except BundleError:
+                    held.held.clear()  # refused, or the short way does not hold: read in full, for the message too
             if parsed is None:
                 parsed = read_checked(b, pool, report)
             report("备份", 0.28)

@@ -90,8 +90,9 @@ class Merger:
     """One bundle's parsed records (``parsed``) merged into the open ledger, counted in ``result``."""
 
     def __init__(self, bundle: OpenedBundle, parsed: dict[str, list[tuple]], result: MergeResult,
-                 digests: dict[str, list[bytes]]):
+                 digests: dict[str, list[bytes]], held: dict[str, list[str]] | None = None):
         self.b = bundle
+        self.held = held or {}  # per table, the uids of lines the prefecture holds unchanged (not parsed)
         self.parsed = parsed
         self.digests = digests  # each record's line digest, in the order of parsed
         self.result = result
@@ -146,6 +147,7 @@ class Merger:
                 if owner != self.code:  # None: the prefecture's own record
                     self._refuse(spec, uid, owner)
             self.existing[spec.name] = {uid: (rid, str(upd), same) for uid, rid, upd, _owner, same in found}
+        self._held_ids()
         # after the owners (whose message says more): the county's code, already here, is the same ledger's
         spec = TABLE_BY_NAME["org"]
         root = next(r for r in self.parsed["org"] if r[field_index(spec, "parent_uid")] is None)
@@ -155,6 +157,15 @@ class Merger:
                 f"本台账已有行政区划代码为 {self.code} 的「{row[2]}」，但与数据包中的县不是同一个台账（uid 不同）。"
                 "请核实数据包的来源；如该县重新建过台账，请联系管理员处理。"
             )
+
+    def _held_ids(self) -> None:
+        """The local ids of the county's records, for the references of the parsed lines to held ones."""
+        self.ids = {}
+        for name, uids in self.held.items():
+            if uids:
+                self.ids[name] = dict(database.execute_sql(
+                    f"SELECT o.uid, t.id FROM record_owner o CROSS JOIN {name} t ON t.uid = o.uid "
+                    "WHERE o.county = ? AND o.tbl = ?", [self.code, name]).fetchall())
 
     def _refuse(self, spec: TableSpec, uid: str, owner: str | None) -> None:
         """Refuse the bundle: one of its records (``uid``) belongs to another county, or to the prefecture."""
@@ -279,7 +290,8 @@ class Merger:
     def _merge(self, spec: TableSpec, table_done: Callable[[float], None]) -> None:
         rows = self.parsed[spec.name]
         counts = self.result.tables.setdefault(spec.name, TableCounts())
-        counts.read = len(rows)
+        held = len(self.held.get(spec.name, ()))
+        counts.read, counts.unchanged = len(rows) + held, held
         fields = list(spec.fields)
         skip_pii = spec.name == "person" and not self.include_pii
         cols = [column_of(f) for f in fields]
@@ -303,7 +315,8 @@ class Merger:
                     counts.kept_newer += 1
         # every record gets its local id now: the ones here keep theirs, new ones are numbered explicitly
         # (inside the write transaction nobody else can take these ids), so no read-back by uid is needed
-        ids = {uid: have[0] for uid, have in existing.items()}
+        ids = self.ids.get(spec.name, {})
+        ids.update((uid, have[0]) for uid, have in existing.items())
         first_id = database.execute_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {spec.name}").fetchone()[0]
         new_ids = range(first_id, first_id + len(new_rows))
         ids.update(zip((r[0] for r in new_rows), new_ids))

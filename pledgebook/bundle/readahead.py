@@ -21,9 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from pledgebook.bundle import known
 from pledgebook.bundle.admit import open_checked
 from pledgebook.bundle.checks import Digests, Rows, check_refs, check_rules, check_values
-from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, Progress, field_index
+from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, BundleError, Progress, field_index
+from pledgebook.bundle.known import Held, split_member
 from pledgebook.bundle.parse import line_digests, parse_table
 from pledgebook.bundle.read import OpenedBundle, open_bundle
 from pledgebook.models.core import vocab
@@ -46,9 +48,11 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> tuple[Rows, Digests]:
+def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
+                held: Held | None = None) -> tuple[Rows, Digests]:
     """Every member read (sizes and hashes checked) and every table parsed and checked, in table order;
     with each record's line digest (what the prefecture compares to recognise an unchanged record).
+    ``held``: the lines the prefecture already holds are left out of ``parsed`` (:mod:`.known`).
 
     A helper reads the next member while this thread parses the one before; a failure is still
     reported for the first bad table, as if they were read one after another.
@@ -68,8 +72,14 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
             cats = None
             if spec.name == "pledge":
                 cats = {r[field_index(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
-            parsed[spec.name] = parse_table(spec, data, b.manifest["counts"].get(spec.name), cats)
-            digests[spec.name] = line_digests(data)
+            declared = b.manifest["counts"].get(spec.name)
+            split = split_member(spec.name, data, held) if held is not None else None
+            if split is None:
+                parsed[spec.name] = parse_table(spec, data, declared, cats)
+                digests[spec.name] = line_digests(data)
+            else:
+                rest, digests[spec.name], n_held = split
+                parsed[spec.name] = parse_table(spec, rest, None if declared is None else declared - n_held, cats)
             del data
     finally:
         for future in pending:
@@ -80,12 +90,21 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
     return parsed, digests
 
 
-def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> tuple[Rows, Digests]:
-    """Every check that needs no database: members, lines, fields, the second ledger's rules, references."""
-    parsed, digests = read_tables(b, pool, report)
+def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
+                 held: Held | None = None) -> tuple[Rows, Digests]:
+    """Every check that needs no database: members, lines, fields, the second ledger's rules, references.
+
+    ``held`` (a re-merge): the lines the prefecture holds are not parsed (:mod:`.known`); the checks between
+    records count them in. Raises :class:`BundleError` also when the short way does not hold.
+    """
+    parsed, digests = read_tables(b, pool, report, held)
+    if held is not None and not known.sound(parsed, held):
+        raise BundleError("不能按已有记录快速核对")  # only ever caught: the bundle is read in full
     check_rules(parsed)
-    check_refs(parsed, b.county_code)
-    check_values(parsed)
+    check_refs(parsed, b.county_code, held.held if held is not None else None)
+    if held is not None:
+        known.held_years(held)
+    check_values(parsed, held.years if held is not None else None)
     return parsed, digests
 
 
@@ -122,7 +141,8 @@ class ReadAhead:
         try:
             b, result = open_checked(path, allow_unsigned)
             b.close()
-            return None if result.already_imported else cls(path)
+            # a county merged before: its bundle is a re-merge, read here at its turn, its held lines unparsed
+            return None if result.already_imported or known.has_records(b.county_code) else cls(path)
         except (PledgebookError, OSError):
             return None  # the bundle's own turn says what is wrong
 

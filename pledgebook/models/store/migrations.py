@@ -215,6 +215,8 @@ def _m8_record_digest(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
     # nothing); NULL for a record merged before: compared field by field once, then remembered.
     if "digest" not in {row[1] for row in fetch_all('PRAGMA table_info("record_owner")', db=db)}:
         db.execute_sql('ALTER TABLE "record_owner" ADD COLUMN "digest" BLOB')
+    # a county's records and their digests, read from the index alone when its next bundle comes
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "record_owner_county" ON "record_owner" ("county", "tbl", "digest")')
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
