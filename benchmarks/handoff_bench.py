@@ -55,6 +55,12 @@ def clock(box: dict):
     box["cpu"] = cpu_time() - cpu
 
 
+def fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def build_counties(work: Path, tag: str, counties: int, per_county: int, fresh) -> tuple[list[Path], list]:
     """The county ledgers (built once, kept in the work folder) and one signed bundle of each."""
     from pledgebook.bundle import keys
@@ -271,11 +277,6 @@ def main() -> None:
     per_county, counties = args.per_county or per_county, args.counties or counties
     tag = ("quick-" if args.quick else "") + ("" if per_county in (1_150, 11_500) else f"{per_county}-")
     rows: list[tuple[str, str, str, str]] = []  # what, wall, cpu, aim
-
-    def fresh(folder: Path) -> Path:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        return folder
 
     # ---- the big file: report of its open year, whole-file bundle, verify alone
     if parts & {"report", "bundle"}:
