@@ -16,6 +16,11 @@ checked and merged in its own transaction in turn, a refused one reported and
 the others merged. While one is being written, a child process
 (:mod:`.readahead`) reads and checks the next as far as it can without the
 database; the checks against the ledger are made at that bundle's own turn.
+
+A county merged here before sends its whole ledger again every month: its bundle is a re-merge
+(:mod:`.known`). The lines the prefecture holds for it (their digests, kept in ``record_owner.digest``) are
+not parsed again and count as unchanged; the rest are parsed, checked and merged as above. No read-ahead
+child for such a bundle: what is left to read is small.
 """
 
 from __future__ import annotations

@@ -10,7 +10,11 @@ prefecture already holds; :meth:`Merger.run` then writes, table by table:
 - a deletion travels as ``deleted_at``;
 - every reference (org, person, pledge, contact point, pairing, stationing,
   and a help log's stored org) is re-pointed from uid to the local id;
-- the same bundle twice changes nothing.
+- the same bundle twice changes nothing;
+- a record whose line is the one last merged (its digest, kept in ``record_owner.digest`` and compared in
+  SQL, or held and not even parsed: :mod:`.known`) is unchanged without a field being looked at. So a
+  change made here to a county's record that kept its ``updated_at`` (never the program's own edits,
+  which set it) is noticed only when the county's line changes too.
 """
 
 from __future__ import annotations
