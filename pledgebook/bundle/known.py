@@ -25,8 +25,11 @@ members are small and always parsed (the tree is checked whole).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
 
 from pledgebook.bundle.checks import Rows
+from pledgebook.bundle.format import TABLES
 from pledgebook.bundle.parse import line_digests
 from pledgebook.models.store.tables import database
 
@@ -55,11 +58,14 @@ def has_records(code: str) -> bool:
 def held_records(code: str) -> Held:
     """The digests this prefecture holds for a county's records, read from the index (county, tbl, digest)."""
     got = Held(code)
-    for tbl, digest, uid in database.execute_sql(
-            "SELECT tbl, digest, uid FROM record_owner WHERE county = ?", [code]).fetchall():
-        got.owned.setdefault(tbl, set()).add(uid)
-        if digest is not None:
-            got.by_digest.setdefault(tbl, {})[digest] = uid
+    for spec in TABLES:
+        if spec.name in ALWAYS_PARSED:
+            continue
+        got.by_digest[spec.name] = dict(database.execute_sql(
+            "SELECT digest, uid FROM record_owner WHERE county = ? AND tbl = ? AND digest IS NOT NULL",
+            [code, spec.name]).fetchall())
+        got.owned[spec.name] = set(got.by_digest[spec.name].values()).union(r[0] for r in database.execute_sql(
+            "SELECT uid FROM record_owner WHERE county = ? AND tbl = ? AND digest IS NULL", [code, spec.name]))
     return got
 
 
@@ -69,14 +75,14 @@ def split_member(table: str, data: bytes, held: Held) -> tuple[bytes, list[bytes
     known = held.by_digest.get(table)
     if not known or table in ALWAYS_PARSED or not data.endswith(b"\n"):
         return None
-    lines = data[:-1].split(b"\n")
     digests = line_digests(data)
-    held_uids = [known[d] for d in digests if d in known]
+    held_uids = list(filter(None, map(known.get, digests)))  # C-level maps, no Python frame per line
     if not held_uids:
         return None
-    rest = [(line, d) for line, d in zip(lines, digests) if d not in known]
+    fresh = list(map(not_, map(known.__contains__, digests)))
+    rest = list(compress(data[:-1].split(b"\n"), fresh))
     held.held[table] = held_uids
-    return b"".join(line + b"\n" for line, _ in rest), [d for _, d in rest], len(held_uids)
+    return b"\n".join(rest) + b"\n" if rest else b"", list(compress(digests, fresh)), len(held_uids)
 
 
 def sound(parsed: Rows, held: Held) -> bool:

@@ -163,13 +163,22 @@ class Merger:
             )
 
     def _held_ids(self) -> None:
-        """The local ids of the county's records, for the references of the parsed lines to held ones."""
+        """The local ids of the held records the parsed lines point at (a few: only those are looked up)."""
         self.ids = {}
-        for name, uids in self.held.items():
-            if uids:
-                self.ids[name] = dict(database.execute_sql(
-                    f"SELECT o.uid, t.id FROM record_owner o CROSS JOIN {name} t ON t.uid = o.uid "
-                    "WHERE o.county = ? AND o.tbl = ?", [self.code, name]).fetchall())
+        held = {name: set(uids) for name, uids in self.held.items() if uids}
+        need: dict[str, set[str]] = {}
+        for spec in TABLES:
+            for i, f in enumerate(spec.fields):
+                if f.kind == "ref" and f.ref in held:
+                    need.setdefault(f.ref, set()).update(held[f.ref].intersection(r[i] for r in self.parsed[spec.name]))
+        conn = database.connection()
+        for name, uids in need.items():
+            database.execute_sql("DROP TABLE IF EXISTS temp.need_ids")
+            database.execute_sql("CREATE TEMP TABLE need_ids (uid TEXT PRIMARY KEY) WITHOUT ROWID")
+            conn.executemany("INSERT INTO temp.need_ids (uid) VALUES (?)", zip(sorted(uids)))
+            self.ids[name] = dict(database.execute_sql(
+                f"SELECT t.uid, t.id FROM temp.need_ids n CROSS JOIN {name} t ON t.uid = n.uid").fetchall())
+        database.execute_sql("DROP TABLE IF EXISTS temp.need_ids")
 
     def _refuse(self, spec: TableSpec, uid: str, owner: str | None) -> None:
         """Refuse the bundle: one of its records (``uid``) belongs to another county, or to the prefecture."""

@@ -14,7 +14,8 @@ import json
 import math
 import re
 from datetime import date, timedelta
-from operator import itemgetter
+from functools import partial
+from operator import itemgetter, methodcaller
 
 from pledgebook.bundle.format import BundleError, Field, TableSpec
 from pledgebook.models.core import jsonsafe
@@ -141,18 +142,16 @@ def _check_column(member: str, f: Field, col: list, choices: set[str] | None = N
             firstbad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
 
 
-def _digest(line: bytes) -> bytes:
-    return hashlib.blake2b(line, digest_size=16).digest()
-
-
 def line_digests(data: bytes) -> list[bytes]:
     """A 16-byte BLAKE2b digest of each line of a member (its exact bytes): the record's content as it travelled.
 
     The prefecture keeps the digest of the line it last merged for each record (``record_owner.digest``); a
     line whose digest and ``updated_at`` match is unchanged, recognised in SQL without comparing its fields.
-    About 1 µs a line.
+    About 1 µs a line (two C-level maps: no Python frame per line).
     """
-    return list(map(_digest, data[:-1].split(b"\n"))) if data else []
+    if not data:
+        return []
+    return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=16), data[:-1].split(b"\n"))))
 
 
 def parse_table(spec: TableSpec, data: bytes, declared: int | None, categories: set[str] | None) -> list[tuple]:
