@@ -25,6 +25,7 @@ MAX_TREE_DEPTH = 12  # levels of a county's org tree, root included (a real coun
 _CATEGORY_CODE = re.compile(r"[A-Za-z0-9_]{1,40}")
 
 Rows = dict[str, list[tuple]]  # table name → its parsed records, fields in TableSpec order
+Digests = dict[str, list[bytes]]  # table name → each record's line digest (parse.line_digests), in the same order
 
 
 def check_rules(parsed: Rows) -> None:
@@ -72,9 +73,13 @@ def check_rules(parsed: Rows) -> None:
         measure(m)
 
 
-def check_refs(parsed: Rows, code: str) -> None:
-    """Every reference names a record of the bundle; one uid, one record; the org tree is the county's."""
-    uids = {name: {r[0] for r in rows} for name, rows in parsed.items()}
+def check_refs(parsed: Rows, code: str, held: dict[str, list[str]] | None = None) -> None:
+    """Every reference names a record of the bundle; one uid, one record; the org tree is the county's.
+
+    ``held``: per table, the uids of the bundle's lines left unparsed because the prefecture holds them.
+    """
+    held = held or {}
+    uids = {name: {r[0] for r in rows}.union(held.get(name, ())) for name, rows in parsed.items()}
     for spec in TABLES:
         member = f"{spec.name}.jsonl"
         for i, f in enumerate(spec.fields):
@@ -94,6 +99,8 @@ def check_refs(parsed: Rows, code: str) -> None:
                 if row[0] in seen:
                     raise bad(f"{spec.name}.jsonl", n, f"uid「{row[0]}」已用于 {seen[row[0]]}.jsonl 中的另一条记录")
                 seen[row[0]] = spec.name
+        # the other record is one of the lines held (unparsed): the bundle is read in full, to name both
+        raise BundleError("uid 在数据包中重复")
     _check_tree(parsed["org"], code)
 
 
@@ -214,7 +221,7 @@ def _year_problem(y: int) -> str | None:
     return None if 2000 <= y <= 2100 else f"字段「year」：年度 {y} 不在 2000–2100 之间"
 
 
-def check_values(parsed: Rows) -> None:
+def check_values(parsed: Rows, held_years: dict[str, int] | None = None) -> None:
     """What the rules of a clerk's own entry ask of each record, beyond its field types and codes.
 
     The same bounds as :mod:`pledgebook.models.ledger.rules` and :mod:`pledgebook.models.campaign.rules` (years, texts
@@ -225,7 +232,7 @@ def check_values(parsed: Rows) -> None:
     """
     c = _Columns(parsed)
     _people_values(c)
-    _pledge_values(c)
+    _pledge_values(c, held_years or {})
     _evaluation_values(c)
     _campaign_values(c)
 
@@ -265,14 +272,15 @@ def _due_problem(y: int, due: str | None) -> str | None:
     return None if lo <= due <= hi else f"字段「due_date」：完成时限 {due} 不在合理范围内（应在 {y - 1} 年至 {y + 5} 年之间）"
 
 
-def _pledge_values(c: _Columns) -> None:
+def _pledge_values(c: _Columns, held_years: dict[str, int]) -> None:
     """Pledges (a year, a due date near it, carried from an earlier year's pledge) and their progress."""
     c.fast("pledge", ["year"], _year_ok, _year_problem)
     c.texts("pledge", ("content", "承诺事项", MAX_ENTRY, True), ("measures", "践诺措施", MAX_ENTRY, False),
             ("approved_by", "审定人", MAX_NAME, False))
     c.rule("pledge", _due_problem, "year", "due_date")
     spec = TABLE_BY_NAME["pledge"]
-    year_of = {r[0]: r[field_index(spec, "year")] for r in c.parsed["pledge"]}
+    year_of = dict(held_years)  # the pledges the prefecture holds unchanged (a re-merge), and the bundle's
+    year_of.update((r[0], r[field_index(spec, "year")]) for r in c.parsed["pledge"])
     c.rule("pledge", lambda uid, y, src: None if src is None or (src != uid and year_of[src] < y) else
            ("字段「carried_from_uid」：承诺不能结转自它自己" if src == uid else
             f"字段「carried_from_uid」：结转来源应是更早年度的承诺（来源为 {year_of[src]} 年，本条为 {y} 年）"),

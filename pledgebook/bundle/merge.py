@@ -16,6 +16,11 @@ checked and merged in its own transaction in turn, a refused one reported and
 the others merged. While one is being written, a child process
 (:mod:`.readahead`) reads and checks the next as far as it can without the
 database; the checks against the ledger are made at that bundle's own turn.
+
+A county merged here before sends its whole ledger again every month: its bundle is a re-merge
+(:mod:`.known`). The lines the prefecture holds for it (their digests, kept in ``record_owner.digest``) are
+not parsed again and count as unchanged; the rest are parsed, checked and merged as above. No read-ahead
+child for such a bundle: what is left to read is small.
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pledgebook.bundle import keys as keymod
+from pledgebook.bundle import known
 from pledgebook.bundle.admit import open_checked
-from pledgebook.bundle.checks import Rows
-from pledgebook.bundle.format import MANIFEST, SUFFIX, TABLES, Progress
+from pledgebook.bundle.checks import Digests, Rows
+from pledgebook.bundle.format import MANIFEST, SUFFIX, TABLES, BundleError, Progress
 from pledgebook.bundle.members import spare_cpu
 from pledgebook.bundle.merger import Merger, MergeResult
 from pledgebook.bundle.read import OpenedBundle
@@ -155,8 +161,10 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
             return result
         with no_gc():
             parsed = ahead.take(b) if ahead is not None else None
-            parsed = _read_and_back_up(b, parsed, result, report, backed_up, dry_run)
-            merger = Merger(b, parsed, result)
+            # a re-merge: the lines this prefecture holds for the county are recognised, not parsed again
+            held = known.held_records(b.county_code) if parsed is None and known.has_records(b.county_code) else None
+            parsed = _read_and_back_up(b, parsed, result, report, backed_up, dry_run, held)
+            merger = Merger(b, parsed[0], result, parsed[1], held.held if held is not None else None)
             report("合并", 0.3)
             try:
                 with transaction():
@@ -176,8 +184,9 @@ def _import(path: str | Path, allow_unsigned: bool, report: Progress, backed_up:
     return result
 
 
-def _read_and_back_up(b: OpenedBundle, parsed: Rows | None, result: MergeResult, report: Progress,
-                      backed_up: Path | None, dry_run: bool) -> Rows:
+def _read_and_back_up(b: OpenedBundle, parsed: tuple[Rows, Digests] | None, result: MergeResult,
+                      report: Progress, backed_up: Path | None, dry_run: bool,
+                      held: known.Held | None = None) -> tuple[Rows, Digests]:
     """The bundle read and checked (unless the read-ahead child did), and the automatic backup taken beside it."""
     with ThreadPoolExecutor(2, thread_name_prefix="pledgebook-merge") as pool:
         # beside the parsing (which needs the GIL): the automatic backup (SQLite copies pages without
@@ -185,6 +194,11 @@ def _read_and_back_up(b: OpenedBundle, parsed: Rows | None, result: MergeResult,
         taken = None if backed_up or dry_run else pool.submit(
             backup.backup, reason="before-import", rotate_after=False)
         try:
+            if parsed is None and held is not None:
+                try:
+                    parsed = read_checked(b, pool, report, held)
+                except BundleError:
+                    held.held.clear()  # refused, or the short way does not hold: read in full, for the message too
             if parsed is None:
                 parsed = read_checked(b, pool, report)
             report("备份", 0.28)

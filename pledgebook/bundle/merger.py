@@ -10,13 +10,18 @@ prefecture already holds; :meth:`Merger.run` then writes, table by table:
 - a deletion travels as ``deleted_at``;
 - every reference (org, person, pledge, contact point, pairing, stationing,
   and a help log's stored org) is re-pointed from uid to the local id;
-- the same bundle twice changes nothing.
+- the same bundle twice changes nothing;
+- a record whose line is the one last merged (its digest, kept in ``record_owner.digest`` and compared in
+  SQL, or held and not even parsed: :mod:`.known`) is unchanged without a field being looked at. So a
+  change made here to a county's record that kept its ``updated_at`` (never the program's own edits,
+  which set it) is noticed only when the county's line changes too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from pledgebook.bundle.format import (
@@ -34,6 +39,8 @@ from pledgebook.bundle.format import (
 from pledgebook.bundle.read import OpenedBundle
 from pledgebook.models.store.db import county as county_info
 from pledgebook.models.store.tables import database, new_uid, utcnow
+
+CHUNK = 20_000  # records written between two reports of a table's progress
 
 
 @dataclass
@@ -86,14 +93,19 @@ class MergeResult:
 class Merger:
     """One bundle's parsed records (``parsed``) merged into the open ledger, counted in ``result``."""
 
-    def __init__(self, bundle: OpenedBundle, parsed: dict[str, list[tuple]], result: MergeResult):
+    def __init__(self, bundle: OpenedBundle, parsed: dict[str, list[tuple]], result: MergeResult,
+                 digests: dict[str, list[bytes]], held: dict[str, list[str]] | None = None):
         self.b = bundle
+        self.held = held or {}  # per table, the uids of lines the prefecture holds unchanged (not parsed)
         self.parsed = parsed
+        self.digests = digests  # each record's line digest, in the order of parsed
         self.result = result
         self.code = bundle.county_code
         self.include_pii = bool(bundle.manifest.get("include_pii"))
         self.ids: dict[str, dict[str, int]] = {}  # uid → local id, for every record of the bundle
-        self.existing: dict[str, dict[str, tuple[int, str]]] = {}  # uid → (local id, updated_at) already here
+        # uid → (local id, updated_at, whether the digest of the line last merged is this line's) already here
+        self.existing: dict[str, dict[str, tuple[int, str, int]]] = {}
+        self.written: dict[str, set[str]] = {}  # uids inserted or updated, per table
         self.category_map: dict[str, str] = {}  # the bundle's category code → the code here
 
     # ---- checks: inside the transaction, before anything is written (a failure rolls back the temp tables)
@@ -117,11 +129,11 @@ class Merger:
             if taken:
                 self._refuse(spec, min(taken), None)
             database.execute_sql(f"DROP TABLE IF EXISTS temp.in_{spec.name}")
-            database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY) WITHOUT ROWID")
+            database.execute_sql(f"CREATE TEMP TABLE in_{spec.name} (uid TEXT PRIMARY KEY, digest BLOB) WITHOUT ROWID")
             # in uid order: the temporary B-tree is filled by appending, and the probes below walk the uid
             # index in order instead of jumping about it
-            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid) VALUES (?)",
-                             zip(sorted(r[0] for r in self.parsed[spec.name])))
+            conn.executemany(f"INSERT INTO temp.in_{spec.name} (uid, digest) VALUES (?, ?)",
+                             sorted(zip((r[0] for r in self.parsed[spec.name]), self._digests(spec))))
             # ownership, in bulk: a uid this prefecture holds for another county, or for another table
             stolen = database.execute_sql(
                 f"SELECT i.uid, o.county, o.tbl FROM temp.in_{spec.name} i CROSS JOIN record_owner o ON o.uid = i.uid "
@@ -130,14 +142,16 @@ class Merger:
                 self._refuse(spec, stolen[0], stolen[1])
             # the bundle's uids drive the loop (CROSS JOIN keeps that order): a probe per record, never a scan
             # of the whole prefecture, whose tables grow with every county
+            # and, compared in SQL, whether the line is the one last merged (the digest kept in record_owner)
             found = database.execute_sql(
-                f"SELECT t.uid, t.id, t.updated_at, o.county FROM temp.in_{spec.name} i "
+                f"SELECT t.uid, t.id, t.updated_at, o.county, o.digest = i.digest FROM temp.in_{spec.name} i "
                 f"CROSS JOIN {spec.name} t ON t.uid = i.uid LEFT JOIN record_owner o ON o.uid = t.uid"
             ).fetchall()
-            for uid, _id, _upd, owner in found:
+            for uid, _id, _upd, owner, _same in found:
                 if owner != self.code:  # None: the prefecture's own record
                     self._refuse(spec, uid, owner)
-            self.existing[spec.name] = {uid: (rid, str(upd)) for uid, rid, upd, _owner in found}
+            self.existing[spec.name] = {uid: (rid, str(upd), same) for uid, rid, upd, _owner, same in found}
+        self._held_ids()
         # after the owners (whose message says more): the county's code, already here, is the same ledger's
         spec = TABLE_BY_NAME["org"]
         root = next(r for r in self.parsed["org"] if r[field_index(spec, "parent_uid")] is None)
@@ -147,6 +161,24 @@ class Merger:
                 f"本台账已有行政区划代码为 {self.code} 的「{row[2]}」，但与数据包中的县不是同一个台账（uid 不同）。"
                 "请核实数据包的来源；如该县重新建过台账，请联系管理员处理。"
             )
+
+    def _held_ids(self) -> None:
+        """The local ids of the held records the parsed lines point at (a few: only those are looked up)."""
+        self.ids = {}
+        held = {name: set(uids) for name, uids in self.held.items() if uids}
+        need: dict[str, set[str]] = {}
+        for spec in TABLES:
+            for i, f in enumerate(spec.fields):
+                if f.kind == "ref" and f.ref in held:
+                    need.setdefault(f.ref, set()).update(held[f.ref].intersection(r[i] for r in self.parsed[spec.name]))
+        conn = database.connection()
+        for name, uids in need.items():
+            database.execute_sql("DROP TABLE IF EXISTS temp.need_ids")
+            database.execute_sql("CREATE TEMP TABLE need_ids (uid TEXT PRIMARY KEY) WITHOUT ROWID")
+            conn.executemany("INSERT INTO temp.need_ids (uid) VALUES (?)", zip(sorted(uids)))
+            self.ids[name] = dict(database.execute_sql(
+                f"SELECT t.uid, t.id FROM temp.need_ids n CROSS JOIN {name} t ON t.uid = n.uid").fetchall())
+        database.execute_sql("DROP TABLE IF EXISTS temp.need_ids")
 
     def _refuse(self, spec: TableSpec, uid: str, owner: str | None) -> None:
         """Refuse the bundle: one of its records (``uid``) belongs to another county, or to the prefecture."""
@@ -163,14 +195,28 @@ class Merger:
             "请核实数据包的来源。"
         )
 
+    def _digests(self, spec: TableSpec) -> list[bytes | None]:
+        """The table's line digests; none (nothing recognised, every record compared) when the bundle came without."""
+        got = self.digests.get(spec.name)
+        n = len(self.parsed[spec.name])
+        return list(got) if got is not None and len(got) == n else [None] * n
+
     def _own(self) -> None:
-        """Record the county as the owner of every record of the bundle that is new here (checked: no other)."""
+        """Record the county as the owner of every record of the bundle that is new here (checked: no other),
+        with the digest of the line it came as."""
         for spec in TABLES:
             if spec.name in ("category", "work_year"):
                 continue
             database.execute_sql(
-                f"INSERT OR IGNORE INTO record_owner (uid, county, tbl) SELECT uid, ?, ? FROM temp.in_{spec.name}",
-                [self.code, spec.name])
+                f"INSERT OR IGNORE INTO record_owner (uid, county, tbl, digest) SELECT uid, ?, ?, digest "
+                f"FROM temp.in_{spec.name}", [self.code, spec.name])
+
+    def _stamp(self, spec: TableSpec, uids: list[str]) -> None:
+        """The records here that now hold what their lines say: remember those lines' digests."""
+        if uids:
+            database.connection().executemany(
+                f"UPDATE record_owner SET digest = (SELECT digest FROM temp.in_{spec.name} i WHERE i.uid = ?) "
+                "WHERE uid = ?", ((u, u) for u in uids))
 
     # ---- writes, inside the transaction
     def run(self, report: Progress) -> None:
@@ -178,8 +224,10 @@ class Merger:
         self._years()
         steps = [s for s in TABLES if s.name not in ("category", "work_year")]
         for i, spec in enumerate(steps):
-            report(spec.label, 0.3 + 0.65 * i / len(steps))
-            self._merge(spec)
+            start, share = 0.3 + 0.65 * i / len(steps), 0.65 / len(steps)
+            stage = f"合并{spec.label}（{i + 1}/{len(steps)}）"
+            report(stage, start)
+            self._merge(spec, lambda done, stage=stage, start=start, share=share: report(stage, start + share * done))
             if spec.name == "org":
                 self._hang_tree()
             if spec.name == "pledge":
@@ -252,10 +300,11 @@ class Merger:
             return [cmap.get(v, v) for v in col]
         return col
 
-    def _merge(self, spec: TableSpec) -> None:
+    def _merge(self, spec: TableSpec, table_done: Callable[[float], None]) -> None:
         rows = self.parsed[spec.name]
         counts = self.result.tables.setdefault(spec.name, TableCounts())
-        counts.read = len(rows)
+        held = len(self.held.get(spec.name, ()))
+        counts.read, counts.unchanged = len(rows) + held, held
         fields = list(spec.fields)
         skip_pii = spec.name == "person" and not self.include_pii
         cols = [column_of(f) for f in fields]
@@ -267,6 +316,8 @@ class Merger:
             have = existing.get(row[0])
             if have is None:
                 new_rows.append(row)
+            elif have[2] and row[upd_i] == have[1]:
+                counts.unchanged += 1  # the very line merged last time (its digest, compared in SQL): no field looked at
             else:
                 local_upd = have[1]
                 if row[upd_i] > local_upd:
@@ -277,7 +328,8 @@ class Merger:
                     counts.kept_newer += 1
         # every record gets its local id now: the ones here keep theirs, new ones are numbered explicitly
         # (inside the write transaction nobody else can take these ids), so no read-back by uid is needed
-        ids = {uid: rid for uid, (rid, _upd) in existing.items()}
+        ids = self.ids.get(spec.name, {})
+        ids.update((uid, have[0]) for uid, have in existing.items())
         first_id = database.execute_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {spec.name}").fetchone()[0]
         new_ids = range(first_id, first_id + len(new_rows))
         ids.update(zip((r[0] for r in new_rows), new_ids))
@@ -292,7 +344,11 @@ class Merger:
             columns = list(zip(*new_rows))  # one C-level transpose, not a list per column
             local = [new_ids] + [self._local_column(spec, fields[i], columns[i]) for i in write_idx]
             local += [[v] * len(new_rows) for v in extra_vals]
-            conn.executemany(sql, zip(*local))
+            values = zip(*local)
+            # in slices, so that the table's progress moves (a slice costs nothing: the statement is prepared once)
+            for done in range(0, len(new_rows), CHUNK):
+                conn.executemany(sql, islice(values, CHUNK))
+                table_done(min(1.0, (done + CHUNK) / len(rows)))
             counts.inserted = len(new_rows)
         if newer:
             set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
@@ -302,11 +358,15 @@ class Merger:
             local.append([rid for _, rid in newer])
             conn.executemany(sql, zip(*local))
             counts.updated = len(newer)
+        self.written[spec.name] = {r[0] for r in new_rows} | {r[0] for r, _ in newer}
+        stamped = [r[0] for r, _ in newer]
         if same:
-            self._compare(spec, same, write_idx, counts)
+            stamped += self._compare(spec, same, write_idx, counts)
+        self._stamp(spec, stamped)
 
-    def _compare(self, spec: TableSpec, same: list[tuple], idx: list[int], counts: TableCounts) -> None:
-        """Rows with the same updated_at: unchanged, or a conflict (changed differently on each side)."""
+    def _compare(self, spec: TableSpec, same: list[tuple], idx: list[int], counts: TableCounts) -> list[str]:
+        """Rows with the same updated_at whose line is not the one last merged (a few): unchanged, or a
+        conflict (changed differently on each side). Returns the uids of the unchanged ones."""
         local = {
             r[0]: r
             for r in database.execute_sql(
@@ -315,6 +375,7 @@ class Merger:
         }
         names = [f.name for f in spec.fields]
         cat_i = names.index("category") if spec.name == "pledge" else -1
+        unchanged = []
         for row in same:
             mine = local.get(row[0])
             diff = []
@@ -333,6 +394,8 @@ class Merger:
                 self.result.conflicts.append({"table": spec.name, "uid": row[0], "fields": diff})
             else:
                 counts.unchanged += 1
+                unchanged.append(row[0])
+        return unchanged
 
     def _hang_tree(self) -> None:
         spec = TABLE_BY_NAME["org"]
@@ -376,6 +439,7 @@ class Merger:
         spec = TABLE_BY_NAME["pledge"]
         ci = field_index(spec, "carried_from_uid")
         ids = self.ids["pledge"]
-        pairs = [(ids[r[ci]], ids[r[0]]) for r in self.parsed["pledge"] if r[ci] is not None]
+        written = self.written["pledge"]  # an unchanged pledge has its link already
+        pairs = [(ids[r[ci]], ids[r[0]]) for r in self.parsed["pledge"] if r[ci] is not None and r[0] in written]
         if pairs:
             database.connection().executemany("UPDATE pledge SET carried_from_id = ? WHERE id = ?", pairs)

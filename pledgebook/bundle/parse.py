@@ -9,12 +9,14 @@ the first bad record looked for, to name its line. The rules between fields and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
-from operator import itemgetter
+from functools import partial
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from pledgebook.bundle.format import BundleError, Field, TableSpec
@@ -142,6 +144,18 @@ def _check_column(member: str, f: Field, col: Sequence[Any], choices: set[str] |
     elif kind == "bool":
         if types - {bool, int} or set(col) - {0, 1, None}:  # True == 1 and False == 0 as set members
             firstbad(lambda v: None if v is None or type(v) is bool or (type(v) is int and v in (0, 1)) else "应为 true/false")
+
+
+def line_digests(data: bytes) -> list[bytes]:
+    """A 16-byte BLAKE2b digest of each line of a member (its exact bytes): the record's content as it travelled.
+
+    The prefecture keeps the digest of the line it last merged for each record (``record_owner.digest``); a
+    line whose digest and ``updated_at`` match is unchanged, recognised in SQL without comparing its fields.
+    About 1 µs a line (two C-level maps: no Python frame per line).
+    """
+    if not data:
+        return []
+    return list(map(methodcaller("digest"), map(partial(hashlib.blake2b, digest_size=16), data[:-1].split(b"\n"))))
 
 
 def parse_table(spec: TableSpec, data: bytes, declared: int | None, categories: set[str] | None) -> list[tuple]:

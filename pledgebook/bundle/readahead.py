@@ -21,10 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from pledgebook.bundle import known
 from pledgebook.bundle.admit import open_checked
-from pledgebook.bundle.checks import Rows, check_refs, check_rules, check_values
-from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, Progress, field_index
-from pledgebook.bundle.parse import parse_table
+from pledgebook.bundle.checks import Digests, Rows, check_refs, check_rules, check_values
+from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, BundleError, Progress, field_index
+from pledgebook.bundle.known import Held, split_member
+from pledgebook.bundle.parse import line_digests, parse_table
 from pledgebook.bundle.read import OpenedBundle, open_bundle
 from pledgebook.models.core import vocab
 from pledgebook.models.core.child import child_env
@@ -46,8 +48,11 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> Rows:
-    """Every member read (sizes and hashes checked) and every table parsed and checked, in table order.
+def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
+                held: Held | None = None) -> tuple[Rows, Digests]:
+    """Every member read (sizes and hashes checked) and every table parsed and checked, in table order;
+    with each record's line digest (what the prefecture compares to recognise an unchanged record).
+    ``held``: the lines the prefecture already holds are left out of ``parsed`` (:mod:`.known`).
 
     A helper reads the next member while this thread parses the one before; a failure is still
     reported for the first bad table, as if they were read one after another.
@@ -55,18 +60,26 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
     version = b.manifest["format_version"]
     specs = [spec for spec in TABLES if spec.since <= version]  # an older program's bundle has fewer tables
     parsed: Rows = {spec.name: [] for spec in TABLES}
+    digests: Digests = {spec.name: [] for spec in TABLES}
     spec_cat = TABLE_BY_NAME["category"]
     pending = deque([pool.submit(b.read_member, f"{specs[0].name}.jsonl")])
     try:
         for i, spec in enumerate(specs):
-            report(f"读取{spec.label}", 0.05 + 0.2 * i / len(specs))
+            report(f"读取{spec.label}（{i + 1}/{len(specs)}）", 0.05 + 0.2 * i / len(specs))
             data = pending.popleft().result()
             if i + 1 < len(specs):
                 pending.append(pool.submit(b.read_member, f"{specs[i + 1].name}.jsonl"))
             cats = None
             if spec.name == "pledge":
                 cats = {r[field_index(spec_cat, "code")] for r in parsed["category"]} | set(vocab.DEFAULT_CATEGORIES)
-            parsed[spec.name] = parse_table(spec, data, b.manifest["counts"].get(spec.name), cats)
+            declared = b.manifest["counts"].get(spec.name)
+            split = split_member(spec.name, data, held) if held is not None else None
+            if split is None:
+                parsed[spec.name] = parse_table(spec, data, declared, cats)
+                digests[spec.name] = line_digests(data)
+            else:
+                rest, digests[spec.name], n_held = split
+                parsed[spec.name] = parse_table(spec, rest, None if declared is None else declared - n_held, cats)
             del data
     finally:
         for future in pending:
@@ -74,24 +87,33 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> 
     for name in b.manifest["members"]:
         if not name.endswith(".jsonl"):
             b.read_member(name, lambda chunk: None)  # report.xlsx: size and hash
-    return parsed
+    return parsed, digests
 
 
-def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress) -> Rows:
-    """Every check that needs no database: members, lines, fields, the second ledger's rules, references."""
-    parsed = read_tables(b, pool, report)
+def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
+                 held: Held | None = None) -> tuple[Rows, Digests]:
+    """Every check that needs no database: members, lines, fields, the second ledger's rules, references.
+
+    ``held`` (a re-merge): the lines the prefecture holds are not parsed (:mod:`.known`); the checks between
+    records count them in. Raises :class:`BundleError` also when the short way does not hold.
+    """
+    parsed, digests = read_tables(b, pool, report, held)
+    if held is not None and not known.sound(parsed, held):
+        raise BundleError("不能按已有记录快速核对")  # only ever caught: the bundle is read in full
     check_rules(parsed)
-    check_refs(parsed, b.county_code)
-    check_values(parsed)
-    return parsed
+    check_refs(parsed, b.county_code, held.held if held is not None else None)
+    if held is not None:
+        known.held_years(held)
+    check_values(parsed, held.years if held is not None else None)
+    return parsed, digests
 
 
 def read_for_merge(path: str | Path) -> dict:
     """What the read-ahead child sends back: the bundle's checked tables, and the file's SHA-256 and
     manifest, so that the merge can tell that it read the same bytes. No database."""
     with open_bundle(path) as b, no_gc(), ThreadPoolExecutor(1, thread_name_prefix="pledgebook-read") as pool:
-        parsed = read_checked(b, pool, lambda stage, frac: None)
-        return {"sha256": b.sha256, "manifest": b.manifest_bytes, "tables": parsed}
+        parsed, digests = read_checked(b, pool, lambda stage, frac: None)
+        return {"sha256": b.sha256, "manifest": b.manifest_bytes, "tables": parsed, "digests": digests}
 
 
 class ReadAhead:
@@ -119,12 +141,13 @@ class ReadAhead:
         try:
             b, result = open_checked(path, allow_unsigned)
             b.close()
-            return None if result.already_imported else cls(path)
+            # a county merged before: its bundle is a re-merge, read here at its turn, its held lines unparsed
+            return None if result.already_imported or known.has_records(b.county_code) else cls(path)
         except (PledgebookError, OSError):
             return None  # the bundle's own turn says what is wrong
 
-    def take(self, b: OpenedBundle) -> Rows | None:
-        """The child's checked tables of ``b``; None when the bundle is to be read here after all."""
+    def take(self, b: OpenedBundle) -> tuple[Rows, Digests] | None:
+        """The child's checked tables of ``b`` and their digests; None when the bundle is to be read here after all."""
         try:
             out, _ = self.process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
@@ -138,7 +161,7 @@ class ReadAhead:
             return None
         if not isinstance(got, dict) or got.get("sha256") != b.sha256 or got.get("manifest") != b.manifest_bytes:
             return None  # the file changed since the child read it
-        return got["tables"]
+        return got["tables"], got["digests"]
 
     def close(self) -> None:
         if self.process.poll() is None:

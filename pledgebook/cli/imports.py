@@ -24,6 +24,10 @@ from pledgebook.cli.common import (
 from pledgebook.models.core.errors import PledgebookError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.progress import Progress, TaskID
+
     from pledgebook.importers.apply import ImportResult
 
 SHOW_PROBLEMS = 30  # per file on screen; --json and --errors-out carry them all
@@ -94,13 +98,12 @@ def import_(
 
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), console=console,
                       transient=True) as bar:
+            # several files (twelve county bundles): one bar for the run, one for the file (a bundle's tables)
+            run_task = bar.add_task(f"共 {len(paths)} 个文件", total=len(paths)) if len(paths) > 1 else None
             task = bar.add_task("导入", total=1.0)
             live["bar"] = bar
-            for path in paths:
-                def progress(stage: str, done: int, total: int, name: str = path.name) -> None:
-                    bar.update(task, description=f"{name} {stage}", completed=done / total if total else 0)
-
-                results.append(runner(path, progress))
+            for n, path in enumerate(paths):
+                results.append(runner(path, _file_bars(bar, task, run_task, path.name, n, len(paths))))
                 bar.console.print(_line(results[-1]))
                 for problem in results[-1].problems[:SHOW_PROBLEMS]:
                     bar.console.print("  " + problem.text(), markup=False)
@@ -121,6 +124,19 @@ def import_(
     if not results:
         raise PledgebookError("没有找到可导入的文件（支持 .xlsx、.xls、.csv、.txt）。")
     raise typer.Exit(_finish(results, moved, dry_run, errors_out, as_json))
+
+
+def _file_bars(bar: Progress, task: TaskID, run_task: TaskID | None, name: str, n: int,
+               files: int) -> Callable[[str, int, int], None]:
+    """The progress of the ``n``-th of ``files`` files: its own bar (a bundle's stage names the table) and the run's."""
+
+    def progress(stage: str, done: int, total: int) -> None:
+        frac = done / total if total else 0
+        bar.update(task, description=f"{name} {stage}", completed=frac)
+        if run_task is not None:
+            bar.update(run_task, description=f"第 {n + 1}/{files} 个文件", completed=n + frac)
+
+    return progress
 
 
 def _finish(results: list[ImportResult], moved: dict[str, str], dry_run: bool, errors_out: Path | None,

@@ -105,7 +105,7 @@ class ImportRun:
 
     def _report(self, path: Path, stage: str, frac: float) -> None:
         if self.progress is not None:
-            self.progress("导入数据包", 0, 1)
+            self.progress(stage, round(frac * 1000), 1000)
 
     def import_one(self, path: Path, progress: FileProgress | None = None) -> ImportResult:
         """The outcome of ``path``, the list's next file."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pledgebook.importers.columns import _BRACKETS, canonical, is_group, normalize_header
@@ -93,6 +93,18 @@ def _header_score(row: list[CellValue], aliases: Mapping[str, str] | None) -> in
     return sum(1 for value in row if _is_label(value) and _known(normalize_header(value), aliases))
 
 
+def _table_width(header: list[str], data_rows: Sequence[Sequence[CellValue]]) -> int:
+    """The table is as wide as its last named column or its last column with data."""
+    last = max((j for j, name in enumerate(header) if name), default=-1)
+    for row in data_rows:
+        for j in range(len(row) - 1, last, -1):
+            value = row[j]
+            if value is not None and not (isinstance(value, str) and not value.strip()):
+                last = j
+                break
+    return last + 1
+
+
 def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Table:
     """Locate the header and return the data rows under it.
 
@@ -132,20 +144,8 @@ def find_table(sheet: Sheet, *, aliases: Mapping[str, str] | None = None) -> Tab
     ):
         header_end += 1
 
-    width = max(
-        (len(row) for row in rows[start:]),
-        default=0,
-    )
-    header = _compose_header(sheet, start, header_end, width)
-    # the table is as wide as its last named column or its last column with data
-    last = max((j for j, name in enumerate(header) if name), default=-1)
-    for row in rows[header_end:]:
-        for j in range(len(row) - 1, last, -1):
-            value = row[j]
-            if value is not None and not (isinstance(value, str) and not value.strip()):
-                last = j
-                break
-    width = last + 1
+    header = _compose_header(sheet, start, header_end, max((len(row) for row in rows[start:]), default=0))
+    width = _table_width(header, rows[header_end:])
     header = header[:width]
     raw_header = _compose_header(sheet, start, header_end, width, _plain)
     canon = [canonical(name, aliases) if name else None for name in header]

@@ -252,12 +252,21 @@ def test_conflict_is_reported_and_local_kept(county_a, tmp_path):
     import_bundle(first.path)
     uid = database.execute_sql("SELECT uid FROM pledge ORDER BY id LIMIT 1").fetchone()[0]
     database.execute_sql("UPDATE pledge SET content = '州里改过的内容' WHERE uid = ?", [uid])
-    # the county sends again, unchanged, with a new sequence number
+    # the county sends again, unchanged, with a new sequence number: its line is the one merged last time
+    # (the digest kept at the prefecture), so nothing is compared and the local edit stands
     use(tmp_path / "a.db")
     (tmp_path / "2").mkdir()
     second = write_bundle(tmp_path / "2")
     use(tmp_path / "p.db")
     merged = import_bundle(second.path)
+    assert merged.tables["pledge"].conflicts == 0 and merged.tables["pledge"].unchanged == merged.tables["pledge"].read
+    # the county changes the same record too, keeping its updated_at: changed differently on each side
+    use(tmp_path / "a.db")
+    database.execute_sql("UPDATE pledge SET content = '县里改过的内容' WHERE uid = ?", [uid])
+    (tmp_path / "3").mkdir()
+    third = write_bundle(tmp_path / "3")
+    use(tmp_path / "p.db")
+    merged = import_bundle(third.path)
     assert merged.tables["pledge"].conflicts == 1
     assert merged.conflicts[0]["uid"] == uid and merged.conflicts[0]["fields"] == ["content"]
     assert database.execute_sql("SELECT content FROM pledge WHERE uid = ?", [uid]).fetchone()[0] == "州里改过的内容"

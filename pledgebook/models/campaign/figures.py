@@ -303,6 +303,61 @@ def months_before(when: date, months: int) -> date:
     return date(year, month, min(when.day, calendar.monthrange(year, month)[1]))
 
 
+def _place_holders(first: str, on: str, org_id: int | None,
+                   roles: tuple[str, ...]) -> dict[int, tuple[list[str], list[str]]]:
+    """Who held a place of ``roles`` running on every day from ``first`` to ``on``: person id → (their roles,
+    the places' names); only places in ``org_id``'s subtree when given."""
+    sql: list[str] = []
+    params: list[object] = []
+    subtree = ""
+    subtree_params: list[str] = []
+    if org_id is not None:
+        path = fetch_one("SELECT path FROM org WHERE id = ?", (org_id,))
+        if path is None:
+            return {}
+        subtree = " AND {col} IN (SELECT id FROM org WHERE path >= ? AND path < ?)"
+        subtree_params = [path[0], path[0] + "\uffff"]
+    for role, table, person_col, org_col, end_col, name_sql in (
+        ("contact_point", "contact_point", "leader_id", "org_id", "end_date", "t.name"),
+        ("pairing", "pairing", "helper_id", "org_id", "end_date",
+         "coalesce(t.household, (SELECT name FROM person WHERE id = t.helped_person_id))"),
+        ("stationing", "stationing", "cadre_id", "village_id", "actual_end", "(SELECT name FROM org WHERE id = t.village_id)"),
+    ):
+        if role not in roles:
+            continue
+        sql.append(
+            f"SELECT t.{person_col}, '{role}', {name_sql} FROM {table} t WHERE t.deleted_at IS NULL "
+            f"AND t.start_date <= ? AND (t.{end_col} IS NULL OR t.{end_col} >= ?)"
+            + subtree.format(col=f"t.{org_col}")
+        )
+        params += [first, on, *subtree_params]
+    holders: dict[int, tuple[list[str], list[str]]] = {}
+    if not sql:
+        return holders
+    for person_id, role, place in fetch_all(" UNION ALL ".join(sql), params):
+        held = holders.setdefault(person_id, ([], []))
+        if role not in held[0]:
+            held[0].append(role)
+        held[1].append(place or "")
+    return holders
+
+
+def _idle_details(idle_ids: list[int], on: str) -> dict[int, tuple[str, str, date | None, int]]:
+    """Name, org name, last log up to ``on`` and org id of each person, read 500 at a time."""
+    found: dict[int, tuple[str, str, date | None, int]] = {}
+    for chunk in range(0, len(idle_ids), 500):
+        ids = idle_ids[chunk:chunk + 500]
+        marks = ",".join("?" * len(ids))
+        for pid, name, org, last, oid in fetch_all(
+            "SELECT p.id, p.name, o.name, (SELECT max(date) FROM help_log h WHERE h.person_id = p.id "
+            f"AND h.deleted_at IS NULL AND h.date <= ?), o.id FROM person p JOIN org o ON o.id = p.org_id "
+            f"WHERE p.id IN ({marks})",
+            [on, *ids],
+        ):
+            found[pid] = (name, org, date.fromisoformat(last) if last else None, oid)
+    return found
+
+
 def idle_people(
     months: int = 3,
     *,
@@ -321,40 +376,8 @@ def idle_people(
     the longest silent.
     """
     today = today or date.today()
-    since = months_before(today, months)
-    sql: list[str] = []
-    params: list[object] = []
-    subtree = ""
-    subtree_params: list[str] = []
-    if org_id is not None:
-        path = fetch_one("SELECT path FROM org WHERE id = ?", (org_id,))
-        if path is None:
-            return []
-        subtree = " AND {col} IN (SELECT id FROM org WHERE path >= ? AND path < ?)"
-        subtree_params = [path[0], path[0] + "\uffff"]
-    on, first = today.isoformat(), since.isoformat()
-    for role, table, person_col, org_col, end_col, name_sql in (
-        ("contact_point", "contact_point", "leader_id", "org_id", "end_date", "t.name"),
-        ("pairing", "pairing", "helper_id", "org_id", "end_date",
-         "coalesce(t.household, (SELECT name FROM person WHERE id = t.helped_person_id))"),
-        ("stationing", "stationing", "cadre_id", "village_id", "actual_end", "(SELECT name FROM org WHERE id = t.village_id)"),
-    ):
-        if role not in roles:
-            continue
-        sql.append(
-            f"SELECT t.{person_col}, '{role}', {name_sql} FROM {table} t WHERE t.deleted_at IS NULL "
-            f"AND t.start_date <= ? AND (t.{end_col} IS NULL OR t.{end_col} >= ?)"
-            + subtree.format(col=f"t.{org_col}")
-        )
-        params += [first, on, *subtree_params]
-    if not sql:
-        return []
-    holders: dict[int, tuple[list[str], list[str]]] = {}
-    for person_id, role, place in fetch_all(" UNION ALL ".join(sql), params):
-        held = holders.setdefault(person_id, ([], []))
-        if role not in held[0]:
-            held[0].append(role)
-        held[1].append(place or "")
+    on, first = today.isoformat(), months_before(today, months).isoformat()
+    holders = _place_holders(first, on, org_id, roles)
     active = {
         pid for (pid,) in database.execute_sql(
             "SELECT DISTINCT person_id FROM help_log WHERE date > ? AND date <= ? AND deleted_at IS NULL",
@@ -364,17 +387,7 @@ def idle_people(
     idle_ids = [pid for pid in holders if pid not in active]
     if not idle_ids:
         return []
-    found: dict[int, tuple[str, str, date | None, int]] = {}
-    for chunk in range(0, len(idle_ids), 500):
-        ids = idle_ids[chunk:chunk + 500]
-        marks = ",".join("?" * len(ids))
-        for pid, name, org, last, oid in fetch_all(
-            "SELECT p.id, p.name, o.name, (SELECT max(date) FROM help_log h WHERE h.person_id = p.id "
-            f"AND h.deleted_at IS NULL AND h.date <= ?), o.id FROM person p JOIN org o ON o.id = p.org_id "
-            f"WHERE p.id IN ({marks})",
-            [on, *ids],
-        ):
-            found[pid] = (name, org, date.fromisoformat(last) if last else None, oid)
+    found = _idle_details(idle_ids, on)
     result = [
         IdlePerson(
             pid, found[pid][0], found[pid][1], tuple(holders[pid][0]), tuple(holders[pid][1]),

@@ -209,6 +209,16 @@ def _m7_person_education(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
         db.execute_sql('ALTER TABLE "person" ADD COLUMN "education" VARCHAR(255)')
 
 
+def _m8_record_digest(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # At a prefecture: the digest of the bundle line each county record was last merged from, so that the
+    # monthly re-merge recognises an unchanged record in SQL. A new nullable column (ADD COLUMN rebuilds
+    # nothing); NULL for a record merged before: compared field by field once, then remembered.
+    if "digest" not in {row[1] for row in fetch_all('PRAGMA table_info("record_owner")', db=db)}:
+        db.execute_sql('ALTER TABLE "record_owner" ADD COLUMN "digest" BLOB')
+    # a county's records and their digests, read from the index alone when its next bundle comes
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "record_owner_county" ON "record_owner" ("county", "tbl", "digest")')
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
     (1, "initial schema", _m1_initial),
     (2, "indexes for the figures", _m2_figure_indexes),
@@ -217,6 +227,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None
     (5, "drop the pledge (year, org) and help log (org) indexes that others cover", _m5_drop_covered_indexes),
     (6, "record owners at a prefecture: which county each merged record belongs to", _m6_record_owner),
     (7, "a person's 学历 (education), as the roster has it", _m7_person_education),
+    (8, "record digests at a prefecture: the bundle line each county record was last merged from", _m8_record_digest),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -21,6 +21,7 @@ from typing import Any, cast
 from peewee import (
     AutoField,
     BaseQuery,
+    BlobField,
     BooleanField,
     CharField,
     Check,
@@ -392,6 +393,9 @@ class RecordOwner(BaseModel):
     uid = CharField(max_length=36, primary_key=True)
     county = CharField(max_length=6)  # the county's 6-digit administrative code
     tbl = CharField(max_length=20)
+    # issue 20 (the monthly re-merge): the BLAKE2b digest of the bundle line this record was last merged
+    # from (pledgebook.bundle.parse.line_digests); NULL until then. Migration 8.
+    digest = BlobField(null=True)
 
     class Meta(LedgerMeta):
         table_name = "record_owner"
