@@ -108,7 +108,6 @@ _SUFFIXES = re.compile(
     r"\((?:" + _UNIT + r"|单位:[^()]*|必填|选填|可选|可不填|[^()]*格式[^()]*|[^()]*\d{4}-\d{1,2}[^()]*)\)$"
 )
 BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "﹙": "(", "﹚": ")"})
-_BRACKETS = BRACKETS  # the name table.py still imports (not this engineer's file): drop when it imports BRACKETS
 
 
 def normalize_header(text: object) -> str:

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pledgebook.importers.columns import _BRACKETS, canonical, is_group, normalize_header
+from pledgebook.importers.columns import BRACKETS, canonical, is_group, normalize_header
 from pledgebook.importers.errors import NoTable
 from pledgebook.importers.sheet import CellValue, Sheet
 
@@ -46,7 +46,7 @@ class Table:
     dropped: list[tuple[int, str]] = field(default_factory=list)
     date1904: bool = False
     # the header as written, units kept ('走访(户)', '走访(人次)' both normalize to '走访'):
-    # the help-log columns are told apart by it (see importers.help_kinds)
+    # the help-log columns are told apart by it (see importers.measures)
     raw_header: list[str] = field(default_factory=list)
 
     def unknown_columns(self) -> list[str]:
@@ -247,7 +247,7 @@ def _plain(value: CellValue) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_BRACKETS)
+    text = unicodedata.normalize("NFKC", str(value)).translate(BRACKETS)
     return re.sub(r"\s+", "", text).strip("*:")
 
 

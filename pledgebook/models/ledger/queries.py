@@ -5,10 +5,11 @@ or runs SQL. The pledge list is paged: :func:`pledge_summary` counts and sums
 the filtered set in one aggregate, :func:`pledge_page` fetches one window of
 rows. Free text matches Chinese substrings of the content and the pledger's
 name, and the pinyin keys of people and organizations (``zs``/``zhs`` finds
-张三, ``lzz`` finds 联珠镇). Three characters or more go through the trigram
-index ``pledge_search`` (migration 3: content, pledger and org names and
-pinyin keys, kept in step by triggers); one or two characters, which a
-trigram cannot index, scan the year with LIKE. A search counts at most
+张三, ``lzz`` finds 联珠镇). Three characters or more of content go through the
+trigram index ``pledge_search`` (the pledge content only, kept in step by
+triggers: :mod:`pledgebook.models.store.search`); names and pinyin keys are
+matched in the person and org tables; one or two characters, which a trigram
+cannot index, scan the year with LIKE. A search counts at most
 :data:`SEARCH_CAP` matches ("1000+ 条"): nobody reads further, and counting a
 huge set would cost every keystroke.
 """
