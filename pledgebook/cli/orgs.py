@@ -59,8 +59,9 @@ def add(
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    org = rules.create_org(name, kind, _org(parent).id, sector=sector, township=township, code=code)
-    _done(as_json, f"已新增「{org.name}」（上级：{org.parent.name}）。", org)
+    above = _org(parent)
+    org = rules.create_org(name, kind, above.id, sector=sector, township=township, code=code)
+    _done(as_json, f"已新增「{org.name}」（上级：{above.name}）。", org)
 
 
 @org_app.command("rename")
@@ -84,8 +85,9 @@ def move(org: OrgArg, parent: Annotated[str, typer.Option("--to", help="新的�
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    moved = rules.move_org(_org(org).id, _org(parent).id)
-    _done(as_json, f"已把「{moved.name}」移到「{moved.parent.name}」之下。", moved)
+    above = _org(parent)
+    moved = rules.move_org(_org(org).id, above.id)
+    _done(as_json, f"已把「{moved.name}」移到「{above.name}」之下。", moved)
 
 
 @org_app.command("deactivate")

@@ -77,7 +77,7 @@ def notice(
         if not interactive():
             raise PledgebookError("请用 --published-on 指定公示日期（张贴公示的日期），例如 --published-on 2024-03-01。"
                                   "打印公示会为还没有公示日期的承诺设置该日期。")
-        published_on = typer.prompt("公示日期（张贴日期，如 2024-03-01）", default=date.today().isoformat())
+        published_on = str(typer.prompt("公示日期（张贴日期，如 2024-03-01）", default=date.today().isoformat()))
     if ask:
         plan = paper.notice_plan(org=org, year=year)
         console.print(plan.text(overwrite_published))

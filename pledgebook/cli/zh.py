@@ -172,7 +172,8 @@ def install() -> None:
         original_dl(self, [(argument(placeholders(first)), second) for first, second in rows], *args, **kwargs)
 
     formatting.HelpFormatter.write_dl = write_dl  # type: ignore[method-assign]
-    formatting.term_len = cells  # the option column lines up beside Chinese placeholders
+    # the option column lines up beside Chinese placeholders
+    formatting.term_len = cells  # pyright: ignore[reportPrivateImportUsage] - click's own helper, replaced to put its words in Chinese
     formatting.wrap_text = wrap
 
     def show(self: Any, file: Any = None) -> None:
@@ -187,14 +188,15 @@ def install() -> None:
 
     from typer._click import termui
 
-    plain_echo = termui.echo
+    plain_echo = termui.echo  # pyright: ignore[reportPrivateImportUsage] - click's own helper, replaced to put its words in Chinese
 
     def prompt_echo(message: Any = None, *args: Any, **kwargs: Any) -> None:
         if isinstance(message, str) and message.startswith("Error: "):
             message = "错误：" + PROMPT_ERRORS.get(message[7:], translate(message[7:]))
         plain_echo(message, *args, **kwargs)
 
-    termui.echo = prompt_echo  # the answers to a prompt or a yes/no question
+    # the answers to a prompt or a yes/no question
+    termui.echo = prompt_echo  # pyright: ignore[reportPrivateImportUsage] - click's own helper, replaced to put its words in Chinese
 
     exceptions.ClickException.show = show  # type: ignore[method-assign]
     exceptions.UsageError.show = show  # type: ignore[method-assign]
