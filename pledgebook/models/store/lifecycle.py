@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pledgebook.models.core.errors import NotFound
+from pledgebook.models.core.errors import NotFound, ValidationError
 from pledgebook.models.store import audit, search
 from pledgebook.models.store.tables import Tracked, database, utcnow
 
@@ -57,6 +57,19 @@ def get_record(model: type[M], record_id: int | str, label: str) -> M:
         obj = model.get_or_none(model.id == int(record_id))
     if obj is None:
         raise NotFound(f"未找到该{label}（编号 {record_id}），可能已被删除。")
+    return obj
+
+
+def ensure_live(obj: Tracked, label: str) -> None:
+    """Refuse to change a soft-deleted record: it must be restored first (the message names it by ``label``)."""
+    if getattr(obj, "deleted_at", None) is not None:
+        raise ValidationError(f"该{label}已被删除；如需修改请先恢复", obj._meta.table_name)  # pyright: ignore[reportPrivateUsage] - peewee's model options, its public API
+
+
+def live_record(model: type[M], record_id: int | str, label: str) -> M:
+    """:func:`get_record`, refused when the record is soft-deleted (:func:`ensure_live`)."""
+    obj = get_record(model, record_id, label)
+    ensure_live(obj, label)
     return obj
 
 

@@ -14,7 +14,7 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError, ValidationErrors
 from pledgebook.models.core.fields import collect, parse_date
 from pledgebook.models.store import audit
-from pledgebook.models.store.lifecycle import apply_changes, get_record, stamp, transaction
+from pledgebook.models.store.lifecycle import apply_changes, ensure_live, get_record, stamp, transaction
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing
 from pledgebook.models.store.years import ensure_year_open
 
@@ -100,8 +100,7 @@ def add_help_log(
 def _live_log(log_id: int | str) -> HelpLog:
     log = get_record(HelpLog, log_id, "帮扶记录")
     ensure_year_open(log.date.year)
-    if log.deleted_at is not None:
-        raise ValidationError("该帮扶记录已被删除；如需修改请先恢复", "help_log")
+    ensure_live(log, "帮扶记录")
     return log
 
 

@@ -12,7 +12,7 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError, ValidationErrors
 from pledgebook.models.core.fields import MAX_NAME, collect
 from pledgebook.models.store import audit
-from pledgebook.models.store.lifecycle import apply_changes, get_record, stamp, transaction
+from pledgebook.models.store.lifecycle import apply_changes, live_record, stamp, transaction
 from pledgebook.models.store.tables import ContactPoint, HelpLog, Pairing, Stationing, Tracked, utcnow
 from pledgebook.models.store.years import ensure_not_closed
 
@@ -106,16 +106,9 @@ def create_contact_point(
     return cp
 
 
-def _live_contact_point(cp_id: int | str) -> ContactPoint:
-    cp = get_record(ContactPoint, cp_id, "联系点")
-    if cp.deleted_at is not None:
-        raise ValidationError("该联系点已被删除；如需修改请先恢复", "contact_point")
-    return cp
-
-
 def update_contact_point(cp_id: int | str, **fields: Any) -> ContactPoint:
     """Change name, note, leader_id; or kind, org_id, start_date (only while no closed year is touched)."""
-    cp = _live_contact_point(cp_id)
+    cp = live_record(ContactPoint, cp_id, "联系点")
     values: dict[str, Any] = {}
     checks = []
     if "name" in fields:
@@ -138,7 +131,7 @@ def update_contact_point(cp_id: int | str, **fields: Any) -> ContactPoint:
 
 def end_contact_point(cp_id: int | str, on: date | str | None = None) -> ContactPoint:
     """The leader no longer keeps this point (from ``on``, default today)."""
-    cp = _live_contact_point(cp_id)
+    cp = live_record(ContactPoint, cp_id, "联系点")
     when = V.end_date(on, cp.start_date, "end_date", "结束日期")
     ensure_not_closed(when)
     if cp.end_date is not None:
@@ -216,16 +209,9 @@ def create_pairing(
     return pairing
 
 
-def _live_pairing(pairing_id: int | str) -> Pairing:
-    pairing = get_record(Pairing, pairing_id, "结对帮扶")
-    if pairing.deleted_at is not None:
-        raise ValidationError("该结对帮扶已被删除；如需修改请先恢复", "pairing")
-    return pairing
-
-
 def update_pairing(pairing_id: int | str, **fields: Any) -> Pairing:
     """Change note, household (name), helper_id; or org_id, start_date (no closed year touched)."""
-    pairing = _live_pairing(pairing_id)
+    pairing = live_record(Pairing, pairing_id, "结对帮扶")
     values: dict[str, Any] = {}
     checks = []
     if "note" in fields:
@@ -247,7 +233,7 @@ def update_pairing(pairing_id: int | str, **fields: Any) -> Pairing:
 
 def end_pairing(pairing_id: int | str, on: date | str | None = None) -> Pairing:
     """结对 ended (脱贫, 对象迁出, 责任人调整 …) from ``on``, default today."""
-    pairing = _live_pairing(pairing_id)
+    pairing = live_record(Pairing, pairing_id, "结对帮扶")
     when = V.end_date(on, pairing.start_date, "end_date", "结束日期")
     ensure_not_closed(when)
     if pairing.end_date is not None:

@@ -12,7 +12,7 @@ from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError, ValidationErrors
 from pledgebook.models.core.fields import MAX_NAME, collect
 from pledgebook.models.store import audit
-from pledgebook.models.store.lifecycle import apply_changes, get_record, stamp, transaction
+from pledgebook.models.store.lifecycle import apply_changes, live_record, stamp, transaction
 from pledgebook.models.store.tables import Stationing
 from pledgebook.models.store.years import ensure_not_closed
 
@@ -74,16 +74,9 @@ def create_stationing(
     return st
 
 
-def _live_stationing(stationing_id: int | str) -> Stationing:
-    st = get_record(Stationing, stationing_id, "驻村记录")
-    if st.deleted_at is not None:
-        raise ValidationError("该驻村记录已被删除；如需修改请先恢复", "stationing")
-    return st
-
-
 def update_stationing(stationing_id: int | str, **fields: Any) -> Stationing:
     """Change note, sending_unit, role, branch_id, planned_end; or village_id, start_date (no closed year touched)."""
-    st = _live_stationing(stationing_id)
+    st = live_record(Stationing, stationing_id, "驻村记录")
     values: dict[str, Any] = {}
     checks = []
     if "note" in fields:
@@ -118,7 +111,7 @@ def update_stationing(stationing_id: int | str, **fields: Any) -> Stationing:
 
 def end_stationing(stationing_id: int | str, on: date | str | None = None) -> Stationing:
     """The cadre leaves the village (期满, 召回, 轮换) on ``on``, default today."""
-    st = _live_stationing(stationing_id)
+    st = live_record(Stationing, stationing_id, "驻村记录")
     when = V.end_date(on, st.start_date, "actual_end", "实际结束日期")
     ensure_not_closed(when)
     if st.actual_end is not None:

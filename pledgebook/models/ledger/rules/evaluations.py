@@ -14,6 +14,7 @@ from pledgebook.models.ledger.rules.pledges import live_pledge
 from pledgebook.models.store import audit
 from pledgebook.models.store.lifecycle import (
     apply_changes,
+    ensure_live,
     get_record,
     save_changes,
     transaction,
@@ -48,8 +49,7 @@ def _live_entry(model: type[E], record_id: int | str, label: str) -> E:
     ensure_year_open(entry.pledge.year)
     if entry.deleted_at is not None:
         raise ValidationError(f"该{label}已被删除；如需修改请先撤销删除", model._meta.table_name)
-    if entry.pledge.deleted_at is not None:
-        raise ValidationError("该承诺已被删除；如需修改请先恢复", "pledge")
+    ensure_live(entry.pledge, "承诺")
     return entry
 
 

@@ -12,7 +12,13 @@ from pledgebook.models.core.fields import parse_date
 from pledgebook.models.ledger import validate
 from pledgebook.models.ledger.rules.orgs import ensure_active_org
 from pledgebook.models.store import audit
-from pledgebook.models.store.lifecycle import apply_changes, get_record, transaction, update_record
+from pledgebook.models.store.lifecycle import (
+    apply_changes,
+    ensure_live,
+    get_record,
+    transaction,
+    update_record,
+)
 from pledgebook.models.store.tables import Org, Person, Pledge, Progress, utcnow
 from pledgebook.models.store.years import ensure_year_open
 
@@ -66,8 +72,7 @@ def create_pledge(
 def live_pledge(pledge_id: int | str) -> Pledge:
     pledge = get_record(Pledge, pledge_id, "承诺")
     ensure_year_open(pledge.year)
-    if pledge.deleted_at is not None:
-        raise ValidationError("该承诺已被删除；如需修改请先恢复", "pledge")
+    ensure_live(pledge, "承诺")
     return pledge
 
 
