@@ -206,6 +206,11 @@ HOME_TABLES: dict[str, str] = {
     "audit_log": "who changed what on this PC; the prefecture's merge writes its own audit entry",
     "handoff": "the bundles written from this ledger; a bundle does not describe itself",
     "record_owner": "at a prefecture, which county owns each record; filled by the merge itself",
+    # the third ledger (issue 19) until bundle format 3 carries it
+    "appraisal": "third ledger: travels from bundle format 3 (being built)",
+    "disposal": "third ledger: travels from bundle format 3 (being built)",
+    "star_rating": "third ledger: travels from bundle format 3 (being built)",
+    "honour": "third ledger: travels from bundle format 3 (being built)",
 }
 HOME_COLUMNS: dict[tuple[str, str], str] = {
     **{(t.name, "id"): "a local integer id: records travel by uid, references as <name>_uid" for t in TABLES},

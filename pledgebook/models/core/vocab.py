@@ -184,6 +184,59 @@ HELP_PLACES: dict[str, str] = {
 }
 
 
+# ---- the third ledger (奖诺: 民主评议党员, 星级评定, 评选表彰) ----------------
+
+# 民主评议党员: the grades of the 民主测评 votes and of the branch's 组织评定
+APPRAISAL_GRADES: dict[str, str] = {
+    "excellent": "优秀",
+    "qualified": "合格",
+    "basic": "基本合格",
+    "unqualified": "不合格",
+}
+# grades that need a 组织处置 (a disposal record that must be closed)
+DISPOSAL_GRADES = ("basic", "unqualified")
+# the usual reasons a member is not appraised (free text is allowed; these are offered)
+EXEMPT_REASONS = ("流动党员", "长期病休", "年老体弱", "出国（境）", "其他")
+
+# 组织处置
+DISPOSAL_KINDS: dict[str, str] = {
+    "educate": "批评教育",
+    "correct": "限期改正",
+    "persuade": "劝其退党",
+    "remove": "除名",
+}
+
+# 星级评定: the 五个好, in the order the scoring table lists them
+STAR_ITEMS: dict[str, str] = {
+    "leadership": "领导班子好",
+    "members": "党员队伍好",
+    "mechanism": "工作机制好",
+    "performance": "工作业绩好",
+    "public": "群众反映好",
+}
+# the items the ledger proposes from its figures; the others are scored by the office
+STAR_ITEMS_FROM_LEDGER = ("members", "performance", "public")
+STAR_LABELS: dict[int, str] = {1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五星", 6: "六星", 7: "七星"}
+
+# 评选表彰
+HONOUR_KINDS: dict[str, str] = {
+    "advanced_org": "先进基层党组织",
+    "excellent_member": "优秀共产党员",
+    "excellent_worker": "优秀党务工作者",
+}
+HONOUR_STATUSES: dict[str, str] = {
+    "candidate": "候选",
+    "confirmed": "确定表彰",
+    "declined": "未通过",
+}
+# where a candidate came from
+HONOUR_SOURCES: dict[str, str] = {
+    "proposed": "台账推荐",
+    "recommended": "乡镇推荐",
+    "manual": "县委组织部提名",
+}
+
+
 def measure_header(kind: str, measure: str) -> str:
     """A column header as township sheets write it: 走访(户), 协调资金(万元)."""
     return f"{WORK_KINDS.get(kind, kind)}({MEASURES.get(measure, measure)})"
@@ -220,6 +273,10 @@ TABLE_LABELS: dict[str, str] = {
     "pairing": "结对帮扶",
     "stationing": "驻村",
     "help_log": "帮扶记录",
+    "appraisal": "民主评议党员",
+    "disposal": "组织处置",
+    "star_rating": "星级评定",
+    "honour": "评选表彰",
 }
 
 
@@ -257,6 +314,13 @@ FIELD_LABELS: dict[str, str] = {
     "pairing": "结对帮扶", "pairing_id": "结对帮扶", "stationing": "驻村", "stationing_id": "驻村",
     "households": "户数", "person_times": "人次", "items": "件数", "units": "个数", "cases": "起数",
     "funds": "资金（万元）", "sessions": "期数", "value": "值", "key": "设置项",
+    "self_review": "个人自评", "votes_excellent": "优秀票", "votes_qualified": "合格票",
+    "votes_basic_qualified": "基本合格票", "votes_unqualified": "不合格票", "exempt_reason": "不参评原因",
+    "decided_on": "评定日期", "appraisal": "民主评议", "appraisal_id": "民主评议",
+    "closed_on": "销号日期", "result": "处置结果", "score_leadership": "领导班子好",
+    "score_members": "党员队伍好", "score_mechanism": "工作机制好", "score_performance": "工作业绩好",
+    "score_public": "群众反映好", "proposed_stars": "建议星级", "stars": "星级", "confirmed_on": "确定日期",
+    "confirmed_by": "确定人", "meets_criteria": "符合条件", "reason": "理由", "user": "操作人",
 }
 
 
@@ -266,7 +330,10 @@ def field_label(name: str) -> str:
 
 
 # the tables of records, in the ledger's order (the first ledger, then 四帮四促)
-RECORD_TABLES = ("org", "person", "pledge", "progress", "evaluation", "contact_point", "pairing", "stationing", "help_log")
+RECORD_TABLES = (
+    "org", "person", "pledge", "progress", "evaluation", "contact_point", "pairing", "stationing", "help_log",
+    "appraisal", "disposal", "star_rating", "honour",
+)
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -219,6 +219,41 @@ def _m8_record_digest(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "record_owner_county" ON "record_owner" ("county", "tbl", "digest")')
 
 
+# migration 9: the third ledger's tables, as peewee would make them from the models (frozen here; do not edit)
+_M9_SCHEMA = """
+CREATE TABLE "appraisal" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "year" INTEGER NOT NULL, "person_id" INTEGER NOT NULL, "org_id" INTEGER NOT NULL, "self_review" TEXT NOT NULL, "ballots_issued" INTEGER, "ballots_valid" INTEGER, "votes_excellent" INTEGER, "votes_qualified" INTEGER, "votes_basic_qualified" INTEGER, "votes_unqualified" INTEGER, "grade" VARCHAR(255), "exempt_reason" VARCHAR(255), "decided_on" DATE, "comment" TEXT NOT NULL, "source" VARCHAR(255) NOT NULL, "batch_id" INTEGER, "source_row" INTEGER, "deleted_at" DATETIME, FOREIGN KEY ("person_id") REFERENCES "person" ("id") ON DELETE RESTRICT, FOREIGN KEY ("org_id") REFERENCES "org" ("id") ON DELETE RESTRICT, FOREIGN KEY ("batch_id") REFERENCES "import_batch" ("id") ON DELETE SET NULL);
+CREATE UNIQUE INDEX "appraisal_uid" ON "appraisal" ("uid");
+CREATE INDEX "appraisal_person_id" ON "appraisal" ("person_id");
+CREATE INDEX "appraisal_year_org_id" ON "appraisal" ("year", "org_id");
+CREATE INDEX "appraisal_batch_id" ON "appraisal" ("batch_id");
+CREATE UNIQUE INDEX "appraisal_one_per_year" ON "appraisal" ("person_id", "year") WHERE "deleted_at" IS NULL;
+CREATE TABLE "disposal" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "appraisal_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "decided_on" DATE NOT NULL, "due_date" DATE NOT NULL, "closed_on" DATE, "result" TEXT NOT NULL, "note" TEXT NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("appraisal_id") REFERENCES "appraisal" ("id") ON DELETE RESTRICT);
+CREATE UNIQUE INDEX "disposal_uid" ON "disposal" ("uid");
+CREATE INDEX "disposal_appraisal_id" ON "disposal" ("appraisal_id");
+CREATE TABLE "star_rating" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "year" INTEGER NOT NULL, "org_id" INTEGER NOT NULL, "score_leadership" REAL, "score_members" REAL, "score_mechanism" REAL, "score_performance" REAL, "score_public" REAL, "proposed_stars" INTEGER, "stars" INTEGER, "confirmed_on" DATE, "confirmed_by" VARCHAR(255) NOT NULL, "note" TEXT NOT NULL, "deleted_at" DATETIME, FOREIGN KEY ("org_id") REFERENCES "org" ("id") ON DELETE RESTRICT);
+CREATE UNIQUE INDEX "star_rating_uid" ON "star_rating" ("uid");
+CREATE INDEX "star_rating_org_id" ON "star_rating" ("org_id");
+CREATE UNIQUE INDEX "star_rating_one_per_year" ON "star_rating" ("org_id", "year") WHERE "deleted_at" IS NULL;
+CREATE INDEX "star_rating_year" ON "star_rating" ("year", "stars");
+CREATE TABLE "honour" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(36) NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "year" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "org_id" INTEGER NOT NULL, "person_id" INTEGER, "source" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "meets_criteria" INTEGER NOT NULL, "reason" TEXT NOT NULL, "decided_on" DATE, "note" TEXT NOT NULL, "batch_id" INTEGER, "source_row" INTEGER, "deleted_at" DATETIME, FOREIGN KEY ("org_id") REFERENCES "org" ("id") ON DELETE RESTRICT, FOREIGN KEY ("person_id") REFERENCES "person" ("id") ON DELETE RESTRICT, FOREIGN KEY ("batch_id") REFERENCES "import_batch" ("id") ON DELETE SET NULL);
+CREATE UNIQUE INDEX "honour_uid" ON "honour" ("uid");
+CREATE INDEX "honour_year_kind" ON "honour" ("year", "kind", "status");
+CREATE INDEX "honour_org_id" ON "honour" ("org_id");
+CREATE INDEX "honour_person_id" ON "honour" ("person_id");
+CREATE INDEX "honour_batch_id" ON "honour" ("batch_id");
+"""
+
+
+def _m9_third_ledger(migrator: SqliteMigrator, db: SqliteDatabase) -> None:
+    # new tables only: nothing existing is rebuilt. A file whose tables were made by a newer model (a restored
+    # copy) may have them already.
+    present = {row[0] for row in fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'", db=db)}
+    if "appraisal" in present:
+        return
+    for statement in _statements(_M9_SCHEMA):
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None]]] = [
     (1, "initial schema", _m1_initial),
     (2, "indexes for the figures", _m2_figure_indexes),
@@ -228,6 +263,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[SqliteMigrator, SqliteDatabase], None
     (6, "record owners at a prefecture: which county each merged record belongs to", _m6_record_owner),
     (7, "a person's 学历 (education), as the roster has it", _m7_person_education),
     (8, "record digests at a prefecture: the bundle line each county record was last merged from", _m8_record_digest),
+    (9, "third ledger: member appraisals, disposals, star ratings, honours", _m9_third_ledger),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
+from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import ValidationError
 from pledgebook.models.store import audit
 from pledgebook.models.store.tables import Setting, database
@@ -62,6 +64,49 @@ def _name(text: str) -> str:
     return value
 
 
+def _share(text: str) -> str:
+    """优秀比例上限: a fraction (1/3) or a percentage (30%, 30)."""
+    raw = str(text).strip().replace("％", "%").replace("／", "/")
+    try:
+        value = Fraction(raw.rstrip("%")) / (100 if "/" not in raw else 1)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValidationError(f"优秀比例上限应写成分数或百分比，例如：1/3 或 30%，收到「{text}」", "value") from exc
+    if not 0 < value <= 1:
+        raise ValidationError("优秀比例上限应大于0、不超过100%", "value")
+    return raw if "/" in raw else f"{raw.rstrip('%')}%"
+
+
+def _numbers(text: str, label: str, example: str) -> list[int]:
+    raw = str(text).strip().replace("／", "/").replace("，", "/").replace(",", "/")
+    try:
+        return [int(part.strip()) for part in raw.split("/") if part.strip()]
+    except ValueError as exc:
+        raise ValidationError(f"{label}应是用“/”隔开的整数，例如：{example}，收到「{text}」", "value") from exc
+
+
+def _star_points(text: str) -> str:
+    points = _numbers(text, "星级评定计分表", "20/20/20/20/20")
+    names = "、".join(vocab.STAR_ITEMS.values())
+    if len(points) != len(vocab.STAR_ITEMS) or any(p <= 0 for p in points):
+        raise ValidationError(f"星级评定计分表应依次写{len(vocab.STAR_ITEMS)}项（{names}）的分值，每项大于0，例如：20/20/20/20/20", "value")
+    return "/".join(map(str, points))
+
+
+def _star_thresholds(text: str) -> str:
+    lines = _numbers(text, "星级分数线", "90/80/70/60")
+    if not 1 <= len(lines) <= 6 or any(b >= a for a, b in zip(lines, lines[1:])) or min(lines) < 0:
+        raise ValidationError("星级分数线应从最高星级起依次递减，例如 90/80/70/60（90分以上五星……不足60分一星）", "value")
+    return "/".join(map(str, lines))
+
+
+def _honour_quota(text: str) -> str:
+    quota = _numbers(text, "评选表彰名额", "1/3/1")
+    names = "、".join(vocab.HONOUR_KINDS.values())
+    if len(quota) != len(vocab.HONOUR_KINDS) or any(q < 0 for q in quota):
+        raise ValidationError(f"评选表彰名额应依次写{len(vocab.HONOUR_KINDS)}类（{names}）每个乡镇（党委）的名额，例如：1/3/1", "value")
+    return "/".join(map(str, quota))
+
+
 SPECS: dict[str, Spec] = {
     s.key: s
     for s in (
@@ -94,6 +139,35 @@ SPECS: dict[str, Spec] = {
             parse=_int_between(0, 100, "整改阈值"),
         ),
         Spec("rectification_days", "整改期限（天）", "30", "整改时限默认为评议日期之后的天数", parse=_int_between(1, 365, "整改期限")),
+        Spec(
+            "appraisal_excellent_max",
+            "优秀比例上限",
+            "1/3",
+            "民主评议党员中评为优秀的，不超过本支部参评党员的这一比例（分数或百分比）",
+            parse=_share,
+        ),
+        Spec("disposal_days", "处置期限（天）", "90", "组织处置的整改期限默认为决定日期之后的天数", parse=_int_between(1, 365, "处置期限")),
+        Spec(
+            "star_points",
+            "星级评定计分表",
+            "20/20/20/20/20",
+            "五个好（领导班子好/党员队伍好/工作机制好/工作业绩好/群众反映好）各项的满分",
+            parse=_star_points,
+        ),
+        Spec(
+            "star_thresholds",
+            "星级分数线",
+            "90/80/70/60",
+            "从最高星级起的分数线：90/80/70/60 即90分以上五星、80分以上四星……不足60分一星",
+            parse=_star_thresholds,
+        ),
+        Spec(
+            "honour_quota",
+            "评选表彰名额",
+            "1/3/1",
+            "每个乡镇（党委）先进基层党组织/优秀共产党员/优秀党务工作者的名额",
+            parse=_honour_quota,
+        ),
         Spec("backup_keep", "保留备份份数", "20", "自动备份保留的最近份数（另外每个已关闭年度保留一份）", parse=_int_between(1, 1000, "保留备份份数")),
     )
 }
@@ -138,6 +212,29 @@ def set_value(key: str, value: str) -> str:
             set_setting(chosen.key, text)
             audit.record("update", "setting", chosen.key, {chosen.key: (old, text)})
     return text
+
+
+def excellent_share() -> Fraction:
+    """优秀比例上限 as an exact fraction (1/3, or 30% as 3/10): the quota is ⌊appraised × share⌋."""
+    raw = get("appraisal_excellent_max")
+    return Fraction(raw) if "/" in raw else Fraction(raw.rstrip("%")) / 100
+
+
+def star_points() -> dict[str, int]:
+    """The scoring table: each of the 五个好 (``vocab.STAR_ITEMS`` codes) → its full points."""
+    return dict(zip(vocab.STAR_ITEMS, _numbers(get("star_points"), "星级评定计分表", "20/20/20/20/20"), strict=True))
+
+
+def star_thresholds() -> dict[int, int]:
+    """Star level → the least total points for it, highest first ({5: 90, 4: 80, 3: 70, 2: 60}); below the
+    last line a branch has one star. The levels are 1 … len(lines) + 1."""
+    lines = _numbers(get("star_thresholds"), "星级分数线", "90/80/70/60")
+    return {len(lines) + 1 - i: points for i, points in enumerate(lines)}
+
+
+def honour_quota() -> dict[str, int]:
+    """Honour kind (``vocab.HONOUR_KINDS`` code) → how many each 乡镇（党委） may put forward."""
+    return dict(zip(vocab.HONOUR_KINDS, _numbers(get("honour_quota"), "评选表彰名额", "1/3/1"), strict=True))
 
 
 def display(key: str) -> str:

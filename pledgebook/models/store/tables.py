@@ -383,6 +383,105 @@ class HelpLog(Tracked):
         ]
 
 
+# ---- the third ledger (奖诺): 民主评议党员, 星级评定, 评选表彰; per year, frozen when the year closes
+
+
+class Appraisal(Tracked):
+    """民主评议党员: one member's appraisal in one year (one live record per member and year: migration 9).
+
+    The 民主测评 votes are counted like the 群众评议 ballots (发放, 有效, per grade); ``grade`` is the
+    branch's 组织评定 (a code of ``vocab.APPRAISAL_GRADES``), NULL until decided. A member who is not
+    appraised (流动党员, 长期病休 …) has ``exempt_reason`` and no grade, and is not counted in the quota.
+    ``org`` is the branch that appraised (the member's org when the record was made).
+    """
+
+    year = IntegerField()
+    person = ForeignKeyField(Person, backref="appraisals", on_delete="RESTRICT")
+    person_id: int
+    org = ForeignKeyField(Org, backref="appraisals", on_delete="RESTRICT")
+    org_id: int
+    self_review = TextField(default="")  # 个人自评
+    ballots_issued = IntegerField(null=True)
+    ballots_valid = IntegerField(null=True)
+    votes_excellent = IntegerField(null=True)
+    votes_qualified = IntegerField(null=True)
+    votes_basic_qualified = IntegerField(null=True)
+    votes_unqualified = IntegerField(null=True)
+    grade = CharField(null=True)  # 组织评定
+    exempt_reason = CharField(null=True)  # 不参评原因; then grade is NULL
+    decided_on = DateField(null=True)
+    comment = TextField(default="")
+    source = CharField(default="manual")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
+    source_row = IntegerField(null=True)
+    deleted_at = DateTimeField(null=True)
+
+
+class Disposal(Tracked):
+    """组织处置 of a member appraised 基本合格 or 不合格: like a rectification, it has a due date and must be
+    closed (``closed_on``). It is not frozen with its appraisal's year: an open one is carried into the next
+    year's work and closed there."""
+
+    appraisal = ForeignKeyField(Appraisal, backref="disposals", on_delete="RESTRICT")
+    appraisal_id: int
+    kind = CharField()  # vocab.DISPOSAL_KINDS
+    decided_on = DateField()
+    due_date = DateField()
+    closed_on = DateField(null=True)
+    result = TextField(default="")  # 处置结果 / 销号情况
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class StarRating(Tracked):
+    """星级评定 (授旗评星): one branch's scores on the 五个好 and its stars in one year (one live record per
+    org and year: migration 9). Scores are points out of the county's scoring table (a setting); the ledger
+    proposes ``score_members``/``score_performance``/``score_public`` and ``proposed_stars``; the office
+    adjusts and confirms ``stars`` (``confirmed_on``/``confirmed_by``; NULL until confirmed)."""
+
+    year = IntegerField()
+    org = ForeignKeyField(Org, backref="star_ratings", on_delete="RESTRICT")
+    org_id: int
+    score_leadership = FloatField(null=True)
+    score_members = FloatField(null=True)
+    score_mechanism = FloatField(null=True)
+    score_performance = FloatField(null=True)
+    score_public = FloatField(null=True)
+    proposed_stars = IntegerField(null=True)
+    stars = IntegerField(null=True)
+    confirmed_on = DateField(null=True)
+    confirmed_by = CharField(default="")
+    note = TextField(default="")
+    deleted_at = DateTimeField(null=True)
+
+
+class Honour(Tracked):
+    """评选表彰: a candidate for, or the award of, one honour in one year.
+
+    ``kind`` is a code of ``vocab.HONOUR_KINDS``; for 先进基层党组织 ``person`` is NULL and ``org`` is the
+    org honoured; otherwise ``person`` is the member and ``org`` their org. ``meets_criteria`` says whether the
+    county's criteria held when the candidate was put forward; one who does not meet them needs ``reason``.
+    """
+
+    year = IntegerField()
+    kind = CharField()
+    org = ForeignKeyField(Org, backref="honours", on_delete="RESTRICT")
+    org_id: int
+    person = ForeignKeyField(Person, null=True, backref="honours", on_delete="RESTRICT")
+    person_id: int | None
+    source = CharField(default="manual")  # vocab.HONOUR_SOURCES
+    status = CharField(default="candidate")  # vocab.HONOUR_STATUSES
+    meets_criteria = BooleanField(default=True)
+    reason = TextField(default="")
+    decided_on = DateField(null=True)
+    note = TextField(default="")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
+    source_row = IntegerField(null=True)
+    deleted_at = DateTimeField(null=True)
+
+
 class RecordOwner(BaseModel):
     """At a prefecture: which county each merged record belongs to (the county whose bundle first brought it).
 
@@ -403,6 +502,7 @@ class RecordOwner(BaseModel):
 
 
 SECOND_LEDGER_TABLES: tuple[type[BaseModel], ...] = (ContactPoint, Pairing, Stationing, HelpLog)
+THIRD_LEDGER_TABLES: tuple[type[BaseModel], ...] = (Appraisal, Disposal, StarRating, Honour)
 
 ALL_TABLES: tuple[type[BaseModel], ...] = (
     Setting,
@@ -417,5 +517,6 @@ ALL_TABLES: tuple[type[BaseModel], ...] = (
     AuditLog,
     Handoff,
     *SECOND_LEDGER_TABLES,
+    *THIRD_LEDGER_TABLES,
     RecordOwner,
 )
