@@ -45,6 +45,8 @@ class Held:
     owned: dict[str, set[str]] = field(default_factory=dict)
     held: dict[str, list[str]] = field(default_factory=dict)  # per table, the uids of the bundle's held lines
     years: dict[str, int] = field(default_factory=dict)  # held pledges' years (the carried-over rule)
+    # held live appraisals and star ratings: uid → (member or org uid, year) (one live record per year)
+    live: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
 
     def uids(self, table: str) -> list[str]:
         return self.held.get(table, [])
@@ -105,3 +107,21 @@ def held_years(held: Held) -> None:
         held.years = dict(database.execute_sql(
             "SELECT p.uid, p.year FROM record_owner o CROSS JOIN pledge p ON p.uid = o.uid "
             "WHERE o.county = ? AND o.tbl = 'pledge'", [held.code]).fetchall())
+
+
+# the held live records of the tables with one live record per owner and year (bundle.appraisal.ONE_PER_YEAR)
+_LIVE_SQL = {
+    "appraisal": "SELECT a.uid, p.uid, a.year FROM record_owner o CROSS JOIN appraisal a ON a.uid = o.uid "
+                 "JOIN person p ON p.id = a.person_id WHERE o.county = ? AND o.tbl = 'appraisal' AND a.deleted_at IS NULL",
+    "star_rating": "SELECT s.uid, g.uid, s.year FROM record_owner o CROSS JOIN star_rating s ON s.uid = o.uid "
+                   "JOIN org g ON g.id = s.org_id WHERE o.county = ? AND o.tbl = 'star_rating' AND s.deleted_at IS NULL",
+}
+
+
+def held_live(held: Held) -> None:
+    """The owner and year of the county's held live appraisals and star ratings (one live record per year)."""
+    for table, sql in _LIVE_SQL.items():
+        uids = set(held.uids(table))
+        if uids:
+            held.live[table] = {uid: (owner, year) for uid, owner, year in
+                                database.execute_sql(sql, [held.code]).fetchall() if uid in uids}

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 
 import pytest
-from handoff_util import make_county, make_prefecture, members, rezip, use
+from handoff_util import downgrade, make_county, make_prefecture, members, rezip, use
 
 from pledgebook.bundle.format import TABLES, BundleError, select_sql
 from pledgebook.bundle.merge import import_bundle, is_bundle
@@ -81,7 +81,7 @@ def test_round_trip_of_the_second_ledger(county_a, tmp_path):
     before = _records()
     campaign_figures = _help_by_year(None)
     result = write_bundle(tmp_path)
-    assert json.loads(members(result.path)["manifest.json"])["format_version"] == 2
+    assert json.loads(members(result.path)["manifest.json"])["format_version"] >= 2
     for name in SECOND:
         assert result.counts[name] == len(before[name]) > 0, name
     line = json.loads(members(result.path)["help_log.jsonl"].split(b"\n")[0])
@@ -110,14 +110,8 @@ def test_round_trip_of_the_second_ledger(county_a, tmp_path):
 
 def test_a_bundle_of_format_version_1_still_imports(county_a, tmp_path):
     """A county on an older program sends no second-ledger members: its pledges merge all the same."""
-    src = members(write_bundle(tmp_path).path)
+    src = downgrade(members(write_bundle(tmp_path).path), 1)
     m = json.loads(src["manifest.json"])
-    m["format_version"] = 1
-    for name in SECOND:
-        src.pop(f"{name}.jsonl")
-        m["members"].pop(f"{name}.jsonl")
-        m["counts"].pop(name)
-    src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
     # signed again by rezip with the county's key, as an older program signs
     old = rezip(src, tmp_path / "old.pledgebook", fix_manifest=True)
     before = _records()
