@@ -75,13 +75,17 @@ class Quota:
         return self.excellent > self.limit
 
     @property
-    def message(self) -> str:
-        """「XX党支部参评党员 12 人，优秀最多 4 人（比例上限 1/3），现为 5 人」 and what to do when over."""
-        text = (f"{self.org_name}参评党员 {self.appraised} 人，优秀最多 {self.limit} 人"
+    def fact(self) -> str:
+        """「XX党支部参评党员 12 人，优秀最多 4 人（比例上限 1/3），现为 5 人」."""
+        return (f"{self.org_name}参评党员 {self.appraised} 人，优秀最多 {self.limit} 人"
                 f"（比例上限 {self.share}），现为 {self.excellent} 人")
+
+    @property
+    def message(self) -> str:
+        """:attr:`fact`, and what to do when the branch is over."""
         if not self.over:
-            return text
-        return (text + "。请把多出的优秀改评为其他等次；若本支部还有参评党员未录入，可先录入他们的测评票数或等次；"
+            return self.fact
+        return (self.fact + "。请把多出的优秀改评为其他等次；若本支部还有参评党员未录入，可先录入他们的测评票数或等次；"
                 "确需调整比例的，在「设置」中修改「优秀比例上限」（appraisal_excellent_max）")
 
 
