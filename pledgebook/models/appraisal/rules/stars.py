@@ -67,9 +67,10 @@ def star_levels() -> list[int]:
     return list(range(1, max(settings.star_thresholds()) + 1))
 
 
-def stars_for(total: float) -> int:
-    """The star level of ``total`` points by the county's lines (90/80/70/60: ≥ 90 五星 … < 60 一星)."""
-    for level, least in sorted(settings.star_thresholds().items(), reverse=True):
+def stars_for(total: float, lines: Mapping[int, int] | None = None) -> int:
+    """The star level of ``total`` points by the county's lines (90/80/70/60: ≥ 90 五星 … < 60 一星); ``lines``
+    (``settings.star_thresholds()``) read once by a caller that asks for many."""
+    for level, least in sorted((lines or settings.star_thresholds()).items(), reverse=True):
         if total >= least:
             return level
     return 1
@@ -158,7 +159,7 @@ def propose_stars(year: int) -> ProposalResult:
     office's items kept (full points on a new rating), ``proposed_stars`` from the total. A rating the office
     has confirmed is left as it is. Refused in a closed year."""
     ensure_year_open(year)
-    points = settings.star_points()
+    points, lines = settings.star_points(), settings.star_thresholds()
     with transaction():
         ledger = ledger_scores(year)
         existing = {row[2]: row for row in fetch_all(
@@ -176,7 +177,7 @@ def propose_stars(year: int) -> ProposalResult:
                 continue
             old = dict(zip(ITEMS, old_row[3:3 + len(ITEMS)], strict=True)) if old_row else None
             row = _proposed_row(old, items, points)
-            stars = stars_for(total_of(row))
+            stars = stars_for(total_of(row), lines)
             if old_row is None:
                 uid = new_uid()
                 inserts.append((uid, now, now, year, oid, *row.values(), stars, None, "", ""))
