@@ -3,7 +3,8 @@
 Validate first (:mod:`pledgebook.models.appraisal.validate`: a ValidationError naming the field in
 Chinese), refuse a closed year, write in one ``IMMEDIATE`` transaction with an audit entry, soft delete
 and restore through :mod:`pledgebook.models.store.lifecycle`. One module per record: :mod:`.appraisals`
-(民主评议党员 and the 优秀 quota), :mod:`.disposals` (组织处置); A2's stars and honours follow below.
+(民主评议党员 and the 优秀 quota), :mod:`.disposals` (组织处置), :mod:`.stars`
+(星级评定) and :mod:`.honours` (评选表彰).
 """
 
 from __future__ import annotations
@@ -30,7 +31,26 @@ from pledgebook.models.appraisal.rules.disposals import (
     save_disposal,
 )
 
+# ---- A2: 星级评定 and 评选表彰 (rules/stars.py, rules/honours.py); their names join
+
 __all__ = [
+    "ProposalResult",
+    "QuotaUse",
+    "add_candidate",
+    "confirm_all",
+    "confirm_stars",
+    "decide",
+    "delete_honour",
+    "ledger_scores",
+    "propose_candidates",
+    "propose_stars",
+    "quota_usage",
+    "rating_of",
+    "restore_honour",
+    "score",
+    "star_history",
+    "star_levels",
+    "stars_for",
     "CLOSING_FIELDS",
     "EXEMPT",
     "DisposalRow",
@@ -50,4 +70,3 @@ __all__ = [
     "save_disposal",
 ]
 
-# A2 (stars, honours): import lines below, and `__all__ += [...]` with the names.
