@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from pledgebook.exporters.paper.appraisal_tally import write_appraisal_tally
 from pledgebook.exporters.paper.ballots import tally_path_for
+from pledgebook.exporters.paper.listing import Listing, publicity_line, record_print, write_listings
 from pledgebook.exporters.paper.notice import check_published_on
 from pledgebook.exporters.paper.roster import Branch, Member, need_branches, scope
 from pledgebook.exporters.paper.sheets import (
     PaperResult,
     Progress,
     close_workbook,
-    cn_date,
     formats,
     open_workbook,
     page_setup,
@@ -36,8 +35,7 @@ from pledgebook.exporters.paper.sheets import (
 )
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
-from pledgebook.models.store import audit, settings
-from pledgebook.models.store.lifecycle import transaction
+from pledgebook.models.store import settings
 
 MAX_COPIES = 300
 _BALLOT_COLUMNS = [("序号", 6), ("姓名", 12), ("性别", 6), ("职务", 18), ("优秀", 9), ("合格", 9), ("基本合格", 9),
@@ -45,25 +43,9 @@ _BALLOT_COLUMNS = [("序号", 6), ("姓名", 12), ("性别", 6), ("职务", 18),
 NOTICE_BY = {"branch": "按党支部", "township": "按乡镇（党委）"}
 
 
-@dataclass(frozen=True)
-class _Titled:
-    """A sheet's title where :func:`sheet_names` wants something with a name."""
-
-    name: str
-
-
 def excellent_limit(appraised: int) -> int:
     """The 优秀 quota of a branch with ``appraised`` members: ⌊appraised × the county's share⌋."""
     return math.floor(appraised * settings.excellent_share())
-
-
-def record_print(table: str, what: str, path: Path, counts: dict[str, int], when: date | None = None) -> None:
-    """One audit entry for one print run: what was printed, where, how much (and the 公示 date)."""
-    changes: dict[str, tuple[object, object]] = {key: (None, value) for key, value in counts.items()}
-    if when is not None:
-        changes["published_on"] = (None, when)
-    with transaction():
-        audit.record("print", table, None, changes, note=f"打印{what} {path.name}")
 
 
 def _check_copies(copies: int | None) -> int | None:
@@ -169,9 +151,6 @@ def print_appraisal_ballots(
                        tally_path=tally, tally_size=tally.stat().st_size, members=members, copies=printed)
 
 
-_NOTICE_COLUMNS = [("序号", 6), ("姓名", 12), ("性别", 6), ("职务", 18), ("评定等次", 12), ("备注", 18)]
-
-
 def _grade_counts(members: list[Member]) -> str:
     graded = [m for m in members if m.grade]
     exempt = sum(1 for m in members if m.exempt_reason)
@@ -181,42 +160,20 @@ def _grade_counts(members: list[Member]) -> str:
             + (f"（不参评 {exempt} 人）" if exempt else "") + f"，评定{parts}。")
 
 
-def _write_notice_sheet(ws, f: dict, title: str, groups: list[Branch], when: date, days: int, year: int) -> None:
+def _notice(title: str, groups: list[Branch], when: date, year: int) -> Listing:
+    """One sheet of the 结果公示: the members graded (or not appraised) in ``groups``, with the counts above."""
     with_org = len(groups) > 1
-    columns = _NOTICE_COLUMNS[:1] + ([("党组织", 22)] if with_org else []) + _NOTICE_COLUMNS[1:]
-    last = len(columns) - 1
-    for j, (_, width) in enumerate(columns):
-        ws.set_column(j, j, width)
-    ws.set_row(0, 36)
-    ws.merge_range(0, 0, 0, last, f"{title}{year}年度民主评议党员结果公示", f["title"])
-    ws.set_row(1, 24)
-    ws.merge_range(1, 0, 1, last,
-                   f"公示时间：{cn_date(when)}至{cn_date(when + timedelta(days=days - 1))}（{days}天）", f["sub"])
-    members = [m for b in groups for m in b.members]
-    ws.set_row(2, 40)
-    ws.merge_range(2, 0, 2, last, _grade_counts(members), f["note"])
-    for j, (header, _) in enumerate(columns):
-        ws.write_string(3, j, header, f["head"])
-    row, number = 4, 0
+    columns = ([("党组织", 22.0)] if with_org else []) + [("姓名", 12), ("性别", 6), ("职务", 18), ("评定等次", 12),
+                                                         ("备注", 18)]
+    rows: list[list[str | int | float]] = []
     for branch in groups:
         for m in branch.members:
-            if not (m.grade or m.exempt_reason):
-                continue
-            number += 1
-            note = f"不参评：{m.exempt_reason}" if m.exempt_reason else ""
-            cells = ([branch.name] if with_org else []) + [m.name, m.gender, m.post, m.grade_label, note]
-            ws.write_number(row, 0, number, f["center"])
-            for j, value in enumerate(cells, start=1):
-                write_text(ws, row, j, value, f["center"], f["quoted"])
-            ws.set_row(row, 24)
-            row += 1
-    ws.set_row(row + 1, 36)
-    ws.merge_range(row + 1, 0, row + 1, last, "公示期间，如有意见和建议，请向本组织或上级党组织反映"
-                   + (f"。监督电话：{phone}" if (phone := settings.get("supervision_phone")) else "") + "。", f["note"])
-    ws.merge_range(row + 3, 3, row + 3, last, title, f["sign"])
-    ws.merge_range(row + 4, 3, row + 4, last, cn_date(when), f["sign"])
-    ws.print_area(0, 0, row + 4, last)
-    page_setup(ws, repeat_row=3)
+            if m.grade or m.exempt_reason:
+                note = f"不参评：{m.exempt_reason}" if m.exempt_reason else ""
+                rows.append(([branch.name] if with_org else []) + [m.name, m.gender, m.post, m.grade_label, note])
+    members = [m for b in groups for m in b.members]
+    return Listing(title, f"{title}{year}年度民主评议党员结果公示", columns, rows,
+                   [publicity_line(when), _grade_counts(members)], signer=title, signed_on=when, complaint=True)
 
 
 def notice_groups(branches: list[Branch], by: str) -> list[tuple[str, list[Branch]]]:
@@ -245,7 +202,6 @@ def print_appraisal_notice(
     乡镇（党委） (``by='township'``). Only members with a 组织评定 grade or a 不参评原因 are listed; refused when
     no member under ``org`` has either. Returns the path, the sheets (``units``) and the members listed."""
     started = time.perf_counter()
-    report = progress or (lambda stage, done, total: None)
     path = Path(path)
     root, year = scope(org, org_id, year)
     when = check_published_on(published_on, year)
@@ -255,18 +211,7 @@ def print_appraisal_notice(
         raise PledgebookError(f"「{root.name}」{year}年度还没有评定等次的党员，无法打印民主评议结果公示。"
                               "请先导入计票表或录入组织评定。")
     groups = notice_groups(decided, by)
-    days = settings.get_int("publicity_days")
-    tmp = path.with_name(path.name + ".part")
-    wb = open_workbook(tmp)
-    f = formats(wb)
-    titled = [_Titled(title) for title, _ in groups]
-    for i, ((title, branches), name) in enumerate(zip(groups, sheet_names(titled), strict=True)):
-        _write_notice_sheet(wb.add_worksheet(name), f, title, branches, when, days, year)
-        if i % 50 == 0:
-            report("写入", i, len(groups))
-    close_workbook(wb, tmp, path)
-    replace_into(tmp, path)
+    size = write_listings(path, [_notice(title, branches, when, year) for title, branches in groups], progress)
     listed = sum(1 for b in decided for m in b.members if m.grade or m.exempt_reason)
     record_print("appraisal", "民主评议结果公示", path, {"sheets": len(groups), "members": listed}, when)
-    return PaperResult(path, len(groups), 0, path.stat().st_size, time.perf_counter() - started,
-                       published_on=when, members=listed)
+    return PaperResult(path, len(groups), 0, size, time.perf_counter() - started, published_on=when, members=listed)

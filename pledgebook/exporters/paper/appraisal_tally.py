@@ -90,8 +90,11 @@ def _write_rows(ws, t: dict, branch: Branch, year: int) -> int:
                 ws.write_blank(row, _C[header], None, t["number"])
             else:
                 ws.write_number(row, _C[header], value, t["number"])
-        ws.write_string(row, _C["组织评定等次"], member.grade_label, t["number"])
-        ws.write_string(row, _C["不参评原因"], member.exempt_reason or "", t["number"])
+        for header, text in (("组织评定等次", member.grade_label), ("不参评原因", member.exempt_reason or "")):
+            if text:
+                ws.write_string(row, _C[header], text, t["number"])
+            else:
+                ws.write_blank(row, _C[header], None, t["number"])
         if member.decided_on is not None:
             ws.write_datetime(row, _C["评定日期"], member.decided_on, t["day"])  # type: ignore[arg-type]
         else:
