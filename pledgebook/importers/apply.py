@@ -29,7 +29,7 @@ from pledgebook.importers.columns import EXTRA_ALIASES, normalize_header
 from pledgebook.importers.context import Context
 from pledgebook.importers.errors import FileUnreadable
 from pledgebook.importers.headers import FoundTable, find_tables
-from pledgebook.importers.plan import Planned, Writer
+from pledgebook.importers.plan import Planned, SheetKind, Writer
 from pledgebook.importers.planning import Progress, plan_table
 from pledgebook.importers.reader import start_read
 from pledgebook.importers.result import ImportResult
@@ -184,7 +184,7 @@ def _import(run: _Run) -> ImportResult:
     result.rows_read = total
     result.readings = ctx.readings
     _count(result, planned, ctx)
-    if _stop_before_writing(result, planned, ctx, total):
+    if _stop_before_writing(result, planned, ctx, total, [f.kind for f in found if f.kind.all_or_nothing]):
         return run.done()
     _write(run, planned)
     return run.done()
@@ -270,10 +270,17 @@ def _count(result: ImportResult, planned: list[Planned], ctx: Context) -> None:
         result.message = f"{ctx.not_counted} 行尚未计票（留空），未导入"
 
 
-def _stop_before_writing(result: ImportResult, planned: list[Planned], ctx: Context, total: int) -> bool:
-    """Whether the run ends without writing: a dry run, refused rows under abort, nothing to write."""
+def _stop_before_writing(result: ImportResult, planned: list[Planned], ctx: Context, total: int,
+                         whole: list[SheetKind]) -> bool:
+    """Whether the run ends without writing: a dry run, refused rows under abort (or in a kind that is
+    ``all_or_nothing``), nothing to write."""
     if result.dry_run:
         result.status = "dry_run"
+        return True
+    if whole and result.rejected:
+        result.status = "aborted"
+        result.message = (f"有 {result.rejected} 行错误。{whole[0].label}须整表无误才导入，本文件一行也没有写入；"
+                          "请按错误清单改正后重新导入")
         return True
     if result.on_error == "abort" and result.rejected:
         result.status = "aborted"

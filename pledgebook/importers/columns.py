@@ -53,7 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "不满意": ("不满意票", "不满意票数"),
     "满意率": ("满意度",),
     "参与率": ("参评率",),
-    "评定等次": ("评议等次", "评议结果", "等次", "评定结果", "评诺结果"),
+    "评定等次": ("评议等次", "评议结果", "等次", "评定结果", "评诺结果", "组织评定等次", "组织评定结果"),
     "评定意见": ("支部评定意见", "组织评价", "点评意见", "评议意见", "领导点评意见"),
     "评定日期": ("评议日期", "评议时间", "评定时间"),
     "整改措施": ("整改意见",),
@@ -61,6 +61,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "整改情况": ("整改结果",),
     "填报日期": ("表格填写日期", "填表日期"),
     "备注": ("说明",),
+    # 民主评议党员 (the 计票表 and a township's results sheet): the 民主测评 votes per grade
+    "优秀": ("优秀票", "优秀票数"),
+    "合格": ("合格票", "合格票数"),
+    "基本合格": ("基本合格票", "基本合格票数"),
+    "不合格": ("不合格票", "不合格票数"),
+    "不参评原因": ("未参评原因", "不参加评议原因", "不参评理由"),
     # organization lists
     "组织类别": ("党组织类别", "组织类型", "党组织类型"),
     "上级党组织": ("上级组织", "上级党委", "上级党组织名称"),
@@ -87,6 +93,7 @@ EXTRA_ALIASES: dict[str, str] = {
     "兑现日期": "兑现日期", "兑现时间": "兑现日期",
     "分数": "分数", "得分": "分数", "评分": "分数",
     "状态(在册)": "人员状态", "党员状态": "人员状态", "人员状态": "人员状态",
+    "党员编号": "党员编号", "评议年度": "评议年度",  # the 民主评议计票表's hidden keys
     "核对": "备注",  # the tally sheet's check column (a formula): informative only
 }
 
@@ -227,11 +234,12 @@ _PLEDGE_ONLY = {"践诺措施", "完成时限", "公示时间", "承诺类别"}
 _PROGRESS = {"践诺进展", "完成进度", "践诺日期"}
 _PERSON = {"性别", "民族", "学历", "出生日期", "入党时间", "公民身份号码"}
 _ORG = {"组织类别", "上级党组织", "所属领域", "组织代码"}
+_APPRAISAL = {"优秀", "基本合格", "不合格", "不参评原因"}
 
 
 def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = None) -> str | None:
     """What a table holds, from its columns: 'orgs', 'people', 'pledges', 'progress', 'evaluations',
-    'contacts', 'stationing', 'helplogs' or None.
+    'contacts', 'stationing', 'helplogs', 'appraisals' or None.
 
     Headers may be raw or canonical. A ledger with the pledge's own columns
     (措施, 时限 …) counts as 'pledges' even when it also carries evaluation
@@ -244,6 +252,8 @@ def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = 
         return second
     leaves = {leaf(n) for n in names if n}
     has_pledge = "承诺事项" in leaves
+    if "党员编号" in leaves or leaves & _APPRAISAL:
+        return "appraisals"
     if leaves & _EVALUATION_LEAVES and not leaves & _PLEDGE_ONLY:
         return "evaluations"
     if leaves & {"践诺进展", "完成进度"} and not leaves & _PLEDGE_ONLY:

@@ -128,6 +128,7 @@ class SheetKind(ABC):
     reads: ClassVar[frozenset[str]] = frozenset()  # the columns it reads beyond COMMON
     whole_sheet: ClassVar[bool] = False  # planned with plan_sheet (all rows at once), not row by row
     renames: ClassVar[Mapping[str, str]] = {}  # a column read as another name that, in this kind, means its own
+    all_or_nothing: ClassVar[bool] = False  # one refused row refuses the whole file (as --on-error abort)
 
     COMMON: ClassVar[frozenset[str]] = frozenset(
         {"乡镇", "党组织", "姓名", "公民身份号码", "承诺事项", "承诺编号", "填报日期", "备注", "序号"})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
-from pledgebook.exporters.paper.units import Unit
 from pledgebook.exporters.safety import XLSX_OPTIONS, display_width, is_dangerous
 from pledgebook.models.core import sharing
 from pledgebook.models.core.errors import PledgebookError
@@ -31,6 +31,8 @@ class PaperResult:
     published: int = 0  # pledges whose 公示 date changed
     published_on: date | None = None
     kept: int = 0  # pledges that already had another 公示 date and kept it (printed without --overwrite-published)
+    members: int = 0  # the third ledger's sheets: members on the ballots / notices / lists
+    copies: int = 0  # 民主测评票: the copies printed in all
 
     def published_text(self) -> str:
         """What printing did to the 公示 dates, in one sentence (the CLI and the TUI say the same)."""
@@ -41,7 +43,14 @@ class PaperResult:
         return text + "。"
 
 
-def sheet_names(units: list[Unit]) -> list[str]:
+class Named(Protocol):
+    """Anything printed on a sheet of its own: an organization's notice, a branch's ballot."""
+
+    @property
+    def name(self) -> str: ...
+
+
+def sheet_names(units: Sequence[Named]) -> list[str]:
     """Excel sheet names: unique (case-insensitive), at most 31 characters, no []:*?/\\."""
     used: set[str] = set()
     names = []

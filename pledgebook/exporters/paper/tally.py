@@ -39,7 +39,7 @@ _NAMES = [h for h, _ in TALLY_COLUMNS]
 _C = {h: j for j, h in enumerate(_NAMES)}  # header → column
 
 
-def _tally_formats(wb) -> dict:
+def tally_formats(wb) -> dict:
     """The tally's own cell formats (beside the shared ``formats``): locked text, yellow cells to fill."""
     text = {"font_size": 11, "border": 1, "text_wrap": True, "valign": "vcenter", "locked": True}
     to_fill = {"font_size": 11, "border": 1, "locked": False, "align": "center", "valign": "vcenter",
@@ -134,7 +134,7 @@ def write_tally(tmp: Path, final: Path, root: Org, units: list[Unit], kind_label
     """Write the tally workbook to ``tmp`` and close it (the caller renames it to ``final``)."""
     wb = open_workbook(tmp)
     f = formats(wb, big=11)
-    t = _tally_formats(wb)
+    t = tally_formats(wb)
     ws = wb.add_worksheet(TALLY_SHEET)
     formula = settings.get("satisfaction_formula")
     _write_head(ws, f, f"{root.name}{year}年度党员公开承诺{kind_label}计票表", formula)

@@ -50,7 +50,7 @@ def find_org(code_or_name: str | None) -> Org:
     return org
 
 
-def _tree_order(root: Org) -> list[tuple[int, str]]:
+def tree_order(root: Org) -> list[tuple[int, str]]:
     """(id, name) of the live orgs under ``root`` (itself included), depth first, by sort then id."""
     low, high = root.path, root.path[:-1] + "0"
     rows = database.execute_sql(
@@ -69,7 +69,7 @@ def _tree_order(root: Org) -> list[tuple[int, str]]:
     return order
 
 
-def _post_rank(post: str) -> int:
+def post_rank(post: str) -> int:
     if "书记" in post:
         return 1 if "副" in post else 0
     if "委员" in post:
@@ -108,14 +108,14 @@ def collect(org: Org, year: int) -> list[Unit]:
             key: tuple = (0, scope_rank.get(scope, 9), 0, pid)
             pledger, post_text = org_name, vocab.label(vocab.SCOPES, scope)
         else:
-            key = (1, _post_rank(post), person_id, pid)
+            key = (1, post_rank(post), person_id, pid)
             pledger, post_text = person or "", post
         published_on = date.fromisoformat(str(published)[:10]) if published else None
         line = Line(pid, uid, pledger, post_text, " ".join(str(content).split()), str(measures or "").strip(),
                     _due_text(due, term), published_on)
         by_org.setdefault(oid, []).append((key, line))
     units = []
-    for oid, name in _tree_order(org):
+    for oid, name in tree_order(org):
         entries = by_org.get(oid)
         if entries:
             entries.sort(key=lambda e: e[0])
