@@ -4,7 +4,8 @@ the file but work the office has left to do, each with where and what to do.
 
 - 优秀比例: a branch over its 优秀 quota in any year (an import, or a lowered setting, can leave one);
 - 组织处置: a member appraised 基本合格/不合格 with no live 处置;
-- 处置期限: an open 处置 past its due date.
+- 处置期限: an open 处置 past its due date — listed as a reminder, not a warning: overdue work is the office's
+  daily business (an overdue pledge is not a doctor's warning either), not a fault of the ledger.
 """
 
 from __future__ import annotations
@@ -59,10 +60,10 @@ def overdue_disposal_check(today: date | None = None) -> Finding:
     """Open 处置 whose due date has passed (of any year: an open one is carried into the next)."""
     late = [r for r in open_disposals(today=today) if r.overdue] if _present() else []
     return Finding(
-        "处置期限", not late,
-        "正常" if not late else f"{len(late)} 条组织处置已过整改期限仍未销号：请跟进整改，完成后在民主评议中销号",
+        "处置期限", True,
+        "正常" if not late else f"{len(late)} 条组织处置已过整改期限仍未销号（工作提醒）：请跟进整改，完成后在民主评议中销号",
         [f"{r.year}年度 {r.org_name} {r.person_name}（{vocab.label(vocab.DISPOSAL_KINDS, r.kind)}，"
-         f"期限 {r.due_date.isoformat()}）" for r in late], warning=True)
+         f"期限 {r.due_date.isoformat()}）" for r in late])
 
 
 APPRAISAL_CHECKS: tuple[LedgerCheck, ...] = (over_quota_check, undisposed_check, overdue_disposal_check)
