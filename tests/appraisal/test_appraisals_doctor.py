@@ -13,6 +13,7 @@ from pledgebook.cli import app
 from pledgebook.models.appraisal import rules as appraising
 from pledgebook.models.appraisal.checks import (
     APPRAISAL_CHECKS,
+    codes_check,
     over_quota_check,
     overdue_disposal_check,
     undisposed_check,
@@ -51,12 +52,24 @@ def test_a_poor_grade_without_disposal(county):
     assert "还没有组织处置记录" in found.detail
 
 
+def test_codes_no_one_knows_are_errors(county):
+    made = december(county)
+    assert codes_check().ok
+    made["li_a"].grade = "good"  # as a newer version, a bundle or a hand edit could leave it
+    made["li_a"].save()
+    made["zhang_a"].exempt_reason = "流动党员"
+    made["zhang_a"].save()
+    found = codes_check()
+    assert (found.ok, found.warning) == (False, False)
+    assert found.items == ["appraisal.grade=good（1 条）", "2011年度 新华村党支部 张三：既有等次又有不参评原因"]
+
+
 def test_doctor_lists_them(county):
     made = december(county)
     appraising.delete_disposal(made["closed_disposal"].id)
     report = health.check(county["path"], ledger_checks=APPRAISAL_CHECKS)
     names = {c["name"]: c for c in report["checks"]}
-    assert {"优秀比例", "组织处置", "处置期限"} <= set(names)
+    assert {"优秀比例", "组织处置", "处置期限", "民主评议代码"} <= set(names)
     assert report["ok"] and "组织处置" in report["warnings"]  # warnings: work to do, not damage
     close_database()
     result = CliRunner().invoke(app, ["doctor", "--db", str(county["path"]), "--json"])
