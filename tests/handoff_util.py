@@ -143,20 +143,21 @@ THIRD = ("appraisal", "disposal", "star_rating", "honour")
 
 
 def add_third_ledger(year: int | None = None) -> dict[str, int]:
-    """A few records of the third ledger in the open ledger's year (when it has none yet): six members of one
-    branch appraised (优秀, 合格 ×2, 基本合格 and 不合格 with a 处置 each — one closed, one open —, one exempt),
-    the branch and another rated, an 优秀共产党员 and a 先进基层党组织. Returns the count per table."""
+    """Records of the third ledger in the open year, for each of its tables the demo left empty: six members
+    of one branch appraised (优秀, 合格 ×2, 基本合格 and 不合格 with a 处置 each — one closed, one open —, one
+    exempt), that branch and another rated (one confirmed), an 优秀共产党员 candidate and a 先进基层党组织
+    confirmed beyond the criteria with a reason. Returns the count per table."""
     from datetime import date
 
     from pledgebook.models.store.tables import Appraisal, Disposal, Honour, Org, Person, StarRating, WorkYear
 
     year = year or max(w.year for w in WorkYear.select().where(WorkYear.closed == False))  # noqa: E712
-    if not Appraisal.select().where(Appraisal.year == year).exists():
-        branches = [o for o in Org.select().where(Org.kind == "branch", Org.deleted_at.is_null()).order_by(Org.id)
-                    if Person.select().where(Person.org == o, Person.state == "active").count() >= 6][:2]
-        branch = branches[0]
-        people = list(Person.select().where(Person.org == branch, Person.state == "active").order_by(Person.id))[:6]
-        decided = date(year, 11, 28)
+    branches = [o for o in Org.select().where(Org.kind == "branch", Org.deleted_at.is_null()).order_by(Org.id)
+                if Person.select().where(Person.org == o, Person.state == "active").count() >= 6][:2]
+    branch = branches[0]
+    people = list(Person.select().where(Person.org == branch, Person.state == "active").order_by(Person.id))[:6]
+    decided = date(year, 11, 28)
+    if not Appraisal.select().exists():
         grades = ["excellent", "qualified", "qualified", "basic", "unqualified", None]
         for n, (person, grade) in enumerate(zip(people, grades)):
             a = Appraisal.create(
@@ -167,10 +168,12 @@ def add_third_ledger(year: int | None = None) -> dict[str, int]:
                 Disposal.create(appraisal=a, kind="correct" if grade == "basic" else "educate", decided_on=decided,
                                 due_date=date(year + 1, 3, 10), closed_on=decided if grade == "basic" else None,
                                 result="已改正" if grade == "basic" else "")
+    if not StarRating.select().exists():
         for n, org in enumerate(branches):
             StarRating.create(year=year, org=org, score_leadership=18, score_members=19 - n, score_mechanism=17,
                               score_performance=20, score_public=18, proposed_stars=5 - n, stars=5 - n if n == 0 else None,
                               confirmed_on=decided if n == 0 else None, confirmed_by="组织部" if n == 0 else "")
+    if not Honour.select().exists():
         Honour.create(year=year, kind="excellent_member", org=branch, person=people[0], source="proposed")
         Honour.create(year=year, kind="advanced_org", org=branch, source="manual", status="confirmed",
                       meets_criteria=False, reason="群众公认", decided_on=decided)
@@ -195,5 +198,8 @@ def put(src: dict[str, bytes], table: str, records: list[dict]) -> dict[str, byt
 def slim(src: dict[str, bytes]) -> dict[str, bytes]:
     """The bundle with only the members anything points at (a demo county has 13,724): fast to merge."""
     src = dict(src)
+    # the appraisals of every member (the demo's December) thinned too: those with a 处置, and a few more
+    disposed = {r["appraisal_uid"] for r in rows(src, "disposal")}
+    put(src, "appraisal", [r for n, r in enumerate(rows(src, "appraisal")) if n < 20 or r["uid"] in disposed])
     wanted = {r[f] for t, fields in PERSON_REFS.items() for r in rows(src, t) for f in fields if r[f]}
     return put(src, "person", [r for r in rows(src, "person") if r["uid"] in wanted])
