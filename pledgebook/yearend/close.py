@@ -76,6 +76,11 @@ class RolloverResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # backup / write / archive
 
+    @property
+    def notes(self) -> list[str]:
+        """What went on into the next year besides the pledges (the open 处置), one line each."""
+        return [n for n in (carried_note(self.disposals_carried),) if n]
+
     def as_dict(self) -> dict:
         return {
             "year": self.year,
@@ -86,7 +91,7 @@ class RolloverResult:
             "forced": self.forced,
             "problems": self.problems,
             "disposals_carried": self.disposals_carried,
-            "notes": [n for n in (carried_note(self.disposals_carried),) if n],
+            "notes": self.notes,
             "backup": str(self.backup) if self.backup else None,
             "archive": None if self.archive is None else self.archive.as_dict(),
             "seconds": round(self.seconds, 3),

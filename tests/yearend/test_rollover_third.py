@@ -153,3 +153,20 @@ def test_a_rollover_failing_midway_leaves_nothing_half_applied(december, point):
         yearend.rollover(year, force=True, on_point=fail, take_backup=False)
     assert _state() == before
     assert not rules.year_state(year).closed and awards.open_disposals(year)
+
+
+def test_the_rollover_command_shows_the_open_disposals(december, demo_path):
+    from typer.testing import CliRunner
+
+    from pledgebook.cli import app
+    from pledgebook.models.store.db import close_database, open_database
+
+    first = awards.open_disposals(december)[0]
+    close_database()
+    try:
+        shown = CliRunner().invoke(app, ["rollover", str(december), "--dry-run", "--db", str(demo_path)])
+    finally:
+        close_database()
+        open_database(demo_path)
+    assert "组织处置未销号" in shown.output and "结转下一年度继续办理" in shown.output
+    assert f"{first.person_name} 整改期限 {first.due_date}" in shown.output
