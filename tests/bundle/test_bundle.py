@@ -45,6 +45,36 @@ def _help_by_year(root_id: int | None) -> dict:
     return out
 
 
+def _headlines() -> dict[int, dict[str, int]]:
+    """The third ledger's headline numbers (figures.summary) of every year with appraisals."""
+    from pledgebook.models.appraisal.figures import summary
+
+    return {y: summary(y) for (y,) in database.execute_sql("SELECT DISTINCT year FROM appraisal").fetchall()}
+
+
+def _third_ledger_by_county(tmp_path, sa: dict, sb: dict) -> None:
+    """At the prefecture: each county's headline numbers as the county had them, per county in a row, in the
+    report's 奖诺情况统计表 too."""
+    import openpyxl
+
+    from pledgebook.exporters.report import export_report
+    from pledgebook.models.appraisal.figures import summary
+    from pledgebook.models.appraisal.headline import headline_rows
+
+    assert sa and set(sa) == set(sb)
+    for y in sa:
+        got = {node.name: fig.as_dict() for node, fig in headline_rows(y, by="county")}
+        assert got == {"云岭县": sa[y], "云海县": sb[y]}, y
+        assert summary(y) == {k: sa[y][k] + sb[y][k] for k in sa[y]}
+    y = max(sa)
+    export_report(tmp_path / "report.xlsx", year=y)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "report.xlsx")["奖诺情况统计表"].iter_rows(min_row=4)]
+    assert rows[0][0] == "云岭县" and rows[0][1:7] == [sa[y][k] for k in
+                                                    ("appraised", "excellent", "unqualified", "disposals_open",
+                                                     "five_star", "honours_confirmed")]
+    assert rows[2][0] == "合计" and rows[2][1] == sa[y]["appraised"] + sb[y]["appraised"]
+
+
 @pytest.fixture
 def county_a(tmp_path):
     return make_county(tmp_path / "a.db", seed=7)
@@ -185,16 +215,17 @@ def test_two_counties_merge_and_stats_by_county(tmp_path):
     make_county(tmp_path / "a.db", seed=7)
     (tmp_path / "out").mkdir()
     a = write_bundle(tmp_path / "out")
-    fa, ha = _figures_by_year(None), _help_by_year(None)
+    fa, ha, sa = _figures_by_year(None), _help_by_year(None), _headlines()
     use(make_county(tmp_path / "b.db", seed=8, code="539902", name="云海县"))
     b = write_bundle(tmp_path / "out")
-    fb, hb = _figures_by_year(None), _help_by_year(None)
+    fb, hb, sb = _figures_by_year(None), _help_by_year(None), _headlines()
     use(make_prefecture(tmp_path / "p.db", trusting=[a.path, b.path]))
     import_bundle(a.path)
     import_bundle(b.path)
     ra, rb = Org.get(Org.code == "539901"), Org.get(Org.code == "539902")
     assert _figures_by_year(ra.id) == fa and _figures_by_year(rb.id) == fb
     assert _help_by_year(ra.id) == ha and _help_by_year(rb.id) == hb
+    _third_ledger_by_county(tmp_path, sa, sb)
     from pledgebook.models.store.db import close_database
 
     close_database()
