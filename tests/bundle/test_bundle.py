@@ -240,6 +240,9 @@ def test_two_counties_merge_and_stats_by_county(tmp_path):
     assert {c["name"] for c in data["by_county"]} == {"云岭县", "云海县"}
     year = data["year"]
     assert sum(c["pledges"] for c in data["by_county"]) == data["totals"]["pledges"] == fa[year]["pledges"] + fb[year]["pledges"]
+    # the third ledger's headline numbers, per county as each county had them
+    by_county = {c["name"]: {k: c[k] for k in sa[year]} for c in data["appraisal"]["by_county"]}
+    assert by_county == {"云岭县": sa[year], "云海县": sb[year]}
 
 
 def test_reimport_is_a_no_op_and_a_newer_bundle_updates(county_a, tmp_path):
