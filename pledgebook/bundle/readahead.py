@@ -105,7 +105,7 @@ def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
     check_refs(parsed, b.county_code, held.held if held is not None else None)
     if held is not None:
         known.held_years(held)
-        known.held_live(held)
+        known.held_live(held, parsed)
     check_values(parsed, held.years if held is not None else None)
     check_third(parsed, held.live if held is not None else None)
     return parsed, digests
