@@ -62,12 +62,22 @@ def _counts(issued: int | None, valid: int | None, *votes: int | None) -> str | 
     return None
 
 
+def _counts_ok(issued: list, valid: list, *votes: list) -> bool:
+    """:func:`_counts` over whole columns (a few C-level passes; the rows only when one fails)."""
+    if min((v for col in (issued, valid, *votes) for v in col if v is not None), default=0) < 0:
+        return False
+    if any(v > i for i, v in zip(issued, valid) if i is not None and v is not None):
+        return False
+    cast = map(sum, zip(*([0 if v is None else v for v in col] for col in votes)))
+    return not any(n > v for n, v in zip(cast, valid) if v is not None)
+
+
 def _appraisal_values(c: Columns) -> None:
     """An appraisal: its year, texts, ballots that add up, and a grade or an exempt reason (not both)."""
     _years(c, "appraisal")
     c.texts("appraisal", ("self_review", "个人自评", MAX_ENTRY, False), ("comment", "评定意见", MAX_ENTRY, False),
             ("exempt_reason", "不参评原因", MAX_NAME, False))
-    c.rule("appraisal", _counts, *APPRAISAL_COUNTS)
+    c.fast("appraisal", APPRAISAL_COUNTS, _counts_ok, _counts)
     c.fast("appraisal", ["grade", "exempt_reason"],
            lambda grades, reasons: not any(g is not None and r for g, r in zip(grades, reasons)),
            lambda g, r: None if g is None or not r else
@@ -121,7 +131,10 @@ def _honour_values(c: Columns) -> None:
     """An honour: its year, a member for the members' honours only, a reason where the criteria are unmet."""
     _years(c, "honour")
     c.texts("honour", ("reason", "理由", MAX_ENTRY, False), ("note", "备注", MAX_ENTRY, False))
-    c.rule("honour", _honour_problem, "kind", "person_uid", "meets_criteria", "reason")
+    c.fast("honour", ["kind", "person_uid", "meets_criteria", "reason"],
+           lambda kinds, people, meets, reasons: all((k == "advanced_org") is (p is None) for k, p in zip(kinds, people))
+           and all(m or r.strip() for m, r in zip(meets, reasons)),
+           _honour_problem)
 
 
 def _one_per_year(parsed: Rows, table: str, held: Mapping[str, tuple[str, int]]) -> None:
