@@ -160,9 +160,8 @@ def stats(
     open_db(db)
     pledges = ledger_summary.summarise(year, by)
     helping = campaign_summary.summarise(pledges.year, pledges.root_id, by, idle_months)
-    awards = _headlines(pledges.year, pledges.root_id, by)
     if as_json:
-        emit_json({**pledges.as_json(), "help": helping.as_json(), "appraisal": awards})
+        emit_json({**pledges.as_json(), "help": helping.as_json()})
         return
     county, year, closed, groups, total = pledges.county, pledges.year, pledges.closed, pledges.rows, pledges.total
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
@@ -186,34 +185,6 @@ def stats(
     console.print(f"按状态：{states}")
     console.print(f"党组织 {pledges.orgs} 个，在册人员 {pledges.people} 名")
     _print_help(county["name"], year, helping)
-    _print_headlines(county["name"], year, awards)
-
-
-def _headlines(year: int, root_id: int | None, by: str) -> dict[str, object]:
-    """The third ledger's headline numbers (figures.summary's) in total and per 党委 (or per county)."""
-    from pledgebook.models.appraisal.headline import HeadlineBook
-    from pledgebook.models.store.statrows import row_dicts, rows_by, rows_key
-
-    book = HeadlineBook(year)
-    root = root_id if root_id is not None else book.root_id()
-    return {"totals": book.subtree(root).as_dict(), rows_key(by): row_dicts(rows_by(book, root, by))}
-
-
-def _print_headlines(county_name: str, year: int, awards: dict) -> None:
-    """The third table: 奖诺 (参评, 优秀, 不合格, 处置未销号, 五星, 表彰), when the year has any of it."""
-    rows = next(v for k, v in awards.items() if k != "totals")
-    if not any(awards["totals"].values()):
-        return
-    keys = ("appraised", "excellent", "unqualified", "disposals_open", "five_star", "honours_confirmed")
-    table = Table(title=f"{county_name} {year}年度 奖诺情况（民主评议党员、星级评定、评选表彰）", header_style="bold")
-    table.add_column("县（区）" if any(r["kind"] == "county" for r in rows) else "党委", overflow="fold", ratio=1)
-    for col in ("参评", "优秀", "不合格", "处置未销号", "五星支部", "确定表彰"):
-        table.add_column(col, justify="right", no_wrap=True, min_width=max(4, 2 * len(col)))
-    for r in rows:
-        table.add_row(r["name"], *(str(r[k]) for k in keys))
-    table.add_section()
-    table.add_row("[bold]合计[/]", *(str(awards["totals"][k]) for k in keys))
-    console.print(table)
 
 
 def _group_label(groups: list) -> str:
