@@ -45,34 +45,41 @@ def _help_by_year(root_id: int | None) -> dict:
     return out
 
 
-def _headlines() -> dict[int, dict[str, int]]:
-    """The third ledger's headline numbers (figures.summary) of every year with appraisals."""
-    from pledgebook.models.appraisal.figures import summary
+def _headlines() -> dict[int, dict]:
+    """The third ledger's figures of every year with appraisals: the appraisal counts and the stars and honours
+    (figures.appraisal_table's and awards.award_rows' total rows)."""
+    from dataclasses import fields
 
-    return {y: summary(y) for (y,) in database.execute_sql("SELECT DISTINCT year FROM appraisal").fetchall()}
+    from pledgebook.models.appraisal.awards import award_rows
+    from pledgebook.models.appraisal.figures import AppraisalFigures, appraisal_table
+
+    names = [f.name for f in fields(AppraisalFigures)]
+    return {y: {"appraisal": {k: getattr(appraisal_table(y)[-1], k) for k in names},
+                "awards": award_rows(y)[-1][1].as_dict()}
+            for (y,) in database.execute_sql("SELECT DISTINCT year FROM appraisal").fetchall()}
 
 
 def _third_ledger_by_county(tmp_path, sa: dict, sb: dict) -> None:
-    """At the prefecture: each county's headline numbers as the county had them, per county in a row, in the
-    report's 奖诺情况统计表 too."""
+    """At the prefecture: the third ledger's figures per county as each county had them, and in the report's
+    民主评议党员情况统计表 one row per county."""
     import openpyxl
 
     from pledgebook.exporters.report import export_report
-    from pledgebook.models.appraisal.figures import summary
-    from pledgebook.models.appraisal.headline import headline_rows
+    from pledgebook.models.appraisal.awards import award_rows
+    from pledgebook.models.appraisal.figures import appraisal_table
 
     assert sa and set(sa) == set(sb)
     for y in sa:
-        got = {node.name: fig.as_dict() for node, fig in headline_rows(y, by="county")}
-        assert got == {"云岭县": sa[y], "云海县": sb[y]}, y
-        assert summary(y) == {k: sa[y][k] + sb[y][k] for k in sa[y]}
+        counts = {r.name: {k: getattr(r, k) for k in sa[y]["appraisal"]} for r in appraisal_table(y, by="county")}
+        awards = {name: fig.as_dict() for name, fig in award_rows(y, by="county")}
+        assert {name: {"appraisal": counts[name], "awards": awards[name]} for name in ("云岭县", "云海县")} == \
+            {"云岭县": sa[y], "云海县": sb[y]}, y
+        assert counts["合计"]["appraised"] == sa[y]["appraisal"]["appraised"] + sb[y]["appraisal"]["appraised"]
     y = max(sa)
     export_report(tmp_path / "report.xlsx", year=y)
-    rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "report.xlsx")["奖诺情况统计表"].iter_rows(min_row=4)]
-    assert rows[0][0] == "云岭县" and rows[0][1:7] == [sa[y][k] for k in
-                                                    ("appraised", "excellent", "unqualified", "disposals_open",
-                                                     "five_star", "honours_confirmed")]
-    assert rows[2][0] == "合计" and rows[2][1] == sa[y]["appraised"] + sb[y]["appraised"]
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "report.xlsx")["民主评议党员"].iter_rows(min_row=4)]
+    assert [r[0] for r in rows[:3]] == ["云岭县", "云海县", "合计"]
+    assert rows[0][1:4] == [sa[y]["appraisal"][k] for k in ("members", "appraised", "exempt")]
 
 
 @pytest.fixture
@@ -240,9 +247,6 @@ def test_two_counties_merge_and_stats_by_county(tmp_path):
     assert {c["name"] for c in data["by_county"]} == {"云岭县", "云海县"}
     year = data["year"]
     assert sum(c["pledges"] for c in data["by_county"]) == data["totals"]["pledges"] == fa[year]["pledges"] + fb[year]["pledges"]
-    # the third ledger's headline numbers, per county as each county had them
-    by_county = {c["name"]: {k: c[k] for k in sa[year]} for c in data["appraisal"]["by_county"]}
-    assert by_county == {"云岭县": sa[year], "云海县": sb[year]}
 
 
 def test_reimport_is_a_no_op_and_a_newer_bundle_updates(county_a, tmp_path):
