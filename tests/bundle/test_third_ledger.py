@@ -50,7 +50,7 @@ def county(tmp_path_factory):
     first = write_bundle(d / "1").path
     again = write_bundle(d / "2").path
     now = f"{date.today() + timedelta(days=1)} 00:00:00"  # later than the demo's stamps of today (any time of day)
-    old = database.execute_sql("SELECT id, person_id, org_id, year FROM appraisal WHERE grade = 'qualified' "
+    old = database.execute_sql("SELECT id, person_id, org_id, year, uid FROM appraisal WHERE grade = 'qualified' "
                                "ORDER BY id LIMIT 1").fetchone()
     database.execute_sql("UPDATE appraisal SET deleted_at = ?, updated_at = ? WHERE id = ?", [now, now, old[0]])
     database.execute_sql(
@@ -62,7 +62,7 @@ def county(tmp_path_factory):
     later = write_bundle(d / "3").path
     close_database()
     return {"first": first, "again": again, "later": later, "records": records, "disposed": disposed,
-            "open": still_open, "dir": d}
+            "open": still_open, "replaced": old[4], "dir": d}
 
 
 def _prefecture(county, tmp_path: Path) -> Path:
@@ -212,4 +212,20 @@ def test_a_second_live_appraisal_beside_a_held_one_is_refused(county, tmp_path):
     before = file_state(path)
     with pytest.raises(PledgebookError, match=f"同一党员每个年度只能有一条有效的民主评议.*uid {first['uid']}"):
         import_bundle(dup)
+    assert file_state(path) == before
+
+
+def test_a_replaced_appraisal_the_prefecture_holds_newer_is_refused_not_doubled(county, tmp_path):
+    """The prefecture's own copy of the appraisal the county replaced is newer (kept): merging the new one
+    would leave the member two live appraisals of the year. Refused with the rule, nothing written."""
+    path = make_prefecture(tmp_path / "p.db", trusting=[county["first"], county["later"]])
+    use(path)
+    import_bundle(county["first"])
+    database.execute_sql("UPDATE appraisal SET updated_at = ? WHERE uid = ?",
+                         [f"{date.today() + timedelta(days=2)} 00:00:00", county["replaced"]])
+    before = file_state(path)
+    with pytest.raises(PledgebookError, match="appraisal.jsonl：合并民主评议党员时与本台账保留的记录冲突（同一党员每个年度只能有一条"
+                                              "有效的民主评议") as caught:
+        import_bundle(county["later"])
+    assert "台账未作任何改动" in caught.value.message and "Traceback" not in caught.value.message
     assert file_state(path) == before
