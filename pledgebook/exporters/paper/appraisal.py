@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from pledgebook.exporters.paper.appraisal_tally import write_appraisal_tally
-from pledgebook.exporters.paper.ballots import tally_path_for
+from pledgebook.exporters.paper.ballots import tally_beside
 from pledgebook.exporters.paper.listing import Listing, publicity_line, record_print, write_listings
 from pledgebook.exporters.paper.notice import check_published_on
-from pledgebook.exporters.paper.roster import Branch, Member, need_branches, scope
+from pledgebook.exporters.paper.roster import Branch, Member, need_branches
 from pledgebook.exporters.paper.sheets import (
     PaperResult,
     Progress,
@@ -33,6 +34,7 @@ from pledgebook.exporters.paper.sheets import (
     sheet_names,
     write_text,
 )
+from pledgebook.exporters.paper.units import scope
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
 from pledgebook.models.store import settings
@@ -123,9 +125,7 @@ def print_appraisal_ballots(
     branches = [b for b in need_branches(root, year, "民主测评票") if b.appraised]
     if not branches:
         raise PledgebookError(f"「{root.name}」{year}年度的在册党员都已登记为不参评，没有可测评的党员。")
-    tally = Path(tally_path) if tally_path else tally_path_for(path)
-    if tally.resolve() == path.resolve():
-        raise ValidationError("计票表不能与测评票写入同一个文件", "tally")
+    tally = tally_beside(path, tally_path, "测评票")
     tmp = path.with_name(path.name + ".part")
     wb = open_workbook(tmp)
     f = formats(wb)
@@ -165,7 +165,7 @@ def _notice(title: str, groups: list[Branch], when: date, year: int) -> Listing:
     with_org = len(groups) > 1
     columns = ([("党组织", 22.0)] if with_org else []) + [("姓名", 12), ("性别", 6), ("职务", 18), ("评定等次", 12),
                                                          ("备注", 18)]
-    rows: list[list[str | int | float]] = []
+    rows: list[Sequence[str | int | float]] = []
     for branch in groups:
         for m in branch.members:
             if m.grade or m.exempt_reason:

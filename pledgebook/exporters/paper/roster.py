@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pledgebook.exporters.paper.units import find_org, post_rank, tree_order
+from pledgebook.exporters.paper.units import post_rank, tree_order
 from pledgebook.models.core import vocab
-from pledgebook.models.core.errors import PledgebookError, ValidationError
-from pledgebook.models.ledger import rules
+from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.store.tables import Org, database
 
 # the orgs that have members and hold appraisals and stars (the same kinds as models.appraisal.queries)
@@ -56,15 +55,6 @@ class Branch:
     def appraised(self) -> list[Member]:
         """The members that take part (no 不参评原因)."""
         return [m for m in self.members if not m.exempt_reason]
-
-
-def scope(org: str | None, org_id: int | None, year: int | None) -> tuple[Org, int]:
-    """The org printed for (by id, code or name; the county when none) and the year (the current one)."""
-    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
-    year = year or rules.current_year()
-    if year is None:
-        raise ValidationError("台账中还没有工作年度", "year")
-    return root, year
 
 
 def committees() -> dict[int, str]:
