@@ -140,7 +140,7 @@ def print_appraisal_ballots(
     report("写入计票表", 0, 1)
     tally_tmp = tally.with_name(tally.name + ".part")
     limits = {b.org_id: excellent_limit(len(b.appraised)) for b in branches}
-    write_appraisal_tally(tally_tmp, tally, branches, year, limits)
+    write_appraisal_tally(tally_tmp, tally, f"{root.name}{year}年度民主评议党员计票表", branches, year, limits)
     replace_into(tmp, path)
     replace_into(tally_tmp, tally)
     report("写入计票表", 1, 1)

@@ -13,6 +13,7 @@ from datetime import date
 from pledgebook.exporters.paper.units import post_rank, tree_order
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
+from pledgebook.models.store.orgtree import OrgTree
 from pledgebook.models.store.tables import Org, database
 
 # the orgs that have members and hold appraisals and stars (the same kinds as models.appraisal.queries)
@@ -60,24 +61,12 @@ class Branch:
 def committees() -> dict[int, str]:
     """org id → the name of its 乡镇（党委）: the nearest ancestor (or itself) of a kind in COMMITTEE_KINDS;
     an org under none (a branch straight under the county) maps to the name of its top org (the county)."""
-    rows = database.execute_sql("SELECT id, name, kind, parent_id FROM org WHERE deleted_at IS NULL").fetchall()
-    info: dict[int, tuple[str, str, int | None]] = {oid: (name, kind, parent) for oid, name, kind, parent in rows}
+    tree = OrgTree.load()
     found: dict[int, str] = {}
-    for oid in info:
-        chain: list[int] = []
-        at: int | None = oid
-        top = ""
-        while at is not None and at not in found:
-            name, kind, parent = info[at]
-            if kind in vocab.COMMITTEE_KINDS:
-                found[at] = name
-                break
-            chain.append(at)
-            top = name
-            at = parent if parent in info else None
-        result = found[at] if at is not None else top
-        for step in chain:
-            found[step] = result
+    for oid in tree.orgs:
+        chain = [tree.orgs[a] for a in tree.ancestor_ids(oid) if a in tree.orgs]
+        committee = next((n for n in reversed(chain) if n.kind in vocab.COMMITTEE_KINDS), None)
+        found[oid] = committee.name if committee is not None else chain[0].name
     return found
 
 
