@@ -244,11 +244,12 @@ def _num(value: float) -> str:
 @handle_errors
 def doctor(db: DbOption = None, as_json: JsonOption = False) -> None:
     """检查数据库：完整性、外键、孤立记录、未知代码、结构版本、WAL 大小和备份。发现问题时退出码为 1。"""
+    from pledgebook.models.appraisal.checks import APPRAISAL_CHECKS
     from pledgebook.models.ledger.rectification import undated_check
     from pledgebook.models.store.health import check
 
     path = open_db(db)
-    report = check(path, ledger_checks=[undated_check])
+    report = check(path, ledger_checks=[undated_check, *APPRAISAL_CHECKS])
     if as_json:
         emit_json(report)
     else:

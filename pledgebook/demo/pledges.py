@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from sqlite3 import Connection
 
+from pledgebook.demo.appraisal import build_appraisals
 from pledgebook.demo.campaign import build_campaign
 from pledgebook.demo.county import (
     COUNTY_CODE,
@@ -137,6 +138,14 @@ def build_demo(
                 )
             )
             counts["orgs"] += counts.pop("temp_branches")
+        if database.table_exists("appraisal"):  # the third ledger (奖诺): the December of every year
+            report("评议", 0.95)
+            counts.update(
+                build_appraisals(
+                    conn, seed=seed, years=range(first_year, last_year + 1), today=today, orgs=tree.orgs,
+                    people=members, closed=range(first_year, last_year),
+                )
+            )
         audit.record("generate", "demo", None, {k: (None, v) for k, v in counts.items()}, note=f"载入演示数据（seed={seed}）")
         if migrations.schema_version(database) >= 3:  # (a test builds a demo on an old schema)
             search.flush()  # index the new pledges for the search box

@@ -1,0 +1,145 @@
+"""The third ledger's benchmark (奖诺): the star proposal for every branch of the default demo county.
+
+    python benchmarks/appraisal_bench.py            # the default demo county (23,000 pledges, ~711 branches)
+    python benchmarks/appraisal_bench.py --quick    # small scale, for CI: checks nothing crashes (no aim)
+
+The default county is the file benchmarks/run.py builds and caches (``benchmarks/out/county-23000.db``:
+``pledgebook demo --scale 23000``): built here too when missing, reused when present; every figure runs on a
+fresh copy of it, in process. When the demo has no appraisals yet, every 在册 member of the last year is
+given one first (untimed; about 1 in 8 优秀, a few 基本合格/不合格, a few exempt), so that 党员队伍好 has
+something to count. Figures (median of a few runs):
+
+- the star proposal for every branch, first time (every rating created) and again (every one unchanged),
+  as a whole and per branch; aim (issue 19): < 2 s for the county's branches;
+- the ledger's items alone (``ledger_scores``: the first ledger's FigureBook + one GROUP BY), the office's
+  score of one branch, confirming every proposal, the 星级评定情况 table, and the honours proposed from the
+  records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent / "out"
+sys.path.insert(0, str(ROOT))
+
+AIM = 2.0  # seconds: the star proposal for a whole county (issue 19)
+
+
+def county_file(quick: bool, folder: Path) -> Path:
+    """The cached default county (or a small one in ``folder`` with --quick), built through the CLI as run.py does."""
+    scale = 1_500 if quick else 23_000
+    path = (folder if quick else OUT) / f"county-{scale}.db"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pledgebook", "demo", "--db", str(path), "--scale", str(scale), "--json"],
+                       check=True, capture_output=True, cwd=ROOT, stdin=subprocess.DEVNULL)
+    return path
+
+
+def appraise_everyone(year: int) -> int:
+    """Give every 在册 member of ``year`` an appraisal when the file has none (untimed set-up): the demo's
+    December before the demo makes its own."""
+    from pledgebook.models.store.tables import database, fetch_all
+
+    if fetch_all("SELECT count(*) FROM appraisal WHERE year = ?", [year])[0][0]:
+        return 0
+    with database.atomic("IMMEDIATE"):
+        # grade by the member's id: 1 in 8 优秀, 1 in 60 基本合格, 1 in 200 不合格, 1 in 40 exempt, the rest 合格
+        database.execute_sql(
+            "INSERT INTO appraisal (uid, created_at, updated_at, year, person_id, org_id, self_review, grade, "
+            "exempt_reason, comment, source) "
+            "SELECT lower(hex(randomblob(16))), datetime('now'), datetime('now'), ?, id, org_id, '', "
+            "CASE WHEN id % 40 = 0 THEN NULL WHEN id % 8 = 0 THEN 'excellent' WHEN id % 200 = 1 THEN 'unqualified' "
+            "WHEN id % 60 = 1 THEN 'basic' ELSE 'qualified' END, "
+            "CASE WHEN id % 40 = 0 THEN '流动党员' END, '', 'bench' "
+            "FROM person WHERE deleted_at IS NULL AND state = 'active'", [year])
+    return fetch_all("SELECT count(*) FROM appraisal WHERE year = ?", [year])[0][0]
+
+
+def timed(runs: int, work: Callable[[], object], prepare: Callable[[], object] | None = None) -> tuple[float, object]:
+    """Median wall time of ``runs`` calls of ``work`` (``prepare`` before each, untimed) and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def stars(year: int, runs: int) -> list[tuple[str, str]]:
+    """The star figures on the open file (its ratings of ``year`` removed before each first-time run)."""
+    from pledgebook.models.appraisal import rules as A
+    from pledgebook.models.appraisal.standing import star_table
+    from pledgebook.models.store.tables import database
+
+    def clear() -> None:
+        with database.atomic("IMMEDIATE"):
+            database.execute_sql("DELETE FROM star_rating WHERE year = ?", [year])
+            database.execute_sql("DELETE FROM honour WHERE year = ?", [year])
+
+    rows: list[tuple[str, str]] = []
+    t, _ = timed(runs, lambda: A.ledger_scores(year))
+    branches = len(A.ledger_scores(year))
+    rows.append((f"ledger items of {branches} branches (ledger_scores)", f"{t * 1000:.0f} ms"))
+    t, result = timed(runs, lambda: A.propose_stars(year), prepare=clear)
+    rows.append((f"star proposal, first time ({getattr(result, 'created', 0)} created)",
+                 f"{t:.2f} s, {t / branches * 1000:.2f} ms per branch{'' if t < AIM else f'  (OVER the {AIM:.0f} s aim)'}"))
+    t, result = timed(runs, lambda: A.propose_stars(year))
+    rows.append((f"star proposal, again ({getattr(result, 'unchanged', 0)} unchanged)",
+                 f"{t:.2f} s, {t / branches * 1000:.2f} ms per branch"))
+    one = next(iter(A.ledger_scores(year)))
+    t, _ = timed(max(runs, 5), lambda: A.score(one, year, {"leadership": 18}))
+    rows.append(("the office scores one branch (score)", f"{t * 1000:.0f} ms"))
+    t, _ = timed(max(runs, 5), lambda: star_table(year))
+    rows.append(("the star table per township (star_table)", f"{t * 1000:.0f} ms"))
+    t, confirmed = timed(1, lambda: A.confirm_all(year))
+    rows.append((f"confirm every proposal ({confirmed} confirmed)", f"{t * 1000:.0f} ms"))
+    t, added = timed(1, lambda: A.propose_candidates(year))
+    rows.append((f"honours proposed from the records ({sum(added.values()) if isinstance(added, dict) else 0})",
+                 f"{t * 1000:.0f} ms"))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small scale, for CI: checks nothing crashes")
+    ap.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
+    args = ap.parse_args()
+    temp = Path(tempfile.mkdtemp(prefix="pledgebook-appraisal-"))
+    try:
+        source = county_file(args.quick, temp)
+        work = temp / "work.db"
+        shutil.copyfile(source, work)
+
+        from pledgebook.models.ledger import rules
+        from pledgebook.models.store.db import close_database, open_database
+
+        open_database(work)
+        year = rules.current_year()
+        assert year is not None
+        appraised = appraise_everyone(year)
+        rows = [(f"{source.name}, year {year}", f"{appraised:,} appraisals made for the run" if appraised else "")]
+        rows += stars(year, 1 if args.quick else args.runs)
+        close_database()
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    width = max(len(a) for a, _ in rows)
+    print(f"Pledgebook appraisal benchmark — {'QUICK (small scale, smoke only)' if args.quick else 'county scale'}")
+    for a, b in rows:
+        print(f"{a:<{width}}  {b}")
+
+
+if __name__ == "__main__":
+    main()
