@@ -12,7 +12,6 @@ Each print run is one entry in the audit log (action ``print``, table ``appraisa
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -35,19 +34,14 @@ from pledgebook.exporters.paper.sheets import (
     write_text,
 )
 from pledgebook.exporters.paper.units import scope
+from pledgebook.models.appraisal.rules import excellent_limit
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
-from pledgebook.models.store import settings
 
 MAX_COPIES = 300
 _BALLOT_COLUMNS = [("序号", 6), ("姓名", 12), ("性别", 6), ("职务", 18), ("优秀", 9), ("合格", 9), ("基本合格", 9),
                    ("不合格", 9)]
 NOTICE_BY = {"branch": "按党支部", "township": "按乡镇（党委）"}
-
-
-def excellent_limit(appraised: int) -> int:
-    """The 优秀 quota of a branch with ``appraised`` members: ⌊appraised × the county's share⌋."""
-    return math.floor(appraised * settings.excellent_share())
 
 
 def _check_copies(copies: int | None) -> int | None:

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledgebook.exporters.paper.units import post_rank, tree_order
+from pledgebook.models.appraisal.queries import BRANCH_KINDS
+from pledgebook.models.appraisal.units import committee_of
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.store.orgtree import OrgTree
 from pledgebook.models.store.tables import Org, database
-
-# the orgs that have members and hold appraisals and stars (the same kinds as models.appraisal.queries)
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
 
 
 @dataclass
@@ -59,15 +58,9 @@ class Branch:
 
 
 def committees() -> dict[int, str]:
-    """org id → the name of its 乡镇（党委）: the nearest ancestor (or itself) of a kind in COMMITTEE_KINDS;
-    an org under none (a branch straight under the county) maps to the name of its top org (the county)."""
+    """org id → the name of its 乡镇（党委） (:func:`pledgebook.models.appraisal.units.committee_of`)."""
     tree = OrgTree.load()
-    found: dict[int, str] = {}
-    for oid in tree.orgs:
-        chain = [tree.orgs[a] for a in tree.ancestor_ids(oid) if a in tree.orgs]
-        committee = next((n for n in reversed(chain) if n.kind in vocab.COMMITTEE_KINDS), None)
-        found[oid] = committee.name if committee is not None else chain[0].name
-    return found
+    return {oid: tree.orgs[unit].name for oid, unit in committee_of(tree).items()}
 
 
 def branches(root: Org, year: int) -> list[Branch]:
