@@ -190,3 +190,14 @@ def test_a_results_sheet_without_a_column_leaves_that_field_alone(tally, tmp_pat
     assert (result.updated, result.rejected) == (1, 0), [p.message for p in result.problems]
     li = Appraisal.get(Appraisal.person == tally["li"].id)
     assert (li.grade, li.ballots_valid, li.decided_on) == ("unqualified", 30, dt.date(2011, 12, 20))
+
+
+def test_a_branch_left_over_its_quota_by_an_exemption_is_refused(tally, tmp_path):
+    import_file(_fill(tally["tally"], tmp_path / "一.xlsx", GOOD))  # 3 appraised, 张三 优秀: at the limit
+    # 李四 not appraised after all: 2 appraised leave no 优秀 — the sheet grades nobody 优秀, its rows are refused
+    exempt = _fill(tally["tally"], tmp_path / "改不参评.xlsx", {},
+                   extra={("李四", "不参评原因"): "长期病休", ("李四", "组织评定等次"): None})
+    result = import_file(exempt)
+    assert result.status == "aborted" and [p.row for p in result.problems] == [6]
+    assert "优秀最多 0 人" in result.problems[0].message
+    assert Appraisal.get(Appraisal.person == tally["li"].id).exempt_reason is None

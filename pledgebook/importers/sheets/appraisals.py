@@ -6,10 +6,10 @@ results sheet); the year by the hidden 评议年度, else the import's year. A r
 counted", never zero votes.
 
 Impossible counts are refused with the cell named: a negative or non-whole count, 有效票 more than 发放票数,
-the four votes more than 有效票, a grade not in the list, a grade (or votes) beside a 不参评原因, a second row
-for the same member. The quota (优秀 at most ⌊appraised × share⌋ per branch) is checked for the whole sheet
+the four votes more than 有效票, a grade not in the list, a grade beside a 不参评原因, a second row for the
+same member (the checks of ``models.appraisal.validate``). The quota (优秀 at most ⌊appraised × share⌋ per branch) is checked for the whole sheet
 at once, on top of the stored appraisals (the ledger's ``quota_problems``), and refuses every 优秀 row of a
-branch over it. The kind is ``all_or_nothing``: one refused row and nothing of the file is written. A
+branch over it (every row of it, when the sheet grades none 优秀 and the branch is over all the same). The kind is ``all_or_nothing``: one refused row and nothing of the file is written. A
 re-import of the same values plans every row as unchanged. The adds are written in one executemany with
 their audit entries (a whole county is 13,724 members); updates one by one, audited.
 """
@@ -61,8 +61,8 @@ def _existing(ctx: Context, year: int) -> dict[int, dict[str, Any]]:
     key = ("appraisal-existing", year)
     if key not in ctx.memo:
         columns = ", ".join(_STORED)
-        ctx.memo[key] = {row[1]: dict(zip(("id", "person_id", *_STORED), row, strict=True)) for row in
-                         database.execute_sql(f"SELECT id, person_id, {columns} FROM appraisal "
+        ctx.memo[key] = {row[1]: dict(zip(("id", "person_id", "org_id", *_STORED), row, strict=True)) for row in
+                         database.execute_sql(f"SELECT id, person_id, org_id, {columns} FROM appraisal "
                                               "WHERE year = ? AND deleted_at IS NULL", [year]).fetchall()}
         for record in ctx.memo[key].values():
             if record["decided_on"] is not None:
@@ -82,7 +82,8 @@ class Appraisals(SheetKind):
     all_or_nothing = True
 
     def plan_sheet(self, ctx: Context, rows: list[Row]) -> list[tuple[Row, Outcome]]:
-        """Every row planned, then the quota of each branch checked over the whole sheet."""
+        """Every row planned, then the quota of each branch checked over the whole sheet: a branch over it
+        refuses its 优秀 rows (or, when the sheet names none, every row of it the sheet holds)."""
         outcomes = super().plan_sheet(ctx, rows)
         planned = [(row, p) for row, outcome in outcomes if not isinstance(outcome, RowErrors) for p in outcome]
         by_year: dict[int, dict[int, str | None]] = {}
@@ -92,9 +93,10 @@ class Appraisals(SheetKind):
         refused: dict[int, str] = {}
         for year, grades in by_year.items():
             for problem in quota_problems(year, grades):
-                for row, p in planned:
-                    if p.values["org_id"] == problem.org_id and p.values.get("grade") == "excellent":
-                        refused[row.number] = problem.message
+                ours = [(row, p) for row, p in planned if p.values["org_id"] == problem.org_id
+                        and p.values["year"] == year]
+                blamed = [row for row, p in ours if p.values.get("grade") == "excellent"] or [row for row, _ in ours]
+                refused.update((row.number, problem.message) for row in blamed)
         if not refused:
             return outcomes
         return [(row, RowErrors([(GRADE, refused[row.number])]) if row.number in refused else outcome)
@@ -125,7 +127,7 @@ class Appraisals(SheetKind):
             return [Planned("appraisal", "add", row.number, values, label=label)]
         # a sheet without a column (a township's own results sheet) leaves that field as it is
         found = cells.changes(existing, {k: v for k, v in values.items() if row.has(FIELD_COLUMN[k])})
-        meta = {"year": year, "person_id": person[0], "org_id": person[2]}
+        meta = {"year": year, "person_id": person[0], "org_id": existing["org_id"]}  # the branch that appraised
         return [Planned("appraisal", "update" if found else "unchanged", row.number, {**values, **meta}, found,
                         existing["id"], label)]
 
