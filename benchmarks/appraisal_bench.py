@@ -117,7 +117,7 @@ def stars(year: int, runs: int) -> list[tuple[str, str]]:
 
 def fill_tally(path: Path, out: Path) -> None:
     """The printed 计票表 filled in as the branches would (untimed): 发放/有效/votes and a grade for every
-    member, ⌊n/3⌋ 优秀 per branch (the rows of a branch follow each other)."""
+    member, ⌊n/3⌋ 优秀 per branch."""
     import openpyxl
 
     from pledgebook.exporters import paper
@@ -125,15 +125,14 @@ def fill_tally(path: Path, out: Path) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     col = {h: j for j, (h, _) in enumerate(paper.APPRAISAL_TALLY_COLUMNS)}
-    blocks: list[list] = []  # a branch's rows follow each other (two branches may share a name)
-    last = None
+    from pledgebook.models.store.tables import database
+
+    branch_of = dict(database.execute_sql("SELECT uid, org_id FROM person").fetchall())  # names repeat
+    blocks: dict[int, list] = {}
     for row in ws.iter_rows(min_row=paper.APPRAISAL_TALLY_HEADER_ROW + 2):
-        if row[col["党组织"]].value != last:
-            blocks.append([])
-            last = row[col["党组织"]].value
         if row[col["不参评原因"]].value is None:
-            blocks[-1].append(row)
-    for rows in blocks:
+            blocks.setdefault(branch_of[row[col["党员编号"]].value], []).append(row)
+    for rows in blocks.values():
         n = len(rows)
         for i, row in enumerate(rows):
             best = i < n // 3
