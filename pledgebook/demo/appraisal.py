@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from sqlite3 import Connection
 
 from pledgebook.demo.county import Gen, OrgRow, PersonRow
+from pledgebook.models.core import vocab
 
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
 SELF_REVIEWS = [
     "认真学习党的理论，按时参加组织生活，带头履行承诺",
     "能够发挥先锋模范作用，积极参与村里公益事业",
@@ -85,7 +85,7 @@ def _branches(orgs: Sequence[OrgRow], people: Sequence[PersonRow]) -> list[_Bran
     kinds = {o[0]: o[2] for o in orgs}
     members: dict[int, list[int]] = {}
     for pid, org_id, _name, _post, state in people:
-        if state == "active" and kinds.get(org_id) in BRANCH_KINDS:
+        if state == "active" and kinds.get(org_id) in vocab.BRANCH_KINDS:
             members.setdefault(org_id, []).append(pid)
     return [_Branch(org_id, pids) for org_id, pids in sorted(members.items())]
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledgebook.exporters.paper.units import post_rank, tree_order
-from pledgebook.models.appraisal.queries import BRANCH_KINDS
 from pledgebook.models.appraisal.units import committee_of
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
@@ -70,7 +69,7 @@ def branches(root: Org, year: int) -> list[Branch]:
         "SELECT id, kind, active FROM org WHERE deleted_at IS NULL AND path >= ? AND path < ?",
         [root.path, root.path[:-1] + "0"]).fetchall()}
     order = [(oid, name) for oid, name in tree_order(root)
-             if kinds.get(oid, ("", 0))[0] in BRANCH_KINDS and kinds[oid][1]]
+             if kinds.get(oid, ("", 0))[0] in vocab.BRANCH_KINDS and kinds[oid][1]]
     if not order:
         return []
     township = committees()

@@ -3,7 +3,3 @@
 Per year, like the pledges: a closed year's appraisals, stars and honours are read-only; an open 处置 is
 carried into the next year's work. Tables in :mod:`pledgebook.models.store.tables` (migration 9).
 """
-
-# the rules first: queries → rules → honours → standing → units → queries is a cycle, and an import that
-# starts at queries, units or standing would otherwise meet a half-made module
-from pledgebook.models.appraisal import rules as rules
