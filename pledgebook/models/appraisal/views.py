@@ -133,7 +133,8 @@ class HonourLine:
 
 
 def honour_lines(year: int, under: int | None = None) -> list[HonourLine]:
-    """The live honours of ``year`` (of orgs in ``under``'s subtree if given), by kind, then status, then id."""
+    """The live honours of ``year`` (of orgs in ``under``'s subtree if given), by kind, then as put forward (a
+    decision leaves a candidate where it was in the list)."""
     tree = OrgTree.load() if under is not None else None
     found = []
     for hid, kind, oid, oname, pid, pname, source, status, meets, reason, decided in fetch_all(
@@ -145,9 +146,8 @@ def honour_lines(year: int, under: int | None = None) -> list[HonourLine]:
             continue
         found.append(HonourLine(hid, kind, oid, oname, pid, pname, source, status, bool(meets), reason or "",
                                 _day(decided)))
-    kinds, statuses = list(vocab.HONOUR_KINDS), list(vocab.HONOUR_STATUSES)
-    return sorted(found, key=lambda h: (kinds.index(h.kind) if h.kind in kinds else 9,
-                                        statuses.index(h.status) if h.status in statuses else 9, h.honour_id))
+    kinds = list(vocab.HONOUR_KINDS)
+    return sorted(found, key=lambda h: (kinds.index(h.kind) if h.kind in kinds else len(kinds), h.honour_id))
 
 
 def honour_quotas(year: int, lines: list[HonourLine]) -> dict[int, QuotaUse]:

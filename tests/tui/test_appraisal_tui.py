@@ -1,0 +1,213 @@
+"""Pilot tests of the 评议评星 area (8) at 80×24: the branch list, a branch's members beside their pledges,
+an appraisal recorded, the 优秀 quota's refusal shown in the form with nothing saved, a 处置 saved and closed,
+and a closed year read-only."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tui_util import aio, footer_keys, make_app, notes, settle, text_of
+
+from pledgebook.models.appraisal import rules as appraisal_rules
+from pledgebook.models.ledger import rules
+from pledgebook.models.store import settings
+from pledgebook.models.store.tables import Appraisal, Disposal
+
+
+async def open_area(app, pilot):
+    await settle(app, pilot)
+    await pilot.press("8")
+    await settle(app, pilot)
+    assert type(app.screen).__name__ == "AppraisalScreen"
+
+
+async def open_branch(app, pilot, row: int = 0):
+    """The ``row``-th branch of the list (新华村党支部 first, then 碧溪村党支部), opened."""
+    await open_area(app, pilot)
+    app.screen.query_one("#ap-branches").move_cursor(row=row)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert type(app.screen).__name__ == "BranchScreen"
+
+
+def cell_texts(table) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def choose_member(app, pilot, name: str) -> None:
+    table = app.screen.query_one("#br-members")
+    names = [row[0] for row in cell_texts(table)]
+    table.move_cursor(row=names.index(name))
+    await settle(app, pilot)
+
+
+@aio
+async def test_the_area_lists_the_branches_with_their_appraisal_progress(county):
+    appraisal_rules.save_appraisal({"grade": "qualified"}, person_id=county["li"].id, year=2011)
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_area(app, pilot)
+        rows = cell_texts(app.screen.query_one("#ap-branches"))
+        assert [r[0].strip() for r in rows] == ["新华村党支部", "碧溪村党支部"]
+        # 党员, 已评, 待评, 优秀/名额
+        assert rows[0][1:5] == ["2", "1", "1", "0/0"]
+        assert rows[1][1:5] == ["1", "0", "1", "0/0"]
+        summary = text_of(app.screen, "#ap-summary")
+        assert "党支部 2 个，党员 3 人" in summary and "合格 1" in summary
+        assert "P 星级建议" in footer_keys(app)
+
+
+@aio
+async def test_a_branch_shows_its_members_and_the_selected_members_pledges(county):
+    rules.create_pledge(2011, "为群众代办事项二十件", person_id=county["zhang"].id)
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(app, pilot)
+        rows = cell_texts(app.screen.query_one("#br-members"))
+        assert [r[0] for r in rows] == ["李四", "张三"]  # by pinyin
+        assert rows[1][3] == "0/1"  # 承诺: 已兑现 / 项
+        await choose_member(app, pilot, "张三")
+        detail = text_of(app.screen, "#br-detail")
+        assert "张三" in detail and "尚未录入" in detail and "为群众代办事项二十件" in detail and "践诺中" in detail
+        assert "新华村党支部参评党员 0 人" in text_of(app.screen, "#br-summary")
+
+
+@aio
+async def test_record_an_appraisal_with_its_votes(county):
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(app, pilot)
+        await choose_member(app, pilot, "李四")
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "AppraisalForm"
+        assert "参评党员 0 人" in text_of(form, "#quota-line")
+        form.query_one("#f-grade").value = "qualified"
+        for field, value in (("ballots_issued", "12"), ("ballots_valid", "11"), ("votes_excellent", "2"),
+                             ("votes_qualified", "9")):
+            form.query_one(f"#f-{field}").value = value
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "BranchScreen"
+        saved = Appraisal.get(Appraisal.person == county["li"].id)
+        assert (saved.year, saved.org_id, saved.grade) == (2011, county["b1"].id, "qualified")
+        assert (saved.ballots_issued, saved.ballots_valid, saved.votes_excellent, saved.votes_qualified) == (12, 11, 2, 9)
+        assert saved.decided_on == date(2011, 10, 1)  # the form's default: today
+        assert cell_texts(app.screen.query_one("#br-members"))[0][1:3] == ["合格", "11"]
+        assert "测评票：发放 12，有效 11，优秀 2，合格 9" in text_of(app.screen, "#br-detail")
+
+
+@aio
+async def test_impossible_votes_are_shown_by_their_fields_and_nothing_is_saved(county):
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#f-ballots_issued").value = "10"
+        form.query_one("#f-ballots_valid").value = "12"
+        form.query_one("#f-exempt_reason").value = "流动党员"
+        form.query_one("#f-grade").value = "qualified"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "AppraisalForm"
+        assert "有效票 12 不能多于发放票数 10" in text_of(form, "#e-ballots_valid")
+        assert "不参评的党员" in text_of(form, "#e-grade")
+        assert Appraisal.select().count() == 0
+
+
+@aio
+async def test_a_grade_beyond_the_quota_is_refused_in_the_form_and_nothing_is_saved(county):
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(app, pilot)
+        await choose_member(app, pilot, "张三")
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#f-grade").value = "excellent"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form  # still open, with the rules' own message under the grade
+        said = text_of(form, "#e-grade")
+        assert "新华村党支部参评党员 1 人，优秀最多 0 人（比例上限 1/3），现为 1 人" in said
+        assert Appraisal.select().count() == 0
+        # put right: 合格 saves
+        form.query_one("#f-grade").value = "qualified"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "BranchScreen"
+        assert Appraisal.get().grade == "qualified"
+
+
+@aio
+async def test_a_disposal_with_the_default_due_date_is_saved_and_closed(county):
+    appraisal_rules.save_appraisal({"grade": "basic"}, person_id=county["li"].id, year=2011)
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(app, pilot)
+        await choose_member(app, pilot, "张三")
+        await pilot.press("d")  # 张三 has no appraisal: no 处置, and why
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "BranchScreen"
+        assert "只有评定为基本合格、不合格的党员才作组织处置" in notes(app)
+        await choose_member(app, pilot, "李四")
+        await pilot.press("d")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "DisposalForm"
+        days = int(settings.get("disposal_days"))
+        assert form.query_one("#f-due_date").value == (date(2011, 10, 1) + timedelta(days=days)).isoformat()
+        form.query_one("#f-due_date").value = ""  # no due date: refused by its field
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "组织处置必须有整改期限" in text_of(form, "#e-due_date")
+        assert Disposal.select().count() == 0
+        form.query_one("#f-decided_on").value = "2011-09-01"  # the due date follows the decision date
+        await settle(app, pilot)
+        assert form.query_one("#f-due_date").value == (date(2011, 9, 1) + timedelta(days=days)).isoformat()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "BranchScreen"
+        disposal = Disposal.get()
+        assert (disposal.kind, disposal.decided_on, disposal.closed_on) == ("correct", date(2011, 9, 1), None)
+        assert "未销号" in text_of(app.screen, "#br-detail")
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CloseDisposalForm"
+        app.screen.query_one("#f-closed_on").value = "2011-09-30"
+        app.screen.query_one("#f-result").value = "已按期改正"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        closed = Disposal.get()
+        assert (closed.closed_on, closed.result) == (date(2011, 9, 30), "已按期改正")
+        assert "已于 2011-09-30 销号：已按期改正" in text_of(app.screen, "#br-detail")
+
+
+@aio
+async def test_a_closed_year_is_read_only_and_its_keys_say_why(county):
+    rules.open_year(2010)
+    appraisal_rules.save_appraisal({"grade": "basic"}, person_id=county["li"].id, year=2010)
+    rules.close_year(2010)
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.set_year(2010)
+        await open_area(app, pilot)
+        assert "P 星级建议" not in footer_keys(app)  # a write the closed year refuses: not offered
+        assert "已关闭，只读" in text_of(app.screen, "#ap-summary")
+        await pilot.press("P")
+        await settle(app, pilot)
+        assert "2010年度已关闭" in notes(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "e 评议" not in footer_keys(app) and "Esc 返回" in footer_keys(app)
+        await choose_member(app, pilot, "李四")
+        for key in ("e", "d", "s", "h"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "BranchScreen", key
+        assert Appraisal.get().grade == "basic"
+        assert "本年度已关闭，只能查看" in text_of(app.screen, "#br-summary")
