@@ -189,7 +189,9 @@ async def test_a_disposal_with_the_default_due_date_is_saved_and_closed(county):
 @aio
 async def test_a_closed_year_is_read_only_and_its_keys_say_why(county):
     rules.open_year(2010)
-    appraisal_rules.save_appraisal({"grade": "basic"}, person_id=county["li"].id, year=2010)
+    appraised = appraisal_rules.save_appraisal({"grade": "basic"}, person_id=county["li"].id, year=2010)
+    appraisal_rules.save_disposal({"kind": "correct", "decided_on": "2010-12-01", "due_date": "2011-03-01"},
+                                  appraisal_id=appraised.id)
     rules.close_year(2010)
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -211,3 +213,18 @@ async def test_a_closed_year_is_read_only_and_its_keys_say_why(county):
             assert type(app.screen).__name__ == "BranchScreen", key
         assert Appraisal.get().grade == "basic"
         assert "本年度已关闭，只能查看" in text_of(app.screen, "#br-summary")
+        # an open 处置 is carried on: it can still be closed (销号), in the open year
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CloseDisposalForm"
+        app.screen.query_one("#f-closed_on").value = "2010-12-20"  # a date in the closed year: refused
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "2010年度已关闭" in text_of(app.screen, "#form-error, .field-error")
+        assert Disposal.get().closed_on is None
+        app.screen.query_one("#f-closed_on").value = "2011-02-20"
+        app.screen.query_one("#f-result").value = "已改正"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "BranchScreen"
+        assert (Disposal.get().closed_on, Disposal.get().result) == (date(2011, 2, 20), "已改正")

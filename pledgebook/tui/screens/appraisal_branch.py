@@ -109,7 +109,7 @@ class BranchScreen(AreaScreen):
         Binding("x", "close_disposal", "销号", show=False),
         Binding("s", "score_stars", "评分"),
         Binding("a", "confirm_stars", "定星", show=False),
-        Binding("h", "nominate", "提名"),
+        Binding("h", "nominate", "提名", show=False),  # in F1 and the palette: the footer must fit 80 columns
         Binding("H", "nominate_branch", "提名支部", show=False),
     ]
 
@@ -187,15 +187,16 @@ class BranchScreen(AreaScreen):
         if row is not None:
             grades = "，".join(f"{label} {row.grades()[code]}" for code, label in vocab.APPRAISAL_GRADES.items())
             lines[0] += f" · {grades}，不参评 {row.exempt}，未录入 {row.not_started}，处置未销号 {row.disposals_open}"
+        closed = getattr(self.app, "year_closed", False)
         if rating is None:
-            stars = "星级：尚无评定（s 评分，或在评议评星区按 P 生成全县星级建议）"
+            stars = "星级：尚无评定" + ("" if closed else "（s 评分，或在评议评星区按 P 生成全县星级建议）")
         else:
             stars = (f"星级：{stars_text(rating.stars, rating.proposed_stars)}（总分 {rating.total:g}"
                      + (f"，建议 {rating.proposed_stars}星" if rating.stars is not None and rating.proposed_stars else "")
                      + "）")
         history = "、".join(f"{y} {s}星" if s else f"{y} 未确定" for y, s in d.history)
         lines.append(stars + (f" · 历年：{history}" if history else ""))
-        if getattr(self.app, "year_closed", False):
+        if closed:
             lines.append("[b]本年度已关闭，只能查看[/b]（未销号的组织处置仍可销号：x）")
         return "\n".join(lines)
 

@@ -1,7 +1,7 @@
 """评选表彰 in the TUI: the year's candidates of the 党委 shown, each 乡镇（党委）'s quota, and the decisions.
 
-A list of the live honours (类别, 对象, 党组织, 来源, 条件, 结果) under the 党委 chosen in 评议评星 (or the whole
-county); above it, the quota of the selected one's 乡镇（党委） and kind. p proposes candidates from the records
+A list of the live honours (类别, 对象, 所在党组织, 来源, 结果) under the 党委 chosen in 评议评星 (or the whole
+county); above it, the quota of the selected one's 乡镇（党委） and kind, and whether it meets the criteria. p proposes candidates from the records
 (whoever meets the county's criteria), Enter decides (确定表彰 / 未通过 / 候选, within the quota), Del removes one
 (u brings it back). A member or branch is put forward by hand from the branch (h / H there).
 """
@@ -19,13 +19,15 @@ from pledgebook.models.appraisal.rules import honours as rules
 from pledgebook.models.appraisal.rules.honours import QuotaUse
 from pledgebook.models.core import vocab
 from pledgebook.tui.names import short_name
-from pledgebook.tui.screens.appraisal import YEAR_WRITES
+from pledgebook.tui.screens.appraisal import YEAR_WRITES, fit
 from pledgebook.tui.screens.base import AreaScreen
 from pledgebook.tui.widgets.chrome import Footer, Header
 from pledgebook.tui.widgets.focus import focus_now
 from pledgebook.tui.worker_db import db_thread
 
-COLUMNS = (("类别", 14), ("对象", 10), ("所在党组织", 18), ("来源", 12), ("条件", 6), ("结果", 8))
+# no cell padding: each width leaves a column of space (as the branch list), a long name ends in 「…」
+# (whether the criteria are met is on the line above the list, for the selected one)
+COLUMNS = (("类别", 16), ("对象", 17), ("所在党组织", 15), ("来源", 15), ("结果", 9))
 
 
 def quota_text(use: QuotaUse | None) -> str:
@@ -38,7 +40,7 @@ def quota_text(use: QuotaUse | None) -> str:
 class HonoursScreen(AreaScreen):
     DEFAULT_CSS = """
     HonoursScreen #ho-summary { height: auto; padding: 0 1; }
-    HonoursScreen #ho-quota { height: 1; padding: 0 1; }
+    HonoursScreen #ho-quota { height: auto; padding: 0 1; }
     HonoursScreen #ho-table { height: 1fr; }
     """
     YEAR_WRITES = YEAR_WRITES
@@ -69,9 +71,9 @@ class HonoursScreen(AreaScreen):
         yield Header()
         yield Static("正在读取…", id="ho-summary")
         yield Static("", id="ho-quota")
-        table = DataTable(id="ho-table", cursor_type="row", zebra_stripes=True)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
+        table = DataTable(id="ho-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        for i, (label, width) in enumerate(COLUMNS):
+            table.add_column(" " * (i == 0) + label, width=width)
         yield table
         yield Footer()
 
@@ -93,10 +95,14 @@ class HonoursScreen(AreaScreen):
         table = self.query_one("#ho-table", DataTable)
         keep = table.cursor_row
         table.clear()
+        widths = [w for _label, w in COLUMNS]
         for h in self.lines:
-            met = "符合" if h.meets_criteria else "有理由"
-            table.add_row(vocab.HONOUR_KINDS.get(h.kind, h.kind), h.who, h.org_name,
-                          vocab.label(vocab.HONOUR_SOURCES, h.source), met, vocab.label(vocab.HONOUR_STATUSES, h.status))
+            # a branch honoured: where it is, its 乡镇（党委）; a member: their branch
+            use = self.quotas.get(h.honour_id)
+            where = h.org_name if h.person_id else short_name(use.committee) if use else ""
+            cells = (" " + vocab.HONOUR_KINDS.get(h.kind, h.kind), h.who, where,
+                     vocab.label(vocab.HONOUR_SOURCES, h.source), vocab.label(vocab.HONOUR_STATUSES, h.status))
+            table.add_row(*(fit(text, width) for text, width in zip(cells, widths, strict=True)))
         if self.lines:
             table.move_cursor(row=min(max(keep, 0), len(self.lines) - 1))
         counts = "，".join(
@@ -125,8 +131,13 @@ class HonoursScreen(AreaScreen):
         self.action_decide()
 
     def _show_quota(self) -> None:
+        """The selected one's quota, and whether it meets the criteria (or the reason it was put forward)."""
         line = self.current(say=False)
-        self.query_one("#ho-quota", Static).update(quota_text(self.quotas.get(line.honour_id)) if line else "")
+        text = ""
+        if line is not None:
+            met = "符合评选条件" if line.meets_criteria else f"不符合评选条件，提名理由：{line.reason or '—'}"
+            text = "\n".join(t for t in (quota_text(self.quotas.get(line.honour_id)), f"{line.who}{met}") if t)
+        self.query_one("#ho-quota", Static).update(text)
 
     # ------------------------------------------------------------ actions
     def action_back(self) -> None:
