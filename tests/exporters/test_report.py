@@ -33,7 +33,7 @@ def test_report_figures_equal_the_core(demo_path, tmp_path):
     total = book.subtree(book.root_id())
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["承诺情况统计表", "分类统计", "评议结果汇总", "逾期及待整改", "四帮四促工作情况统计表",
-                             "未覆盖村", "承诺台账"]
+                             "未覆盖村", "民主评议党员", "星级评定", "评选表彰", "承诺台账"]
 
     ws = wb["承诺情况统计表"]
     assert "云岭县" in ws["A1"].value and str(year) in ws["A1"].value
@@ -87,7 +87,7 @@ def test_report_for_one_committee(demo_path, tmp_path):
 def test_csv_variant_has_bom_and_same_numbers(demo_path, tmp_path):
     year = rules.current_year()
     result = export_report(tmp_path / "报表.csv", year=year, fmt="csv", today=TODAY)
-    assert len(result.paths) == 7
+    assert len(result.paths) == 10
     first = result.paths[0].read_bytes()
     assert first.startswith(b"\xef\xbb\xbf")
     text = first.decode("utf-8-sig").splitlines()

@@ -17,7 +17,7 @@ from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import Org, database
 
 # the orgs that have members and hold appraisals and stars (the same kinds as models.appraisal.queries)
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
+BRANCH_KINDS = vocab.BRANCH_KINDS
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from pledgebook.exporters.report.appraisal import appraisal_sheets
 from pledgebook.exporters.report.campaign import campaign_sheets
 from pledgebook.exporters.report.data import ReportData, Sheet, rate
 from pledgebook.models.core import vocab
@@ -72,6 +73,7 @@ def build_report(
         _evaluation_sheet(year, org, total),
         _overdue_sheet(year, book, root, committee_of),
         *campaign_sheets(year, root_id, group, committee_of, today),
+        *appraisal_sheets(year, root_id, group, "committee"),
     ]
     if listing:
         sheets.append(listing_sheet(year, root, committee_of, cats, book.today))

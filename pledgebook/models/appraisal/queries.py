@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 # the orgs that have members and hold appraisals and stars
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
+BRANCH_KINDS = vocab.BRANCH_KINDS
 
 
 def committee_of(tree: OrgTree, org_id: int) -> OrgNode | None:

@@ -8,7 +8,6 @@ it in (:func:`pledgebook.models.store.statrows.rows_by`: the root's children).
 
 from __future__ import annotations
 
-from pledgebook.models.appraisal.queries import BRANCH_KINDS
 from pledgebook.models.core import vocab
 from pledgebook.models.store.orgtree import OrgTree
 
@@ -35,6 +34,6 @@ def committees(tree: OrgTree, units: dict[int, int]) -> list[int]:
 
 
 def branch_ids(tree: OrgTree, under: int | None = None) -> list[int]:
-    """The live, active branches (:data:`BRANCH_KINDS`) in tree order, within ``under``'s subtree if given."""
+    """The live, active branches (``vocab.BRANCH_KINDS``) in tree order, within ``under``'s subtree if given."""
     return [oid for oid, node in tree.orgs.items()
-            if node.kind in BRANCH_KINDS and node.active and tree.contains(under, oid)]
+            if node.kind in vocab.BRANCH_KINDS and node.active and tree.contains(under, oid)]

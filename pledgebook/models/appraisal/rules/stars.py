@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pledgebook.models.appraisal.queries import BRANCH_KINDS
 from pledgebook.models.appraisal.units import branch_ids
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotFound, ValidationError
@@ -206,8 +205,8 @@ def _branch(org_id: int) -> Org:
     org = Org.get_or_none(Org.id == org_id)
     if org is None or org.deleted_at is not None:
         raise NotFound(f"未找到该党组织（编号 {org_id}），可能已被删除。")
-    if org.kind not in BRANCH_KINDS:
-        kinds = "、".join(vocab.ORG_KINDS[k] for k in BRANCH_KINDS)
+    if org.kind not in vocab.BRANCH_KINDS:
+        kinds = "、".join(vocab.ORG_KINDS[k] for k in vocab.BRANCH_KINDS)
         raise ValidationError(f"{org.name}是{vocab.label(vocab.ORG_KINDS, org.kind)}，星级评定只对{kinds}进行", "org")
     return org
 
