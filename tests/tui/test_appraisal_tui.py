@@ -69,7 +69,7 @@ async def test_a_branch_shows_its_members_and_the_selected_members_pledges(count
         await choose_member(app, pilot, "张三")
         detail = text_of(app.screen, "#br-detail")
         assert "张三" in detail and "尚未录入" in detail and "为群众代办事项二十件" in detail and "践诺中" in detail
-        assert "新华村党支部参评党员 0 人" in text_of(app.screen, "#br-summary")
+        assert "新华村党支部（联珠镇党委） · 2011年度 · 参评党员 0 人，优秀最多 0 人" in text_of(app.screen, "#br-summary")
 
 
 @aio

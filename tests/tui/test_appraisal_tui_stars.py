@@ -147,9 +147,14 @@ async def test_decisions_within_the_townships_quota(county):
         said = text_of(form, "#e-status")
         assert "中共联珠镇委员会2011年度优秀党务工作者名额为 1 名，已确定 1 名" in said
         assert sorted(h.status for h in Honour.select()) == ["candidate", "confirmed"]
-        form.query_one("#f-status").value = "declined"
+        await pilot.press("escape")  # nothing typed: leaves at once
+        await settle(app, pilot)
+        await pilot.press("x")  # the same form, 未通过 chosen
+        await settle(app, pilot)
+        assert app.screen.query_one("#f-status").value == "declined"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        assert type(app.screen).__name__ == "HonoursScreen"
         assert sorted(h.status for h in Honour.select()) == ["confirmed", "declined"]
 
 

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 # what a closed year refuses: the footer leaves these keys out there, the key itself says why (app.refuses)
 YEAR_WRITES = frozenset({"propose_stars", "confirm_all", "appraise", "dispose", "score_stars", "confirm_stars",
-                         "nominate", "nominate_branch", "propose_candidates", "decide", "delete_honour"})
+                         "nominate", "nominate_branch", "propose_candidates", "decide", "delete_honour",
+                         "undo_delete"})
 ALL = -1  # the filter's 全县
 
 

@@ -183,7 +183,7 @@ class BranchScreen(AreaScreen):
         assert self.data is not None
         d, row, rating = self.data, self.data.row, self.data.rating
         where = f"（{short_name(self.committee)}）" if self.committee else ""
-        lines = [f"[b]{self.org_name}[/b]{where} · {self.year}年度 · {d.quota.fact}"]
+        lines = [f"[b]{self.org_name}[/b]{where} · {self.year}年度 · {d.quota.fact.removeprefix(d.quota.org_name)}"]
         if row is not None:
             grades = "，".join(f"{label} {row.grades()[code]}" for code, label in vocab.APPRAISAL_GRADES.items())
             lines[0] += f" · {grades}，不参评 {row.exempt}，未录入 {row.not_started}，处置未销号 {row.disposals_open}"

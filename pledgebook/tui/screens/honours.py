@@ -2,7 +2,8 @@
 
 A list of the live honours (类别, 对象, 所在党组织, 来源, 结果) under the 党委 chosen in 评议评星 (or the whole
 county); above it, the quota of the selected one's 乡镇（党委） and kind, and whether it meets the criteria. p proposes candidates from the records
-(whoever meets the county's criteria), Enter decides (确定表彰 / 未通过 / 候选, within the quota), Del removes one
+(whoever meets the county's criteria), Enter decides (确定表彰 / 未通过 / 候选, within the quota; x with 未通过
+chosen), Del removes one
 (u brings it back). A member or branch is put forward by hand from the branch (h / H there).
 """
 
@@ -47,6 +48,7 @@ class HonoursScreen(AreaScreen):
     BINDINGS = [
         Binding("escape", "back", "返回"),
         Binding("enter", "decide", "决定", show=False),
+        Binding("x", "decide('declined')", "未通过", show=False),
         Binding("p", "propose_candidates", "推荐"),
         Binding("delete", "delete_honour", "删除"),
         Binding("u", "undo_delete", "撤销删除", show=False),
@@ -159,7 +161,8 @@ class HonoursScreen(AreaScreen):
     def action_honours(self) -> None:
         """Already here."""
 
-    def action_decide(self) -> None:
+    def action_decide(self, status: str = "confirmed") -> None:
+        """Enter: the decision form, 确定表彰 chosen; x: with 未通过 chosen."""
         line = self.current()
         if line is None or not self.app.writable():
             return
@@ -169,7 +172,8 @@ class HonoursScreen(AreaScreen):
             if result:
                 self.app.notify(f"已保存对{line.who}的表彰决定")
 
-        self.app.push_screen(DecideForm(line, quota_text(self.quotas.get(line.honour_id)), today=self.app.today), after)
+        quota = quota_text(self.quotas.get(line.honour_id))
+        self.app.push_screen(DecideForm(line, quota, status, today=self.app.today), after)
 
     def action_delete_honour(self) -> None:
         line = self.current()
