@@ -42,11 +42,9 @@ class LedgerForm(FormDialog):
 
     def inline(self, name: str, label: str, widget: Widget) -> Iterator[Widget]:
         """``label`` and a compact ``widget`` on one line, the error below."""
-        self._fields.append(name)
-        widget.id = f"f-{name}"
         with Horizontal(classes="inline"):
             yield Label(label, classes="inline-label")
-            yield widget
+            yield self.own(name, widget)
         yield Static("", id=f"e-{name}", classes="field-error")
 
     def show_errors(self, exc: PledgebookError) -> None:
@@ -90,10 +88,9 @@ class AppraisalForm(LedgerForm):
         yield Label("民主测评票（没有计票的留空）", classes="field-label")
         with Horizontal(classes="votes"):
             for name, label in VOTE_FIELDS:
-                self._fields.append(name)
                 with Vertical(classes="vote"):
                     yield Label(label.removesuffix("票数").removesuffix("票"))
-                    yield Input(self.text(name), type="integer", compact=True, id=f"f-{name}")
+                    yield self.own(name, Input(self.text(name), type="integer", compact=True))
         for name, _label in VOTE_FIELDS:
             yield Static("", id=f"e-{name}", classes="field-error")
         yield from self.inline("exempt_reason", "不参评原因", Input(
