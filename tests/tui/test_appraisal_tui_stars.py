@@ -58,6 +58,11 @@ async def test_stars_proposed_for_every_branch_then_scored_and_confirmed(county)
         assert "领导班子好的得分应在 0 到 20 分之间" in text_of(form, "#e-score_leadership")
         assert live_rating(county["b1"].id).score_leadership == 20  # unchanged
         form.query_one("#f-score_leadership").value = "15"
+        await settle(app, pilot)
+        rating = live_rating(county["b1"].id)
+        total = round(15 + rating.score_members + rating.score_mechanism + rating.score_performance
+                      + rating.score_public, 1)
+        assert f"合计 {total:g} 分，按分数线为{'一二三四五'[stars.stars_for(total) - 1]}星" in text_of(form, "#star-total")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "BranchScreen"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
@@ -45,15 +46,38 @@ class StarScoreForm(LedgerForm):
     def body(self) -> ComposeResult:
         full = settings.star_points()
         lines = "/".join(str(v) for v in settings.star_thresholds().values())
-        yield Static(f"扣分制：从满分扣减。星级分数线 {lines}（五星起，依次向下）；"
-                     f"{'、'.join(vocab.STAR_ITEMS[i] for i in vocab.STAR_ITEMS_FROM_LEDGER)}由台账数据建议。",
-                     classes="preview")
+        ledger = "、".join(vocab.STAR_ITEMS[i] for i in vocab.STAR_ITEMS_FROM_LEDGER)
+        yield Static(f"扣分制，从满分扣减；星级分数线 {lines}（五星起）。\n{ledger}由台账数据建议，可修改。",
+                     classes="field-label")
         scores = self.rating.scores if self.rating else {}
         for item, label in vocab.STAR_ITEMS.items():
             ledger = "，台账建议" if item in vocab.STAR_ITEMS_FROM_LEDGER else ""
             yield from self.inline(f"score_{item}", f"{label}（满分 {full[item]}{ledger}）",
                                    Input(points_text(scores.get(item)), type="number", compact=True,
                                          placeholder="留空：不改" if self.rating else f"留空：{full[item]}"))
+        yield Static("", id="star-total", classes="preview")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._total()
+
+    @on(Input.Changed)
+    def _total(self) -> None:
+        """The total of the points as typed (a blank item: as it stands) and the stars it gives, live."""
+        shown = self.query_one("#star-total", Static)
+        if self.rating is None:
+            shown.update("保存后，未填的台账项按台账数据计算，再给出建议星级。")
+            return
+        total = 0.0
+        for item in vocab.STAR_ITEMS:
+            text = self.query_one(f"#f-score_{item}", Input).value.strip()
+            try:
+                total += float(text) if text else self.rating.scores.get(item) or 0.0
+            except ValueError:
+                shown.update(f"{vocab.STAR_ITEMS[item]}的得分应是数字")
+                return
+        level = rules.stars_for(round(total, 1))
+        shown.update(f"合计 {round(total, 1):g} 分，按分数线为{vocab.STAR_LABELS.get(level, f'{level}星')}")
 
     def save(self, values: dict[str, Any]) -> int:
         given = {key.removeprefix("score_"): value for key, value in values.items() if value not in (None, "")}
