@@ -83,6 +83,7 @@ class HonoursScreen(AreaScreen):
         focus_now(self.query_one("#ho-table", DataTable))
 
     def load(self) -> None:
+        self.year = getattr(self.app, "year", None) or self.year  # another year chosen (y): its honours
         self._query(self.year, self.committee_id)
 
     @work(thread=True, group="honours", exclusive=True, exit_on_error=False)
