@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tui_util import aio, footer_keys, make_app, notes, settle, text_of
+from tui_util import aio, footer_keys, make_app, notes, settle, text_of, type_text
 
 from pledgebook.models.appraisal import rules as appraisal_rules
 from pledgebook.models.ledger import rules
@@ -228,3 +228,27 @@ async def test_a_closed_year_is_read_only_and_its_keys_say_why(county):
         await settle(app, pilot)
         assert type(app.screen).__name__ == "BranchScreen"
         assert (Disposal.get().closed_on, Disposal.get().result) == (date(2011, 2, 20), "已改正")
+
+
+@aio
+async def test_an_appraisal_typed_with_the_keyboard_alone(county):
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_branch(app, pilot)
+        await pilot.press("enter")  # Enter on a member: the appraisal form
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "AppraisalForm"
+        assert app.screen.focused.id == "f-grade"
+        await pilot.press("enter", "down", "down", "enter")  # 未评定 → 优秀 → 合格
+        await settle(app, pilot)
+        assert app.screen.query_one("#f-grade").value == "qualified"
+        await pilot.press("tab")
+        for text in ("9", "8", "1", "7"):  # 发放, 有效, 优秀, 合格
+            await type_text(pilot, text)
+            await pilot.press("tab")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "BranchScreen"
+        saved = Appraisal.get(Appraisal.person == county["li"].id)
+        assert (saved.grade, saved.ballots_issued, saved.ballots_valid, saved.votes_excellent, saved.votes_qualified) \
+            == ("qualified", 9, 8, 1, 7)
