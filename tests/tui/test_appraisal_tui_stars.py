@@ -201,3 +201,31 @@ async def test_f1_lists_the_areas_keys(county):
         shown = text_of(app.screen, "Static")
         assert "8            评议评星" in shown and "[b]评议评星[/b]" not in shown
         assert "生成全县星级建议" in shown and "处置销号" in shown and "按评选条件推荐候选" in shown
+
+
+@aio
+async def test_print_the_ballots_and_the_notice_of_the_branch_shown(county, tmp_path):
+    appraisal_rules.save_appraisal({"grade": "qualified"}, person_id=county["li"].id, year=2011)
+    app = make_app(county["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first_branch(app, pilot)  # 新华村党支部: what is printed
+        command("打印民主测评票").run(app)
+        await settle(app, pilot)
+        form = app.screen
+        assert "新华村党支部" in text_of(form, ".dialog-title")
+        form.query_one("#f-path").value = str(tmp_path / "测评票.xlsx")
+        form.query_one("#f-copies").value = ""  # one per member taking part
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert (tmp_path / "测评票.xlsx").exists() and (tmp_path / "测评票_计票表.xlsx").exists()
+        assert "1 张表，2 人" in notes(app) and "测评票_计票表.xlsx" in notes(app)
+        command("打印民主评议公示").run(app)
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#f-path").value = str(tmp_path / "公示.xlsx")
+        form.query_one("#f-published_on").value = "2011-09-20"
+        form.query_one("#f-by").value = "township"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert (tmp_path / "公示.xlsx").exists()
+        assert "1 张表，1 人" in notes(app)
