@@ -6,39 +6,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from appraisal_tui_util import cell_texts, choose_member, open_area, open_branch
 from tui_util import aio, footer_keys, make_app, notes, settle, text_of, type_text
 
 from pledgebook.models.appraisal import rules as appraisal_rules
 from pledgebook.models.ledger import rules
 from pledgebook.models.store import settings
 from pledgebook.models.store.tables import Appraisal, Disposal
-
-
-async def open_area(app, pilot):
-    await settle(app, pilot)
-    await pilot.press("8")
-    await settle(app, pilot)
-    assert type(app.screen).__name__ == "AppraisalScreen"
-
-
-async def open_branch(app, pilot, row: int = 0):
-    """The ``row``-th branch of the list (新华村党支部 first, then 碧溪村党支部), opened."""
-    await open_area(app, pilot)
-    app.screen.query_one("#ap-branches").move_cursor(row=row)
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert type(app.screen).__name__ == "BranchScreen"
-
-
-def cell_texts(table) -> list[list[str]]:
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-async def choose_member(app, pilot, name: str) -> None:
-    table = app.screen.query_one("#br-members")
-    names = [row[0] for row in cell_texts(table)]
-    table.move_cursor(row=names.index(name))
-    await settle(app, pilot)
 
 
 @aio

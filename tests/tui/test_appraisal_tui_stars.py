@@ -5,25 +5,12 @@ printing from the palette and the keys in F1."""
 
 from __future__ import annotations
 
+from appraisal_tui_util import choose_member, open_area, open_branch
 from tui_util import aio, command, make_app, notes, settle, text_of
 
 from pledgebook.models.appraisal import rules as appraisal_rules
 from pledgebook.models.appraisal.rules import honours, stars
 from pledgebook.models.store.tables import Honour, StarRating
-
-
-async def open_area(app, pilot):
-    await settle(app, pilot)
-    await pilot.press("8")
-    await settle(app, pilot)
-    assert type(app.screen).__name__ == "AppraisalScreen"
-
-
-async def open_first_branch(app, pilot):
-    await open_area(app, pilot)
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert type(app.screen).__name__ == "BranchScreen"
 
 
 def live_rating(org_id: int) -> StarRating:
@@ -101,10 +88,8 @@ async def test_confirm_all_takes_the_proposals_of_the_committee_shown(county):
 async def test_a_candidate_short_of_the_criteria_needs_a_reason(county):
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_first_branch(app, pilot)
-        table = app.screen.query_one("#br-members")
-        table.move_cursor(row=1)  # 张三
-        await settle(app, pilot)
+        await open_branch(app, pilot)
+        await choose_member(app, pilot, "张三")
         await pilot.press("h")
         await settle(app, pilot)
         form = app.screen
@@ -208,7 +193,7 @@ async def test_print_the_ballots_and_the_notice_of_the_branch_shown(county, tmp_
     appraisal_rules.save_appraisal({"grade": "qualified"}, person_id=county["li"].id, year=2011)
     app = make_app(county["path"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_first_branch(app, pilot)  # 新华村党支部: what is printed
+        await open_branch(app, pilot)  # 新华村党支部: what is printed
         command("打印民主测评票").run(app)
         await settle(app, pilot)
         form = app.screen
