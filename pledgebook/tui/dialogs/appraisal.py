@@ -94,7 +94,7 @@ class AppraisalForm(LedgerForm):
         for name, _label in VOTE_FIELDS:
             yield Static("", id=f"e-{name}", classes="field-error")
         yield from self.inline("exempt_reason", "不参评原因", Input(
-            self.text("exempt_reason"), placeholder="参评的留空；如：" + "、".join(vocab.EXEMPT_REASONS), compact=True))
+            self.text("exempt_reason"), placeholder="参评的留空；如：" + "、".join(vocab.EXEMPT_REASONS[:3]), compact=True))
         decided = self.stored.get("decided_on") or (None if self.appraisal_id else self.today)
         yield from self.inline("decided_on", "评定日期", Input(str(decided or ""), placeholder=DATE_HINT, compact=True))
         yield from self.inline("comment", "评定意见", Input(self.text("comment"), placeholder="可不填", compact=True))
