@@ -160,6 +160,14 @@ def test_proposal_never_touches_confirmed_stars(town):
     assert (b1.stars, b1.proposed_stars, b1.score_performance) == (3, 4, 12.3)
 
 
+def test_a_confirmed_rating_can_be_rescored_and_confirmed_again(town):
+    A.propose_stars(YEAR)
+    A.confirm_stars(town["b1"].id, YEAR)
+    rating = A.score(town["b1"].id, YEAR, {"mechanism": 10})
+    assert (rating.proposed_stars, rating.stars) == (3, 4)  # 79.3: the proposal follows, the decision stands
+    assert A.confirm_stars(town["b1"].id, YEAR).stars == 3
+
+
 def test_confirm_all_within_a_subtree(town):
     A.propose_stars(YEAR)
     A.confirm_stars(town["b1"].id, YEAR, 3)

@@ -119,11 +119,14 @@ def add_candidate(
     source: str = "manual",
     reason: str = "",
     note: str = "",
+    batch_id: int | None = None,
+    source_row: int | None = None,
 ) -> Honour:
     """Put forward a candidate (status 候选). Refused: a closed year; an unknown kind or source; a member not
     在册 or not in ``org_id``; a second live candidate of the same kind, year and member (or org); and one who
     does not meet the county's criteria when ``reason`` is blank (the message lists what is not met). With a
-    reason it is allowed and recorded (``meets_criteria`` False). Audited."""
+    reason it is allowed and recorded (``meets_criteria`` False). An import of the townships' recommendations
+    passes its batch and row. Audited."""
     code = str(F.code(vocab.HONOUR_KINDS, kind, "kind", "表彰类别"))
     origin = str(F.code(vocab.HONOUR_SOURCES, source, "source", "提名来源"))
     reason = F.text(reason, "reason", "理由", required=False)
@@ -139,7 +142,8 @@ def add_candidate(
             raise ValidationError(
                 f"{who}不符合{vocab.HONOUR_KINDS[code]}的条件：{'；'.join(unmet)}。如确需提名，请填写理由", "reason")
         honour = Honour.create(year=year, kind=code, org=org, person=person, source=origin, status="candidate",
-                               meets_criteria=not unmet, reason=reason, note=note)
+                               meets_criteria=not unmet, reason=reason, note=note, batch=batch_id,
+                               source_row=source_row)
         audit.record("create", "honour", honour.uid, {
             "kind": (None, code), "year": (None, year), "org": (None, org.uid),
             "person": (None, person.uid if person else None), "source": (None, origin),
