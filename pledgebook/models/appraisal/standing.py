@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from pledgebook.models.appraisal.units import branch_ids, committee_of, committees
+from pledgebook.models.appraisal.units import branch_ids, committee_map, committees
 from pledgebook.models.core import vocab
 from pledgebook.models.store import settings
 from pledgebook.models.store.orgtree import OrgTree
@@ -75,7 +75,7 @@ class HonourRow:
 def star_table(year: int) -> list[StarRow]:
     """星级评定情况 of ``year``: one row per 乡镇（党委） and the total (see the module's docstring)."""
     tree = OrgTree.load()
-    units = committee_of(tree)
+    units = committee_map(tree)
     levels = range(max(settings.star_thresholds()), 0, -1)  # the county's levels, highest first
     rows = {u: StarRow(u, tree.orgs[u].name, levels=dict.fromkeys(levels, 0)) for u in committees(tree, units)}
     branches = branch_ids(tree)
@@ -113,7 +113,7 @@ def honour_counts(year: int, tree: OrgTree, units: dict[int, int]) -> dict[int, 
 def honour_table(year: int) -> list[HonourRow]:
     """The 表彰 counts of ``year``: one row per 乡镇（党委） and the total (see the module's docstring)."""
     tree = OrgTree.load()
-    return _with_total(list(honour_counts(year, tree, committee_of(tree)).values()), HonourRow(None, TOTAL))
+    return _with_total(list(honour_counts(year, tree, committee_map(tree)).values()), HonourRow(None, TOTAL))
 
 
 R = TypeVar("R", StarRow, HonourRow)

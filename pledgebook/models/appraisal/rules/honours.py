@@ -15,7 +15,7 @@ from datetime import date
 
 from pledgebook.models.appraisal.criteria import ORG_KINDS, PERSON_KINDS, Criteria
 from pledgebook.models.appraisal.standing import honour_counts
-from pledgebook.models.appraisal.units import committee_of
+from pledgebook.models.appraisal.units import committee_map
 from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotFound, ValidationError
@@ -188,7 +188,7 @@ def propose_candidates(year: int) -> dict[str, int]:
 def _ensure_quota(honour: Honour) -> None:
     """Refuse confirming ``honour`` when its 乡镇（党委） has used its quota of that kind."""
     tree = OrgTree.load()
-    units = committee_of(tree)
+    units = committee_map(tree)
     unit = units.get(honour.org_id)
     if unit is None:
         raise ValidationError(f"{honour.org.name}已被删除，不能确定表彰", "org")
@@ -232,7 +232,7 @@ def quota_usage(year: int) -> list[QuotaUse]:
     tree = OrgTree.load()
     quota = settings.honour_quota()
     return [QuotaUse(unit, row.committee, kind, row.candidates[kind], row.confirmed[kind], quota[kind])
-            for unit, row in honour_counts(year, tree, committee_of(tree)).items() for kind in vocab.HONOUR_KINDS]
+            for unit, row in honour_counts(year, tree, committee_map(tree)).items() for kind in vocab.HONOUR_KINDS]
 
 
 def _year_open(honour: Honour) -> None:

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pledgebook.models.appraisal.queries import BRANCH_KINDS
-from pledgebook.models.appraisal.units import branch_ids
+from pledgebook.models.appraisal.units import BRANCH_KINDS, branch_ids
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotFound, ValidationError
 from pledgebook.models.ledger.figures import FigureBook
