@@ -217,9 +217,9 @@ def rating_of(org_id: int, year: int) -> StarRating | None:
         (StarRating.org == org_id) & (StarRating.year == year) & StarRating.deleted_at.is_null())
 
 
-def _points(scores: Mapping[str, object], full: dict[str, int]) -> dict[str, float]:
+def _points(scores: Mapping[str, object], full: dict[str, int], where: str) -> dict[str, float]:
     """The office's item points, checked: item by code or Chinese label, a number from 0 to the item's full
-    points. Every problem in one message."""
+    points. Every problem in one message, after ``where`` (the branch and year)."""
     values: dict[str, float] = {}
     problems: list[tuple[str, str]] = []
     for key, raw in scores.items():
@@ -238,7 +238,7 @@ def _points(scores: Mapping[str, object], full: dict[str, int]) -> dict[str, flo
             continue
         values[item] = round(value, 1)
     if problems:
-        raise ValidationError("；".join(m for _f, m in problems), problems[0][0])
+        raise ValidationError(f"{where}：" + "；".join(m for _f, m in problems), problems[0][0])
     return values
 
 
@@ -249,7 +249,7 @@ def score(org_id: int, year: int, scores: Mapping[str, object]) -> StarRating:
     ensure_year_open(year)
     org = _branch(org_id)
     full = settings.star_points()
-    values = _points(scores, full)
+    values = _points(scores, full, f"{org.name}{year}年度星级评分")
     with transaction():
         rating = rating_of(org.id, year)
         if rating is None:
