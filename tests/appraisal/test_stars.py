@@ -64,6 +64,10 @@ def test_propose_for_every_branch(town):
     assert (b1.proposed_stars, b1.stars) == (4, None)
     assert {k: _rating(town[k]).proposed_stars for k in ("b2", "g", "grp", "b3")} == {"b2": 1, "g": 4, "grp": 4, "b3": 5}
     assert AuditLog.select().where((AuditLog.table == "star_rating") & (AuditLog.action == "create")).count() == 5
+    assert audit.history(b1.uid)[0]["changes"] == {
+        "org": [None, town["b1"].uid], "year": [None, 2011], "score_leadership": [None, 20.0],
+        "score_members": [None, 20.0], "score_mechanism": [None, 20.0], "score_performance": [None, 12.3],
+        "score_public": [None, 17.0], "proposed_stars": [None, 4]}
     # again: nothing changed
     again = A.propose_stars(YEAR)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)

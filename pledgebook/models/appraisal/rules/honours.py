@@ -163,7 +163,8 @@ def propose_candidates(year: int) -> dict[str, int]:
     added: dict[str, int] = dict.fromkeys(vocab.HONOUR_KINDS, 0)
     with transaction():
         criteria = Criteria(year)
-        live_orgs = {oid for (oid,) in fetch_all("SELECT id FROM org WHERE deleted_at IS NULL")}
+        orgs: dict[int, str] = dict(fetch_all("SELECT id, uid FROM org WHERE deleted_at IS NULL"))
+        people: dict[int, str] = dict(fetch_all("SELECT id, uid FROM person WHERE deleted_at IS NULL"))
         taken = {(kind, person or org) for kind, org, person in fetch_all(
             "SELECT kind, org_id, person_id FROM honour WHERE year = ? AND deleted_at IS NULL", [year])}
         now = str(utcnow())
@@ -171,12 +172,13 @@ def propose_candidates(year: int) -> dict[str, int]:
         entries: list[tuple[str, str, str | None, str, str]] = []
         for kind in vocab.HONOUR_KINDS:
             for org_id, person_id in criteria.meeting(kind):
-                if (kind, person_id or org_id) in taken or org_id not in live_orgs:
+                if (kind, person_id or org_id) in taken or org_id not in orgs:
                     continue
                 uid = new_uid()
                 rows.append((uid, now, now, year, kind, org_id, person_id, "proposed", "candidate", 1, "", ""))
-                changes = {"kind": (None, kind), "year": (None, year), "org_id": (None, org_id),
-                           "person_id": (None, person_id), "source": (None, "proposed")}
+                changes = {"kind": (None, kind), "year": (None, year), "org": (None, orgs[org_id]),
+                           "person": (None, people.get(person_id) if person_id else None),
+                           "source": (None, "proposed"), "meets_criteria": (None, True)}
                 entries.append(("create", "honour", uid, audit.changes_json(changes), "按评选条件推荐"))
                 added[kind] += 1
         cursor = database.cursor()

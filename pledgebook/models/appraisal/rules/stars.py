@@ -161,6 +161,7 @@ def propose_stars(year: int) -> ProposalResult:
     points, lines = settings.star_points(), settings.star_thresholds()
     with transaction():
         ledger = ledger_scores(year)
+        org_uids: dict[int, str] = dict(fetch_all("SELECT id, uid FROM org WHERE deleted_at IS NULL"))
         existing = {row[2]: row for row in fetch_all(
             f"SELECT id, uid, org_id, {', '.join(COLUMNS)}, proposed_stars, stars FROM star_rating "
             "WHERE year = ? AND deleted_at IS NULL", [year])}
@@ -180,7 +181,8 @@ def propose_stars(year: int) -> ProposalResult:
             if old_row is None:
                 uid = new_uid()
                 inserts.append((uid, now, now, year, oid, *row.values(), stars, None, "", ""))
-                changes = {f"score_{k}": (None, v) for k, v in row.items()} | {"proposed_stars": (None, stars)}
+                changes = ({"org": (None, org_uids[oid]), "year": (None, year)}
+                           | {f"score_{k}": (None, v) for k, v in row.items()} | {"proposed_stars": (None, stars)})
                 entries.append(("create", "star_rating", uid, audit.changes_json(changes), "星级建议"))
                 continue
             changes = {f"score_{k}": (old[k], v) for k, v in row.items() if old and old[k] != v}
@@ -257,7 +259,8 @@ def score(org_id: int, year: int, scores: Mapping[str, object]) -> StarRating:
             row = _proposed_row(None, ledger, full) | values
             rating = StarRating.create(year=year, org=org, proposed_stars=stars_for(total_of(row)),
                                        **{f"score_{k}": v for k, v in row.items()})
-            audit.record("create", "star_rating", rating.uid, {f"score_{k}": (None, v) for k, v in row.items()}
+            audit.record("create", "star_rating", rating.uid, {"org": (None, org.uid), "year": (None, year)}
+                         | {f"score_{k}": (None, v) for k, v in row.items()}
                          | {"proposed_stars": (None, rating.proposed_stars)})
             return rating
         row = _scores(rating) | values
