@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from pledgebook.models.appraisal.criteria import ORG_KINDS, PERSON_KINDS, Criteria
-from pledgebook.models.appraisal.standing import honour_counts
-from pledgebook.models.appraisal.units import committee_map
+from pledgebook.models.appraisal.standing import HonourBook, HonourFigures
+from pledgebook.models.appraisal.units import committee_map, committees
 from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotFound, ValidationError
@@ -232,9 +232,13 @@ def decide(honour_id: int, status: str, *, decided_on: date | str | None = None)
 def quota_usage(year: int) -> list[QuotaUse]:
     """Per 乡镇（党委） (tree order) and kind: candidates, confirmed and the quota (setting ``honour_quota``)."""
     tree = OrgTree.load()
+    units = committee_map(tree)
+    per: dict[int, HonourFigures] = {unit: HonourFigures() for unit in committees(tree, units)}
+    for org_id, fig in HonourBook(year, tree).own().items():
+        per.setdefault(units[org_id], HonourFigures()).add(fig)
     quota = settings.honour_quota()
-    return [QuotaUse(unit, row.committee, kind, row.candidates[kind], row.confirmed[kind], quota[kind])
-            for unit, row in honour_counts(year, tree, committee_map(tree)).items() for kind in vocab.HONOUR_KINDS]
+    return [QuotaUse(unit, tree.orgs[unit].name, kind, fig.candidates[kind], fig.confirmed[kind], quota[kind])
+            for unit, fig in per.items() for kind in vocab.HONOUR_KINDS]
 
 
 def _year_open(honour: Honour) -> None:
