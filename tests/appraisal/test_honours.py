@@ -67,6 +67,8 @@ def test_propose_candidates_from_the_records(town):
         ("excellent_worker", town["b1"].id, town["zhang"].id, "proposed", "candidate", True),
     }
     assert AuditLog.select().where(AuditLog.table == "honour").count() == 3
+    proposed = Honour.get(Honour.kind == "advanced_org")
+    assert audit.history(proposed.uid)[0]["changes"]["org"] == [None, town["b3"].uid]
     assert A.propose_candidates(YEAR) == {"advanced_org": 0, "excellent_member": 0, "excellent_worker": 0}
     assert Honour.select().count() == 3
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledgebook.exporters.paper.units import post_rank, tree_order
-from pledgebook.models.appraisal.units import committee_of
+from pledgebook.models.appraisal.units import committee_map
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.store.orgtree import OrgTree
@@ -57,9 +57,9 @@ class Branch:
 
 
 def committees() -> dict[int, str]:
-    """org id → the name of its 乡镇（党委） (:func:`pledgebook.models.appraisal.units.committee_of`)."""
+    """org id → the name of its 乡镇（党委） (:func:`pledgebook.models.appraisal.units.committee_map`)."""
     tree = OrgTree.load()
-    return {oid: tree.orgs[unit].name for oid, unit in committee_of(tree).items()}
+    return {oid: tree.orgs[unit].name for oid, unit in committee_map(tree).items()}
 
 
 def branches(root: Org, year: int) -> list[Branch]:
