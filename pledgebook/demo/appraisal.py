@@ -167,14 +167,14 @@ def build_standing(conn: Connection, *, seed: int, years: Sequence[int], closed:
     the candidates the criteria propose confirmed within each 乡镇（党委）'s quota (the open year's still
     partly undecided). Returns counts."""
     from pledgebook.models.appraisal import rules
-    from pledgebook.models.appraisal.units import committee_of
+    from pledgebook.models.appraisal.units import committee_map
     from pledgebook.models.store import settings
     from pledgebook.models.store.orgtree import OrgTree
 
     r = random.Random(seed * 31 + 21)
     ratings = honours = 0
     tree = OrgTree.load()
-    units = committee_of(tree)
+    units = committee_map(tree)
     quota = settings.honour_quota()
     for year in years:
         was_closed = year in closed

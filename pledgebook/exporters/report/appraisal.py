@@ -1,15 +1,15 @@
 """The third ledger's tables in the report: 民主评议党员情况统计表, 星级评定情况统计表 and 评选表彰情况统计表.
 
 Rows as on 承诺情况统计表 (the root's children: the county's 党委, or a prefecture's counties) and a 合计 row;
-every figure is the third ledger's own (:mod:`pledgebook.models.appraisal.figures` and ``.awards``), what
+every figure is the third ledger's own (:mod:`pledgebook.models.appraisal.figures` and ``.standing``), what
 ``pledgebook stats`` prints.
 """
 
 from __future__ import annotations
 
 from pledgebook.exporters.report.data import Sheet, rate
-from pledgebook.models.appraisal.awards import AwardFigures, award_rows, star_levels_high_first
 from pledgebook.models.appraisal.figures import AppraisalRow, appraisal_table
+from pledgebook.models.appraisal.standing import HonourRow, StarRow, honour_table, star_table
 from pledgebook.models.core import vocab
 
 
@@ -46,8 +46,8 @@ def _appraisal_sheet(year: int, root_id: int, group: str, by: str) -> Sheet:
 
 
 def _award_sheets(year: int, root_id: int, group: str, by: str) -> list[Sheet]:
-    levels = star_levels_high_first()
-    *rows, (_, total) = award_rows(year, root_id, by)
+    *star_rows, star_total = star_table(year, root_id, by)
+    levels = sorted(star_total.levels, reverse=True)  # the county's levels, highest first
     stars = Sheet(
         "星级评定",
         "星级评定情况统计表",
@@ -58,12 +58,12 @@ def _award_sheets(year: int, root_id: int, group: str, by: str) -> list[Sheet]:
         note="党支部含党总支、临时党支部；已评定为已确定星级的党支部，待确定为已有评分、尚未确定星级的",
     )
 
-    def star_row(name: str, fig: AwardFigures) -> list:
-        return [name, fig.branches, fig.confirmed, *(fig.levels.get(n, 0) for n in levels), fig.pending,
+    def star_row(fig: StarRow) -> list:
+        return [fig.name, fig.branches, fig.confirmed, *(fig.levels.get(n, 0) for n in levels), fig.pending,
                 _share(fig.levels.get(levels[0], 0), fig.confirmed)]
 
-    stars.rows = [star_row(name, fig) for name, fig in rows]
-    stars.total = star_row("合计", total)
+    stars.rows = [star_row(r) for r in star_rows]
+    stars.total = star_row(star_total)
     honours = Sheet(
         "评选表彰",
         "评选表彰情况统计表",
@@ -73,9 +73,10 @@ def _award_sheets(year: int, root_id: int, group: str, by: str) -> list[Sheet]:
         note="推荐为台账按评选条件推荐、乡镇推荐和县委组织部提名的候选对象；确定为确定表彰的",
     )
 
-    def honour_row(name: str, fig: AwardFigures) -> list:
-        return [name, *(n for kind in vocab.HONOUR_KINDS for n in (fig.candidates[kind], fig.honoured[kind]))]
+    def honour_row(fig: HonourRow) -> list:
+        return [fig.name, *(n for kind in vocab.HONOUR_KINDS for n in (fig.candidates[kind], fig.confirmed[kind]))]
 
-    honours.rows = [honour_row(name, fig) for name, fig in rows]
-    honours.total = honour_row("合计", total)
+    *honour_rows, honour_total = honour_table(year, root_id, by)
+    honours.rows = [honour_row(r) for r in honour_rows]
+    honours.total = honour_row(honour_total)
     return [stars, honours]
