@@ -57,11 +57,11 @@ def archive_rows(year: int) -> list[list[str]]:
     out += [[], [f"{year}年度星级评定情况"],
             ["党委", "党支部", "已评定", "已确定", *(vocab.STAR_LABELS.get(n, f"{n}星") for n in levels), "待确定"]]
     for s in stars:
-        out.append([s.committee, *map(str, (s.branches, s.rated, s.confirmed, *(s.levels.get(n, 0) for n in levels),
+        out.append([s.name, *map(str, (s.branches, s.rated, s.confirmed, *(s.levels.get(n, 0) for n in levels),
                                             s.pending))])
     kinds = list(vocab.HONOUR_KINDS)
     out += [[], [f"{year}年度评选表彰情况"],
             ["党委", *(f"{vocab.HONOUR_KINDS[k]}{what}" for k in kinds for what in ("候选", "确定表彰"))]]
     for h in honour_table(year):
-        out.append([h.committee, *(str(n) for k in kinds for n in (h.candidates[k], h.confirmed[k]))])
+        out.append([h.name, *(str(n) for k in kinds for n in (h.candidates[k], h.confirmed[k]))])
     return out

@@ -45,17 +45,21 @@ def _help_by_year(root_id: int | None) -> dict:
     return out
 
 
+LABELS = ("org_id", "name", "code", "kind")  # a table row's org, not its figures
+
+
+def _figures(row) -> dict:
+    return {k: v for k, v in row.as_dict().items() if k not in LABELS}
+
+
 def _headlines() -> dict[int, dict]:
-    """The third ledger's figures of every year with appraisals: the appraisal counts and the stars and honours
-    (figures.appraisal_table's and awards.award_rows' total rows)."""
-    from dataclasses import fields
+    """The third ledger's figures of every year with appraisals: the total rows of 民主评议党员情况统计表,
+    星级评定情况 and the 表彰 counts."""
+    from pledgebook.models.appraisal.figures import appraisal_table
+    from pledgebook.models.appraisal.standing import honour_table, star_table
 
-    from pledgebook.models.appraisal.awards import award_rows
-    from pledgebook.models.appraisal.figures import AppraisalFigures, appraisal_table
-
-    names = [f.name for f in fields(AppraisalFigures)]
-    return {y: {"appraisal": {k: getattr(appraisal_table(y)[-1], k) for k in names},
-                "awards": award_rows(y)[-1][1].as_dict()}
+    return {y: {"appraisal": _figures(appraisal_table(y)[-1]), "stars": _figures(star_table(y)[-1]),
+                "honours": _figures(honour_table(y)[-1])}
             for (y,) in database.execute_sql("SELECT DISTINCT year FROM appraisal").fetchall()}
 
 
@@ -65,16 +69,17 @@ def _third_ledger_by_county(tmp_path, sa: dict, sb: dict) -> None:
     import openpyxl
 
     from pledgebook.exporters.report import export_report
-    from pledgebook.models.appraisal.awards import award_rows
     from pledgebook.models.appraisal.figures import appraisal_table
+    from pledgebook.models.appraisal.standing import honour_table, star_table
 
     assert sa and set(sa) == set(sb)
     for y in sa:
-        counts = {r.name: {k: getattr(r, k) for k in sa[y]["appraisal"]} for r in appraisal_table(y, by="county")}
-        awards = {name: fig.as_dict() for name, fig in award_rows(y, by="county")}
-        assert {name: {"appraisal": counts[name], "awards": awards[name]} for name in ("云岭县", "云海县")} == \
-            {"云岭县": sa[y], "云海县": sb[y]}, y
-        assert counts["合计"]["appraised"] == sa[y]["appraisal"]["appraised"] + sb[y]["appraisal"]["appraised"]
+        tables = {"appraisal": appraisal_table(y, by="county"), "stars": star_table(y, by="county"),
+                  "honours": honour_table(y, by="county")}
+        got = {name: {t: _figures(next(r for r in rows if r.name == name)) for t, rows in tables.items()}
+               for name in ("云岭县", "云海县")}
+        assert got == {"云岭县": sa[y], "云海县": sb[y]}, y
+        assert tables["appraisal"][-1].appraised == sa[y]["appraisal"]["appraised"] + sb[y]["appraisal"]["appraised"]
     y = max(sa)
     export_report(tmp_path / "report.xlsx", year=y)
     rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "report.xlsx")["民主评议党员"].iter_rows(min_row=4)]
