@@ -3,6 +3,7 @@
     nice -n 19 python benchmarks/province_bench.py --build-only   # build benchmarks/out/province/ once (≈ 9 M records)
     python benchmarks/province_bench.py                # build if missing, then measure every part
     python benchmarks/province_bench.py --only stats,tui
+    python benchmarks/province_bench.py --counties 22 --only stats,report,tui   # a quarter of it (province-22.db)
     python benchmarks/province_bench.py --quick        # 3 tiny counties in a temp folder (< 1 min): nothing crashes
 
 The 88 counties are the demo (one year each) at sizes drawn between 5,000 and 25,000 pledges a year
@@ -90,8 +91,8 @@ def build(out: Path, plan: list[int], say=print) -> Path:
     from pledgebook.models.ledger import rules
     from pledgebook.models.store.db import close_database, is_initialized, open_database
 
-    province = out / "province.db"
-    if (out / "province.done").exists():
+    province = out / ("province.db" if len(plan) == FULL[0] else f"province-{len(plan)}.db")
+    if province.with_suffix(".done").exists():
         return province
     (out / "counties").mkdir(parents=True, exist_ok=True)
     (out / "keys").mkdir(exist_ok=True)
@@ -116,7 +117,7 @@ def build(out: Path, plan: list[int], say=print) -> Path:
         say(f"merged {n}/{len(bundles)}: {r.records:,} records in {r.seconds:.1f} s "
             f"({records / (time.perf_counter() - started):,.0f} records/s so far)")
     close_database()
-    (out / "province.done").write_text(json.dumps({"records": records, "counties": len(plan)}))
+    province.with_suffix(".done").write_text(json.dumps({"records": records, "counties": len(plan)}))
     return province
 
 
@@ -264,17 +265,16 @@ def report_rows(out: Path, province: Path) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def measure(out: Path, province: Path, parts: set[str], quick: bool) -> list[tuple[str, str, str, str]]:
+def measure(out: Path, province: Path, plan: list[int], parts: set[str], quick: bool) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     size = sum(Path(f"{province}{s}").stat().st_size for s in ("", "-wal") if Path(f"{province}{s}").exists())
-    records = json.loads((out / "province.done").read_text())["records"]
+    records = json.loads(province.with_suffix(".done").read_text())["records"]
     rows.append((f"the province file: {records:,} records", f"{size / 1024**3:.2f} GB", "", "≈ 5 GB"))
     if "stats" in parts:
         rows += stats_rows(province)
     if "report" in parts:
         rows += report_rows(out, province)
     if "merge" in parts:
-        plan = sizes(*(QUICK if quick else FULL))
         median = sorted(range(len(plan)), key=plan.__getitem__)[len(plan) // 2]  # a county of middling size
         rows += merge_rows(out, province, median)
     if "tui" in parts:
@@ -289,6 +289,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 tiny counties in a temp folder (a smoke run for CI)")
     ap.add_argument("--dir", type=Path, help="the output folder (default benchmarks/out/province, quick a temp one)")
     ap.add_argument("--build-only", action="store_true", help="build the counties and the province file, measure nothing")
+    ap.add_argument("--counties", type=int, help="merge only the first N counties (province-N.db): a smaller "
+                    "province beside the full one, for the growth")
     ap.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS))
     args = ap.parse_args()
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
@@ -297,7 +299,7 @@ def main() -> None:
     out = args.dir or (Path(tempfile.mkdtemp(prefix="pb-province-")) if args.quick else BENCH / "out" / "province")
     out.mkdir(parents=True, exist_ok=True)
     os.environ["XDG_CONFIG_HOME"] = str(out / "config")  # the counties' keys never touch the real config
-    plan = sizes(*(QUICK if args.quick else FULL))
+    plan = sizes(*(QUICK if args.quick else FULL))[:args.counties]
     t: dict = {}
     with clock(t):
         province = build(out, plan, say=(lambda s: None) if args.quick else lambda s: print(s, flush=True))
@@ -305,7 +307,7 @@ def main() -> None:
           f"{sum(plan):,} pledges ({t['wall']:.0f} s to build or find)", flush=True)
     if args.build_only:
         return
-    rows = measure(out, province, parts, args.quick)
+    rows = measure(out, province, plan, parts, args.quick)
     head = ("figure", "wall", "CPU", "aim")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
     for r in [head, *rows]:
