@@ -70,7 +70,7 @@ def county_ledger(db: Path, i: int, pledges: int, members: int | None = None) ->
     code = f"5399{i + 10:02d}"
     open_database(db)
     if not database.execute_sql("SELECT count(*) FROM setting").fetchone()[0]:
-        build_demo(total_pledges=pledges, seed=100 + i, years=1, members=members)
+        build_demo(total_pledges=pledges, seed=100 + i, years=1, member_count=members)
         with database.atomic():
             set_setting("county_code", code)
             set_setting("county_name", f"第{i + 1}县")

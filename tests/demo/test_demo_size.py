@@ -11,7 +11,7 @@ def count(table: str) -> int:
 
 
 def test_a_small_county_has_the_members_and_pledges_asked_for(db_path):
-    counts = build_demo(total_pledges=600, years=1, members=700, seed=3)
+    counts = build_demo(total_pledges=600, years=1, member_count=700, seed=3)
     assert counts["people"] == count("person") == 700
     assert counts["pledges"] == count("pledge") == 600
     # every pledge is made by one of those members, and the campaign scaled down with the county
