@@ -11,7 +11,7 @@ from datetime import date
 
 from pledgebook.exporters.report.appraisal import appraisal_sheets
 from pledgebook.exporters.report.campaign import campaign_sheets
-from pledgebook.exporters.report.data import ReportData, Sheet, rate
+from pledgebook.exporters.report.data import ReportData, Sheet, fit_to_worksheets, rate
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.ledger import rules
@@ -77,7 +77,7 @@ def build_report(
     ]
     if listing:
         sheets.append(listing_sheet(year, root, committee_of, cats, book.today))
-    return ReportData(info, year, root.name, unit, today, sheets, total)
+    return ReportData(info, year, root.name, unit, today, fit_to_worksheets(sheets), total)
 
 
 def _stats_sheet(book: FigureBook, root_id: int, total: Figures) -> tuple[Sheet, str]:
