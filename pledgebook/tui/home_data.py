@@ -58,14 +58,14 @@ def home_rows(year: int, org_id: int | None, today: date) -> HomeData:
 
 
 def _read(today: date) -> HomeData | None:
-    from pledgebook.models.ledger import queries
+    from pledgebook.models.ledger.figures import current_year
     from pledgebook.models.store.db import is_initialized
     from pledgebook.tui.worker_db import FIGURES_CACHE_KIB, db_thread
 
     with db_thread(FIGURES_CACHE_KIB):
         if not is_initialized():
             return None
-        year = queries.current_year()
+        year = current_year()
         return home_rows(year, None, today) if year is not None else None
 
 

@@ -118,6 +118,28 @@ def counted_on(year: int, today: date | None = None) -> date:
     return today
 
 
+@dataclass
+class YearInfo:
+    year: int
+    closed: bool
+
+
+def years() -> list[YearInfo]:
+    """Every work year, oldest first, open or closed (here, not in ``queries``, so that the first
+    screen finds its year without importing the list, detail and search readers)."""
+    rows = database.execute_sql("SELECT year, closed FROM work_year ORDER BY year").fetchall()
+    return [YearInfo(int(y), bool(c)) for y, c in rows]
+
+
+def current_year(known: list[YearInfo] | None = None) -> int | None:
+    """The latest open year, else the latest year (``rules.current_year``); ``known``: ``years()``."""
+    known = years() if known is None else known
+    open_years = [y.year for y in known if not y.closed]
+    if open_years:
+        return open_years[-1]
+    return known[-1].year if known else None
+
+
 ROLLOVER_RECORD = "rollover.{year}"  # the setting rollover.py (RECORD_KEY) writes: what a rollover did
 
 
