@@ -228,7 +228,8 @@ class HomeScreen(AreaScreen):
         self.query_one(VirtualTable).show_rows(rows, keep_cursor=True)
         total = self.rows[0].figures if self.rows else Figures()
         self._by_status = total.by_status
-        self.query_one("#by-status", Static).update(status_breakdown(total.by_status, room=self._room()))
+        self._by_status_room = self._room()
+        self.query_one("#by-status", Static).update(status_breakdown(total.by_status, room=self._by_status_room))
         if len(self.stack) == 1:  # the county level: a new county is told what to do next
             legend = self.query_one("#legend", Static)
             legend.update(next_steps(len(self.rows) - 1, total.pledges, self.app.year_closed))
@@ -246,8 +247,11 @@ class HomeScreen(AreaScreen):
 
     def on_resize(self) -> None:
         by_status = getattr(self, "_by_status", None)
-        if by_status is not None:
-            self.query_one("#by-status", Static).update(status_breakdown(by_status, room=self._room()))
+        # only when the width changed: the resize that follows the first frame (same size) would
+        # otherwise lay out and draw the whole screen a second time
+        if by_status is not None and self._room() != getattr(self, "_by_status_room", None):
+            self._by_status_room = self._room()
+            self.query_one("#by-status", Static).update(status_breakdown(by_status, room=self._by_status_room))
 
     def _current(self) -> HomeRow | None:
         cursor = self.query_one(VirtualTable).cursor
