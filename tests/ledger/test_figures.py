@@ -82,6 +82,17 @@ def test_one_level_at_a_time_is_the_subtree_and_its_children(ledger, light):
     assert total.pledges == 7 and [fig.pledges for _node, fig in children] == [6, 1]
 
 
+def test_a_status_outside_the_vocabulary_is_counted_as_stored(ledger):
+    """A status no vocabulary knows (an old file, a hand edit; doctor reports it) stays in the counts."""
+    from pledgebook.models.store.tables import database
+
+    database.execute_sql("UPDATE pledge SET status = 'pending' WHERE id = ?", [ledger["p"][2].id])
+    for book in (FigureBook(2011, today=date(2011, 7, 15)), FigureBook(2011, by_category=False, people=False)):
+        fig = book.subtree()
+        assert fig.pledges == 7
+        assert fig.by_status == {"fulfilled": 2, "partly": 1, "in_progress": 2, "withdrawn": 1, "pending": 1}
+
+
 def test_category_filter(ledger):
     fig = FigureBook(2011, category="development", today=date(2011, 7, 15)).subtree()
     assert fig.pledges == 2 and fig.by_status == {"partly": 1, "in_progress": 1}
