@@ -230,8 +230,10 @@ def shown(app):
     except Exception:  # still starting: no such widget yet
         return False
 def display(self, *args, **kwargs):
+    # Textual drops a frame made while starting or inside a batch: only a frame it writes counts
+    written = self._running and not self._batch_count and len(args) > 1 and args[1] is not None
     _display(self, *args, **kwargs)
-    if not getattr(self, "_bench_done", False) and shown(self):
+    if written and not getattr(self, "_bench_done", False) and shown(self):
         self._bench_done = True
         with open(out, "w") as fh:
             json.dump({"cpu": time.process_time()}, fh)
