@@ -259,7 +259,7 @@ def quota_(branch: Annotated[str | None, typer.Argument(
     """优秀比例：一个支部的参评人数、优秀人数和上限；不写支部时列出全县超过上限的支部。
 
     --json 输出键：「ok、year、quotas（每个支部：org_id、org_name、appraised、excellent、limit、over、share、
-    text）」；超限的支部在「quotas」中，「over」为 true。"""
+    text）」；超过上限的支部「over」为真。"""
     from pledgebook.models.appraisal.rules import quota, quota_problems
 
     open_db(db)
