@@ -287,7 +287,7 @@ def _print_third(county_name: str, year: int, third: dict[str, Any]) -> None:
     if label == "党委":
         table = Table(title=f"{county_name} {year}年度 星级评定情况", header_style="bold", padding=(0, 0, 0, 1))
         table.add_column("乡镇（党委）", overflow="fold", ratio=1)
-        for col in ("支部", "已评", "已确定", *(STAR_LABELS.get(int(n), n) for n in levels)):
+        for col in ("支部", "已评", "已确定", *(STAR_LABELS.get(int(n), str(n)) for n in levels)):
             table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
         for row in [*stars["by_committee"], stars["totals"]]:
             if row is stars["totals"]:

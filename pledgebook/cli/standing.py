@@ -252,10 +252,16 @@ def _honours(year: int, kind: str | None = None) -> list[Honour]:
     return list(query.where(Honour.kind == kind) if kind else query)
 
 
-def _honour_json(h: Honour, committee: str = "") -> dict[str, object]:
+def _honour_json(h: Honour, committee: str | None = None) -> dict[str, object]:
+    """One honour as ``--json`` gives it; ``committee`` (its 乡镇（党委）) looked up when not given."""
+    if committee is None:
+        from pledgebook.exporters.paper.roster import committees
+
+        committee = committees().get(h.org_id, "")
+    person = h.person
     return {"id": h.id, "uid": h.uid, "year": h.year, "kind": h.kind, "kind_label": vocab.HONOUR_KINDS.get(h.kind, h.kind),
             "org_id": h.org_id, "org": h.org.name, "person_id": h.person_id,
-            "person": h.person.name if h.person_id else None, "committee": committee, "status": h.status,
+            "person": person.name if person is not None else None, "committee": committee, "status": h.status,
             "status_label": vocab.label(vocab.HONOUR_STATUSES, h.status), "source": h.source,
             "meets_criteria": bool(h.meets_criteria), "reason": h.reason, "decided_on": h.decided_on}
 
@@ -264,7 +270,8 @@ _SHORT_KINDS = {"advanced_org": "先进组织", "excellent_member": "优秀党�
 
 
 def _who(h: Honour) -> str:
-    return h.person.name if h.person_id else h.org.name
+    person = h.person
+    return person.name if person is not None else h.org.name
 
 
 @honours_app.command("propose")
