@@ -10,7 +10,7 @@ and honours groups are in :mod:`pledgebook.cli.standing`; both share the helpers
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -180,8 +180,8 @@ def list_(under: UnderOption = None, year: YearOption = None, db: DbOption = Non
     y = work_year(year)
     rows = branches(y, under_id(under))
     total = AppraisalFigures()
-    for row in rows:  # a BranchRow's own counts (its add would carry the branch's fields too)
-        total.add(AppraisalFigures(**{f.name: getattr(row, f.name) for f in fields(AppraisalFigures)}))
+    for row in rows:
+        total.add(row)
     if as_json:
         emit_json({"ok": True, "year": y, "branches": [_branch_json(r) for r in rows], "totals": total.as_dict()})
         return
