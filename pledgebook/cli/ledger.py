@@ -249,6 +249,9 @@ def _third_ledger(year: int, root_id: int | None, by: str) -> dict[str, Any]:
     星级评定 and 评选表彰 per 乡镇（党委）, each with its total row as ``totals``."""
     from dataclasses import asdict
 
+    from pledgebook.cli.appraisal import third_ledger
+
+    third_ledger()
     from pledgebook.models.appraisal.figures import appraisal_table
     from pledgebook.models.appraisal.standing import honour_table, star_table
     from pledgebook.models.store.statrows import rows_key
