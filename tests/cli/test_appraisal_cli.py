@@ -230,3 +230,25 @@ def test_without_a_terminal_nothing_waits(made, tmp_path):
         assert result.returncode == 2, result.stderr
         assert says in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "n.xlsx").exists()
+
+
+def test_a_closed_year_is_read_only_but_its_open_disposal_can_be_closed(made):
+    db = made["db"]
+    closing = invoke("rollover", "2011", "--yes", "--force", "--db", db, "--json")
+    assert closing.exit_code == 0, closing.output
+    refused = invoke("appraise", "set", "李四", "--comment", "补记", "--year", "2011", "--db", db)
+    assert refused.exit_code == 2 and "2011" in refused.output and "关闭" in refused.output
+    stars = invoke("stars", "propose", "--year", "2011", "--db", db)
+    assert stars.exit_code == 2 and "关闭" in stars.output
+    closed = invoke("appraise", "close-disposal", "甲", "--on", "2012-03-01", "--result", "已改正", "--db", db, "--json")
+    assert closed.exit_code == 0, closed.output
+    assert json.loads(closed.output)["disposal"]["closed_on"] == "2012-03-01"
+
+
+def test_each_group_runs_in_a_fresh_process(made):
+    """A fresh interpreter imports the third ledger in the order a command asks for it (no import cycle)."""
+    for args in (["stats", "--year", "2011"], ["appraise", "list"], ["stars", "list"], ["honours", "list"]):
+        result = subprocess.run([sys.executable, "-m", "pledgebook", "--db", made["db"], *args, "--json"],
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)
