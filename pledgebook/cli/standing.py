@@ -371,7 +371,8 @@ def _honour_named(which: str, kind: str | None, year: int) -> int:
     text = which.strip()
     if text.isdigit() and len(text) < 15:
         return int(text)
-    rows = [h for h in _honours(year, _kind(kind) if kind else None) if text in (_who(h), h.org.code)]
+    rows = [h for h in _honours(year, _kind(kind) if kind else None)
+            if text == _who(h) or (h.person_id is None and text == h.org.code)]
     if len(rows) == 1:
         return rows[0].id
     if not rows:
