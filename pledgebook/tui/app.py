@@ -1,6 +1,6 @@
 """The TUI: browse, record and evaluate a county's pledges.
 
-Areas by number key: 1 总览, 2 承诺台账, 3 人员, 4 导入, 5 上报, 6 年度, 7 帮扶; the year is chosen at the
+Areas by number key: 1 总览, 2 承诺台账, 3 人员, 4 导入, 5 上报, 6 年度, 7 帮扶, 8 评议评星; the year is chosen at the
 top (y). Every action is in the command palette (Ctrl+P). Reads go through
 :mod:`pledgebook.models.ledger.queries`, writes through :mod:`pledgebook.models.ledger.rules`,
 both in thread workers; this module holds no SQL.
@@ -185,7 +185,8 @@ class PledgebookApp(App):
         name = action.removeprefix("app.")
         if self.year is None:  # no ledger yet (the welcome screen): the areas and the year are not there
             return name.startswith(("switch_area", "choose_year")) or name in YEAR_WRITES
-        return self.year_closed and name in YEAR_WRITES
+        # an area's own writes: its screen's ``YEAR_WRITES`` (评议评星)
+        return self.year_closed and (name in YEAR_WRITES or name in getattr(self.screen, "YEAR_WRITES", ()))
 
     def get_key_display(self, binding: Binding) -> str:
         """「Esc」, 「⏎」, 「Del」 as a clerk's keyboard says them (Textual writes 「esc」, 「delete」)."""
