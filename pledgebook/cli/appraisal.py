@@ -54,12 +54,6 @@ _ID_LIKE = re.compile(r"[\dXx]{15,18}")
 # ------------------------------------------------------------------ shared by the third ledger's commands
 
 
-def third_ledger() -> None:
-    """Import the third ledger's rules before its queries: imported first, ``queries`` runs into the cycle
-    queries → rules → honours → standing → units → queries (until ``BRANCH_KINDS`` lives in units.py, A2)."""
-    import pledgebook.models.appraisal.rules  # noqa: F401
-
-
 def work_year(year: int | None) -> int:
     """``--year``, else the ledger's current open year."""
     from pledgebook.models.ledger import rules
@@ -76,12 +70,9 @@ def under_id(text: str | None) -> int | None:
 
 def branch_named(text: str) -> Org:
     """An org named on the command line that must be a branch (党支部, 党总支, 临时党支部)."""
-    third_ledger()
-    from pledgebook.models.appraisal.queries import BRANCH_KINDS
-
     org = org_named(text)
-    if org.kind not in BRANCH_KINDS:
-        kinds = "、".join(vocab.ORG_KINDS[k] for k in BRANCH_KINDS)
+    if org.kind not in vocab.BRANCH_KINDS:
+        kinds = "、".join(vocab.ORG_KINDS[k] for k in vocab.BRANCH_KINDS)
         raise PledgebookError(f"「{org.name}」是{vocab.label(vocab.ORG_KINDS, org.kind)}，这里要写{kinds}"
                               "（用 --under 可看它下面的各支部）")
     return org
@@ -180,7 +171,6 @@ def list_(under: UnderOption = None, year: YearOption = None, db: DbOption = Non
     --json 输出键：「ok、year、branches（每个支部：org_id、name、kind、committee、members、appraised、exempt、
     excellent、qualified、basic、unqualified、undecided、not_started、limit、over、disposals、disposals_open、
     stars、proposed_stars）、totals」。"""
-    third_ledger()
     from pledgebook.models.appraisal.figures import AppraisalFigures
     from pledgebook.models.appraisal.queries import branches
 
@@ -228,7 +218,6 @@ def show(branch: BranchArg, year: YearOption = None, db: DbOption = None, as_jso
     --json 输出键：「ok、year、org（id、name）、quota（appraised、excellent、limit、over、text）、members（每人：
     person_id、name、post、on_roll、appraisal_id、grade、grade_label、exempt_reason、ballots_valid、votes、
     decided_on、disposals_open、pledges、fulfilled、rectifications_open、pledge_lines）」。"""
-    third_ledger()
     from pledgebook.models.appraisal.queries import member_pledges, members
     from pledgebook.models.appraisal.rules import quota
 

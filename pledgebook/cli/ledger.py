@@ -150,9 +150,9 @@ def stats(
     """打印承诺统计（承诺数、已兑现、已结转、兑现率、满意率、逾期、待整改）、四帮四促统计（联系点、结对、驻村、覆盖率）和民主评议党员、星级评定、评选表彰统计，按党委分列。
 
     --json 的「appraisal」键：「by_committee 或 by_county（每行：name、code、kind、members、appraised、exempt、
-    excellent、qualified、basic、unqualified、undecided、disposals、disposals_open）、totals、stars（by_committee：
-    committee、branches、rated、confirmed、pending、levels）、honours（by_committee：committee、candidates、
-    confirmed，按表彰类别代码）」。"""
+    excellent、qualified、basic、unqualified、undecided、disposals、disposals_open）、totals、stars（同样的行：
+    name、code、kind、branches、rated、confirmed、pending、levels；totals）、honours（同样的行：name、code、kind、
+    candidates、confirmed，按表彰类别代码；totals）」。"""
     from pledgebook.models.campaign import summary as campaign_summary
     from pledgebook.models.core.vocab import PLEDGE_STATUSES
     from pledgebook.models.ledger import summary as ledger_summary
@@ -246,26 +246,24 @@ def _print_help(county_name: str, year: int, helping: CampaignSummary) -> None:
 
 def _third_ledger(year: int, root_id: int | None, by: str) -> dict[str, Any]:
     """The third ledger's figures for ``stats``: 民主评议党员 per 党委 (per county with ``--by county``), and
-    星级评定 and 评选表彰 per 乡镇（党委）, each with its total row as ``totals``."""
+    星级评定 and 评选表彰 on the same rows, each with its total row as ``totals``."""
     from dataclasses import asdict
 
-    from pledgebook.cli.appraisal import third_ledger
-
-    third_ledger()
     from pledgebook.models.appraisal.figures import appraisal_table
     from pledgebook.models.appraisal.standing import honour_table, star_table
     from pledgebook.models.store.statrows import rows_key
 
     *rows, total = appraisal_table(year, root_id, by)
-    *stars, star_total = star_table(year)
-    *honours, honour_total = honour_table(year)
-    return {rows_key(by): [asdict(r) for r in rows], "totals": asdict(total),
-            "stars": {"by_committee": [r.as_dict() for r in stars], "totals": star_total.as_dict()},
-            "honours": {"by_committee": [r.as_dict() for r in honours], "totals": honour_total.as_dict()}}
+    *stars, star_total = star_table(year, root_id, by)
+    *honours, honour_total = honour_table(year, root_id, by)
+    key = rows_key(by)
+    return {key: [asdict(r) for r in rows], "totals": asdict(total),
+            "stars": {key: [r.as_dict() for r in stars], "totals": star_total.as_dict()},
+            "honours": {key: [r.as_dict() for r in honours], "totals": honour_total.as_dict()}}
 
 
 def _print_third(county_name: str, year: int, third: dict[str, Any]) -> None:
-    """The third ledger beside the others: 民主评议党员 per 党委, then 星级评定 per 乡镇（党委）, then the 表彰 counts."""
+    """The third ledger beside the others: 民主评议党员 and 星级评定 per 党委 (or county), then the 表彰 counts."""
     from pledgebook.models.core.vocab import HONOUR_KINDS, STAR_LABELS
 
     rows = third.get("by_committee") or third.get("by_county") or []
@@ -287,21 +285,18 @@ def _print_third(county_name: str, year: int, third: dict[str, Any]) -> None:
     console.print(table)
     console.print(f"未评定 {total['undecided']} 人；组织处置 {total['disposals']} 起，其中未销号 {total['disposals_open']} 起")
     levels = list(stars["totals"]["levels"])
-    if label == "党委":
-        table = Table(title=f"{county_name} {year}年度 星级评定情况", header_style="bold", padding=(0, 0, 0, 1))
-        table.add_column("乡镇（党委）", overflow="fold", ratio=1)
-        for col in ("支部", "已评", "已确定", *(STAR_LABELS.get(int(n), str(n)) for n in levels)):
-            table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
-        for row in [*stars["by_committee"], stars["totals"]]:
-            if row is stars["totals"]:
-                table.add_section()
-            table.add_row(row["committee"], str(row["branches"]), str(row["rated"]), str(row["confirmed"]),
-                          *(str(row["levels"].get(n, 0)) for n in levels))
-        console.print(table)
-    else:
-        t = stars["totals"]
-        console.print(f"星级评定：党支部 {t['branches']} 个，已评 {t['rated']} 个，已确定 {t['confirmed']} 个（"
-                      + "，".join(f"{STAR_LABELS.get(int(n), n)} {c}" for n, c in t["levels"].items()) + "）")
+    table = Table(title=f"{county_name} {year}年度 星级评定情况", header_style="bold", padding=(0, 0, 0, 1))
+    table.add_column(label, overflow="fold", ratio=1)
+    for col in ("支部", "已评", "已确定", *(STAR_LABELS.get(int(n), str(n)) for n in levels)):
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
+    star_rows = third["stars"].get("by_committee") or third["stars"].get("by_county") or []
+    for row in [*star_rows, None]:
+        if row is None:
+            table.add_section()
+            row = {**stars["totals"], "name": "[bold]合计[/]"}
+        table.add_row(row["name"], str(row["branches"]), str(row["rated"]), str(row["confirmed"]),
+                      *(str(row["levels"].get(n, 0)) for n in levels))
+    console.print(table)
     console.print("评选表彰（确定/候选）：" + "，".join(
         f"{name} {honours['confirmed'][k]}/{honours['candidates'][k]}" for k, name in HONOUR_KINDS.items()))
 

@@ -22,7 +22,6 @@ from pledgebook.cli.appraisal import (
     refuse_without_terminal,
     say,
     table,
-    third_ledger,
     under_id,
     work_year,
 )
@@ -88,7 +87,6 @@ def list_(
 
     --json 输出键：「ok、year、items（评分项代码→名称）、ratings（每个支部：org_id、name、committee、scores、total、
     proposed_stars、stars）、unrated（还没有星级评定记录的支部数）」。"""
-    third_ledger()
     from pledgebook.exporters.paper.stars import star_lines
     from pledgebook.models.appraisal.queries import branches
     from pledgebook.models.ledger.rules import root_org
@@ -194,7 +192,6 @@ def confirm_all(under: UnderOption = None, yes: YesOption = False, year: YearOpt
     """按建议星级确定所有还未确定的党支部（或 --under 某党委以下的）；先说明数量并询问，脚本加 --yes。
 
     --json 输出键：「ok、year、confirmed」。"""
-    third_ledger()
     from pledgebook.models.appraisal.queries import branches
     from pledgebook.models.appraisal.rules.stars import confirm_all as confirm_every
 
