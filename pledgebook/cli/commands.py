@@ -14,7 +14,18 @@ from typing import Annotated
 import typer
 
 from pledgebook import __version__
-from pledgebook.cli import config, handoff, imports, ledger, open_tui, orgs, paper, yearend
+from pledgebook.cli import (
+    appraisal,
+    config,
+    handoff,
+    imports,
+    ledger,
+    open_tui,
+    orgs,
+    paper,
+    standing,
+    yearend,
+)
 from pledgebook.cli.common import DbOption, handle_errors
 from pledgebook.cli.zh import install as _chinese_words
 
@@ -45,6 +56,9 @@ app.command("verify")(handoff.verify)
 app.add_typer(handoff.keys_app, name="keys")
 app.add_typer(paper.print_app, name="print")
 app.add_typer(orgs.org_app, name="org")
+app.add_typer(appraisal.appraise_app, name="appraise")
+app.add_typer(standing.stars_app, name="stars")
+app.add_typer(standing.honours_app, name="honours")
 
 
 def _version(value: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -147,7 +147,12 @@ def stats(
     ] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """打印承诺统计（承诺数、已兑现、已结转、兑现率、满意率、逾期、待整改）和四帮四促统计（联系点、结对、驻村、覆盖率），按党委分列。"""
+    """打印承诺统计（承诺数、已兑现、已结转、兑现率、满意率、逾期、待整改）、四帮四促统计（联系点、结对、驻村、覆盖率）和民主评议党员、星级评定、评选表彰统计，按党委分列。
+
+    --json 的「appraisal」键：「by_committee 或 by_county（每行：name、code、kind、members、appraised、exempt、
+    excellent、qualified、basic、unqualified、undecided、disposals、disposals_open）、totals、stars（同样的行：
+    name、code、kind、branches、rated、confirmed、pending、levels；totals）、honours（同样的行：name、code、kind、
+    candidates、confirmed，按表彰类别代码；totals）」。"""
     from pledgebook.models.campaign import summary as campaign_summary
     from pledgebook.models.core.vocab import PLEDGE_STATUSES
     from pledgebook.models.ledger import summary as ledger_summary
@@ -160,8 +165,9 @@ def stats(
     open_db(db)
     pledges = ledger_summary.summarise(year, by)
     helping = campaign_summary.summarise(pledges.year, pledges.root_id, by, idle_months)
+    third = _third_ledger(pledges.year, pledges.root_id, by)
     if as_json:
-        emit_json({**pledges.as_json(), "help": helping.as_json()})
+        emit_json({**pledges.as_json(), "help": helping.as_json(), "appraisal": third})
         return
     county, year, closed, groups, total = pledges.county, pledges.year, pledges.closed, pledges.rows, pledges.total
     title = f"{county['name']} {year}年度 承诺情况统计" + ("（已关闭）" if closed else "")
@@ -185,6 +191,7 @@ def stats(
     console.print(f"按状态：{states}")
     console.print(f"党组织 {pledges.orgs} 个，在册人员 {pledges.people} 名")
     _print_help(county["name"], year, helping)
+    _print_third(county["name"], year, third)
 
 
 def _group_label(groups: list) -> str:
@@ -235,6 +242,63 @@ def _print_help(county_name: str, year: int, helping: CampaignSummary) -> None:
             f"近{idle_months}个月无帮扶记录：" + "，".join(f"{who[r]} {n} 名" for r, n in counts.items() if n)
             + "（名单见 --json）"
         )
+
+
+def _third_ledger(year: int, root_id: int | None, by: str) -> dict[str, Any]:
+    """The third ledger's figures for ``stats``: 民主评议党员 per 党委 (per county with ``--by county``), and
+    星级评定 and 评选表彰 on the same rows, each with its total row as ``totals``."""
+    from dataclasses import asdict
+
+    from pledgebook.models.appraisal.figures import appraisal_table
+    from pledgebook.models.appraisal.standing import honour_table, star_table
+    from pledgebook.models.store.statrows import rows_key
+
+    *rows, total = appraisal_table(year, root_id, by)
+    *stars, star_total = star_table(year, root_id, by)
+    *honours, honour_total = honour_table(year, root_id, by)
+    key = rows_key(by)
+    return {key: [asdict(r) for r in rows], "totals": asdict(total),
+            "stars": {key: [r.as_dict() for r in stars], "totals": star_total.as_dict()},
+            "honours": {key: [r.as_dict() for r in honours], "totals": honour_total.as_dict()}}
+
+
+def _print_third(county_name: str, year: int, third: dict[str, Any]) -> None:
+    """The third ledger beside the others: 民主评议党员 and 星级评定 per 党委 (or county), then the 表彰 counts."""
+    from pledgebook.models.core.vocab import HONOUR_KINDS, STAR_LABELS
+
+    rows = third.get("by_committee") or third.get("by_county") or []
+    total, stars, honours = third["totals"], third["stars"], third["honours"]["totals"]
+    if not (total["appraised"] or total["exempt"] or stars["totals"]["rated"] or any(honours["candidates"].values())):
+        console.print("民主评议党员、星级评定、评选表彰：尚无记录。")
+        return
+    label = "县（区）" if any(r["kind"] == "county" for r in rows) else "党委"
+    heads = {"members": "党员", "appraised": "参评", "exempt": "不参评", "excellent": "优秀", "qualified": "合格",
+             "basic": "基本合格", "unqualified": "不合格", "disposals": "处置"}
+    table = Table(title=f"{county_name} {year}年度 民主评议党员情况", header_style="bold", padding=(0, 0, 0, 1))
+    table.add_column(label, overflow="fold", ratio=1)
+    for col in heads.values():
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
+    for row in rows:
+        table.add_row(row["name"], *(str(row[k]) for k in heads))
+    table.add_section()
+    table.add_row("[bold]合计[/]", *(str(total[k]) for k in heads))
+    console.print(table)
+    console.print(f"未评定 {total['undecided']} 人；组织处置 {total['disposals']} 起，其中未销号 {total['disposals_open']} 起")
+    levels = list(stars["totals"]["levels"])
+    table = Table(title=f"{county_name} {year}年度 星级评定情况", header_style="bold", padding=(0, 0, 0, 1))
+    table.add_column(label, overflow="fold", ratio=1)
+    for col in ("支部", "已评", "已确定", *(STAR_LABELS.get(int(n), str(n)) for n in levels)):
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(5, 2 * len(col)))
+    star_rows = third["stars"].get("by_committee") or third["stars"].get("by_county") or []
+    for row in [*star_rows, None]:
+        if row is None:
+            table.add_section()
+            row = {**stars["totals"], "name": "[bold]合计[/]"}
+        table.add_row(row["name"], str(row["branches"]), str(row["rated"]), str(row["confirmed"]),
+                      *(str(row["levels"].get(n, 0)) for n in levels))
+    console.print(table)
+    console.print("评选表彰（确定/候选）：" + "，".join(
+        f"{name} {honours['confirmed'][k]}/{honours['candidates'][k]}" for k, name in HONOUR_KINDS.items()))
 
 
 def _num(value: float) -> str:

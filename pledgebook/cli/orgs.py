@@ -27,7 +27,8 @@ OrgArg = Annotated[str, typer.Argument(help="党组织代码或全称", show_def
 YesOption = Annotated[bool, typer.Option("--yes", help="不再询问（脚本用）")]
 
 
-def _org(text: str):
+def org_named(text: str):
+    """The org a command names by its code or full name (the one resolver every command uses)."""
     from pledgebook.exporters.paper import find_org
 
     if not text.strip():
@@ -59,7 +60,7 @@ def add(
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    above = _org(parent)
+    above = org_named(parent)
     org = rules.create_org(name, kind, above.id, sector=sector, township=township, code=code)
     _done(as_json, f"已新增「{org.name}」（上级：{above.name}）。", org)
 
@@ -72,7 +73,7 @@ def rename(org: OrgArg, new_name: Annotated[str, typer.Argument(help="新的全�
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    old = _org(org)
+    old = org_named(org)
     changed = rules.update_org(old.id, name=new_name)
     _done(as_json, f"已把「{old.name}」改名为「{changed.name}」。", changed)
 
@@ -85,8 +86,8 @@ def move(org: OrgArg, parent: Annotated[str, typer.Option("--to", help="新的�
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    above = _org(parent)
-    moved = rules.move_org(_org(org).id, above.id)
+    above = org_named(parent)
+    moved = rules.move_org(org_named(org).id, above.id)
     _done(as_json, f"已把「{moved.name}」移到「{above.name}」之下。", moved)
 
 
@@ -97,7 +98,7 @@ def deactivate(org: OrgArg, yes: YesOption = False, db: DbOption = None, as_json
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    found = _org(org)
+    found = org_named(org)
     impact = rules.org_impact(found.id)
     if not as_json:
         console.print(impact.text(), markup=False)
@@ -118,5 +119,5 @@ def activate(org: OrgArg, db: DbOption = None, as_json: JsonOption = False) -> N
     from pledgebook.models.ledger import rules
 
     open_db(db)
-    changed = rules.set_org_active(_org(org).id, True)
+    changed = rules.set_org_active(org_named(org).id, True)
     _done(as_json, f"已启用「{changed.name}」。", changed)

@@ -51,7 +51,8 @@ def commands(command, path):
 
 
 CLI_PATHS = list(commands(get_command(cli_app), []))
-CLI_ALLOWED = FILES | OPTION_CODES | {name for path in CLI_PATHS for name in path}
+# command names, also each word of a hyphenated one (close-disposal, confirm-all)
+CLI_ALLOWED = FILES | OPTION_CODES | {word for path in CLI_PATHS for name in path for word in (name, *name.split("-"))}
 
 
 @pytest.mark.parametrize("path", CLI_PATHS, ids=lambda p: " ".join(p) or "pledgebook")
