@@ -265,7 +265,7 @@ def _print_more(result, out) -> None:
 
 @handle_errors
 def template(
-    kind: Annotated[str, typer.Argument(help="模板类型（中文或英文）：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）、contacts（联系点名单）、stationing（驻村干部名单）、helplogs（帮扶工作月报）")],
+    kind: Annotated[str, typer.Argument(help="模板类型（中文或英文）：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）、contacts（联系点名单）、stationing（驻村干部名单）、helplogs（帮扶工作月报）、appraisals（民主评议结果）、honours（评选表彰推荐）")],
     output: Annotated[Path, typer.Option("-o", "--output", help="保存为哪个 .xlsx 文件", callback=check_output_file)],
     year: Annotated[int | None, typer.Option("--year", help="写在标题中的年度", callback=check_year)] = None,
     db: DbOption = None,

@@ -67,6 +67,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "基本合格": ("基本合格票", "基本合格票数"),
     "不合格": ("不合格票", "不合格票数"),
     "不参评原因": ("未参评原因", "不参加评议原因", "不参评理由"),
+    # 评选表彰: the townships' recommendations
+    "推荐类别": ("表彰类别", "推荐类型", "表彰类型", "推荐表彰类别", "评选类别", "表彰项目", "推荐表彰类型"),
+    "推荐理由": ("推荐原因", "推荐意见", "推荐事由", "理由"),
     # organization lists
     "组织类别": ("党组织类别", "组织类型", "党组织类型"),
     "上级党组织": ("上级组织", "上级党委", "上级党组织名称"),
@@ -235,11 +238,12 @@ _PROGRESS = {"践诺进展", "完成进度", "践诺日期"}
 _PERSON = {"性别", "民族", "学历", "出生日期", "入党时间", "公民身份号码"}
 _ORG = {"组织类别", "上级党组织", "所属领域", "组织代码"}
 _APPRAISAL = {"优秀", "基本合格", "不合格", "不参评原因"}
+_HONOUR = {"推荐类别", "推荐理由"}
 
 
 def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = None) -> str | None:
     """What a table holds, from its columns: 'orgs', 'people', 'pledges', 'progress', 'evaluations',
-    'contacts', 'stationing', 'helplogs', 'appraisals' or None.
+    'contacts', 'stationing', 'helplogs', 'appraisals', 'honours' or None.
 
     Headers may be raw or canonical. A ledger with the pledge's own columns
     (措施, 时限 …) counts as 'pledges' even when it also carries evaluation
@@ -252,6 +256,8 @@ def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = 
         return second
     leaves = {leaf(n) for n in names if n}
     has_pledge = "承诺事项" in leaves
+    if leaves & _HONOUR and not has_pledge:
+        return "honours"
     if "党员编号" in leaves or leaves & _APPRAISAL:
         return "appraisals"
     if leaves & _EVALUATION_LEAVES and not leaves & _PLEDGE_ONLY:

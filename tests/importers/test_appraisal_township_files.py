@@ -432,3 +432,32 @@ def test_decided_on_from_the_sheet(town, tmp_path):
     result = import_file(township_sheet(tmp_path / "日期.xlsx", header, rows))
     assert result.added == 8, [p.text() for p in result.problems]
     assert {a.decided_on for a in Appraisal.select()} == {dt.date(2011, 12, 20)}
+
+
+# ----------------------------------------------------------------- our own template, filled by a township
+
+
+def test_template_filled_and_imported(town, tmp_path):
+    from pledgebook.exporters.template import write_template
+
+    path = write_template("民主评议结果", tmp_path / "模板.xlsx", year=2011)
+    blank = import_file(path)
+    assert blank.kind == "appraisals" and blank.rows_read == 0 and not blank.sheets[0].unknown_columns
+    wb = openpyxl.load_workbook(path)
+    ws = wb["民主评议党员结果"]
+    header = [c.value for c in ws[2]]
+    assert header[:4] == ["序号", "所属乡镇", "党组织", "姓名"] and "组织评定等次" in header and "不参评原因" in header
+    options = wb["选项"]
+    branches = [c.value for c in next(col for col in options.columns if col[0].value == "branches")[1:] if c.value]
+    assert branches == ["新华村党支部", "碧溪村党支部"]  # the branches only: no 党委 in the dropdown
+    col = {name: j for j, name in enumerate(header)}
+    for i, (name, *values) in enumerate(XINHUA_ROWS, start=3):
+        ws.cell(i, col["序号"] + 1, i - 2)
+        ws.cell(i, col["党组织"] + 1, "新华村党支部")
+        ws.cell(i, col["姓名"] + 1, name)
+        for h, value in zip(COUNTS_HEADER + ["组织评定等次"], values, strict=True):
+            ws.cell(i, col[h] + 1, value)
+    wb.save(tmp_path / "已填.xlsx")
+    result = import_file(tmp_path / "已填.xlsx")
+    assert (result.added, result.rejected) == (8, 0), [p.text() for p in result.problems]
+    assert stored() == expected()
