@@ -110,12 +110,14 @@ def test_a_member_not_on_the_roll_and_one_of_another_branch_by_id_number(town, t
     number = "530822198001010019"
     rules.update_person(town["zhao"].id, id_number=number)
     rows = [[1, "联珠镇", "优秀共产党员", "碧溪村党支部", "孙八", None, "理由"],
-            [2, "通关镇", "优秀党务工作者", "新华村党支部", "赵六", number, "理由"]]
+            [2, "通关镇", "优秀党务工作者", "新华村党支部", "赵六", number, "理由"],
+            [3, "联珠镇", "优秀党务工作者", "新华村党支部", "李四", number, "理由"]]  # 赵六's number on 李四's row
     result = import_file(recommendations(tmp_path / "错.xlsx", rows))
-    assert result.rejected == 2 and Honour.select().count() == 0
-    first, second = sorted(result.problems, key=lambda p: p.row)
+    assert result.rejected == 3 and Honour.select().count() == 0
+    first, second, third = sorted(result.problems, key=lambda p: p.row)
     assert first.header == "姓名" and "孙八已转出，不是在册党员" in first.message
     assert second.header == "党组织" and "赵六是「勐先村党支部」的党员，不是「新华村党支部」的" in second.message
+    assert third.header == "公民身份号码" and "登记在「赵六」名下，与本行姓名「李四」不符" in third.message
 
 
 def test_twice_in_the_file_and_a_closed_year(town, tmp_path):

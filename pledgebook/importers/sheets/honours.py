@@ -18,7 +18,8 @@ from typing import Any
 from pledgebook.importers import cells
 from pledgebook.importers.context import Context
 from pledgebook.importers.plan import Collector, Planned, Row, RowErrors, SheetKind, Writer
-from pledgebook.importers.resolve import OrgRef, PersonRef, Unresolved
+from pledgebook.importers.resolve import OrgRef, PersonRef
+from pledgebook.importers.sheets.member import find_member
 from pledgebook.importers.sheets.people import org_of
 from pledgebook.models.appraisal.criteria import ORG_KINDS, Criteria
 from pledgebook.models.appraisal.rules import honours as rules
@@ -107,20 +108,11 @@ class Honours(SheetKind):
             if row.raw("姓名") is not None:
                 c.add("姓名", f"{vocab.HONOUR_KINDS[kind]}表彰的是党组织，「姓名」请留空（推荐党员请选优秀共产党员或优秀党务工作者）")
             return (org, None) if org is not None else None
-        org = org_of(ctx, row, c, required=False)
-        number = cells.id_number(row, c) if row.raw("公民身份号码") is not None else None
         if row.raw("姓名") is None:
             c.add("姓名" if row.has("姓名") else None, f"{vocab.HONOUR_KINDS[kind]}表彰的是党员，请填写姓名")
             return None
-        if c.errors:
-            return None
-        try:
-            person = ctx.people.resolve(row.raw("姓名"), org, number, ctx.orgs)
-        except Unresolved as exc:
-            c.add("姓名", str(exc))
-            return None
-        if org is not None and person.org_id != org.id:
-            c.add("党组织", f"{person.name}是「{ctx.orgs.by_id[person.org_id].name}」的党员，不是「{org.name}」的，请核对")
+        person = find_member(ctx, row, c)
+        if person is None:
             return None
         if person.state != "active":
             c.add("姓名", f"{person.name}已{vocab.label(vocab.PERSON_STATES, person.state)}，不是在册党员，不能推荐表彰")
