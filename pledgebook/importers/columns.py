@@ -46,14 +46,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "完成进度": ("进度", "完成比例", "完成百分比"),
     "践诺日期": ("践诺时间", "记录日期"),
     "评议方式": ("评诺方式", "评议形式"),
-    "发放票数": ("发放票", "发票数", "发放测评票", "发出票数"),
-    "有效票": ("有效票数", "收回有效票", "收回票数"),
+    "发放票数": ("发放票", "发票数", "发放测评票", "发出票数", "发出测评票", "测评票数", "发放测评票数", "发放"),
+    "有效票": ("有效票数", "收回有效票", "收回票数", "有效测评票", "有效测评票数", "收回有效测评票", "收回有效票数", "有效"),
     "满意": ("满意票", "满意票数"),
     "基本满意": ("基本满意票", "基本满意票数", "较满意"),
     "不满意": ("不满意票", "不满意票数"),
     "满意率": ("满意度",),
     "参与率": ("参评率",),
-    "评定等次": ("评议等次", "评议结果", "等次", "评定结果", "评诺结果", "组织评定等次", "组织评定结果"),
+    "评定等次": ("评议等次", "评议结果", "等次", "评定结果", "评诺结果", "组织评定等次", "组织评定结果",
+             # a township's 民主评议结果: the 组织评定 grade of each member
+             "民主评议等次", "民主评议结果", "组织评定", "评定等级", "评议等级"),
     "评定意见": ("支部评定意见", "组织评价", "点评意见", "评议意见", "领导点评意见"),
     "评定日期": ("评议日期", "评议时间", "评定时间"),
     "整改措施": ("整改意见",),
@@ -239,6 +241,7 @@ _PERSON = {"性别", "民族", "学历", "出生日期", "入党时间", "公民
 _ORG = {"组织类别", "上级党组织", "所属领域", "组织代码"}
 _APPRAISAL = {"优秀", "基本合格", "不合格", "不参评原因"}
 _HONOUR = {"推荐类别", "推荐理由"}
+_PLEDGE_EVALUATION = {"承诺事项", "承诺编号", "满意", "基本满意", "不满意", "满意率", "评议方式"}
 
 
 def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = None) -> str | None:
@@ -260,6 +263,8 @@ def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = 
         return "honours"
     if "党员编号" in leaves or leaves & _APPRAISAL:
         return "appraisals"
+    if "评定等次" in leaves and "姓名" in leaves and not leaves & _PLEDGE_EVALUATION:
+        return "appraisals"  # members' grades with no pledge to grade: a township's 民主评议结果
     if leaves & _EVALUATION_LEAVES and not leaves & _PLEDGE_ONLY:
         return "evaluations"
     if leaves & {"践诺进展", "完成进度"} and not leaves & _PLEDGE_ONLY:

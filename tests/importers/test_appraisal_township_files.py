@@ -156,14 +156,7 @@ def test_grade_header_spellings_the_importer_knows(town, tmp_path, grade_header)
     assert stored() == expected()
 
 
-@pytest.mark.parametrize("grade_header", [
-    pytest.param("民主评议等次", marks=pytest.mark.xfail(
-        strict=True, reason="「民主评议等次」is not yet an alias of 评定等次: the grades are not read")),
-    pytest.param("组织评定", marks=pytest.mark.xfail(
-        strict=True, reason="「组织评定」alone names a group (组织评定/…), not the grade column")),
-    pytest.param("民主评议结果", marks=pytest.mark.xfail(
-        strict=True, reason="「民主评议结果」is not yet an alias of 评定等次")),
-])
+@pytest.mark.parametrize("grade_header", ["民主评议等次", "组织评定", "民主评议结果", "评定等级"])
 def test_grade_header_spellings_of_the_townships(town, tmp_path, grade_header):
     path = township_sheet(tmp_path / "结果.xlsx", ["序号", "党支部", "姓名", *COUNTS_HEADER, grade_header],
                           xinhua_rows())
@@ -175,10 +168,8 @@ def test_grade_header_spellings_of_the_townships(town, tmp_path, grade_header):
 @pytest.mark.parametrize("ballot_headers", [
     ("发放票数（张）", "有效票数（张）"),
     ("发放测评票", "收回有效票"),
-    pytest.param(("测评票数", "有效测评票"), marks=pytest.mark.xfail(
-        strict=True, reason="「测评票数」「有效测评票」are not yet aliases of 发放票数 / 有效票")),
-    pytest.param(("发出测评票（张）", "收回有效票数"), marks=pytest.mark.xfail(
-        strict=True, reason="「发出测评票」is not yet an alias of 发放票数")),
+    ("测评票数", "有效测评票"),
+    ("发出测评票（张）", "收回有效票数"),
 ])
 def test_ballot_header_spellings(town, tmp_path, ballot_headers):
     header = ["序号", "党支部", "姓名", *ballot_headers, "优秀票数", "合格票数", "基本合格票数", "不合格票数", "评定等次"]
@@ -223,8 +214,6 @@ def test_two_row_header_with_the_votes_under_a_democratic_appraisal_group(town, 
     assert stored() == expected()
 
 
-@pytest.mark.xfail(strict=True, reason="「组织评定」merged down over the two header rows is read as a group, not "
-                                       "as the grade; 「测评票数/发放」「测评票数/有效」are not known leaves")
 def test_two_row_header_with_the_organisation_grade_merged_down(town, tmp_path):
     top = [("序号", 1), ("党支部", 1), ("姓名", 1), ("测评票数", 2), ("民主测评", 4), ("组织评定", 1)]
     leaves = [None, None, None, "发放", "有效", "优秀", "合格", "基本合格", "不合格", None]
@@ -244,8 +233,6 @@ def test_grades_only_sheet_without_votes(town, tmp_path):
     assert {k: v[-1] for k, v in stored().items()} == {k: v[-1] for k, v in expected().items()}
 
 
-@pytest.mark.xfail(strict=True, reason="a sheet with 姓名, 党支部 and 评定等次 but no vote column is guessed as 评诺结果 "
-                                       "(its 评定等次), which then lacks 承诺事项")
 def test_grades_only_sheet_is_told_from_its_headers(town, tmp_path):
     rows = [[i, "新华村党支部", name, values[-1]] for i, (name, *values) in enumerate(XINHUA_ROWS, start=1)]
     header = ["序号", "党支部", "姓名", "性别", "评议等次"]
