@@ -146,3 +146,60 @@ def _disposal(r: random.Random, g: Gen, appraisal_id: int, grade: str, decided: 
             result = "经教育已改正，组织生活正常参加" if kind != "persuade" else "本人已申请退党，按程序办理"
     stamp = g.ts(min(when, today))
     return (g.uid(), stamp, stamp, appraisal_id, kind, min(when, today).isoformat(), due.isoformat(), done, result)
+
+
+# the office's own two items (领导班子好, 工作机制好: 40 points between them) as a county marks them: most
+# branches lose a few points, some many; with the ledger's three items this spreads the stars about
+# 五星 1/8, 四星 1/3, 三星 1/3, the rest 二星 and 一星 (the share a real county reports)
+OFFICE_MIX = [(38, 12), (31, 35), (22, 33), (12, 14), (4, 6)]
+
+
+def _office_points(r: random.Random) -> tuple[float, float]:
+    total = r.choices([m[0] for m in OFFICE_MIX], weights=[m[1] for m in OFFICE_MIX])[0] + r.randint(-2, 2)
+    leadership = min(20, max(0, total // 2 + r.randint(-2, 2)))
+    return float(leadership), float(min(20, max(0, total - leadership)))
+
+
+def build_standing(conn: Connection, *, seed: int, years: Sequence[int], closed: Sequence[int], today: date) -> dict[str, int]:
+    """Stars and honours of each year as the office would have made them in December, through the third
+    ledger's own proposals (a closed year is opened for its December and closed again: the demo replays the
+    year in order). Office items are marked down a little (扣分制), proposals confirmed, a few adjusted;
+    the candidates the criteria propose confirmed within each 乡镇（党委）'s quota (the open year's still
+    partly undecided). Returns counts."""
+    from pledgebook.models.appraisal import rules
+    from pledgebook.models.appraisal.units import committee_of
+    from pledgebook.models.store import settings
+    from pledgebook.models.store.orgtree import OrgTree
+
+    r = random.Random(seed * 31 + 21)
+    ratings = honours = 0
+    tree = OrgTree.load()
+    units = committee_of(tree)
+    quota = settings.honour_quota()
+    for year in years:
+        was_closed = year in closed
+        if was_closed:
+            conn.execute("UPDATE work_year SET closed = 0 WHERE year = ?", (year,))
+        rules.propose_stars(year)
+        conn.executemany("UPDATE star_rating SET score_leadership = ?, score_mechanism = ? WHERE id = ?",
+                         [(*_office_points(r), rid) for (rid,) in
+                          conn.execute("SELECT id FROM star_rating WHERE year = ?", (year,))])
+        rules.propose_stars(year)  # the totals again, with the office's marks
+        if was_closed or today.month == 12:
+            ratings += rules.confirm_all(year)
+        day = min(date(year, 12, 28), today).isoformat()
+        conn.execute("UPDATE star_rating SET confirmed_on = ? WHERE year = ? AND stars IS NOT NULL", (day, year))
+        rules.propose_candidates(year)
+        per_unit: dict[tuple[int, str], int] = {}
+        confirmed: list[tuple[str, int]] = []
+        for hid, kind, org_id in conn.execute("SELECT id, kind, org_id FROM honour WHERE year = ? ORDER BY id", (year,)).fetchall():
+            key = (units.get(org_id, 0), kind)
+            if per_unit.get(key, 0) < quota[kind] and (was_closed or r.random() < 0.6):
+                per_unit[key] = per_unit.get(key, 0) + 1
+                confirmed.append((day, hid))
+        conn.executemany("UPDATE honour SET status = 'confirmed', decided_on = ? WHERE id = ?", confirmed)
+        if was_closed:
+            conn.execute("UPDATE honour SET status = 'declined', decided_on = ? WHERE year = ? AND status = 'candidate'", (day, year))
+            conn.execute("UPDATE work_year SET closed = 1 WHERE year = ?", (year,))
+        honours += len(confirmed)
+    return {"star_ratings": ratings, "honours": honours}

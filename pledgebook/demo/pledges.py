@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from sqlite3 import Connection
 
-from pledgebook.demo.appraisal import build_appraisals
+from pledgebook.demo.appraisal import build_appraisals, build_standing
 from pledgebook.demo.campaign import build_campaign
 from pledgebook.demo.county import (
     COUNTY_CODE,
@@ -146,6 +146,8 @@ def build_demo(
                     people=members, closed=range(first_year, last_year),
                 )
             )
+            counts.update(build_standing(conn, seed=seed, years=range(first_year, last_year + 1),
+                                         closed=range(first_year, last_year), today=today))
         audit.record("generate", "demo", None, {k: (None, v) for k, v in counts.items()}, note=f"载入演示数据（seed={seed}）")
         if migrations.schema_version(database) >= 3:  # (a test builds a demo on an old schema)
             search.flush()  # index the new pledges for the search box

@@ -54,6 +54,7 @@ def test_members_with_their_appraisals(made):
     assert set(tong) == {"丙", "丁", "戊"}  # 辛 转出, not appraised
     geng = next(r for r in members(made["b4"].id, 2011) if r.name == "庚")
     assert (geng.appraisal_id, geng.grade_label) == (None, "")  # the deleted appraisal is not shown
+    assert members(made["town2"].id, 2011) == []  # nobody in the 党委 itself
 
 
 def test_a_moved_member_stays_where_appraised(made):

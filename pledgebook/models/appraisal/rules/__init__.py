@@ -30,8 +30,27 @@ from pledgebook.models.appraisal.rules.disposals import (
     restore_disposal,
     save_disposal,
 )
-
-# ---- A2: 星级评定 and 评选表彰 (rules/stars.py, rules/honours.py); their names join
+from pledgebook.models.appraisal.rules.honours import (
+    QuotaUse,
+    add_candidate,
+    decide,
+    delete_honour,
+    propose_candidates,
+    quota_usage,
+    restore_honour,
+)
+from pledgebook.models.appraisal.rules.stars import (
+    ProposalResult,
+    confirm_all,
+    confirm_stars,
+    ledger_scores,
+    propose_stars,
+    rating_of,
+    score,
+    star_history,
+    star_levels,
+    stars_for,
+)
 
 __all__ = [
     "ProposalResult",
