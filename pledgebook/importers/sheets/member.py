@@ -18,7 +18,10 @@ from pledgebook.models.core.values import mask_id_number
 
 def find_member(ctx: Context, row: Row, c: Collector) -> PersonRef | None:
     """The member the row names (not checked for 在册), or None with the problems collected (by column)."""
-    number = cells.id_number(row, c) if row.raw("公民身份号码") is not None else None
+    raw = row.raw("公民身份号码")
+    # a number as the ledger stores it is valid: only the others are checked and normalized (13,724 rows a county)
+    number = raw if type(raw) is str and raw in ctx.people.by_number else (
+        cells.id_number(row, c) if raw is not None else None)
     if row.raw("姓名") is None:
         c.add("姓名" if row.has("姓名") else None, "请填写姓名")
         return None
