@@ -178,3 +178,22 @@ def test_template_filled_and_imported(town, tmp_path):
     result = import_file(tmp_path / "已填.xlsx")
     assert (result.added, result.rejected) == (2, 0), [p.text() for p in result.problems]
     assert Honour.get(Honour.org == town["b3"].id).note == "五星党支部"
+
+
+def test_old_xls_with_a_title_and_the_kind_under_another_name(town, tmp_path):
+    xlwt = pytest.importorskip("xlwt", reason="xlwt writes the old .xls format for this test")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("通关镇")
+    sheet.write_merge(0, 0, 0, 4, "通关镇2011年度评选表彰推荐对象")
+    for j, name in enumerate(["序号", "表彰类别", "所在党组织", "党员姓名", "推荐事由"]):
+        sheet.write(1, j, name)
+    for i, row in enumerate([[1, "先进基层党组织", "勐先村党支部", "", ""],
+                             [2, "优秀共产党员", "勐先村党支部", "赵六", "带头调解邻里纠纷 20 余起"]], start=2):
+        for j, value in enumerate(row):
+            sheet.write(i, j, value)
+    sheet.write(5, 0, "填表人：岩温")
+    book.save(str(tmp_path / "通关镇.xls"))
+    result = import_file(tmp_path / "通关镇.xls")
+    assert result.kind == "honours" and result.added == 2, [p.text() for p in result.problems]
+    assert candidates() == {("advanced_org", "勐先村党支部"): ("recommended", "candidate", True, ""),
+                            ("excellent_member", "赵六"): ("recommended", "candidate", False, "带头调解邻里纠纷 20 余起")}
