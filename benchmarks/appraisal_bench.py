@@ -14,6 +14,9 @@ something to count. Figures (median of a few runs):
 - the ledger's items alone (``ledger_scores``: the first ledger's FigureBook + one GROUP BY), the office's
   score of one branch, confirming every proposal, the 星级评定情况 table, and the honours proposed from the
   records;
+- the 民主评议 paper round trip: the 民主测评票 + 计票表 for every branch, the 计票表 filled in (untimed, every
+  branch within its quota) and imported back into a year with no appraisals (every member added), then the
+  same values again (every row unchanged); aim (issue 19): the import < 2 s for the county's members.
 - the 民主评议结果 import of the whole county (:func:`appraisal_import`): one row per member of the roster
   (13,724 in the default county: every member made 在册 for the run, the year's appraisals removed first),
   as a township's own results sheet names them (乡镇, 党组织, 姓名, 公民身份号码, the votes, 评定等次) — in
@@ -139,6 +142,66 @@ def stars(year: int, runs: int) -> list[tuple[str, str]]:
     return rows
 
 
+def fill_tally(path: Path, out: Path) -> None:
+    """The printed 计票表 filled in as the branches would (untimed): 发放/有效/votes and a grade for every
+    member, ⌊n/3⌋ 优秀 per branch."""
+    import openpyxl
+
+    from pledgebook.exporters import paper
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    col = {h: j for j, (h, _) in enumerate(paper.APPRAISAL_TALLY_COLUMNS)}
+    from pledgebook.models.store.tables import database
+
+    branch_of = dict(database.execute_sql("SELECT uid, org_id FROM person").fetchall())  # names repeat
+    blocks: dict[int, list] = {}
+    for row in ws.iter_rows(min_row=paper.APPRAISAL_TALLY_HEADER_ROW + 2):
+        if row[col["不参评原因"]].value is None:
+            blocks.setdefault(branch_of[row[col["党员编号"]].value], []).append(row)
+    for rows in blocks.values():
+        n = len(rows)
+        for i, row in enumerate(rows):
+            best = i < n // 3
+            for h, value in (("发放票数", n), ("有效票", n), ("优秀", n if best else 0), ("合格", 0 if best else n),
+                             ("基本合格", 0), ("不合格", 0), ("组织评定等次", "优秀" if best else "合格")):
+                row[col[h]].value = value
+    wb.save(out)
+
+
+def tally(year: int, folder: Path, quick: bool) -> list[tuple[str, str]]:
+    """The 民主评议 paper round trip on the open file (its appraisals of ``year`` removed first, untimed); with
+    ``quick``, for the first 乡镇（党委） only (the demo's members do not shrink with its scale)."""
+    from pledgebook.exporters import paper
+    from pledgebook.importers.apply import import_file
+    from pledgebook.models.store.tables import database
+
+    with database.atomic("IMMEDIATE"):
+        database.execute_sql("DELETE FROM disposal WHERE appraisal_id IN (SELECT id FROM appraisal WHERE year = ?)",
+                             [year])
+        database.execute_sql("DELETE FROM honour WHERE year = ?", [year])
+        database.execute_sql("DELETE FROM appraisal WHERE year = ?", [year])
+    rows: list[tuple[str, str]] = []
+    started, cpu = time.perf_counter(), time.process_time()
+    under = database.execute_sql("SELECT id FROM org WHERE kind = 'committee' AND deleted_at IS NULL "
+                                 "ORDER BY sort, id LIMIT 1").fetchone()[0] if quick else None
+    printed = paper.print_appraisal_ballots(folder / "测评票.xlsx", org_id=under, year=year)
+    rows.append((f"民主测评票 + 计票表 ({printed.units} branches, {printed.members:,} members)",
+                 f"{time.perf_counter() - started:.2f} s (cpu {time.process_time() - cpu:.2f} s), "
+                 f"{printed.size / 1e6:.1f} + {printed.tally_size / 1e6:.1f} MB"))
+    assert printed.tally_path is not None
+    filled = folder / "计票表_已填.xlsx"
+    fill_tally(printed.tally_path, filled)
+    for label in ("计票表 import, every member added", "计票表 import again (re-saved, all unchanged)"):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = import_file(filled, backup_folder=folder / "backups")
+        took = time.perf_counter() - started
+        rows.append((f"{label} ({result.added:,} added, {result.unchanged:,} unchanged, {result.rejected} refused)",
+                     f"{took:.2f} s (cpu {time.process_time() - cpu:.2f} s){'' if took < AIM else f'  (OVER the {AIM:.0f} s aim)'}"))
+        fill_tally(filled, filled)  # other bytes, the same values: planned again, not recognised by its SHA-256
+    return rows
+
+
 HEADER = ["序号", "乡镇", "党组织", "姓名", "公民身份号码", "发放票数", "有效票", "优秀", "合格", "基本合格", "不合格",
           "评定等次", "不参评原因"]
 _GRADE = {"excellent": "优秀", "qualified": "合格", "basic": "基本合格", "unqualified": "不合格"}
@@ -151,8 +214,8 @@ def _check_digit(body: str) -> str:
 
 def prepare_import(db: Path, year: int) -> tuple[list[list], list[tuple]]:
     """Untimed set-up on ``db``: every member of the roster 在册, a namesake without an ID number given one (a
-    branch's namesakes are told apart by it) as is the second holder of a number written twice, the year's appraisals (and their 处置) removed. Returns the rows of
-    the results sheet (the year's grades as the demo made them, 合格 for a member it had not appraised) and the
+    branch's namesakes are told apart by it) as is the second holder of a number written twice, the year's
+    appraisals (and their 处置) removed. Returns the rows of the results sheet (the year's grades as the demo made them, 合格 for a member it had not appraised) and the
     same rows as the floor inserts them."""
     con = sqlite3.connect(db)
     with con:
@@ -266,7 +329,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small scale, for CI: checks nothing crashes")
     ap.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
-    ap.add_argument("--only", choices=("stars", "import"), help="only the star figures, or only the appraisal import")
+    ap.add_argument("--only", choices=("stars", "import"),
+                    help="only the star and tally figures, or only the results import")
     args = ap.parse_args()
     temp = Path(tempfile.mkdtemp(prefix="pledgebook-appraisal-"))
     try:
@@ -284,6 +348,7 @@ def main() -> None:
         rows = [(f"{source.name}, year {year}", f"{appraised:,} appraisals made for the run" if appraised else "")]
         if args.only != "import":
             rows += stars(year, 1 if args.quick else args.runs)
+            rows += tally(year, temp, args.quick)
         close_database()
         if args.only != "stars":
             rows += appraisal_import(source, temp, year, 1 if args.quick else max(3, args.runs // 2))

@@ -61,25 +61,31 @@ def fresh(folder: Path) -> Path:
     return folder
 
 
+def county_ledger(db: Path, i: int, pledges: int, members: int | None = None) -> None:
+    """Open county ``i``'s ledger (code 5399xx, 第i县), building its demo (one year) the first time."""
+    from pledgebook.demo.pledges import build_demo
+    from pledgebook.models.store.db import open_database, set_setting
+    from pledgebook.models.store.tables import database
+
+    code = f"5399{i + 10:02d}"
+    open_database(db)
+    if not database.execute_sql("SELECT count(*) FROM setting").fetchone()[0]:
+        build_demo(total_pledges=pledges, seed=100 + i, years=1, member_count=members)
+        with database.atomic():
+            set_setting("county_code", code)
+            set_setting("county_name", f"第{i + 1}县")
+            database.execute_sql("UPDATE org SET code = ? || substr(code, 7) WHERE code IS NOT NULL", [code])
+
+
 def build_counties(work: Path, tag: str, counties: int, per_county: int, fresh) -> tuple[list[Path], list]:
     """The county ledgers (built once, kept in the work folder) and one signed bundle of each."""
     from pledgebook.bundle import keys
     from pledgebook.bundle.write import write_bundle
-    from pledgebook.demo.pledges import build_demo
-    from pledgebook.models.store.db import close_database, open_database, set_setting
-    from pledgebook.models.store.tables import database
+    from pledgebook.models.store.db import close_database
 
     bundles, county_keys = [], []
     for i in range(counties):
-        db = work / f"{tag}county{i}.db"
-        code = f"5399{i + 10:02d}"
-        open_database(db)
-        if not database.execute_sql("SELECT count(*) FROM setting").fetchone()[0]:
-            build_demo(total_pledges=per_county, seed=100 + i, years=1)
-            with database.atomic():
-                set_setting("county_code", code)
-                set_setting("county_name", f"第{i + 1}县")
-                database.execute_sql("UPDATE org SET code = ? || substr(code, 7) WHERE code IS NOT NULL", [code])
+        county_ledger(work / f"{tag}county{i}.db", i, per_county)
         # each county signs (keys init); the prefecture trusts each key, as after the phone call
         county_keys.append(keys.own_public_key() or keys.init_keys(work, force=True)[0])
         bundles.append(write_bundle(fresh(work / f"{tag}bundles{i}")).path)

@@ -21,14 +21,17 @@ SIGNERS: dict[str, object] = {}  # base64 public key → the county's SigningKey
 
 
 def make_county(path: Path, *, seed: int = 7, pledges: int = 300, code: str = "539901", name: str = "云岭县",
-                signed: bool = True) -> Path:
+                signed: bool = True, third: bool = True) -> Path:
     """A small demo county in its own file, renamed to ``code``/``name`` (left open); with ``signed``, its
-    key pair made (``keys init``, public key beside the file) so that its bundles are signed."""
+    key pair made (``keys init``, public key beside the file) so that its bundles are signed; with ``third``,
+    a few records of the third ledger (:func:`add_third_ledger`) when the demo has none."""
     from pledgebook.bundle import keys
     from pledgebook.demo.pledges import build_demo
 
     open_database(path)
     build_demo(total_pledges=pledges, seed=seed)
+    if third:
+        add_third_ledger()
     if code != "539901":
         with database.atomic():
             set_setting("county_code", code)
@@ -117,8 +120,64 @@ def rezip(src: dict[str, bytes], dest: Path, *, fix_manifest: bool = False, drop
     return dest
 
 
+def downgrade(src: dict[str, bytes], version: int) -> dict[str, bytes]:
+    """The bundle as an older program of format ``version`` writes it: without the later tables' members."""
+    from pledgebook.bundle.format import TABLES
+
+    src = dict(src)
+    m = json.loads(src["manifest.json"])
+    m["format_version"] = version
+    for spec in TABLES:
+        if spec.since > version:
+            src.pop(f"{spec.name}.jsonl")
+            m["members"].pop(f"{spec.name}.jsonl")
+            m["counts"].pop(spec.name)
+    src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
+    return src
+
+
 PERSON_REFS = {"pledge": ("person_uid",), "contact_point": ("leader_uid",), "pairing": ("helper_uid", "helped_person_uid"),
-               "stationing": ("cadre_uid",), "help_log": ("person_uid",)}
+               "stationing": ("cadre_uid",), "help_log": ("person_uid",), "appraisal": ("person_uid",),
+               "honour": ("person_uid",)}
+THIRD = ("appraisal", "disposal", "star_rating", "honour")
+
+
+def add_third_ledger(year: int | None = None) -> dict[str, int]:
+    """Records of the third ledger in the open year, for each of its tables the demo left empty: six members
+    of one branch appraised (优秀, 合格 ×2, 基本合格 and 不合格 with a 处置 each — one closed, one open —, one
+    exempt), that branch and another rated (one confirmed), an 优秀共产党员 candidate and a 先进基层党组织
+    confirmed beyond the criteria with a reason. Returns the count per table."""
+    from datetime import date
+
+    from pledgebook.models.store.tables import Appraisal, Disposal, Honour, Org, Person, StarRating, WorkYear
+
+    year = year or max(w.year for w in WorkYear.select().where(WorkYear.closed == False))  # noqa: E712
+    branches = [o for o in Org.select().where(Org.kind == "branch", Org.deleted_at.is_null()).order_by(Org.id)
+                if Person.select().where(Person.org == o, Person.state == "active").count() >= 6][:2]
+    branch = branches[0]
+    people = list(Person.select().where(Person.org == branch, Person.state == "active").order_by(Person.id))[:6]
+    decided = date(year, 11, 28)
+    if not Appraisal.select().exists():
+        grades = ["excellent", "qualified", "qualified", "basic", "unqualified", None]
+        for n, (person, grade) in enumerate(zip(people, grades)):
+            a = Appraisal.create(
+                year=year, person=person, org=branch, self_review="按承诺践诺", ballots_issued=30, ballots_valid=29,
+                votes_excellent=10 + n, votes_qualified=15 - n, votes_basic_qualified=2, votes_unqualified=1,
+                grade=grade, exempt_reason=None if grade else "流动党员", decided_on=decided if grade else None)
+            if grade in ("basic", "unqualified"):
+                Disposal.create(appraisal=a, kind="correct" if grade == "basic" else "educate", decided_on=decided,
+                                due_date=date(year + 1, 3, 10), closed_on=decided if grade == "basic" else None,
+                                result="已改正" if grade == "basic" else "")
+    if not StarRating.select().exists():
+        for n, org in enumerate(branches):
+            StarRating.create(year=year, org=org, score_leadership=18, score_members=19 - n, score_mechanism=17,
+                              score_performance=20, score_public=18, proposed_stars=5 - n, stars=5 - n if n == 0 else None,
+                              confirmed_on=decided if n == 0 else None, confirmed_by="组织部" if n == 0 else "")
+    if not Honour.select().exists():
+        Honour.create(year=year, kind="excellent_member", org=branch, person=people[0], source="proposed")
+        Honour.create(year=year, kind="advanced_org", org=branch, source="manual", status="confirmed",
+                      meets_criteria=False, reason="群众公认", decided_on=decided)
+    return {t: database.execute_sql(f"SELECT count(*) FROM {t}").fetchone()[0] for t in THIRD}
 
 
 def rows(src: dict[str, bytes], table: str) -> list[dict]:
@@ -139,5 +198,8 @@ def put(src: dict[str, bytes], table: str, records: list[dict]) -> dict[str, byt
 def slim(src: dict[str, bytes]) -> dict[str, bytes]:
     """The bundle with only the members anything points at (a demo county has 13,724): fast to merge."""
     src = dict(src)
+    # the appraisals of every member (the demo's December) thinned too: those with a 处置, and a few more
+    disposed = {r["appraisal_uid"] for r in rows(src, "disposal")}
+    put(src, "appraisal", [r for n, r in enumerate(rows(src, "appraisal")) if n < 20 or r["uid"] in disposed])
     wanted = {r[f] for t, fields in PERSON_REFS.items() for r in rows(src, t) for f in fields if r[f]}
     return put(src, "person", [r for r in rows(src, "person") if r["uid"] in wanted])

@@ -110,11 +110,14 @@ def _version_tuple(text: str) -> tuple[int, ...] | None:
 
 def version_notes(manifest: dict) -> list[str]:
     """What the prefecture should know about the program that wrote a bundle: older than ours, or a
-    version-1 bundle (no 四帮四促 data in it)."""
+    bundle of an older format (no 四帮四促 data in version 1, no 奖诺 data before version 3)."""
     notes = []
     theirs, ours = _version_tuple(str(manifest.get("program_version", ""))), _version_tuple(__version__)
     if theirs is not None and ours is not None and theirs < ours:
         notes.append(f"该县使用的承诺台账版本较旧（{'.'.join(map(str, theirs))}），建议随下次U盘带去新版（本级为 {__version__}）。")
     if manifest.get("format_version") == 1:
         notes.append("该数据包为旧格式（格式版本 1），不含四帮四促数据（联系点、结对帮扶、驻村、帮扶记录）：这些数据本次没有导入。")
+    if manifest.get("format_version") in (1, 2):
+        notes.append(f"该数据包为旧格式（格式版本 {manifest['format_version']}），不含奖诺数据（民主评议党员、组织处置、"
+                     "星级评定、评选表彰）：这些数据本次没有导入，请该县升级承诺台账后重新导出。")
     return notes

@@ -151,7 +151,7 @@ def tree_depths(orgs: Sequence[tuple], p_i: int, limit: int = MAX_TREE_DEPTH) ->
 # ------------------------------------------------------------------ the rules of a clerk's own entry
 
 
-class _Columns:
+class Columns:
     """One bundle's parsed tables, and the two ways of checking a rule over them."""
 
     def __init__(self, parsed: Rows):
@@ -184,11 +184,11 @@ class _Columns:
     def texts(self, table: str, *specs: tuple[str, str, int, bool]) -> None:
         """Texts (field, label, longest, required): present when required, never too long."""
         for field_, label, limit, required in specs:
-            ok, problem = _text(field_, label, limit, required)
+            ok, problem = text_rule(field_, label, limit, required)
             self.fast(table, [field_], ok, problem)
 
 
-def _text(field: str, label: str, limit: int, required: bool) -> tuple[Callable[..., bool], Callable[..., str | None]]:
+def text_rule(field: str, label: str, limit: int, required: bool) -> tuple[Callable[..., bool], Callable[..., str | None]]:
     def ok(col: list) -> bool:
         return (not required or all(v is not None and v.strip() for v in col)) and \
             max((len(v) for v in col if v is not None), default=0) <= limit
@@ -203,21 +203,21 @@ def _text(field: str, label: str, limit: int, required: bool) -> tuple[Callable[
     return ok, problem
 
 
-def _not_after(field: str, label: str, latest: str) -> tuple[Callable[..., bool], Callable[..., str | None]]:
+def not_after(field: str, label: str, latest: str) -> tuple[Callable[..., bool], Callable[..., str | None]]:
     return (lambda col: max((v for v in col if v is not None), default="") <= latest,
             lambda v: None if v is None or v <= latest else f"字段「{field}」：{label} {v} 晚于今天")
 
 
-def _ordered(first: str, then: str, label: str) -> tuple[Callable[..., bool], Callable[..., str | None]]:
+def ordered(first: str, then: str, label: str) -> tuple[Callable[..., bool], Callable[..., str | None]]:
     return (lambda a, b: all(y is None or x is None or y >= x for x, y in zip(a, b)),
             lambda x, y: None if y is None or x is None or y >= x else f"字段「{then}」：{label} {y} 早于 {first} {x}")
 
 
-def _year_ok(col: list[int]) -> bool:
+def year_ok(col: list[int]) -> bool:
     return 2000 <= min(col) and max(col) <= 2100
 
 
-def _year_problem(y: int) -> str | None:
+def year_problem(y: int) -> str | None:
     return None if 2000 <= y <= 2100 else f"字段「year」：年度 {y} 不在 2000–2100 之间"
 
 
@@ -230,7 +230,7 @@ def check_values(parsed: Rows, held_years: dict[str, int] | None = None) -> None
     check digit, a pledge carried from an earlier year's pledge). Each rule is looked at a column at a time;
     the first bad record is looked for only when there is one.
     """
-    c = _Columns(parsed)
+    c = Columns(parsed)
     _people_values(c)
     _pledge_values(c, held_years or {})
     _evaluation_values(c)
@@ -247,9 +247,9 @@ def _id_problem(v: str | None) -> str | None:
     return None if ok else "字段「id_number」：公民身份号码格式不对（应为18位，末位为校验码）"
 
 
-def _people_values(c: _Columns) -> None:
+def _people_values(c: Columns) -> None:
     """Years, categories, orgs and people."""
-    c.fast("work_year", ["year"], _year_ok, _year_problem)
+    c.fast("work_year", ["year"], year_ok, year_problem)
     c.rule("category", lambda code: None if _CATEGORY_CODE.fullmatch(code) else
            f"字段「code」：类别代码「{code[:40]}」应为字母、数字或下划线", "code")
     c.texts("category", ("label", "类别名称", MAX_NAME, True))
@@ -258,8 +258,8 @@ def _people_values(c: _Columns) -> None:
     c.texts("person", ("name", "姓名", MAX_NAME, True), ("post", "职务", MAX_NAME, False),
             ("ethnicity", "民族", MAX_NAME, False), ("education", "学历", MAX_NAME, False),
             ("cadre_level", "干部级别", MAX_NAME, False))
-    c.fast("person", ["birth_date"], *_not_after("birth_date", "出生日期", c.tomorrow))
-    c.fast("person", ["joined_date"], *_not_after("joined_date", "入党日期", c.tomorrow))
+    c.fast("person", ["birth_date"], *not_after("birth_date", "出生日期", c.tomorrow))
+    c.fast("person", ["joined_date"], *not_after("joined_date", "入党日期", c.tomorrow))
     c.rule("person", _id_problem, "id_number")
     c.rule("person", lambda v: None if v is None or (v.isascii() and v.isdigit() and 7 <= len(v) <= 12)
            else "字段「phone」：联系电话应为7–12位半角数字", "phone")
@@ -272,9 +272,9 @@ def _due_problem(y: int, due: str | None) -> str | None:
     return None if lo <= due <= hi else f"字段「due_date」：完成时限 {due} 不在合理范围内（应在 {y - 1} 年至 {y + 5} 年之间）"
 
 
-def _pledge_values(c: _Columns, held_years: dict[str, int]) -> None:
+def _pledge_values(c: Columns, held_years: dict[str, int]) -> None:
     """Pledges (a year, a due date near it, carried from an earlier year's pledge) and their progress."""
-    c.fast("pledge", ["year"], _year_ok, _year_problem)
+    c.fast("pledge", ["year"], year_ok, year_problem)
     c.texts("pledge", ("content", "承诺事项", MAX_ENTRY, True), ("measures", "践诺措施", MAX_ENTRY, False),
             ("approved_by", "审定人", MAX_NAME, False))
     c.rule("pledge", _due_problem, "year", "due_date")
@@ -286,7 +286,7 @@ def _pledge_values(c: _Columns, held_years: dict[str, int]) -> None:
             f"字段「carried_from_uid」：结转来源应是更早年度的承诺（来源为 {year_of[src]} 年，本条为 {y} 年）"),
            "uid", "year", "carried_from_uid")
     c.texts("progress", ("note", "践诺情况", MAX_ENTRY, True))
-    c.fast("progress", ["date"], *_not_after("date", "践诺日期", c.tomorrow))
+    c.fast("progress", ["date"], *not_after("date", "践诺日期", c.tomorrow))
     c.fast("progress", ["percent"], lambda col: all(v is None or 0 <= v <= 100 for v in col),
            lambda v: None if v is None or 0 <= v <= 100 else f"字段「percent」：完成进度 {v} 不在 0–100 之间")
 
@@ -306,12 +306,12 @@ def _ballots(issued: int | None, valid: int | None, sat: int | None, basic: int 
     return None
 
 
-def _evaluation_values(c: _Columns) -> None:
+def _evaluation_values(c: Columns) -> None:
     """Evaluations: texts, dates in order, a score, a grade that fits the kind, ballots that add up."""
     c.texts("evaluation", ("evaluator", "评议人", MAX_NAME, False), ("comment", "评定意见", MAX_ENTRY, False),
             ("rect_note", "整改措施", MAX_ENTRY, False))
-    c.fast("evaluation", ["date"], *_not_after("date", "评议日期", c.tomorrow))
-    c.fast("evaluation", ["date", "rect_due"], *_ordered("date", "rect_due", "整改时限"))
+    c.fast("evaluation", ["date"], *not_after("date", "评议日期", c.tomorrow))
+    c.fast("evaluation", ["date", "rect_due"], *ordered("date", "rect_due", "整改时限"))
     c.fast("evaluation", ["score"], lambda col: all(v is None or 0 <= v <= 100 for v in col),
            lambda v: None if v is None or 0 <= v <= 100 else f"字段「score」：分数 {v} 不在 0–100 之间")
     fits = {kind: {g for s_ in sets for g in vocab.GRADE_SETS[s_]} for kind, sets in vocab.GRADES_FOR_KIND.items()}
@@ -321,7 +321,7 @@ def _evaluation_values(c: _Columns) -> None:
            "votes_unsatisfied")
 
 
-def _campaign_values(c: _Columns) -> None:
+def _campaign_values(c: Columns) -> None:
     """The second ledger: spans as campaign.rules keeps them, names, and help logs not in the future."""
     in_a_year = c.in_a_year
     for table, ends in (("contact_point", ("end_date",)), ("pairing", ("end_date",)),
@@ -329,10 +329,10 @@ def _campaign_values(c: _Columns) -> None:
         c.fast(table, ["start_date"], lambda col: min(col) >= "2000-01-01" and max(col) <= in_a_year,
                lambda v: None if "2000-01-01" <= v <= in_a_year else f"字段「start_date」：开始日期 {v} 不在合理范围内")
         for end in ends:
-            c.fast(table, ["start_date", end], *_ordered("start_date", end, "结束日期"))
+            c.fast(table, ["start_date", end], *ordered("start_date", end, "结束日期"))
             if end != "planned_end":
-                c.fast(table, [end], *_not_after(end, "结束日期", in_a_year))
+                c.fast(table, [end], *not_after(end, "结束日期", in_a_year))
     c.texts("contact_point", ("name", "联系点名称", MAX_NAME, True))
     c.texts("stationing", ("sending_unit", "派出单位", MAX_NAME, True))
     c.texts("pairing", ("household", "困难户", MAX_NAME, False))
-    c.fast("help_log", ["date"], *_not_after("date", "帮扶日期", c.tomorrow))
+    c.fast("help_log", ["date"], *not_after("date", "帮扶日期", c.tomorrow))

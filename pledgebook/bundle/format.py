@@ -11,8 +11,9 @@ A bundle is a zip named ``<admin-code>_<yyyymmdd-hhmmss>.pledgebook`` holding
 - one JSON Lines file per table (:data:`TABLES`), fields by name, references
   by uid, never local integer ids; ID numbers and phones left out unless asked.
   Format version 2 added the second ledger (contact_point, pairing,
-  stationing, help_log); a version-1 bundle (an older program) has none of
-  those members and is still read;
+  stationing, help_log), version 3 the third (appraisal, disposal, star_rating,
+  honour); a bundle of an older format (an older program) has none of the
+  later members and is still read;
 - ``report.xlsx``, the summary sheets of the open year's report workbook, for people.
 
 :data:`TABLES` describes the schema of :mod:`pledgebook.models.store.tables` a third time (after the
@@ -37,9 +38,12 @@ from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.core.values import has_control_chars
 
 Progress = Callable[[str, float], None]
+# an appraisal's 民主测评 ballots: 发放, 有效, and the votes per grade (in vocab.APPRAISAL_GRADES' order)
+APPRAISAL_VOTES = ("votes_excellent", "votes_qualified", "votes_basic_qualified", "votes_unqualified")
+APPRAISAL_COUNTS = ("ballots_issued", "ballots_valid", *APPRAISAL_VOTES)
 
 FORMAT = "pledgebook-bundle"
-FORMAT_VERSION = 2  # 2: the second ledger (contact_point, pairing, stationing, help_log)
+FORMAT_VERSION = 3  # 2: the second ledger (contact_point, pairing, stationing, help_log); 3: the third (奖诺)
 SUFFIX = ".pledgebook"
 MANIFEST = "manifest.json"
 SIGNATURE = "signature.json"
@@ -88,13 +92,23 @@ def _ref(column: str, table: str, nullable: bool = False) -> Field:
     return Field(f"{column}_uid", f"r_{column}.uid", "ref", nullable, ref=table)
 
 
-def _second(name: str, fields: list[Field], label: str) -> TableSpec:
-    """A table of the second ledger (四帮四促), new in format version 2; every ref joined as ``r_<column>``."""
+def _later(name: str, fields: list[Field], label: str, since: int) -> TableSpec:
+    """A table of a later ledger, new in format version ``since``; every ref joined as ``r_<column>``."""
     joins = [f"{name} t"] + [
         f"{'LEFT JOIN' if f.nullable else 'JOIN'} {f.ref} r_{f.name[:-4]} ON r_{f.name[:-4]}.id = t.{f.name[:-4]}_id"
         for f in fields if f.kind == "ref"
     ]
-    return TableSpec(name, " ".join(joins), tuple(_common() + fields), label, since=2)
+    return TableSpec(name, " ".join(joins), tuple(_common() + fields), label, since=since)
+
+
+def _second(name: str, fields: list[Field], label: str) -> TableSpec:
+    """A table of the second ledger (四帮四促), new in format version 2."""
+    return _later(name, fields, label, 2)
+
+
+def _third(name: str, fields: list[Field], label: str) -> TableSpec:
+    """A table of the third ledger (奖诺: 民主评议党员, 星级评定, 评选表彰), new in format version 3."""
+    return _later(name, fields, label, 3)
 
 
 @dataclass(frozen=True)
@@ -190,6 +204,27 @@ TABLES: tuple[TableSpec, ...] = (
         *(_n(m, "float" if m == "funds" else "int") for m in vocab.MEASURES),
         _t("note"), _t("source"), _n("source_row", "int", True),
     ], "帮扶记录"),
+    # ---- the third ledger (奖诺), since format version 3
+    _third("appraisal", [
+        _n("year"), _ref("person", "person"), _ref("org", "org"), _t("self_review"),
+        *(_n(n, "int", True) for n in APPRAISAL_COUNTS),
+        _code("grade", vocab.APPRAISAL_GRADES, True), _t("exempt_reason", True), _d("decided_on", True),
+        _t("comment"), _t("source"), _n("source_row", "int", True),
+    ], "民主评议党员"),
+    _third("disposal", [
+        _ref("appraisal", "appraisal"), _code("kind", vocab.DISPOSAL_KINDS), _d("decided_on"), _d("due_date"),
+        _d("closed_on", True), _t("result"), _t("note"),
+    ], "组织处置"),
+    _third("star_rating", [
+        _n("year"), _ref("org", "org"), *(_n(f"score_{item}", "float", True) for item in vocab.STAR_ITEMS),
+        _n("proposed_stars", "int", True), _n("stars", "int", True), _d("confirmed_on", True), _t("confirmed_by"),
+        _t("note"),
+    ], "星级评定"),
+    _third("honour", [
+        _n("year"), _code("kind", vocab.HONOUR_KINDS), _ref("org", "org"), _ref("person", "person", True),
+        _code("source", vocab.HONOUR_SOURCES), _code("status", vocab.HONOUR_STATUSES), _n("meets_criteria", "bool"),
+        _t("reason"), _d("decided_on", True), _t("note"), _n("source_row", "int", True),
+    ], "评选表彰"),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 PII_FIELDS = ("id_number", "phone")
@@ -206,11 +241,6 @@ HOME_TABLES: dict[str, str] = {
     "audit_log": "who changed what on this PC; the prefecture's merge writes its own audit entry",
     "handoff": "the bundles written from this ledger; a bundle does not describe itself",
     "record_owner": "at a prefecture, which county owns each record; filled by the merge itself",
-    # the third ledger (issue 19) until bundle format 3 carries it
-    "appraisal": "third ledger: travels from bundle format 3 (being built)",
-    "disposal": "third ledger: travels from bundle format 3 (being built)",
-    "star_rating": "third ledger: travels from bundle format 3 (being built)",
-    "honour": "third ledger: travels from bundle format 3 (being built)",
 }
 HOME_COLUMNS: dict[tuple[str, str], str] = {
     **{(t.name, "id"): "a local integer id: records travel by uid, references as <name>_uid" for t in TABLES},
@@ -218,11 +248,13 @@ HOME_COLUMNS: dict[tuple[str, str], str] = {
     ("org", "depth"): "the level in the local tree, rebuilt under the prefecture's tree by the merge",
     ("pledge", "batch_id"): "the local import batch (import_batch stays home); source and source_row travel",
     ("help_log", "batch_id"): "the local import batch (import_batch stays home); source and source_row travel",
+    ("appraisal", "batch_id"): "the local import batch (import_batch stays home); source and source_row travel",
+    ("honour", "batch_id"): "the local import batch (import_batch stays home); source and source_row travel",
 }
 
 
 def data_members(version: int) -> tuple[str, ...]:
-    """The JSON Lines members a bundle of format ``version`` carries (version 1: no second ledger)."""
+    """The JSON Lines members a bundle of format ``version`` carries (version 1: no second ledger; 2: no third)."""
     return tuple(f"{t.name}.jsonl" for t in TABLES if t.since <= version)
 
 

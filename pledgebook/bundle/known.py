@@ -24,12 +24,13 @@ members are small and always parsed (the tree is checked whole).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import not_
 
 from pledgebook.bundle.checks import Rows
-from pledgebook.bundle.format import TABLES
+from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, field_index
 from pledgebook.bundle.parse import line_digests
 from pledgebook.models.store.tables import database
 
@@ -45,6 +46,8 @@ class Held:
     owned: dict[str, set[str]] = field(default_factory=dict)
     held: dict[str, list[str]] = field(default_factory=dict)  # per table, the uids of the bundle's held lines
     years: dict[str, int] = field(default_factory=dict)  # held pledges' years (the carried-over rule)
+    # held live appraisals and star ratings: uid → (member or org uid, year) (one live record per year)
+    live: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
 
     def uids(self, table: str) -> list[str]:
         return self.held.get(table, [])
@@ -105,3 +108,31 @@ def held_years(held: Held) -> None:
         held.years = dict(database.execute_sql(
             "SELECT p.uid, p.year FROM record_owner o CROSS JOIN pledge p ON p.uid = o.uid "
             "WHERE o.county = ? AND o.tbl = 'pledge'", [held.code]).fetchall())
+
+
+# the held live records of the tables with one live record per owner and year (bundle.appraisal.ONE_PER_YEAR),
+# of the owners given (a JSON array of uids)
+_LIVE_SQL = {
+    "appraisal": "SELECT a.uid, p.uid, a.year FROM json_each(?) w CROSS JOIN person p ON p.uid = w.value "
+                 "JOIN appraisal a ON a.person_id = p.id JOIN record_owner o ON o.uid = a.uid "
+                 "WHERE o.county = ? AND a.deleted_at IS NULL",
+    "star_rating": "SELECT s.uid, g.uid, s.year FROM json_each(?) w CROSS JOIN org g ON g.uid = w.value "
+                   "JOIN star_rating s ON s.org_id = g.id JOIN record_owner o ON o.uid = s.uid "
+                   "WHERE o.county = ? AND s.deleted_at IS NULL",
+}
+_OWNER = {"appraisal": "person_uid", "star_rating": "org_uid"}
+
+
+def held_live(held: Held, parsed: Rows) -> None:
+    """The owner and year of the county's held live appraisals and star ratings whose owner (member, org) has
+    a parsed record too: the only ones a parsed record can clash with (one live record per owner and year).
+    A few lookups in a monthly re-merge, not the county's every appraisal."""
+    for table, sql in _LIVE_SQL.items():
+        uids = set(held.uids(table))
+        if not uids or not parsed[table]:
+            continue
+        spec = TABLE_BY_NAME[table]
+        owner_i = field_index(spec, _OWNER[table])
+        owners = sorted({r[owner_i] for r in parsed[table]})
+        held.live[table] = {uid: (owner, year) for uid, owner, year in
+                            database.execute_sql(sql, [json.dumps(owners), held.code]).fetchall() if uid in uids}

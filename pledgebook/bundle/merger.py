@@ -19,11 +19,15 @@ prefecture already holds; :meth:`Merger.run` then writes, table by table:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from peewee import IntegrityError
+
+from pledgebook.bundle.appraisal import ONE_PER_YEAR
 from pledgebook.bundle.format import (
     PII_FIELDS,
     TABLE_BY_NAME,
@@ -227,12 +231,24 @@ class Merger:
             start, share = 0.3 + 0.65 * i / len(steps), 0.65 / len(steps)
             stage = f"合并{spec.label}（{i + 1}/{len(steps)}）"
             report(stage, start)
-            self._merge(spec, lambda done, stage=stage, start=start, share=share: report(stage, start + share * done))
+            try:
+                self._merge(spec, lambda done, stage=stage, start=start, share=share: report(stage, start + share * done))
+            except (IntegrityError, sqlite3.IntegrityError) as exc:
+                raise self._clash(spec, exc) from exc
             if spec.name == "org":
                 self._hang_tree()
             if spec.name == "pledge":
                 self._carried_from()
         self._own()
+
+    def _clash(self, spec: TableSpec, exc: Exception) -> BundleError:
+        """A record that, merged, would break a rule the schema keeps (one live appraisal per member and year,
+        one live star rating per org and year) against a record the prefecture keeps (its own newer copy)."""
+        rule = ONE_PER_YEAR[spec.name][1] if spec.name in ONE_PER_YEAR else "记录之间的约束"
+        return BundleError(
+            f"{spec.name}.jsonl：合并{spec.label}时与本台账保留的记录冲突（{rule}；SQLite：{exc}）。"
+            f"数据包已拒绝，台账未作任何改动；请让{self.b.county_name}（{self.code}）核对这些记录后重新导出。"
+        )
 
     def _categories(self) -> None:
         spec = TABLE_BY_NAME["category"]
@@ -338,6 +354,16 @@ class Merger:
         extra_cols, extra_vals = [], []
         if spec.name == "org":
             extra_cols, extra_vals = ["path", "depth"], ["", 0]
+        # updates first: a record deleted at the county (an update here) frees its place in a partial unique
+        # index (one live appraisal per member and year …) for the new record that replaced it
+        if newer:
+            set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
+            sql = f"UPDATE {spec.name} SET {', '.join(cols[i] + ' = ?' for i in set_idx)} WHERE id = ?"
+            columns = list(zip(*(r for r, _ in newer)))
+            local = [self._local_column(spec, fields[i], columns[i]) for i in set_idx]
+            local.append([rid for _, rid in newer])
+            conn.executemany(sql, zip(*local))
+            counts.updated = len(newer)
         if new_rows:
             names = ["id"] + [cols[i] for i in write_idx] + extra_cols
             sql = f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
@@ -350,14 +376,6 @@ class Merger:
                 conn.executemany(sql, islice(values, CHUNK))
                 table_done(min(1.0, (done + CHUNK) / len(rows)))
             counts.inserted = len(new_rows)
-        if newer:
-            set_idx = [i for i in write_idx if fields[i].name != "uid" and fields[i].name not in ("parent_uid", "carried_from_uid")]
-            sql = f"UPDATE {spec.name} SET {', '.join(cols[i] + ' = ?' for i in set_idx)} WHERE id = ?"
-            columns = list(zip(*(r for r, _ in newer)))
-            local = [self._local_column(spec, fields[i], columns[i]) for i in set_idx]
-            local.append([rid for _, rid in newer])
-            conn.executemany(sql, zip(*local))
-            counts.updated = len(newer)
         self.written[spec.name] = {r[0] for r in new_rows} | {r[0] for r, _ in newer}
         stamped = [r[0] for r, _ in newer]
         if same:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pledgebook.bundle import known
 from pledgebook.bundle.admit import open_checked
+from pledgebook.bundle.appraisal import check_third
 from pledgebook.bundle.checks import Digests, Rows, check_refs, check_rules, check_values
 from pledgebook.bundle.format import TABLE_BY_NAME, TABLES, BundleError, Progress, field_index
 from pledgebook.bundle.known import Held, split_member
@@ -92,7 +93,7 @@ def read_tables(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
 
 def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
                  held: Held | None = None) -> tuple[Rows, Digests]:
-    """Every check that needs no database: members, lines, fields, the second ledger's rules, references.
+    """Every check that needs no database: members, lines, fields, the ledgers' rules, references.
 
     ``held`` (a re-merge): the lines the prefecture holds are not parsed (:mod:`.known`); the checks between
     records count them in. Raises :class:`BundleError` also when the short way does not hold.
@@ -104,7 +105,9 @@ def read_checked(b: OpenedBundle, pool: ThreadPoolExecutor, report: Progress,
     check_refs(parsed, b.county_code, held.held if held is not None else None)
     if held is not None:
         known.held_years(held)
+        known.held_live(held, parsed)
     check_values(parsed, held.years if held is not None else None)
+    check_third(parsed, held.live if held is not None else None)
     return parsed, digests
 
 

@@ -87,6 +87,11 @@ def _show_preview(pv) -> None:
     carry = "、".join(PLEDGE_STATUSES[c] for c in pv.carry)
     target = "已存在" if pv.to_exists else "将新开启"
     console.print(f"结转的状态：{carry}；新的完成时限：{DUE_RULES[pv.due_rule]}；{pv.to}年度{target}。")
+    for note in pv.notes:  # the open 组织处置, listed with their due dates
+        console.print(f"{note}：", markup=False)
+    for d in pv.disposals[:PROBLEMS_SHOWN]:
+        console.print(f"  · {d.org_name} · {d.person_name} 整改期限 {d.due_date}" + ("（已逾期）" if d.overdue else ""),
+                      markup=False)
     if pv.rows:
         table = Table(title="按党委", header_style="bold", title_justify="left")
         table.add_column("党委", overflow="fold", ratio=1)
@@ -206,6 +211,8 @@ def _say_rolled(result: RolloverResult) -> None:
         f"[green]已关闭{year}年度，{result.carried} 条承诺已结转到{result.to}年度[/]"
         + ("（已新开启该年度）" if result.opened_next else "") + f"，用时 {result.seconds:.1f} 秒。"
     )
+    for note in result.notes:
+        console.print(note, markup=False)
     if result.backup:
         console.print(f"结转前的备份：{result.backup}")
     if result.archive:

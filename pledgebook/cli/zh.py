@@ -68,7 +68,8 @@ def cells(text: str) -> int:
 MESSAGES = [
     (r"No such option: (\S+)(?: Did you mean (.+)\?)?", r"没有这个选项：\1。"),
     (r"Missing argument '(.+)'\.", lambda m: f"缺少参数「{ARGUMENTS.get(m.group(1).lower(), m.group(1))}」。"),
-    (r"Missing option '(.+)'\.", r"缺少选项 \1。"),
+    # click names an option by all its names: 「Missing option '-o' / '--output'.」
+    (r"Missing option '(.+)'\.", lambda m: "缺少选项 " + m.group(1).replace("' / '", " / ") + "。"),
     (r"Missing parameter: (.+)", r"缺少参数 \1。"),
     (r"Option '(.+)' requires an argument\.", r"选项 \1 后面要写一个值。"),
     (r"Option '(.+)' requires (\d+) arguments\.", r"选项 \1 后面要写 \2 个值。"),

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from sqlite3 import Connection
 
 from pledgebook.demo.county import Gen, OrgRow, PersonRow
+from pledgebook.models.core import vocab
 
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
 SELF_REVIEWS = [
     "认真学习党的理论，按时参加组织生活，带头履行承诺",
     "能够发挥先锋模范作用，积极参与村里公益事业",
@@ -85,7 +85,7 @@ def _branches(orgs: Sequence[OrgRow], people: Sequence[PersonRow]) -> list[_Bran
     kinds = {o[0]: o[2] for o in orgs}
     members: dict[int, list[int]] = {}
     for pid, org_id, _name, _post, state in people:
-        if state == "active" and kinds.get(org_id) in BRANCH_KINDS:
+        if state == "active" and kinds.get(org_id) in vocab.BRANCH_KINDS:
             members.setdefault(org_id, []).append(pid)
     return [_Branch(org_id, pids) for org_id, pids in sorted(members.items())]
 
@@ -167,14 +167,14 @@ def build_standing(conn: Connection, *, seed: int, years: Sequence[int], closed:
     the candidates the criteria propose confirmed within each 乡镇（党委）'s quota (the open year's still
     partly undecided). Returns counts."""
     from pledgebook.models.appraisal import rules
-    from pledgebook.models.appraisal.units import committee_of
+    from pledgebook.models.appraisal.units import committee_map
     from pledgebook.models.store import settings
     from pledgebook.models.store.orgtree import OrgTree
 
     r = random.Random(seed * 31 + 21)
     ratings = honours = 0
     tree = OrgTree.load()
-    units = committee_of(tree)
+    units = committee_map(tree)
     quota = settings.honour_quota()
     for year in years:
         was_closed = year in closed

@@ -89,13 +89,15 @@ def build_demo(
     seed: int = 2011,
     total_pledges: int = 23_000,
     years: int | None = None,
+    member_count: int | None = None,
     last_year: int | None = None,
     today: date | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, int]:
     """Fill an empty, open database with the demo county; return row counts.
 
-    ``progress(stage, fraction)`` is called as the work goes on.
+    ``progress(stage, fraction)`` is called as the work goes on. ``member_count`` sets the county's party members
+    (default 13,724, more for a file of 50,000 pledges and up): a smaller or larger county than the default.
     """
     if is_initialized():
         raise PledgebookError("该数据库已有台账数据，演示数据只能载入空数据库。请用 --db 指定一个新文件。")
@@ -116,7 +118,7 @@ def build_demo(
         insert_orgs(conn, g, tree.orgs, created)
         counts: dict[str, int] = {"orgs": len(tree.orgs)}
         report("人员", 0.1)
-        n_people = max(13_724, total_pledges * 6 // 10 // years) if total_pledges >= 50_000 else 13_724
+        n_people = member_count or (max(13_724, total_pledges * 6 // 10 // years) if total_pledges >= 50_000 else 13_724)
         members = people(conn, g, tree, n_people, last_year, created)
         counts["people"] = n_people
         report("承诺", 0.25)

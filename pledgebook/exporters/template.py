@@ -161,14 +161,9 @@ def _lists(kind: str) -> dict[str, list[str]]:
 
 
 def _branches() -> list[str]:
-    """The orgs that hold members' appraisals: the live, active branches (``appraisal.queries.BRANCH_KINDS``)."""
-    # the rules first: models.appraisal.queries imported first meets the import cycle queries → rules → honours →
-    # standing → units → queries (to be untied in models.appraisal; then this line can go)
-    import pledgebook.models.appraisal.rules  # noqa: F401
-    from pledgebook.models.appraisal.queries import BRANCH_KINDS
-
+    """The orgs that hold members' appraisals: the live, active branches (``vocab.BRANCH_KINDS``)."""
     found: list[str] = list(Org.select(Org.name).where(
-        Org.deleted_at.is_null(), Org.kind.in_(BRANCH_KINDS), Org.active == True).order_by(Org.path).scalars())  # noqa: E712
+        Org.deleted_at.is_null(), Org.kind.in_(vocab.BRANCH_KINDS), Org.active == True).order_by(Org.path).scalars())  # noqa: E712
     return list(dict.fromkeys(found))
 
 

@@ -1,6 +1,6 @@
 """The TUI: browse, record and evaluate a county's pledges.
 
-Areas by number key: 1 总览, 2 承诺台账, 3 人员, 4 导入, 5 上报, 6 年度, 7 帮扶; the year is chosen at the
+Areas by number key: 1 总览, 2 承诺台账, 3 人员, 4 导入, 5 上报, 6 年度, 7 帮扶, 8 评议评星; the year is chosen at the
 top (y). Every action is in the command palette (Ctrl+P). Reads go through
 :mod:`pledgebook.models.ledger.queries`, writes through :mod:`pledgebook.models.ledger.rules`,
 both in thread workers; this module holds no SQL.
@@ -33,7 +33,7 @@ from pledgebook.tui.widgets.chrome import collector_on, forget_closed_widgets
 from pledgebook.tui.worker_db import db_thread
 
 if TYPE_CHECKING:
-    from pledgebook.models.ledger.queries import YearInfo
+    from pledgebook.models.ledger.figures import YearInfo
 
 # the pledge writes: a closed year refuses them, so their keys are not shown there (the palette says why)
 YEAR_WRITES = frozenset({
@@ -153,19 +153,22 @@ class PledgebookApp(App):
         console.greet(self, self.console_hint)  # the legacy console's word, once
 
     def start_ledger(self) -> None:
-        from pledgebook.models.ledger import queries
+        # the year and the categories without ledger.queries (the list, detail and search readers,
+        # ~10 ms to import): the first screen needs none of it
+        from pledgebook.models.ledger.categories import category_labels
+        from pledgebook.models.ledger.figures import current_year, years
         from pledgebook.models.store import db
 
         self.county_name = db.county()["name"]
-        queries.category_labels(refresh=True)
-        known = queries.years()
-        self.set_year(queries.current_year(known), known)
+        category_labels(refresh=True)
+        known = years()
+        self.set_year(current_year(known), known)
         self.switch_mode("home")
 
     def set_year(self, year: int | None, known: list[YearInfo] | None = None) -> None:
-        from pledgebook.models.ledger import queries
+        from pledgebook.models.ledger.figures import years
 
-        closed = {y.year: y.closed for y in (known if known is not None else queries.years())}
+        closed = {y.year: y.closed for y in (known if known is not None else years())}
         self.year = year
         self.year_closed = bool(closed.get(year, False))
         state = "（已关闭·只读）" if self.year_closed else ""
@@ -185,7 +188,8 @@ class PledgebookApp(App):
         name = action.removeprefix("app.")
         if self.year is None:  # no ledger yet (the welcome screen): the areas and the year are not there
             return name.startswith(("switch_area", "choose_year")) or name in YEAR_WRITES
-        return self.year_closed and name in YEAR_WRITES
+        # an area's own writes: its screen's ``YEAR_WRITES`` (评议评星)
+        return self.year_closed and (name in YEAR_WRITES or name in getattr(self.screen, "YEAR_WRITES", ()))
 
     def get_key_display(self, binding: Binding) -> str:
         """「Esc」, 「⏎」, 「Del」 as a clerk's keyboard says them (Textual writes 「esc」, 「delete」)."""

@@ -75,10 +75,12 @@ AREAS: list[Area] = [
     Area("5", "handoff", "上报", "pledgebook.tui.screens.handoff:HandoffScreen"),
     Area("6", "years", "年度", "pledgebook.tui.screens.years:YearsScreen"),
     Area("7", "campaign", "帮扶", "pledgebook.tui.screens.campaign:CampaignScreen"),
+    Area("8", "appraisal", "评议评星", "pledgebook.tui.screens.appraisal:AppraisalScreen"),
 ]
 
 _TALLY = "pledgebook.tui.screens.tally"
 _CAMPAIGN = "pledgebook.tui.screens.campaign"
+_PRINT = "pledgebook.tui.dialogs.appraisal_print:open_print"
 
 # a data table: the palette's entries in the order it lists them
 COMMANDS: list[Command] = [
@@ -113,6 +115,34 @@ COMMANDS: list[Command] = [
     Command("结束联系点、结对或驻村", "选中的一处期满或调整：填写结束日期（x）", area="campaign", then="end_place"),
     Command("覆盖情况", "有驻村干部或联系点的村所占比例，列出未覆盖的村", call=f"{_CAMPAIGN}:open_coverage"),
     Command("长期未记录", "最近 N 个月没有帮扶记录的联系领导、结对干部、驻村干部", call=f"{_CAMPAIGN}:open_idle"),
+    # 8 评议评星
+    Command("评议评星", "民主评议党员、星级评定、评选表彰：各党支部的评议进度和星级（8）", area="appraisal"),
+    Command("民主评议录入", "打开选中的党支部，为选中的党员录入组织评定等次、测评票数（评议评星区 e）",
+            area="appraisal", then="appraise"),
+    Command("组织处置", "为评定为基本合格、不合格的党员记录处置方式和整改期限（党支部中 d）",
+            area="appraisal", then="dispose"),
+    Command("组织处置销号", "关闭选中党员未销号的组织处置；已关闭年度结转来的也可销号（党支部中 x）",
+            area="appraisal", then="close_disposal"),
+    Command("星级评分", "为选中的党支部逐项评分：领导班子好、党员队伍好等五项（党支部中 s）",
+            area="appraisal", then="score_stars"),
+    Command("确定星级", "按建议或另选星级，确定选中党支部的星级（党支部中 a）", area="appraisal", then="confirm_stars"),
+    Command("生成星级建议", "按台账数据为全县各党支部生成本年度星级建议（评议评星区 P）",
+            area="appraisal", then="propose_stars"),
+    Command("全部按建议确定星级", "所选党委（或全县）尚未确定的星级全部按建议确定（评议评星区 A）",
+            area="appraisal", then="confirm_all"),
+    Command("评选表彰", "先进基层党组织、优秀共产党员、优秀党务工作者的候选和名额（评议评星区 h）",
+            area="appraisal", then="honours"),
+    Command("推荐表彰候选", "按评选条件从台账中推荐候选（表彰列表 p）", area="appraisal", then="propose_candidates"),
+    Command("表彰提名", "提名选中的党员；不符合条件的须填写理由（党支部中 h，提名党支部按 H）",
+            area="appraisal", then="nominate"),
+    Command("打印民主测评票", "为评议评星区选中的党委或党支部打印民主测评票和计票表", call=_PRINT,
+            args=("appraisal_ballots",)),
+    Command("打印民主评议公示", "打印民主评议结果公示（按党支部或按乡镇党委）", call=_PRINT, args=("appraisal_notice",)),
+    Command("打印星级评定表", "每个乡镇（党委）一张：各党支部五项得分、总分和星级", call=_PRINT, args=("star_table",)),
+    Command("打印授旗名单", "已确定星级的党支部，按星级从高到低", call=_PRINT, args=("flag_list",)),
+    Command("打印星级公示", "星级评定结果公示，设置公示日期", call=_PRINT, args=("star_notice",)),
+    Command("打印表彰公示", "已确定表彰对象的公示，设置公示日期", call=_PRINT, args=("honour_notice",)),
+    Command("打印表彰名单", "最终表彰名单，每类一张", call=_PRINT, args=("honour_list",)),
     # 4 导入, 5 上报, 6 年度
     Command("导入数据", "导入乡镇报来的 Excel/WPS 表格或县里的数据包，先检查再导入（4）", area="imports"),
     Command("导出报表", "生成承诺情况报表工作簿（5）", area="handoff", then="export_report"),

@@ -50,21 +50,22 @@ def home_rows(year: int, org_id: int | None, today: date) -> HomeData:
         trail.insert(0, node.name)
         node = book.orgs.get(node.parent_id) if node.parent_id else None
     if root is not None:
-        rows.append(HomeRow(root, "合计", False, book.subtree(root)))
-        for child, fig in book.children(root):
+        total, children = book.level(root)  # this level only, not the whole tree rolled up
+        rows.append(HomeRow(root, "合计", False, total))
+        for child, fig in children:
             rows.append(HomeRow(child.id, child.name, bool(book.children_of.get(child.id)), fig))
     return HomeData(year, org_id, rows, trail)
 
 
 def _read(today: date) -> HomeData | None:
-    from pledgebook.models.ledger import queries
+    from pledgebook.models.ledger.figures import current_year
     from pledgebook.models.store.db import is_initialized
     from pledgebook.tui.worker_db import FIGURES_CACHE_KIB, db_thread
 
     with db_thread(FIGURES_CACHE_KIB):
         if not is_initialized():
             return None
-        year = queries.current_year()
+        year = current_year()
         return home_rows(year, None, today) if year is not None else None
 
 

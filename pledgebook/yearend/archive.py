@@ -1,4 +1,9 @@
-"""The closed year's archive: its backup and its figures per 党委, in ``archive/`` beside the database."""
+"""The closed year's archive: its backup and its figures per 党委, in ``archive/`` beside the database.
+
+The figures are CSV files (UTF-8 with BOM, so that Excel/WPS read them): the first ledger's per 党委
+(``<db>_<year>_summary.csv``) and, when the year has any, the third ledger's (``<db>_<year>_appraisal.csv``:
+民主评议党员, 星级评定, 评选表彰 per 乡镇（党委）, :func:`pledgebook.yearend.appraisal.archive_rows`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from peewee import PeeweeException
 from pledgebook.models.core import vocab
 from pledgebook.models.ledger.figures import FigureBook, Figures, percent
 from pledgebook.models.store import backup, checked
+from pledgebook.yearend.appraisal import archive_rows, has_records
 from pledgebook.yearend.common import Progress
 
 
@@ -70,13 +76,21 @@ def _is_number(text: str) -> bool:
 
 def write_year_summary(year: int, folder: Path) -> Path:
     """The closed year's figures per 党委 as CSV (UTF-8 with BOM, so Excel/WPS read it)."""
-    db = backup.current_db()
-    target = folder / f"{db.stem}_{year}_summary.csv"
+    return _write_csv(folder / f"{backup.current_db().stem}_{year}_summary.csv", summary_rows(year))
+
+
+def write_year_appraisal(year: int, folder: Path) -> Path:
+    """The closed year's third-ledger figures (民主评议党员, 星级评定, 评选表彰) as CSV, like the summary."""
+    return _write_csv(folder / f"{backup.current_db().stem}_{year}_appraisal.csv", archive_rows(year))
+
+
+def _write_csv(target: Path, rows: list[list[str]]) -> Path:
+    """``rows`` as CSV at ``target``, written through ``.part`` and renamed (readable by the owner only)."""
     partial = target.with_name(target.name + ".part")
     try:
         with open(partial, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            for row in summary_rows(year):
+            for row in rows:
                 writer.writerow([_cell(c) for c in row])
         if os.name != "nt":
             os.chmod(partial, 0o600)
@@ -128,7 +142,7 @@ def ensure_archive(year: int, *, fresh: bool = False, progress: Progress | None 
         result.files.append(copy)
         result.cleaned.extend(stale)
         result.cleaned.extend(backup.remove_leftovers(folder, db.stem))
-        result.files.append(summary)
+        result.files.extend(summary)
         report = write_year_report(year, folder)
         if report is not None:
             result.files.append(report)
@@ -156,15 +170,23 @@ def _archive_backup(
     return existing[-1]
 
 
-def _archive_summary(year: int, db: Path, folder: Path, *, fresh: bool) -> tuple[Path, list[Path]]:
-    """The closed year's summary CSV: written if missing (or ``fresh``); a killed earlier write's .part goes.
+def _archive_summary(year: int, db: Path, folder: Path, *, fresh: bool) -> tuple[list[Path], list[Path]]:
+    """The closed year's summary CSVs (the third ledger's when the year has records of it): each written if
+    missing (or ``fresh``); a killed earlier write's .part goes.
 
-    Returns the CSV and the leftover it removed (none or one).
+    Returns the CSVs and the leftovers it removed.
     """
-    summary = folder / f"{db.stem}_{year}_summary.csv"
-    stale = summary.with_name(summary.name + ".part")  # the summary a kill interrupted
-    interrupted = stale.is_file()
-    if fresh or not summary.exists():
-        write_year_summary(year, folder)  # writes through the same .part: it is gone after
-    stale.unlink(missing_ok=True)
-    return summary, [stale] if interrupted else []
+    written, cleaned = [], []
+    for name, write in (("summary", write_year_summary), ("appraisal", write_year_appraisal)):
+        target = folder / f"{db.stem}_{year}_{name}.csv"
+        stale = target.with_name(target.name + ".part")  # the file a kill interrupted
+        if stale.is_file():
+            cleaned.append(stale)
+        if name == "appraisal" and not has_records(year):
+            stale.unlink(missing_ok=True)
+            continue
+        if fresh or not target.exists():
+            write(year, folder)  # writes through the same .part: it is gone after
+        stale.unlink(missing_ok=True)
+        written.append(target)
+    return written, cleaned

@@ -9,6 +9,10 @@ crash or kill leaves the state before or the state after, never in between.
 A year already closed is left alone. Afterwards the archive folder gets the
 closed year's backup and its summary (:mod:`pledgebook.yearend.archive`).
 
+The third ledger needs no write: its records of the closed year are read-only from then on (its rules check
+the year), and its open 组织处置 go on into the next year where they are closed
+(:mod:`pledgebook.yearend.appraisal`); the result and the audit entry count them.
+
 A caller may pass ``on_point``: it is called with the name of each point
 between the writes (``after-open-year``, ``after-insert``, ``after-update``,
 ``before-commit``, ``after-commit``); the crash tests kill the process there.
@@ -29,6 +33,7 @@ from pledgebook.models.ledger import rules
 from pledgebook.models.store import audit, backup
 from pledgebook.models.store.db import set_setting
 from pledgebook.models.store.tables import WorkYear, database, utcnow
+from pledgebook.yearend.appraisal import carried_note
 from pledgebook.yearend.archive import ArchiveResult, ensure_archive
 from pledgebook.yearend.common import RECORD_KEY, PointHook, Progress, noop
 from pledgebook.yearend.plan import (
@@ -65,10 +70,16 @@ class RolloverResult:
     opened_next: bool = False
     forced: bool = False
     problems: int = 0
+    disposals_carried: int = 0  # open 组织处置 of the year, to be closed in the next
     backup: Path | None = None
     archive: ArchiveResult | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # backup / write / archive
+
+    @property
+    def notes(self) -> list[str]:
+        """What went on into the next year besides the pledges (the open 处置), one line each."""
+        return [n for n in (carried_note(self.disposals_carried),) if n]
 
     def as_dict(self) -> dict:
         return {
@@ -79,6 +90,8 @@ class RolloverResult:
             "opened_next": self.opened_next,
             "forced": self.forced,
             "problems": self.problems,
+            "disposals_carried": self.disposals_carried,
+            "notes": self.notes,
             "backup": str(self.backup) if self.backup else None,
             "archive": None if self.archive is None else self.archive.as_dict(),
             "seconds": round(self.seconds, 3),
@@ -175,8 +188,9 @@ def _close_and_carry(
         now_pv, carry_rows = carry_plan(year, to, codes, due_rule, with_problems=not force)
         if now_pv.blocked and not force:
             raise RolloverBlocked(now_pv)
+        result.disposals_carried = len(now_pv.disposals)
         result.carried, result.opened_next = _write_rollover(
-            wy, to, codes, due_rule, carry_rows, pv, force=force, point=point
+            wy, to, codes, due_rule, carry_rows, pv, force=force, point=point, disposals=result.disposals_carried
         )
         point("before-commit")
     return True
@@ -238,6 +252,7 @@ def _write_rollover(
     *,
     force: bool,
     point: PointHook,
+    disposals: int = 0,
 ) -> tuple[int, bool]:
     """The writes of one rollover; runs inside the caller's transaction. Returns (carried, opened next)."""
     year = wy.year
@@ -269,6 +284,7 @@ def _write_rollover(
             f"年终结转：{len(carry_rows)} 条承诺结转到{to}年度（{'、'.join(vocab.PLEDGE_STATUSES[c] for c in codes)}；"
             f"完成时限：{DUE_RULES[due_rule]}）"
             + (f"；强制结转，{len(pv.problems)} 个问题未处理" if forced else "")
+            + (f"；{carried_note(disposals)}" if disposals else "")
         ),
     )
     cursor.close()

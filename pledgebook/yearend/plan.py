@@ -5,6 +5,10 @@ are already final, and the problems that block the rollover (never
 evaluated, rectification still open, still 拟定, pledger gone), each with its
 org and pledger so a face can jump to the pledge. :func:`carry_plan` is the
 same reading plus the rows to carry, for :mod:`pledgebook.yearend.close`.
+
+The third ledger's open 组织处置 do not block: like an open rectification's work they go on into the next
+year (:mod:`pledgebook.yearend.appraisal`); the preview lists them with their due dates (``disposals``) and
+says so (``notes``).
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from pledgebook.models.appraisal.rules import DisposalRow, open_disposals
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.tables import WorkYear, database
+from pledgebook.yearend.appraisal import carried_note, disposal_dict
 from pledgebook.yearend.common import org_lookup, short
 
 CarryChoice = str | Iterable[str] | None  # "in_progress,unfulfilled" (codes or Chinese labels), or a list of them
@@ -93,6 +99,12 @@ class Preview:
     by_status: dict[str, int] = field(default_factory=dict)
     rows: list[CarryRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    disposals: list[DisposalRow] = field(default_factory=list)  # open 组织处置 of the year: carried, the earliest due first
+
+    @property
+    def notes(self) -> list[str]:
+        """What goes on into the next year besides the pledges (the open 处置), one line each."""
+        return [n for n in (carried_note(len(self.disposals)),) if n]
 
     @property
     def problem_counts(self) -> dict[str, int]:
@@ -133,6 +145,9 @@ class Preview:
             "rows": [r.__dict__ for r in self.rows],
             "problem_counts": self.problem_counts,
             "problems": [p.__dict__ | {"label": p.label} for p in problems],
+            "disposals_open": len(self.disposals),
+            "disposals": [disposal_dict(d) for d in self.disposals],
+            "notes": self.notes,
         }
 
 
@@ -280,6 +295,7 @@ def carry_plan(
                 Problem(kind, pid, uid, org_id, org_name, cname, person_name or org_name, short(content), detail)
             )
     _finish(pv, carry_rows, counts, status_counts)
+    pv.disposals = open_disposals(year)
     return pv, carry_rows
 
 

@@ -38,6 +38,14 @@ def test_criteria_of_an_excellent_member(town):
 def test_criteria_of_an_excellent_worker(town):
     assert _unmet(town, "excellent_worker", "b1", "zhang") == []
     assert _unmet(town, "excellent_worker", "b3", "zhao") == ["未担任职务（党员信息中职务为空）"]
+    # a post that is not party work does not make a 党务工作者
+    for post, ok in (("村委会委员", False), ("党员", False), ("致富带头人", False), ("组织委员", True),
+                     ("党支部副书记", True), ("乡党委组织员", True)):
+        rules.update_person(town["zhao"].id, post=post)
+        assert (_unmet(town, "excellent_worker", "b3", "zhao") == []) is ok, post
+    assert _unmet(town, "excellent_worker", "b3", "zhao") == []
+    rules.update_person(town["zhao"].id, post="村委会委员")
+    assert _unmet(town, "excellent_worker", "b3", "zhao") == ["职务「村委会委员」不是党务工作职务（书记、支委、组织员等）"]
     assert _unmet(town, "excellent_worker", "b1", "li") == [
         "2011年度民主评议为「合格」，不是「优秀」", "未担任职务（党员信息中职务为空）", "还有 1 项承诺的整改未完成"]
 
@@ -67,6 +75,8 @@ def test_propose_candidates_from_the_records(town):
         ("excellent_worker", town["b1"].id, town["zhang"].id, "proposed", "candidate", True),
     }
     assert AuditLog.select().where(AuditLog.table == "honour").count() == 3
+    proposed = Honour.get(Honour.kind == "advanced_org")
+    assert audit.history(proposed.uid)[0]["changes"]["org"] == [None, town["b3"].uid]
     assert A.propose_candidates(YEAR) == {"advanced_org": 0, "excellent_member": 0, "excellent_worker": 0}
     assert Honour.select().count() == 3
 

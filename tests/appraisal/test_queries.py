@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from appraisal_util import december
 
-from pledgebook.models.appraisal.queries import BRANCH_KINDS, branches, committee_of, member_pledges, members
+from pledgebook.models.appraisal.queries import BRANCH_KINDS, branches, member_pledges, members
+from pledgebook.models.appraisal.units import committee_map
 from pledgebook.models.ledger import rules
 from pledgebook.models.store.orgtree import OrgTree
 
@@ -37,9 +38,10 @@ def test_branches(made):
 
 def test_committee_of(made):
     tree = OrgTree.load()
-    assert committee_of(tree, made["b3"].id).name == "中共通关镇委员会"
-    assert committee_of(tree, made["town2"].id).name == "中共通关镇委员会"
-    assert committee_of(tree, made["root"].id) is None
+    units = committee_map(tree)
+    assert tree.orgs[units[made["b3"].id]].name == "中共通关镇委员会"
+    assert tree.orgs[units[made["town2"].id]].name == "中共通关镇委员会"
+    assert units[made["root"].id] == made["root"].id  # the root counts under itself
 
 
 def test_members_with_their_appraisals(made):

@@ -18,13 +18,15 @@ def town(county):
 
 
 def _rows(table) -> dict[str, dict]:
-    return {row.committee: row.as_dict() for row in table}
+    """Each row's figures by its name (the org fields left out)."""
+    return {row.name: {k: v for k, v in row.as_dict().items() if k not in ("org_id", "name", "code", "kind")}
+            for row in table}
 
 
 def test_star_table_before_anything_is_rated(town):
     rows = _rows(star_table(YEAR))
     assert list(rows) == ["中共联珠镇委员会", "中共通关镇委员会", "合计"]
-    assert rows["合计"] == {"committee": "合计", "branches": 5, "rated": 0, "confirmed": 0, "pending": 0,
+    assert rows["合计"] == {"branches": 5, "rated": 0, "confirmed": 0, "pending": 0,
                           "levels": {"5": 0, "4": 0, "3": 0, "2": 0, "1": 0}}
 
 
@@ -32,9 +34,9 @@ def test_star_table_per_township_and_total(town):
     A.propose_stars(YEAR)
     A.confirm_all(YEAR, under=town["committee"].id)  # b1 4, b2 1, g 4, grp 4
     rows = _rows(star_table(YEAR))
-    assert rows["中共联珠镇委员会"] == {"committee": "中共联珠镇委员会", "branches": 4, "rated": 4, "confirmed": 4,
+    assert rows["中共联珠镇委员会"] == {"branches": 4, "rated": 4, "confirmed": 4,
                                  "pending": 0, "levels": {"5": 0, "4": 3, "3": 0, "2": 0, "1": 1}}
-    assert rows["中共通关镇委员会"] == {"committee": "中共通关镇委员会", "branches": 1, "rated": 1, "confirmed": 0,
+    assert rows["中共通关镇委员会"] == {"branches": 1, "rated": 1, "confirmed": 0,
                                  "pending": 1, "levels": {"5": 0, "4": 0, "3": 0, "2": 0, "1": 0}}
     A.confirm_all(YEAR)
     assert _rows(star_table(YEAR))["合计"]["levels"] == {"5": 1, "4": 3, "3": 0, "2": 0, "1": 1}
@@ -46,6 +48,16 @@ def test_star_table_counts_live_active_branches_only(town):
     rows = _rows(star_table(YEAR))
     assert (rows["中共通关镇委员会"]["branches"], rows["中共通关镇委员会"]["rated"]) == (0, 0)
     assert rows["合计"]["branches"] == 4
+
+
+def test_rows_are_the_reports_rows(town):
+    A.propose_stars(YEAR)
+    first = star_table(YEAR)[0]
+    assert (first.org_id, first.name, first.kind) == (town["committee"].id, "中共联珠镇委员会", "committee")
+    by_county = star_table(YEAR, by="county")
+    assert [(r.name, r.branches, r.rated) for r in by_county] == [("墨江哈尼族自治县", 5, 5), ("合计", 5, 5)]
+    under = honour_table(YEAR, root_id=town["committee"].id)
+    assert [r.name for r in under] == ["新华村党支部", "碧溪村党支部", "龙坝村党总支", "合计"]
 
 
 def test_star_table_levels_follow_the_setting(town):
@@ -63,7 +75,6 @@ def test_honour_table(town):
     A.decide(worker.id, "declined")
     rows = _rows(honour_table(YEAR))
     assert rows["中共联珠镇委员会"] == {
-        "committee": "中共联珠镇委员会",
         "candidates": {"advanced_org": 0, "excellent_member": 2, "excellent_worker": 1},
         "confirmed": {"advanced_org": 0, "excellent_member": 1, "excellent_worker": 0},
     }

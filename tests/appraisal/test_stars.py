@@ -64,6 +64,10 @@ def test_propose_for_every_branch(town):
     assert (b1.proposed_stars, b1.stars) == (4, None)
     assert {k: _rating(town[k]).proposed_stars for k in ("b2", "g", "grp", "b3")} == {"b2": 1, "g": 4, "grp": 4, "b3": 5}
     assert AuditLog.select().where((AuditLog.table == "star_rating") & (AuditLog.action == "create")).count() == 5
+    assert audit.history(b1.uid)[0]["changes"] == {
+        "org": [None, town["b1"].uid], "year": [None, 2011], "score_leadership": [None, 20.0],
+        "score_members": [None, 20.0], "score_mechanism": [None, 20.0], "score_performance": [None, 12.3],
+        "score_public": [None, 17.0], "proposed_stars": [None, 4]}
     # again: nothing changed
     again = A.propose_stars(YEAR)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
@@ -95,7 +99,7 @@ def test_score_before_any_proposal_makes_the_rating(town):
 
 
 @pytest.mark.parametrize(("scores", "message"), [
-    ({"leadership": 25}, "领导班子好的得分应在 0 到 20 分之间（星级评定计分表的满分），收到 25"),
+    ({"leadership": 25}, "新华村党支部2011年度星级评分：领导班子好的得分应在 0 到 20 分之间（星级评定计分表的满分），收到 25"),
     ({"工作机制好": -1}, "工作机制好的得分应在 0 到 20 分之间"),
     ({"public": "很好"}, "群众反映好的得分应是数字，收到「很好」"),
     ({"作风好": 10}, "没有「作风好」这一评分项（可选：领导班子好、党员队伍好、工作机制好、工作业绩好、群众反映好）"),
@@ -158,6 +162,14 @@ def test_proposal_never_touches_confirmed_stars(town):
     assert result.confirmed == 1
     b1 = _rating(town["b1"])
     assert (b1.stars, b1.proposed_stars, b1.score_performance) == (3, 4, 12.3)
+
+
+def test_a_confirmed_rating_can_be_rescored_and_confirmed_again(town):
+    A.propose_stars(YEAR)
+    A.confirm_stars(town["b1"].id, YEAR)
+    rating = A.score(town["b1"].id, YEAR, {"mechanism": 10})
+    assert (rating.proposed_stars, rating.stars) == (3, 4)  # 79.3: the proposal follows, the decision stands
+    assert A.confirm_stars(town["b1"].id, YEAR).stars == 3
 
 
 def test_confirm_all_within_a_subtree(town):

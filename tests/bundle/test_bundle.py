@@ -8,7 +8,7 @@ import sys
 from datetime import date
 
 import pytest
-from handoff_util import make_county, make_prefecture, members, rezip, use
+from handoff_util import downgrade, make_county, make_prefecture, members, rezip, use
 
 from pledgebook.bundle.format import TABLES, BundleError, select_sql
 from pledgebook.bundle.merge import import_bundle, is_bundle
@@ -43,6 +43,48 @@ def _help_by_year(root_id: int | None) -> dict:
     out.update({(years[-1], m): CampaignBook(years[-1], m, today=date(2026, 6, 1)).subtree(root_id).as_dict()
                 for m in range(1, 13)})
     return out
+
+
+LABELS = ("org_id", "name", "code", "kind")  # a table row's org, not its figures
+
+
+def _figures(row) -> dict:
+    return {k: v for k, v in row.as_dict().items() if k not in LABELS}
+
+
+def _headlines() -> dict[int, dict]:
+    """The third ledger's figures of every year with appraisals: the total rows of 民主评议党员情况统计表,
+    星级评定情况 and the 表彰 counts."""
+    from pledgebook.models.appraisal.figures import appraisal_table
+    from pledgebook.models.appraisal.standing import honour_table, star_table
+
+    return {y: {"appraisal": _figures(appraisal_table(y)[-1]), "stars": _figures(star_table(y)[-1]),
+                "honours": _figures(honour_table(y)[-1])}
+            for (y,) in database.execute_sql("SELECT DISTINCT year FROM appraisal").fetchall()}
+
+
+def _third_ledger_by_county(tmp_path, sa: dict, sb: dict) -> None:
+    """At the prefecture: the third ledger's figures per county as each county had them, and in the report's
+    民主评议党员情况统计表 one row per county."""
+    import openpyxl
+
+    from pledgebook.exporters.report import export_report
+    from pledgebook.models.appraisal.figures import appraisal_table
+    from pledgebook.models.appraisal.standing import honour_table, star_table
+
+    assert sa and set(sa) == set(sb)
+    for y in sa:
+        tables = {"appraisal": appraisal_table(y, by="county"), "stars": star_table(y, by="county"),
+                  "honours": honour_table(y, by="county")}
+        got = {name: {t: _figures(next(r for r in rows if r.name == name)) for t, rows in tables.items()}
+               for name in ("云岭县", "云海县")}
+        assert got == {"云岭县": sa[y], "云海县": sb[y]}, y
+        assert tables["appraisal"][-1].appraised == sa[y]["appraisal"]["appraised"] + sb[y]["appraisal"]["appraised"]
+    y = max(sa)
+    export_report(tmp_path / "report.xlsx", year=y)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "report.xlsx")["民主评议党员"].iter_rows(min_row=4)]
+    assert [r[0] for r in rows[:3]] == ["云岭县", "云海县", "合计"]
+    assert rows[0][1:4] == [sa[y]["appraisal"][k] for k in ("members", "appraised", "exempt")]
 
 
 @pytest.fixture
@@ -81,7 +123,7 @@ def test_round_trip_of_the_second_ledger(county_a, tmp_path):
     before = _records()
     campaign_figures = _help_by_year(None)
     result = write_bundle(tmp_path)
-    assert json.loads(members(result.path)["manifest.json"])["format_version"] == 2
+    assert json.loads(members(result.path)["manifest.json"])["format_version"] >= 2
     for name in SECOND:
         assert result.counts[name] == len(before[name]) > 0, name
     line = json.loads(members(result.path)["help_log.jsonl"].split(b"\n")[0])
@@ -110,14 +152,8 @@ def test_round_trip_of_the_second_ledger(county_a, tmp_path):
 
 def test_a_bundle_of_format_version_1_still_imports(county_a, tmp_path):
     """A county on an older program sends no second-ledger members: its pledges merge all the same."""
-    src = members(write_bundle(tmp_path).path)
+    src = downgrade(members(write_bundle(tmp_path).path), 1)
     m = json.loads(src["manifest.json"])
-    m["format_version"] = 1
-    for name in SECOND:
-        src.pop(f"{name}.jsonl")
-        m["members"].pop(f"{name}.jsonl")
-        m["counts"].pop(name)
-    src["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
     # signed again by rezip with the county's key, as an older program signs
     old = rezip(src, tmp_path / "old.pledgebook", fix_manifest=True)
     before = _records()
@@ -191,16 +227,17 @@ def test_two_counties_merge_and_stats_by_county(tmp_path):
     make_county(tmp_path / "a.db", seed=7)
     (tmp_path / "out").mkdir()
     a = write_bundle(tmp_path / "out")
-    fa, ha = _figures_by_year(None), _help_by_year(None)
+    fa, ha, sa = _figures_by_year(None), _help_by_year(None), _headlines()
     use(make_county(tmp_path / "b.db", seed=8, code="539902", name="云海县"))
     b = write_bundle(tmp_path / "out")
-    fb, hb = _figures_by_year(None), _help_by_year(None)
+    fb, hb, sb = _figures_by_year(None), _help_by_year(None), _headlines()
     use(make_prefecture(tmp_path / "p.db", trusting=[a.path, b.path]))
     import_bundle(a.path)
     import_bundle(b.path)
     ra, rb = Org.get(Org.code == "539901"), Org.get(Org.code == "539902")
     assert _figures_by_year(ra.id) == fa and _figures_by_year(rb.id) == fb
     assert _help_by_year(ra.id) == ha and _help_by_year(rb.id) == hb
+    _third_ledger_by_county(tmp_path, sa, sb)
     from pledgebook.models.store.db import close_database
 
     close_database()

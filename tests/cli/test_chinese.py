@@ -68,6 +68,7 @@ def test_every_command_help_is_chinese(path):
     (["stats", "--year", "abc"], "「abc」不是整数"),
     (["verify"], "缺少参数「数据包」"),
     (["import", "--kind"], "选项 --kind 后面要写一个值"),
+    (["export", "report"], "缺少选项 -o / --output。"),  # an option with two names, no stray quotes
 ])
 def test_usage_errors_are_chinese(args, says):
     result = CliRunner().invoke(cli_app, args)

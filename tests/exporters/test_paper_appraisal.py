@@ -64,23 +64,26 @@ def test_tally_has_hidden_keys_protected_cells_and_the_members(branches, tmp_pat
     result = paper.print_appraisal_ballots(tmp_path / "票.xlsx", year=2011)
     assert result.tally_path is not None and result.tally_path.name == "票_计票表.xlsx"
     wb = openpyxl.load_workbook(result.tally_path)
-    assert wb.sheetnames == ["新华村党支部", "碧溪村党支部"]
-    ws = wb["新华村党支部"]
-    assert ws["A1"].value == "新华村党支部2011年度民主评议党员计票表"
-    assert "评为「优秀」的不超过 1 人" in ws["A2"].value
+    assert wb.sheetnames == ["民主评议计票表"]
+    ws = wb.worksheets[0]
+    assert ws["A1"].value == "墨江哈尼族自治县2011年度民主评议党员计票表"
+    assert "各支部评为「优秀」的不得超过参评党员的 1/3" in ws["A2"].value
     header = [cell.value for cell in ws[3]]
     assert header == [h for h, _ in paper.APPRAISAL_TALLY_COLUMNS]
     assert ws.column_dimensions["A"].hidden and ws.column_dimensions["B"].hidden  # 党员编号, 评议年度
-    assert ws.protection.sheet
+    assert ws.protection.sheet and ws.print_title_rows == "$3:$3"
     rows = list(ws.iter_rows(min_row=4, values_only=True))
-    assert [(r[0], r[1], r[3]) for r in rows] == [(c["zhang"].uid, 2011, "张三"), (c["zhao"].uid, 2011, "赵六"),
-                                                 (c["li"].uid, 2011, "李四")]
+    # every 在册 member, the branches in tree order; the member already recorded as not appraised shows
+    # the reason, to be confirmed
+    assert [(r[0], r[1], r[2], r[3], r[12]) for r in rows] == [
+        (c["zhang"].uid, 2011, "新华村党支部", "张三", None), (c["zhao"].uid, 2011, "新华村党支部", "赵六", None),
+        (c["li"].uid, 2011, "新华村党支部", "李四", None), (c["wang"].uid, 2011, "碧溪村党支部", "王五", None),
+        (c["away"].uid, 2011, "碧溪村党支部", "钱七", "流动党员")]
     assert ws["D4"].protection.locked and not ws["F4"].protection.locked and not ws["L4"].protection.locked
     grade_list = [dv for dv in ws.data_validations.dataValidation if dv.type == "list" and "L4" in str(dv.sqref)]
     assert grade_list and "优秀" in grade_list[0].formula1
-    # the member already recorded as not appraised shows the reason, to be confirmed
-    other = list(wb["碧溪村党支部"].iter_rows(min_row=4, values_only=True))
-    assert [(r[3], r[12]) for r in other] == [("王五", None), ("钱七", "流动党员")]
+    assert [b.id for b in ws.row_breaks.brk] == [6]  # 碧溪村 starts a page of its own
+    assert '"✗ 本支部优秀多于 1 人"' in ws["O4"].value and "$L$4:$L$6" in ws["O4"].value
 
 
 def test_ballots_refused_with_nothing_to_print(county, tmp_path):

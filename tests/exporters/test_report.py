@@ -33,7 +33,7 @@ def test_report_figures_equal_the_core(demo_path, tmp_path):
     total = book.subtree(book.root_id())
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["承诺情况统计表", "分类统计", "评议结果汇总", "逾期及待整改", "四帮四促工作情况统计表",
-                             "未覆盖村", "承诺台账"]
+                             "未覆盖村", "民主评议党员", "星级评定", "评选表彰", "承诺台账"]
 
     ws = wb["承诺情况统计表"]
     assert "云岭县" in ws["A1"].value and str(year) in ws["A1"].value
@@ -87,7 +87,7 @@ def test_report_for_one_committee(demo_path, tmp_path):
 def test_csv_variant_has_bom_and_same_numbers(demo_path, tmp_path):
     year = rules.current_year()
     result = export_report(tmp_path / "报表.csv", year=year, fmt="csv", today=TODAY)
-    assert len(result.paths) == 7
+    assert len(result.paths) == 10
     first = result.paths[0].read_bytes()
     assert first.startswith(b"\xef\xbb\xbf")
     text = first.decode("utf-8-sig").splitlines()
@@ -269,3 +269,20 @@ def test_help_cells_are_inert(campaign, tmp_path):
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in zf.read(name), name
     assert _rows(openpyxl.load_workbook(out)["未覆盖村"])[0][3] == "=HYPERLINK(\"http://x\")村党支部"
+
+
+def test_a_listing_longer_than_a_worksheet_goes_on_in_a_second_sheet(demo_path, tmp_path, monkeypatch):
+    """A province's 承诺台账 (1.1 million pledges) is longer than the 1,048,576 rows of a worksheet: it goes
+    on in 承诺台账（2）, … with nothing cut off (here a worksheet of 400 rows stands in for Excel's)."""
+    from pledgebook.exporters.report import data
+
+    monkeypatch.setattr(data, "SHEET_ROWS", 400)
+    year = rules.current_year()
+    out = tmp_path / "报表.xlsx"
+    export_report(out, year=year, today=TODAY)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    parts = [name for name in wb.sheetnames if name.startswith("承诺台账")]
+    assert parts[:3] == ["承诺台账", "承诺台账（2）", "承诺台账（3）"]
+    numbers = [row[0] for name in parts for row in wb[name].iter_rows(min_row=4, values_only=True)]
+    assert numbers == list(range(1, FigureBook(year, today=TODAY).subtree().pledges + 1))
+    assert "续" in wb["承诺台账（2）"]["A1"].value

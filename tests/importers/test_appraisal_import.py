@@ -106,10 +106,10 @@ def _refused(path: Path, column: str, header: str, text: str) -> None:
 
 
 @pytest.mark.parametrize(("change", "column", "header", "text"), [
-    ((30, 31, 20, 9, 0, 0, "优秀"), "G", "有效票", "有效票 31 多于发放票数 30"),
-    ((30, 29, 20, 9, 1, 0, "优秀"), "G", "有效票", "优秀＋合格＋基本合格＋不合格＝30，多于有效票 29"),
+    ((30, 31, 20, 9, 0, 0, "优秀"), "G", "有效票", "有效票 31 不能多于发放票数 30"),
+    ((30, 29, 20, 9, 1, 0, "优秀"), "H", "优秀", "优秀＋合格＋基本合格＋不合格票＝30，多于有效票 29"),
     ((30, 29, 20, 9, 0, -1, "优秀"), "K", "不合格", "不能为负数"),
-    ((30, 29, 20, 9, 0, 0, "良好"), "L", "组织评定等次", "组织评定等次只能是"),
+    ((30, 29, 20, 9, 0, 0, "良好"), "L", "组织评定等次", "组织评定等次「良好」不在可选范围内"),
     ((30, 29, "二十", 9, 0, 0, "优秀"), "H", "优秀", ""),
 ])
 def test_impossible_counts_refused_with_the_cell_named(tally, tmp_path, change, column, header, text):
@@ -128,7 +128,7 @@ def test_a_grade_beyond_the_quota_refuses_the_whole_sheet(tally, tmp_path):
 
 def test_an_exempt_member_with_a_grade_and_a_changed_key_are_refused(tally, tmp_path):
     exempt = _fill(tally["tally"], tmp_path / "不参评.xlsx", GOOD, extra={("李四", "不参评原因"): "长期病休"})
-    _refused(exempt, "M", "不参评原因", "不参评的党员")
+    _refused(exempt, "L", "组织评定等次", "不参评的党员（原因：长期病休）不评定等次")
     wrong = _fill(tally["tally"], tmp_path / "改编号.xlsx", GOOD, extra={("赵六", "党员编号"): "不是编号"})
     _refused(wrong, "A", "党员编号", "党员编号「不是编号」在台账中不存在")
 
@@ -163,3 +163,41 @@ def test_a_townships_own_results_sheet_imports_by_name(tally, tmp_path):
     result = import_file(path)
     assert result.kind == "appraisals" and result.added == 2, [p.message for p in result.problems]
     assert _stored()["王五"] == (12, 12, 2, 10, 0, 0, "qualified")
+
+
+def test_the_quota_counts_the_stored_grades_and_a_swap_in_one_sheet_passes(tally, tmp_path):
+    import_file(_fill(tally["tally"], tmp_path / "一.xlsx", GOOD))  # 张三 优秀
+    swap = {**GOOD, "张三": (30, 29, 9, 20, 0, 0, "合格"), "赵六": (30, 28, 25, 3, 0, 0, "优秀")}
+    result = import_file(_fill(tally["tally"], tmp_path / "对调.xlsx", swap))
+    assert (result.updated, result.rejected) == (2, 0)  # checked over the whole sheet, not row by row
+    assert _stored()["赵六"][-1] == "excellent" and _stored()["张三"][-1] == "qualified"
+    # the branch's only 优秀 is stored: a sheet naming one more 优秀 (李四 alone) is refused
+    only_li = {"李四": (30, 30, 25, 5, 0, 0, "优秀")}
+    result = import_file(_fill(tally["tally"], tmp_path / "再加.xlsx", only_li))
+    assert result.status == "aborted" and [p.row for p in result.problems] == [6]
+    assert _stored()["李四"][-1] == "basic"
+
+
+def test_a_results_sheet_without_a_column_leaves_that_field_alone(tally, tmp_path):
+    import_file(_fill(tally["tally"], tmp_path / "一.xlsx", GOOD))
+    path = tmp_path / "只有等次.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["党组织", "姓名", "组织评定等次"])
+    ws.write_row(1, 0, ["新华村党支部", "李四", "不合格"])
+    wb.close()
+    result = import_file(path, kind="appraisals")
+    assert (result.updated, result.rejected) == (1, 0), [p.message for p in result.problems]
+    li = Appraisal.get(Appraisal.person == tally["li"].id)
+    assert (li.grade, li.ballots_valid, li.decided_on) == ("unqualified", 30, dt.date(2011, 12, 20))
+
+
+def test_a_branch_left_over_its_quota_by_an_exemption_is_refused(tally, tmp_path):
+    import_file(_fill(tally["tally"], tmp_path / "一.xlsx", GOOD))  # 3 appraised, 张三 优秀: at the limit
+    # 李四 not appraised after all: 2 appraised leave no 优秀 — the sheet grades nobody 优秀, its rows are refused
+    exempt = _fill(tally["tally"], tmp_path / "改不参评.xlsx", {},
+                   extra={("李四", "不参评原因"): "长期病休", ("李四", "组织评定等次"): None})
+    result = import_file(exempt)
+    assert result.status == "aborted" and [p.row for p in result.problems] == [6]
+    assert "优秀最多 0 人" in result.problems[0].message
+    assert Appraisal.get(Appraisal.person == tally["li"].id).exempt_reason is None

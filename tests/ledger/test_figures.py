@@ -69,6 +69,30 @@ def test_per_committee_rows_and_subtrees(ledger):
     assert organ.satisfaction_rate is None and percent(organ.satisfaction_rate) == "—"
 
 
+@pytest.mark.parametrize("light", [False, True])
+def test_one_level_at_a_time_is_the_subtree_and_its_children(ledger, light):
+    """``level`` (the home screen's: one pass, this level only) says what ``subtree`` and ``children`` say."""
+    kind = {"by_category": False, "people": False} if light else {}
+    book = FigureBook(2011, today=date(2011, 7, 15), **kind)
+    for org_id in (ledger["root"].id, ledger["committee"].id, ledger["b1"].id, ledger["other"].id):
+        total, children = book.level(org_id)
+        assert total == book.subtree(org_id)
+        assert [(node.id, fig) for node, fig in children] == [(node.id, fig) for node, fig in book.children(org_id)]
+    total, children = book.level(ledger["root"].id)
+    assert total.pledges == 7 and [fig.pledges for _node, fig in children] == [6, 1]
+
+
+def test_a_status_outside_the_vocabulary_is_counted_as_stored(ledger):
+    """A status no vocabulary knows (an old file, a hand edit; doctor reports it) stays in the counts."""
+    from pledgebook.models.store.tables import database
+
+    database.execute_sql("UPDATE pledge SET status = 'pending' WHERE id = ?", [ledger["p"][2].id])
+    for book in (FigureBook(2011, today=date(2011, 7, 15)), FigureBook(2011, by_category=False, people=False)):
+        fig = book.subtree()
+        assert fig.pledges == 7
+        assert fig.by_status == {"fulfilled": 2, "partly": 1, "in_progress": 2, "withdrawn": 1, "pending": 1}
+
+
 def test_category_filter(ledger):
     fig = FigureBook(2011, category="development", today=date(2011, 7, 15)).subtree()
     assert fig.pledges == 2 and fig.by_status == {"partly": 1, "in_progress": 1}

@@ -19,6 +19,9 @@ PALETTE = [
     "删除承诺", "撤销删除", "导出当前列表", "新增人员", "切换年度", "刷新", "帮助", "退出",
     "帮扶工作", "帮扶记录录入", "新增联系点", "新增结对帮扶", "新增驻村干部", "修改联系点、结对或驻村",
     "结束联系点、结对或驻村", "覆盖情况", "长期未记录",
+    "评议评星", "民主评议录入", "组织处置", "组织处置销号", "星级评分", "确定星级", "生成星级建议", "全部按建议确定星级",
+    "评选表彰", "推荐表彰候选", "表彰提名", "打印民主测评票", "打印民主评议公示", "打印星级评定表", "打印授旗名单",
+    "打印星级公示", "打印表彰公示", "打印表彰名单",
     "导入数据", "导出报表", "生成上报数据包", "上报记录", "年度管理", "年终结转", "重新开启年度", "备份", "恢复备份",
     "打印公示", "打印评议票", "计票录入", "设置", "下载模板", "组织管理", "新增党组织",
 ]
@@ -28,9 +31,9 @@ def test_the_palette_lists_every_command_in_its_order():
     assert [c.title for c in catalog.COMMANDS] == PALETTE
 
 
-def test_areas_have_the_number_keys_one_to_seven_and_real_screens():
-    assert [a.key for a in catalog.AREAS] == [str(n) for n in range(1, 8)]
-    assert [a.title for a in catalog.AREAS] == ["总览", "承诺台账", "人员", "导入", "上报", "年度", "帮扶"]
+def test_areas_have_the_number_keys_one_to_eight_and_real_screens():
+    assert [a.key for a in catalog.AREAS] == [str(n) for n in range(1, 9)]
+    assert [a.title for a in catalog.AREAS] == ["总览", "承诺台账", "人员", "导入", "上报", "年度", "帮扶", "评议评星"]
     for area in catalog.AREAS:
         cls = catalog.load(area.screen)
         assert inspect.isclass(cls) and issubclass(cls, Screen), area
@@ -55,7 +58,7 @@ def test_every_command_runs_exactly_one_real_thing():
 def test_the_app_binds_every_area_key_and_shows_one_footer_entry_for_them():
     bindings = [b for b in PledgebookApp.BINDINGS if b.action.startswith("switch_area")]
     assert [b.key for b in bindings] == [a.key for a in catalog.AREAS]
-    assert [(b.description, b.key_display) for b in bindings if b.show] == [("切换区域", "1-7")]
+    assert [(b.description, b.key_display) for b in bindings if b.show] == [("切换区域", "1-8")]
 
 
 def test_reading_the_table_imports_no_screen():

@@ -409,3 +409,20 @@ async def test_organizations_added_renamed_moved_and_deactivated_from_the_tui(le
         await settle(app, pilot)
         assert not Org.get_by_id(c["b1"].id).active
         assert "已停用" in text_of(screen, "#org-info")
+
+
+@aio
+async def test_the_org_tree_shows_a_branchs_stars_over_the_years(ledger4):
+    from pledgebook.models.store.tables import StarRating
+
+    c = ledger4
+    StarRating.create(year=2011, org=c["b1"], stars=4, proposed_stars=4)
+    rules.open_year(2012)
+    StarRating.create(year=2012, org=c["b1"], proposed_stars=5)
+    app = make_app(c["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orgs(app, pilot, c["b1"].id)
+        # the latest confirmed stars beside the name, the years in the line below
+        labels = [str(node.label) for node in screen.query_one("#org-tree").root.children[0].children[0].children]
+        assert any("新华村党支部" in label and "四星" in label for label in labels), labels
+        assert "星级 2011年四星、2012年建议五星" in text_of(screen, "#org-info")

@@ -108,11 +108,11 @@ async def test_a_text_field_shows_only_keys_that_work_there_and_esc_leaves_it(le
         await settle(app, pilot)
         await pilot.press("2")
         await settle(app, pilot)
-        assert "1-7 切换区域" in footer_keys(app) and "/ 搜索" in footer_keys(app)
+        assert "1-8 切换区域" in footer_keys(app) and "/ 搜索" in footer_keys(app)
         await pilot.press("slash", *"zs")
         await settle(app, pilot)
         keys = footer_keys(app)
-        assert "1-7 切换区域" not in keys and "/ 搜索" not in keys and "s 排序" not in keys
+        assert "1-8 切换区域" not in keys and "/ 搜索" not in keys and "s 排序" not in keys
         assert "Esc 离开搜索框" in keys and "⏎ 到列表" in keys
         await pilot.press("escape")
         await settle(app, pilot)

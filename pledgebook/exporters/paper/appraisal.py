@@ -12,16 +12,16 @@ Each print run is one entry in the audit log (action ``print``, table ``appraisa
 
 from __future__ import annotations
 
-import math
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from pledgebook.exporters.paper.appraisal_tally import write_appraisal_tally
-from pledgebook.exporters.paper.ballots import tally_path_for
+from pledgebook.exporters.paper.ballots import tally_beside
 from pledgebook.exporters.paper.listing import Listing, publicity_line, record_print, write_listings
 from pledgebook.exporters.paper.notice import check_published_on
-from pledgebook.exporters.paper.roster import Branch, Member, need_branches, scope
+from pledgebook.exporters.paper.roster import Branch, Member, need_branches
 from pledgebook.exporters.paper.sheets import (
     PaperResult,
     Progress,
@@ -33,19 +33,15 @@ from pledgebook.exporters.paper.sheets import (
     sheet_names,
     write_text,
 )
+from pledgebook.exporters.paper.units import scope
+from pledgebook.models.appraisal.rules import excellent_limit
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
-from pledgebook.models.store import settings
 
 MAX_COPIES = 300
 _BALLOT_COLUMNS = [("序号", 6), ("姓名", 12), ("性别", 6), ("职务", 18), ("优秀", 9), ("合格", 9), ("基本合格", 9),
                    ("不合格", 9)]
 NOTICE_BY = {"branch": "按党支部", "township": "按乡镇（党委）"}
-
-
-def excellent_limit(appraised: int) -> int:
-    """The 优秀 quota of a branch with ``appraised`` members: ⌊appraised × the county's share⌋."""
-    return math.floor(appraised * settings.excellent_share())
 
 
 def _check_copies(copies: int | None) -> int | None:
@@ -123,9 +119,7 @@ def print_appraisal_ballots(
     branches = [b for b in need_branches(root, year, "民主测评票") if b.appraised]
     if not branches:
         raise PledgebookError(f"「{root.name}」{year}年度的在册党员都已登记为不参评，没有可测评的党员。")
-    tally = Path(tally_path) if tally_path else tally_path_for(path)
-    if tally.resolve() == path.resolve():
-        raise ValidationError("计票表不能与测评票写入同一个文件", "tally")
+    tally = tally_beside(path, tally_path, "测评票")
     tmp = path.with_name(path.name + ".part")
     wb = open_workbook(tmp)
     f = formats(wb)
@@ -140,7 +134,7 @@ def print_appraisal_ballots(
     report("写入计票表", 0, 1)
     tally_tmp = tally.with_name(tally.name + ".part")
     limits = {b.org_id: excellent_limit(len(b.appraised)) for b in branches}
-    write_appraisal_tally(tally_tmp, tally, branches, year, limits)
+    write_appraisal_tally(tally_tmp, tally, f"{root.name}{year}年度民主评议党员计票表", branches, year, limits)
     replace_into(tmp, path)
     replace_into(tally_tmp, tally)
     report("写入计票表", 1, 1)
@@ -165,7 +159,7 @@ def _notice(title: str, groups: list[Branch], when: date, year: int) -> Listing:
     with_org = len(groups) > 1
     columns = ([("党组织", 22.0)] if with_org else []) + [("姓名", 12), ("性别", 6), ("职务", 18), ("评定等次", 12),
                                                          ("备注", 18)]
-    rows: list[list[str | int | float]] = []
+    rows: list[Sequence[str | int | float]] = []
     for branch in groups:
         for m in branch.members:
             if m.grade or m.exempt_reason:

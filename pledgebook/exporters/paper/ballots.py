@@ -18,11 +18,9 @@ from pledgebook.exporters.paper.sheets import (
     write_text,
 )
 from pledgebook.exporters.paper.tally import write_tally
-from pledgebook.exporters.paper.units import Unit, collect, find_org
+from pledgebook.exporters.paper.units import Unit, collect, scope
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
-from pledgebook.models.ledger import rules
-from pledgebook.models.store.tables import Org
 
 BALLOT_KINDS = {"public": "群众评议", "member": "党员评议"}
 
@@ -74,6 +72,14 @@ def tally_path_for(path: Path) -> Path:
     return path.with_name(f"{path.stem}_计票表{path.suffix or '.xlsx'}")
 
 
+def tally_beside(path: Path, tally_path: str | Path | None, what: str) -> Path:
+    """Where the tally of the ballots at ``path`` goes: ``tally_path``, else ``<name>_计票表.xlsx`` beside them."""
+    tally = Path(tally_path) if tally_path else tally_path_for(path)
+    if tally.resolve() == path.resolve():
+        raise ValidationError(f"计票表不能与{what}写入同一个文件", "tally")
+    return tally
+
+
 def print_ballots(
     path: str | Path,
     *,
@@ -90,16 +96,11 @@ def print_ballots(
     path = Path(path)
     code = ballot_kind(kind)
     kind_label = BALLOT_KINDS[code]
-    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
-    year = year or rules.current_year()
-    if year is None:
-        raise ValidationError("台账中还没有工作年度", "year")
+    root, year = scope(org, org_id, year)
     units = collect(root, year)
     if not units:
         raise PledgebookError(f"「{root.name}」在{year}年度没有可评议的承诺")
-    tally = Path(tally_path) if tally_path else tally_path_for(path)
-    if tally.resolve() == path.resolve():
-        raise ValidationError("计票表不能与选票写入同一个文件", "tally")
+    tally = tally_beside(path, tally_path, "选票")
     tmp = path.with_name(path.name + ".part")
     wb = open_workbook(tmp)
     f = formats(wb)

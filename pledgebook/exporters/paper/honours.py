@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pledgebook.exporters.paper.listing import Listing, publicity_line, record_print, write_listings
 from pledgebook.exporters.paper.notice import check_published_on
-from pledgebook.exporters.paper.roster import committees, scope
+from pledgebook.exporters.paper.roster import committees
 from pledgebook.exporters.paper.sheets import PaperResult, Progress
-from pledgebook.exporters.paper.units import tree_order
+from pledgebook.exporters.paper.units import scope, tree_order
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError, ValidationError
 from pledgebook.models.store.tables import Org, database

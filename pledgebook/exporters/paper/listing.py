@@ -4,6 +4,7 @@ lists (民主评议结果公示, 星级评定 table and 公示, 授旗名单, �
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ class Listing:
     name: str  # the sheet's tab (an org's name, a kind of honour)
     title: str
     columns: list[tuple[str, float]]  # (header, width), without 序号
-    rows: list[list[str | int | float]] = field(default_factory=list)
+    rows: Sequence[Sequence[str | int | float]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # under the title (公示时间, counts …)
     signer: str = ""  # the signature under the table (an org's name); none when empty
     signed_on: date | None = None

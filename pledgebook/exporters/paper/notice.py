@@ -20,11 +20,11 @@ from pledgebook.exporters.paper.sheets import (
     sheet_names,
     write_text,
 )
-from pledgebook.exporters.paper.units import Line, Unit, collect, find_org
+from pledgebook.exporters.paper.units import Line, Unit, collect, scope
 from pledgebook.models.core.errors import PledgebookError, ValidationError
 from pledgebook.models.ledger import rules, validate
 from pledgebook.models.store import audit, settings
-from pledgebook.models.store.tables import Org, Pledge, utcnow
+from pledgebook.models.store.tables import Pledge, utcnow
 
 
 @dataclass
@@ -103,17 +103,9 @@ def _write_notice_sheet(wb, ws, unit: Unit, f: dict, published_on: date, days: i
     page_setup(ws, repeat_row=2)
 
 
-def _notice_scope(org: str | None, org_id: int | None, year: int | None) -> tuple[Org, int]:
-    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
-    year = year or rules.current_year()
-    if year is None:
-        raise ValidationError("台账中还没有工作年度", "year")
-    return root, year
-
-
 def notice_plan(*, org: str | None = None, org_id: int | None = None, year: int | None = None) -> NoticePlan:
     """How many pledges the notices of this subtree hold and how many already have a 公示 date."""
-    root, year = _notice_scope(org, org_id, year)
+    root, year = scope(org, org_id, year)
     lines = [line for unit in collect(root, year) for line in unit.lines]
     return NoticePlan(root.name, year, len(lines), sum(1 for line in lines if line.published_on is not None))
 
@@ -138,7 +130,7 @@ def print_notice(
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     path = Path(path)
-    root, year = _notice_scope(org, org_id, year)
+    root, year = scope(org, org_id, year)
     rules.ensure_year_open(year)
     when = check_published_on(published_on, year)
     units = collect(root, year)

@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from pledgebook.exporters.paper.units import find_org, post_rank, tree_order
+from pledgebook.exporters.paper.units import post_rank, tree_order
+from pledgebook.models.appraisal.units import committee_map
 from pledgebook.models.core import vocab
-from pledgebook.models.core.errors import PledgebookError, ValidationError
-from pledgebook.models.ledger import rules
+from pledgebook.models.core.errors import PledgebookError
+from pledgebook.models.store.orgtree import OrgTree
 from pledgebook.models.store.tables import Org, database
-
-# the orgs that have members and hold appraisals and stars (the same kinds as models.appraisal.queries)
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
 
 
 @dataclass
@@ -58,37 +56,10 @@ class Branch:
         return [m for m in self.members if not m.exempt_reason]
 
 
-def scope(org: str | None, org_id: int | None, year: int | None) -> tuple[Org, int]:
-    """The org printed for (by id, code or name; the county when none) and the year (the current one)."""
-    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
-    year = year or rules.current_year()
-    if year is None:
-        raise ValidationError("台账中还没有工作年度", "year")
-    return root, year
-
-
 def committees() -> dict[int, str]:
-    """org id → the name of its 乡镇（党委）: the nearest ancestor (or itself) of a kind in COMMITTEE_KINDS;
-    an org under none (a branch straight under the county) maps to the name of its top org (the county)."""
-    rows = database.execute_sql("SELECT id, name, kind, parent_id FROM org WHERE deleted_at IS NULL").fetchall()
-    info: dict[int, tuple[str, str, int | None]] = {oid: (name, kind, parent) for oid, name, kind, parent in rows}
-    found: dict[int, str] = {}
-    for oid in info:
-        chain: list[int] = []
-        at: int | None = oid
-        top = ""
-        while at is not None and at not in found:
-            name, kind, parent = info[at]
-            if kind in vocab.COMMITTEE_KINDS:
-                found[at] = name
-                break
-            chain.append(at)
-            top = name
-            at = parent if parent in info else None
-        result = found[at] if at is not None else top
-        for step in chain:
-            found[step] = result
-    return found
+    """org id → the name of its 乡镇（党委） (:func:`pledgebook.models.appraisal.units.committee_map`)."""
+    tree = OrgTree.load()
+    return {oid: tree.orgs[unit].name for oid, unit in committee_map(tree).items()}
 
 
 def branches(root: Org, year: int) -> list[Branch]:
@@ -98,7 +69,7 @@ def branches(root: Org, year: int) -> list[Branch]:
         "SELECT id, kind, active FROM org WHERE deleted_at IS NULL AND path >= ? AND path < ?",
         [root.path, root.path[:-1] + "0"]).fetchall()}
     order = [(oid, name) for oid, name in tree_order(root)
-             if kinds.get(oid, ("", 0))[0] in BRANCH_KINDS and kinds[oid][1]]
+             if kinds.get(oid, ("", 0))[0] in vocab.BRANCH_KINDS and kinds[oid][1]]
     if not order:
         return []
     township = committees()

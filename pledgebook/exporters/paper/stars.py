@@ -17,9 +17,9 @@ from pathlib import Path
 
 from pledgebook.exporters.paper.listing import Listing, publicity_line, record_print, write_listings
 from pledgebook.exporters.paper.notice import check_published_on
-from pledgebook.exporters.paper.roster import BRANCH_KINDS, committees, scope
+from pledgebook.exporters.paper.roster import committees
 from pledgebook.exporters.paper.sheets import PaperResult, Progress
-from pledgebook.exporters.paper.units import tree_order
+from pledgebook.exporters.paper.units import scope, tree_order
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.store.tables import Org, database
@@ -63,7 +63,7 @@ def star_lines(root: Org, year: int) -> list[StarLine]:
     lines = []
     for oid, name in tree_order(root):
         row = found.get(oid)
-        if row is None or row[0] not in BRANCH_KINDS:
+        if row is None or row[0] not in vocab.BRANCH_KINDS:
             continue
         scores = tuple(row[2:2 + len(_SCORES)])
         lines.append(StarLine(oid, name, township.get(oid, ""), scores, row[-2], row[-1]))

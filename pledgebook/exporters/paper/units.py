@@ -50,6 +50,15 @@ def find_org(code_or_name: str | None) -> Org:
     return org
 
 
+def scope(org: str | None, org_id: int | None, year: int | None) -> tuple[Org, int]:
+    """The org printed for (by id, code or exact name; the county when none) and the year (the current one)."""
+    root = Org.get_by_id(org_id) if org_id is not None else find_org(org)
+    year = year or rules.current_year()
+    if year is None:
+        raise ValidationError("台账中还没有工作年度", "year")
+    return root, year
+
+
 def tree_order(root: Org) -> list[tuple[int, str]]:
     """(id, name) of the live orgs under ``root`` (itself included), depth first, by sort then id."""
     low, high = root.path, root.path[:-1] + "0"

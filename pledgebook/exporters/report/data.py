@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from pledgebook.models.ledger.figures import Figures
 Progress = Callable[[str, float], None]
 
 UNITS = "单位：个、名、条、%"
+SHEET_ROWS = 1_048_576 - 4  # an Excel/WPS worksheet's rows, less the title, the line under it, the headers, a total
 
 
 @dataclass
@@ -28,6 +29,24 @@ class Sheet:
     note: str = ""
     units: str = UNITS
     empty: str = "（无）"  # written under the headers when there are no rows
+
+
+def fit_to_worksheets(sheets: list[Sheet], most: int | None = None) -> list[Sheet]:
+    """Each sheet longer than a worksheet holds (a province's 承诺台账: 1.1 million pledges) as several:
+    承诺台账, 承诺台账（2）, … each with the headers; 序号 runs on, the total row ends the last. A worksheet
+    cuts off silently at row 1,048,576, so without this the rest of the pledges would be missing."""
+    most = most or SHEET_ROWS
+    fitted: list[Sheet] = []
+    for sheet in sheets:
+        if len(sheet.rows) <= most:
+            fitted.append(sheet)
+            continue
+        starts = range(0, len(sheet.rows), most)
+        fitted += [replace(sheet, name=sheet.name if not n else f"{sheet.name}（{n + 1}）",
+                           title=sheet.title if not n else f"{sheet.title}（续{n}）", rows=sheet.rows[i:i + most],
+                           total=sheet.total if i + most >= len(sheet.rows) else None, chart=None if n else sheet.chart)
+                   for n, i in enumerate(starts)]
+    return fitted
 
 
 @dataclass

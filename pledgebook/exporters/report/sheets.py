@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from pledgebook.exporters.report.appraisal import appraisal_sheets
 from pledgebook.exporters.report.campaign import campaign_sheets
-from pledgebook.exporters.report.data import ReportData, Sheet, rate
+from pledgebook.exporters.report.data import ReportData, Sheet, fit_to_worksheets, rate
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.ledger import rules
@@ -72,10 +73,11 @@ def build_report(
         _evaluation_sheet(year, org, total),
         _overdue_sheet(year, book, root, committee_of),
         *campaign_sheets(year, root_id, group, committee_of, today),
+        *appraisal_sheets(year, root_id, group, "committee"),
     ]
     if listing:
         sheets.append(listing_sheet(year, root, committee_of, cats, book.today))
-    return ReportData(info, year, root.name, unit, today, sheets, total)
+    return ReportData(info, year, root.name, unit, today, fit_to_worksheets(sheets), total)
 
 
 def _stats_sheet(book: FigureBook, root_id: int, total: Figures) -> tuple[Sheet, str]:

@@ -6,10 +6,10 @@ results sheet); the year by the hidden 评议年度, else the import's year. A r
 counted", never zero votes.
 
 Impossible counts are refused with the cell named: a negative or non-whole count, 有效票 more than 发放票数,
-the four votes more than 有效票, a grade not in the list, a grade (or votes) beside a 不参评原因, a second row
-for the same member. The quota (优秀 at most ⌊appraised × share⌋ per branch) is checked for the whole sheet
+the four votes more than 有效票, a grade not in the list, a grade beside a 不参评原因, a second row for the
+same member (the checks of ``models.appraisal.validate``). The quota (优秀 at most ⌊appraised × share⌋ per branch) is checked for the whole sheet
 at once, on top of the stored appraisals (the ledger's ``quota_problems``), and refuses every 优秀 row of a
-branch over it. The kind is ``all_or_nothing``: one refused row and nothing of the file is written. A
+branch over it (every row of it, when the sheet grades none 优秀 and the branch is over all the same). The kind is ``all_or_nothing``: one refused row and nothing of the file is written. A
 re-import of the same values plans every row as unchanged. The adds are written in one executemany with
 their audit entries (a whole county is 13,724 members); updates one by one, audited.
 """
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pledgebook.importers import cells
@@ -27,94 +25,26 @@ from pledgebook.importers.context import Context
 from pledgebook.importers.plan import Collector, Outcome, Planned, Row, RowErrors, SheetKind, Writer
 from pledgebook.importers.resolve import Unresolved, normalize_text
 from pledgebook.importers.sheets.people import org_of
+from pledgebook.models.appraisal import validate
+from pledgebook.models.appraisal.rules import EXEMPT, quota_problems
 from pledgebook.models.core import vocab
-from pledgebook.models.core.errors import PledgebookError, ValidationError, ValidationErrors
+from pledgebook.models.core.errors import PledgebookError
 from pledgebook.models.core.values import parse_int
-from pledgebook.models.store import audit, settings
+from pledgebook.models.store import audit
 from pledgebook.models.store.tables import Appraisal, database, new_uid, utcnow
 from pledgebook.models.store.years import ensure_year_open
 
 UID = "党员编号"
 YEAR = "评议年度"
 GRADE = "评定等次"  # the printed sheet's 组织评定等次 reads as this
-EXEMPT = "不参评原因"
+REASON = "不参评原因"
 COUNTS = {"发放票数": "ballots_issued", "有效票": "ballots_valid", "优秀": "votes_excellent",
           "合格": "votes_qualified", "基本合格": "votes_basic_qualified", "不合格": "votes_unqualified"}
-FIELD_COLUMN = {**{f: c for c, f in COUNTS.items()}, "grade": GRADE, "exempt_reason": EXEMPT,
-                "decided_on": "评定日期", "comment": "评定意见"}
+FIELD_COLUMN = {**{f: c for c, f in COUNTS.items()}, "grade": GRADE, "exempt_reason": REASON,
+                "decided_on": "评定日期", "comment": "评定意见"}  # field → the canonical column it is read from
 _STORED = ("ballots_issued", "ballots_valid", "votes_excellent", "votes_qualified", "votes_basic_qualified",
            "votes_unqualified", "grade", "exempt_reason", "decided_on", "comment")
 _INSERT = ("year", "person_id", "org_id", *_STORED, "self_review", "source", "batch_id", "source_row")
-
-
-# --- interim: models.appraisal's validate.appraisal_values and rules.quota_problems (brief A1) replace these
-
-
-def appraisal_values(raw: Mapping[str, object]) -> dict[str, object]:
-    """INTERIM until models.appraisal.validate lands: the counts possible, the grade a code, exclusive with
-    the exempt reason; ValidationErrors keyed by field."""
-    errors: dict[str, str] = {}
-    values = dict(raw)
-    for field in COUNTS.values():
-        value = values.get(field)
-        if isinstance(value, int) and value < 0:
-            errors[field] = f"{FIELD_COLUMN[field]}不能为负数"
-    issued, valid = values.get("ballots_issued"), values.get("ballots_valid")
-    votes = [values.get(f) for f in ("votes_excellent", "votes_qualified", "votes_basic_qualified",
-                                     "votes_unqualified")]
-    total = sum(v for v in votes if isinstance(v, int))
-    if isinstance(valid, int) and isinstance(issued, int) and valid > issued:
-        errors["ballots_valid"] = f"有效票 {valid} 多于发放票数 {issued}"
-    elif isinstance(valid, int) and total > valid:
-        errors["ballots_valid"] = f"优秀＋合格＋基本合格＋不合格＝{total}，多于有效票 {valid}"
-    grade = values.get("grade")
-    if grade is not None:
-        code = vocab.code_for(vocab.APPRAISAL_GRADES, str(grade).strip()) or (
-            grade if grade in vocab.APPRAISAL_GRADES else None)
-        if code is None:
-            errors["grade"] = f"组织评定等次只能是：{'、'.join(vocab.APPRAISAL_GRADES.values())}，收到「{grade}」"
-        values["grade"] = code
-    if values.get("exempt_reason") and values.get("grade"):
-        errors["exempt_reason"] = "不参评的党员不能同时有组织评定等次，请删去其中一项"
-    if errors:
-        raise ValidationErrors(errors)
-    return values
-
-
-@dataclass
-class Quota:
-    org_id: int
-    org_name: str
-    appraised: int
-    excellent: int
-    limit: int
-
-    @property
-    def message(self) -> str:
-        return (f"{self.org_name}参评党员 {self.appraised} 人，优秀最多 {self.limit} 人"
-                f"（比例上限 {settings.get('appraisal_excellent_max')}），现为 {self.excellent} 人")
-
-
-def quota_problems(year: int, planned: Mapping[int, str | None]) -> list[Quota]:
-    """INTERIM until models.appraisal.rules lands: the branches over their 优秀 quota with ``planned``
-    (person id → grade) on top of the stored appraisals of ``year``."""
-    share = settings.excellent_share()
-    grades: dict[int, tuple[int, str | None, bool]] = {
-        pid: (oid, grade, bool(exempt)) for pid, oid, grade, exempt in database.execute_sql(
-            "SELECT person_id, org_id, grade, exempt_reason FROM appraisal WHERE year = ? AND deleted_at IS NULL",
-            [year]).fetchall()}
-    orgs = dict(database.execute_sql("SELECT p.id, p.org_id FROM person p").fetchall())
-    for pid, grade in planned.items():
-        grades[pid] = (grades[pid][0] if pid in grades else orgs[pid], grade, grade is None)
-    per: dict[int, list[int]] = {}
-    for oid, grade, exempt in grades.values():
-        counts = per.setdefault(oid, [0, 0])
-        if not exempt:
-            counts[0] += 1
-            counts[1] += grade == "excellent"
-    names = dict(database.execute_sql("SELECT id, name FROM org").fetchall())
-    return [Quota(oid, names.get(oid, ""), n, ex, int(n * share)) for oid, (n, ex) in per.items()
-            if ex > int(n * share)]
 
 
 def _members(ctx: Context) -> dict[str, tuple[int, str, int, str]]:
@@ -131,8 +61,8 @@ def _existing(ctx: Context, year: int) -> dict[int, dict[str, Any]]:
     key = ("appraisal-existing", year)
     if key not in ctx.memo:
         columns = ", ".join(_STORED)
-        ctx.memo[key] = {row[1]: dict(zip(("id", "person_id", *_STORED), row, strict=True)) for row in
-                         database.execute_sql(f"SELECT id, person_id, {columns} FROM appraisal "
+        ctx.memo[key] = {row[1]: dict(zip(("id", "person_id", "org_id", *_STORED), row, strict=True)) for row in
+                         database.execute_sql(f"SELECT id, person_id, org_id, {columns} FROM appraisal "
                                               "WHERE year = ? AND deleted_at IS NULL", [year]).fetchall()}
         for record in ctx.memo[key].values():
             if record["decided_on"] is not None:
@@ -147,23 +77,26 @@ class Appraisals(SheetKind):
     table = "appraisal"
     required = ((UID, "姓名"),)
     key_columns = (GRADE,)
-    reads = frozenset({UID, YEAR, GRADE, EXEMPT, "评定日期", "评定意见", "职务", *COUNTS})
+    reads = frozenset({UID, YEAR, GRADE, REASON, "评定日期", "评定意见", "职务", *COUNTS})
     whole_sheet = True
     all_or_nothing = True
 
     def plan_sheet(self, ctx: Context, rows: list[Row]) -> list[tuple[Row, Outcome]]:
-        """Every row planned, then the quota of each branch checked over the whole sheet."""
+        """Every row planned, then the quota of each branch checked over the whole sheet: a branch over it
+        refuses its 优秀 rows (or, when the sheet names none, every row of it the sheet holds)."""
         outcomes = super().plan_sheet(ctx, rows)
         planned = [(row, p) for row, outcome in outcomes if not isinstance(outcome, RowErrors) for p in outcome]
         by_year: dict[int, dict[int, str | None]] = {}
         for _, p in planned:
-            by_year.setdefault(p.values["year"], {})[p.values["person_id"]] = p.values.get("grade")
+            v = p.values
+            by_year.setdefault(v["year"], {})[v["person_id"]] = EXEMPT if v.get("exempt_reason") else v.get("grade")
         refused: dict[int, str] = {}
         for year, grades in by_year.items():
             for problem in quota_problems(year, grades):
-                for row, p in planned:
-                    if p.values["org_id"] == problem.org_id and p.values.get("grade") == "excellent":
-                        refused[row.number] = problem.message + "。请核对本支部的组织评定等次后重新导入"
+                ours = [(row, p) for row, p in planned if p.values["org_id"] == problem.org_id
+                        and p.values["year"] == year]
+                blamed = [row for row, p in ours if p.values.get("grade") == "excellent"] or [row for row, _ in ours]
+                refused.update((row.number, problem.message) for row in blamed)
         if not refused:
             return outcomes
         return [(row, RowErrors([(GRADE, refused[row.number])]) if row.number in refused else outcome)
@@ -192,8 +125,9 @@ class Appraisals(SheetKind):
         if existing is None:
             values.update(year=year, person_id=person[0], org_id=person[2])
             return [Planned("appraisal", "add", row.number, values, label=label)]
-        found = cells.changes(existing, values)
-        meta = {"year": year, "person_id": person[0], "org_id": person[2]}
+        # a sheet without a column (a township's own results sheet) leaves that field as it is
+        found = cells.changes(existing, {k: v for k, v in values.items() if row.has(FIELD_COLUMN[k])})
+        meta = {"year": year, "person_id": person[0], "org_id": existing["org_id"]}  # the branch that appraised
         return [Planned("appraisal", "update" if found else "unchanged", row.number, {**values, **meta}, found,
                         existing["id"], label)]
 
@@ -242,8 +176,8 @@ class Appraisals(SheetKind):
                 raw[name] = c.run(column, parse_int, row.raw(column))
         if row.raw(GRADE) is not None:
             raw["grade"] = row.raw(GRADE)
-        if row.raw(EXEMPT) is not None:
-            raw["exempt_reason"] = cells.text(row, EXEMPT, "不参评原因", c, limit=40)
+        if row.raw(REASON) is not None:
+            raw["exempt_reason"] = row.text(REASON)
         if not raw:
             return None
         if row.raw("评定日期") is not None:
@@ -256,13 +190,10 @@ class Appraisals(SheetKind):
     def _validated(raw: dict[str, object], row: Row, c: Collector) -> dict[str, Any]:
         """The ledger's own validation of the values, its complaints named by the column of the sheet."""
         try:
-            values = appraisal_values(raw)
-        except ValidationErrors as exc:
+            values = validate.appraisal_values(raw)
+        except validate.FieldErrors as exc:
             for field, message in exc.errors.items():
                 c.add(FIELD_COLUMN.get(field), message)
-            raise RowErrors(c.errors) from None
-        except ValidationError as exc:
-            c.add(FIELD_COLUMN.get(exc.field or ""), exc.message)
             raise RowErrors(c.errors) from None
         return {name: values.get(name, None if name != "comment" else "") for name in _STORED}
 

@@ -3,8 +3,9 @@
 - 优秀共产党员 (``excellent_member``): the member's pledges of the year all 已兑现 (at least one; 已撤销 not
   counted, 已结转 counts as not fulfilled, as in 兑现率), no open rectification (待整改: a due date set, not
   done) on any of their pledges of the year or before, and appraised 优秀 in the year;
-- 优秀党务工作者 (``excellent_worker``): appraised 优秀 in the year, holds a post (职务 not blank) and no open
-  rectification;
+- 优秀党务工作者 (``excellent_worker``): appraised 优秀 in the year, holds a party-work post (职务: a 书记, a
+  branch committee member — 组织委员, 宣传委员, 纪检委员 … —, a 组织员 or a 党务/党建 worker; not 党员 alone,
+  and not a 村委会委员) and no open rectification;
 - 先进基层党组织 (``advanced_org``): the org's stars of the year at the top level (confirmed; the proposal
   while not confirmed) and no open 组织处置 (not closed) of a member appraised in it or under it.
 
@@ -22,7 +23,17 @@ from pledgebook.models.store import settings
 from pledgebook.models.store.orgtree import OrgTree
 from pledgebook.models.store.tables import fetch_all
 
-__all__ = ["ORG_KINDS", "PERSON_KINDS", "Criteria", "unmet"]
+__all__ = ["ORG_KINDS", "PARTY_WORK", "PERSON_KINDS", "Criteria", "party_work", "unmet"]
+
+# what a 职务 must contain to be party work (党务工作者): a 村委会委员 or a plain 党员 is not
+PARTY_WORK = ("书记", "党务", "党建", "组织员", "支委", "党委委员", "组织委员", "宣传委员", "纪检委员", "统战委员",
+              "青年委员", "群工委员")
+
+
+def party_work(post: str) -> bool:
+    """Whether a 职务 is party work (see :data:`PARTY_WORK`)."""
+    return any(word in post for word in PARTY_WORK)
+
 
 PERSON_KINDS = ("excellent_member", "excellent_worker")  # honours of a member (``person`` set)
 ORG_KINDS = ("advanced_org",)  # honours of an org (``person`` NULL)
@@ -103,8 +114,11 @@ class Criteria:
             lines += self._rectifications(person_id) + self._grade(person_id)
         else:
             lines += self._grade(person_id)
-            if not self.members.get(person_id, (None, 0, "", False))[2]:
+            post = self.members.get(person_id, (None, 0, "", False))[2]
+            if not post:
                 lines.append("未担任职务（党员信息中职务为空）")
+            elif not party_work(post):
+                lines.append(f"职务「{post}」不是党务工作职务（书记、支委、组织员等）")
             lines += self._rectifications(person_id)
         return lines
 

@@ -13,8 +13,9 @@ from datetime import date
 
 from pledgebook.models.appraisal.figures import AppraisalBook, AppraisalFigures
 from pledgebook.models.appraisal.rules.appraisals import excellent_limit
+from pledgebook.models.appraisal.units import branch_ids, committee_map
 from pledgebook.models.core import vocab
-from pledgebook.models.store.orgtree import OrgNode, OrgTree
+from pledgebook.models.store.orgtree import OrgTree
 from pledgebook.models.store.tables import fetch_all
 
 __all__ = [
@@ -23,24 +24,12 @@ __all__ = [
     "MemberRow",
     "PledgeLine",
     "branches",
-    "committee_of",
     "member_pledges",
     "members",
 ]
 
 # the orgs that have members and hold appraisals and stars
-BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
-
-
-def committee_of(tree: OrgTree, org_id: int) -> OrgNode | None:
-    """The org's 乡镇（党委）: its nearest live ancestor, itself included, of a kind in ``vocab.COMMITTEE_KINDS``."""
-    if org_id not in tree.orgs:
-        return None
-    for oid in reversed(list(tree.ancestor_ids(org_id))):
-        node = tree.orgs.get(oid)
-        if node is not None and node.kind in vocab.COMMITTEE_KINDS:
-            return node
-    return None
+BRANCH_KINDS = vocab.BRANCH_KINDS
 
 
 @dataclass
@@ -80,14 +69,16 @@ def branches(year: int, under: int | None = None) -> list[BranchRow]:
     tree order, with ``year``'s appraisal progress, open 处置 and stars. One query per table: the org tree,
     the counts of :class:`AppraisalBook` (people, appraisals, 处置), the star ratings."""
     tree = OrgTree.load()
+    if under is not None and under not in tree.orgs:
+        return []
     book = AppraisalBook(year, tree)
+    units = committee_map(tree)
     rows: dict[int, BranchRow] = {}
-    for oid, node in tree.orgs.items():
-        if node.kind in BRANCH_KINDS and node.active and (under is None or under in tree.orgs and tree.contains(under, oid)):
-            committee = committee_of(tree, oid)
-            own = book.raw.get(oid) or AppraisalFigures()
-            rows[oid] = BranchRow(**asdict(own), org_id=oid, name=node.name, kind=node.kind,
-                                  committee=committee.name if committee else "", limit=excellent_limit(own.appraised))
+    for oid in branch_ids(tree, under):
+        node, unit = tree.orgs[oid], units[oid]
+        own = book.raw.get(oid) or AppraisalFigures()
+        rows[oid] = BranchRow(**asdict(own), org_id=oid, name=node.name, kind=node.kind,
+                              committee=tree.orgs[unit].name if unit != oid else "", limit=excellent_limit(own.appraised))
     for oid, stars, proposed in fetch_all(
             "SELECT org_id, stars, proposed_stars FROM star_rating WHERE year = ? AND deleted_at IS NULL", (year,)):
         if oid in rows:

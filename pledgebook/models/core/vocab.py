@@ -186,6 +186,9 @@ HELP_PLACES: dict[str, str] = {
 
 # ---- the third ledger (奖诺: 民主评议党员, 星级评定, 评选表彰) ----------------
 
+# the orgs that have members and hold appraisals and stars ("branches" of the third ledger)
+BRANCH_KINDS = ("branch", "general_branch", "temp_branch")
+
 # 民主评议党员: the grades of the 民主测评 votes and of the branch's 组织评定
 APPRAISAL_GRADES: dict[str, str] = {
     "excellent": "优秀",

@@ -23,7 +23,7 @@ from datetime import date
 
 from pledgebook.models.core import vocab
 from pledgebook.models.store.db import fetch_packed, get_setting
-from pledgebook.models.store.orgtree import TreeBook
+from pledgebook.models.store.orgtree import OrgNode, TreeBook
 from pledgebook.models.store.tables import Org, database
 
 
@@ -118,6 +118,28 @@ def counted_on(year: int, today: date | None = None) -> date:
     return today
 
 
+@dataclass
+class YearInfo:
+    year: int
+    closed: bool
+
+
+def years() -> list[YearInfo]:
+    """Every work year, oldest first, open or closed (here, not in ``queries``, so that the first
+    screen finds its year without importing the list, detail and search readers)."""
+    rows = database.execute_sql("SELECT year, closed FROM work_year ORDER BY year").fetchall()
+    return [YearInfo(int(y), bool(c)) for y, c in rows]
+
+
+def current_year(known: list[YearInfo] | None = None) -> int | None:
+    """The latest open year, else the latest year (``rules.current_year``); ``known``: ``years()``."""
+    known = years() if known is None else known
+    open_years = [y.year for y in known if not y.closed]
+    if open_years:
+        return open_years[-1]
+    return known[-1].year if known else None
+
+
 ROLLOVER_RECORD = "rollover.{year}"  # the setting rollover.py (RECORD_KEY) writes: what a rollover did
 
 
@@ -203,18 +225,28 @@ class FigureBook(TreeBook[Figures]):
         # the category column, or one bucket ('') for all of them
         cat, by_cat = ("p.category", ", p.category") if self.split_categories else ("''", "")
         late_sql, late_params = overdue_sql(self.year, self.today)
+        # one row per org (and category), a count per status: grouped in the order of the
+        # pledge_figures index (year, org_id, category …), SQLite sorts nothing (a third quicker)
+        statuses = list(vocab.PLEDGE_STATUSES)
+        counts = ", ".join(f"count(CASE p.status WHEN '{s}' THEN 1 END)" for s in statuses)
         rows = fetch_packed(
-            f"SELECT p.org_id, {cat}, p.status, count(*), "
-            f"sum({late_sql}) "
+            f"SELECT p.org_id, {cat}, count(*), count(CASE WHEN {late_sql} THEN 1 END), {counts} "
             f"FROM pledge p WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} "
-            f"GROUP BY p.org_id{by_cat}, p.status",
-            5, [*late_params, *params],
+            f"GROUP BY p.org_id{by_cat}",
+            4 + len(statuses), [*late_params, *params],
         )
-        for org_id, category, status, count, overdue in rows:
+        odd = False
+        for org_id, category, count, overdue, *per_status in rows:
             fig = self._fig(org_id, category)
             fig.pledges += count
-            fig.by_status[status] = fig.by_status.get(status, 0) + count
-            fig.overdue += overdue or 0
+            fig.overdue += overdue
+            by_status = fig.by_status
+            for status, n in zip(statuses, per_status):
+                if n:
+                    by_status[status] = by_status.get(status, 0) + n
+            odd = odd or sum(per_status) != count
+        if odd:  # a status outside the vocabulary (doctor reports it): counted as stored, as ever
+            self._odd_statuses(params, cat, by_cat, cat_sql)
         if self.counts_people:
             rows = fetch_packed(
                 f"SELECT p.org_id, {cat}, count(DISTINCT p.person_id), max(p.person_id IS NULL) "
@@ -238,13 +270,14 @@ class FigureBook(TreeBook[Figures]):
             }
         rows = fetch_packed(
             f"SELECT p.org_id, {cat}, count(*), "
-            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_issued, 0) ELSE 0 END), "
-            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.ballots_valid, 0) ELSE 0 END), "
-            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_satisfied, 0) ELSE 0 END), "
-            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_basic, 0) ELSE 0 END), "
-            "sum(CASE WHEN e.kind = 'public' THEN coalesce(e.votes_unsatisfied, 0) ELSE 0 END), "
-            "sum(e.rect_due IS NOT NULL AND e.rect_done IS NULL), "
-            "sum(CASE WHEN e.kind = 'public' AND e.ballots_issued IS NOT NULL THEN coalesce(e.ballots_valid, 0) ELSE 0 END) "
+            # NULLs left out rather than read as 0 (the same sums; an all-NULL one is None, read as 0 below)
+            "sum(CASE e.kind WHEN 'public' THEN e.ballots_issued END), "
+            "sum(CASE e.kind WHEN 'public' THEN e.ballots_valid END), "
+            "sum(CASE e.kind WHEN 'public' THEN e.votes_satisfied END), "
+            "sum(CASE e.kind WHEN 'public' THEN e.votes_basic END), "
+            "sum(CASE e.kind WHEN 'public' THEN e.votes_unsatisfied END), "
+            "count(CASE WHEN e.rect_due IS NOT NULL AND e.rect_done IS NULL THEN 1 END), "
+            "sum(CASE WHEN e.kind = 'public' AND e.ballots_issued IS NOT NULL THEN e.ballots_valid END) "
             "FROM evaluation e JOIN pledge p ON p.id = e.pledge_id "
             f"WHERE p.year = ? AND p.deleted_at IS NULL AND e.deleted_at IS NULL{cat_sql} "
             f"GROUP BY p.org_id{by_cat}",
@@ -260,6 +293,18 @@ class FigureBook(TreeBook[Figures]):
             fig.votes_unsatisfied += unsat or 0
             fig.rectification_open += rect or 0
             fig.valid_where_issued += valid_issued or 0
+
+    def _odd_statuses(self, params: list, cat: str, by_cat: str, cat_sql: str) -> None:
+        """The pledges whose status the vocabulary does not know, under that status."""
+        known = ", ".join(f"'{s}'" for s in vocab.PLEDGE_STATUSES)
+        for org_id, category, status, count in fetch_packed(
+            f"SELECT p.org_id, {cat}, p.status, count(*) FROM pledge p "
+            f"WHERE p.year = ? AND p.deleted_at IS NULL{cat_sql} AND p.status NOT IN ({known}) "
+            f"GROUP BY p.org_id{by_cat}, p.status",
+            4, params,
+        ):
+            by_status = self._fig(org_id, category).by_status
+            by_status[status] = by_status.get(status, 0) + count
 
     # ------------------------------------------------------------- queries
     def zero(self) -> Figures:
@@ -321,6 +366,40 @@ class FigureBook(TreeBook[Figures]):
                 own.setdefault(oid, Figures(formula=self.formula)).people_pledged = people
         self._own = own
         return own
+
+    def level(self, org_id: int) -> tuple[Figures, list[tuple[OrgNode, Figures]]]:
+        """``subtree(org_id)`` and ``children(org_id)`` in one pass: what one level of the home screen shows.
+
+        Each org's own figures are added once, into the child subtree its path lies in (and the
+        total), instead of into every ancestor of the whole tree (``rolled``): a third of the
+        additions, the figures of every other level not computed. Same figures as ``subtree`` and
+        ``children``; those answer when a path is not of the form ``/1/5/23/``.
+        """
+        node = self.orgs.get(org_id)
+        if node is None or not self.tree.paths_well_formed():
+            return self.subtree(org_id), self.children(org_id)
+        own = self._own_figures()
+        base = node.path
+        start = len(base)
+        child_ids = self.tree.child_ids(org_id)
+        buckets = {str(c): self.zero() for c in child_ids}
+        total = self.zero()
+        for oid, fig in own.items():
+            path = self.orgs[oid].path
+            if not path.startswith(base):
+                continue
+            bucket = buckets.get(path[start:path.find("/", start)]) if len(path) > start else None
+            (total if bucket is None else bucket).add(fig)  # org_id's own, or under a deleted child
+        for bucket in buckets.values():
+            total.add(bucket)
+        return total, [(self.orgs[c], buckets[str(c)]) for c in child_ids]
+
+    def _own_figures(self) -> dict[int, Figures]:
+        """Each live org's own figures: ``own()``, or with the categories added up in SQL the rows as read
+        (one per org, already what ``own()`` would make of them)."""
+        if self.split_categories:
+            return self.own()
+        return {oid: fig for (oid, _cat), fig in self.raw.items() if oid in self.orgs}
 
     def by_category(self, org_id: int | None = None) -> list[tuple[str, Figures]]:
         if not self.split_categories:

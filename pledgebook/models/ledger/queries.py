@@ -32,7 +32,14 @@ from pledgebook.models.ledger.detail import (
     pledge_detail,
     stage,
 )
-from pledgebook.models.ledger.figures import counted_on, overdue_check, overdue_sql
+from pledgebook.models.ledger.figures import (
+    YearInfo,
+    counted_on,
+    current_year,
+    overdue_check,
+    overdue_sql,
+    years,
+)
 from pledgebook.models.store.pickers import PledgerChoice, like_pattern, search_pledgers
 from pledgebook.models.store.search import match_sql
 from pledgebook.models.store.tables import Person, database, fetch_all
@@ -269,26 +276,6 @@ def pledge_page(f: PledgeFilter, offset: int, limit: int = PAGE_SIZE, today: dat
 
 
 # ------------------------------------------------------------------ years, orgs
-
-
-@dataclass
-class YearInfo:
-    year: int
-    closed: bool
-
-
-def years() -> list[YearInfo]:
-    rows = database.execute_sql("SELECT year, closed FROM work_year ORDER BY year").fetchall()
-    return [YearInfo(int(y), bool(c)) for y, c in rows]
-
-
-def current_year(known: list[YearInfo] | None = None) -> int | None:
-    """The latest open year, else the latest year (``rules.current_year``); ``known``: ``years()``."""
-    known = years() if known is None else known
-    open_years = [y.year for y in known if not y.closed]
-    if open_years:
-        return open_years[-1]
-    return known[-1].year if known else None
 
 
 @dataclass

@@ -25,7 +25,6 @@ from pledgebook.models.core.errors import (
     open_ledger,
 )
 from pledgebook.models.store import migrations
-from pledgebook.models.store.backup import backup_database
 from pledgebook.models.store.files import (
     APP_NAME,
     APPLICATION_ID,
@@ -198,6 +197,9 @@ def open_database(
         database.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     if version < migrations.LATEST:
         if exists and version > 0:
+            # imported here: only an upgrade needs it (and the TUI's first screen is quicker without)
+            from pledgebook.models.store.backup import backup_database
+
             backup_database(db_path.parent / "backups", reason=f"before-schema-v{migrations.LATEST}")
         migrations.migrate(database)
     flush_if_queued()

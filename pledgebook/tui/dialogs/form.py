@@ -83,9 +83,15 @@ class FormDialog(ModalScreen[Any]):
     def body(self) -> ComposeResult:
         yield from ()
 
-    def field(self, name: str, label: str, widget: Widget, hint: str = "") -> Iterator[Widget]:
+    def own(self, name: str, widget: Widget) -> Widget:
+        """Make ``widget`` the form's field ``name``: :meth:`values` reads it, an error for it shows in ``#e-name``
+        (a form that lays out its fields itself yields that Static where it wants it)."""
         self._fields.append(name)
         widget.id = f"f-{name}"
+        return widget
+
+    def field(self, name: str, label: str, widget: Widget, hint: str = "") -> Iterator[Widget]:
+        self.own(name, widget)
         yield Label(label + (f"  [dim]{hint}[/]" if hint else ""), classes="field-label")
         yield widget
         yield Static("", id=f"e-{name}", classes="field-error")

@@ -37,6 +37,23 @@ def _org_rows() -> list[tuple]:
         "FROM org o WHERE o.deleted_at IS NULL ORDER BY o.sort, o.id").fetchall()
 
 
+def _star_rows() -> dict[int, list[tuple[int, int | None, int | None]]]:
+    """Per org: its star ratings over the years (year, confirmed stars, proposed stars), oldest first."""
+    from pledgebook.models.store.tables import database
+
+    found: dict[int, list[tuple[int, int | None, int | None]]] = {}
+    if not database.table_exists("star_rating"):
+        return found
+    for org_id, year, stars, proposed in database.execute_sql(
+            "SELECT org_id, year, stars, proposed_stars FROM star_rating WHERE deleted_at IS NULL ORDER BY year"):
+        found.setdefault(org_id, []).append((year, stars, proposed))
+    return found
+
+
+def _star_label(stars: int | None) -> str:
+    return vocab.STAR_LABELS.get(stars, f"{stars}星") if stars is not None else ""
+
+
 class OrgScreen(Screen):
     """The tree of organizations with the keys that change it."""
 
@@ -55,6 +72,7 @@ class OrgScreen(Screen):
     def __init__(self, select: int | None = None) -> None:
         super().__init__()
         self.rows: dict[int, tuple] = {}
+        self.stars: dict[int, list[tuple[int, int | None, int | None]]] = {}
         self.select = select
 
     def compose(self) -> ComposeResult:
@@ -74,6 +92,7 @@ class OrgScreen(Screen):
         tree = self.query_one(Tree)
         keep = select if select is not None else self.current_id
         self.rows = {r[0]: r for r in _org_rows()}
+        self.stars = _star_rows()
         children: dict[int | None, list[int]] = {}
         for oid, row in self.rows.items():
             children.setdefault(row[3], []).append(oid)
@@ -106,6 +125,9 @@ class OrgScreen(Screen):
     def _label(self, oid: int) -> str:
         _id, name, kind, _parent, active, *_rest = self.rows[oid]
         text = f"{escape(name)} [dim]{vocab.label(vocab.ORG_KINDS, kind)}[/]"
+        confirmed = [(year, stars) for year, stars, _proposed in self.stars.get(oid, []) if stars is not None]
+        if confirmed:  # the latest confirmed stars (星级评定), as 授旗 hung them
+            text += f" [b yellow]{_star_label(confirmed[-1][1])}[/]"
         return text + ("  [reverse] 已停用 [/]" if not active else "")
 
     @property
@@ -132,6 +154,10 @@ class OrgScreen(Screen):
             parts.append(f"代码 {escape(code)}")
         parts.append(f"在册 {people} 人")
         parts.append("已停用" if not active else "启用")
+        history = [f"{year}年{_star_label(stars)}" if stars is not None else f"{year}年建议{_star_label(proposed)}"
+                   for year, stars, proposed in self.stars.get(oid, []) if stars is not None or proposed is not None]
+        if history:
+            parts.append("星级 " + "、".join(history[-4:]))
         info.update("  ".join(parts) + "\nn 新增下级  E 改名/修改  m 移到其他上级  x 停用或启用  Esc 返回")
 
     # ------------------------------------------------------------ actions

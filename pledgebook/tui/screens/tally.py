@@ -244,7 +244,7 @@ class TallyScreen(Screen):
 # --------------------------------------------------------------------------- print dialogs
 
 
-def _documents() -> Path:
+def documents_folder() -> Path:
     home = Path.home()
     for name in ("Documents", "文档", "My Documents"):
         if (home / name).is_dir():
@@ -265,7 +265,7 @@ def _selected_org(app: PledgebookApp) -> tuple[int | None, str]:
     return org_id, Org.get_by_id(org_id).name
 
 
-def _file_name(text: str) -> str:
+def safe_file_name(text: str) -> str:
     return "".join("_" if ch in '<>:"/\\|?*' else ch for ch in text)
 
 
@@ -282,8 +282,8 @@ class PrintDialog(FormDialog):
         self.form_title = f"{'打印承诺公示' if what == 'notice' else '打印评议票和计票表'}：{org_name}（{year}年度）"
 
     def body(self) -> ComposeResult:
-        stem = f"{'公示' if self.what == 'notice' else '评议票'}_{_file_name(self.org_name)}_{self.today:%Y%m%d}.xlsx"
-        yield from self.field("path", "保存为", Input(value=str(_documents() / stem)))
+        stem = f"{'公示' if self.what == 'notice' else '评议票'}_{safe_file_name(self.org_name)}_{self.today:%Y%m%d}.xlsx"
+        yield from self.field("path", "保存为", Input(value=str(documents_folder() / stem)))
         if self.what == "notice":
             from pledgebook.exporters import paper
 

@@ -44,6 +44,7 @@ def render_preview(pv: Preview) -> str:
     if by_committee:
         more = "……" if len(pv.by_committee()) > 6 else ""
         lines.append(f"按党委：{by_committee}{more}")
+    lines += [escape(note) for note in pv.notes]  # the open 组织处置, carried
     if pv.problems:
         counts = "，".join(f"{label} {n} 条" for label, n in
                           ((p_label(k), n) for k, n in pv.problem_counts.items()))
@@ -310,6 +311,7 @@ class YearsScreen(JobScreen):
             if result.archive is not None:
                 lines.append(f"归档：{escape(str(result.archive.folder))}"
                              + (f"（{escape(result.archive.error)}）" if result.archive.error else ""))
+            lines += [escape(note) for note in result.notes]
             self._say("\n".join(lines))
             self.notify(f"{result.year}年度已结转，转入 {result.carried} 条。", title="年终结转", timeout=8)
             app.set_year(result.to if app.year == result.year else app.year)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from pledgebook.models.appraisal.criteria import ORG_KINDS, PERSON_KINDS, Criteria
-from pledgebook.models.appraisal.standing import honour_counts
-from pledgebook.models.appraisal.units import committee_of
+from pledgebook.models.appraisal.standing import HonourBook, HonourFigures
+from pledgebook.models.appraisal.units import committee_map, committees
 from pledgebook.models.core import fields as F
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotFound, ValidationError
@@ -119,11 +119,14 @@ def add_candidate(
     source: str = "manual",
     reason: str = "",
     note: str = "",
+    batch_id: int | None = None,
+    source_row: int | None = None,
 ) -> Honour:
     """Put forward a candidate (status 候选). Refused: a closed year; an unknown kind or source; a member not
     在册 or not in ``org_id``; a second live candidate of the same kind, year and member (or org); and one who
     does not meet the county's criteria when ``reason`` is blank (the message lists what is not met). With a
-    reason it is allowed and recorded (``meets_criteria`` False). Audited."""
+    reason it is allowed and recorded (``meets_criteria`` False). An import of the townships' recommendations
+    passes its batch and row. Audited."""
     code = str(F.code(vocab.HONOUR_KINDS, kind, "kind", "表彰类别"))
     origin = str(F.code(vocab.HONOUR_SOURCES, source, "source", "提名来源"))
     reason = F.text(reason, "reason", "理由", required=False)
@@ -139,7 +142,8 @@ def add_candidate(
             raise ValidationError(
                 f"{who}不符合{vocab.HONOUR_KINDS[code]}的条件：{'；'.join(unmet)}。如确需提名，请填写理由", "reason")
         honour = Honour.create(year=year, kind=code, org=org, person=person, source=origin, status="candidate",
-                               meets_criteria=not unmet, reason=reason, note=note)
+                               meets_criteria=not unmet, reason=reason, note=note, batch=batch_id,
+                               source_row=source_row)
         audit.record("create", "honour", honour.uid, {
             "kind": (None, code), "year": (None, year), "org": (None, org.uid),
             "person": (None, person.uid if person else None), "source": (None, origin),
@@ -159,7 +163,8 @@ def propose_candidates(year: int) -> dict[str, int]:
     added: dict[str, int] = dict.fromkeys(vocab.HONOUR_KINDS, 0)
     with transaction():
         criteria = Criteria(year)
-        live_orgs = {oid for (oid,) in fetch_all("SELECT id FROM org WHERE deleted_at IS NULL")}
+        orgs: dict[int, str] = dict(fetch_all("SELECT id, uid FROM org WHERE deleted_at IS NULL"))
+        people: dict[int, str] = dict(fetch_all("SELECT id, uid FROM person WHERE deleted_at IS NULL"))
         taken = {(kind, person or org) for kind, org, person in fetch_all(
             "SELECT kind, org_id, person_id FROM honour WHERE year = ? AND deleted_at IS NULL", [year])}
         now = str(utcnow())
@@ -167,12 +172,13 @@ def propose_candidates(year: int) -> dict[str, int]:
         entries: list[tuple[str, str, str | None, str, str]] = []
         for kind in vocab.HONOUR_KINDS:
             for org_id, person_id in criteria.meeting(kind):
-                if (kind, person_id or org_id) in taken or org_id not in live_orgs:
+                if (kind, person_id or org_id) in taken or org_id not in orgs:
                     continue
                 uid = new_uid()
                 rows.append((uid, now, now, year, kind, org_id, person_id, "proposed", "candidate", 1, "", ""))
-                changes = {"kind": (None, kind), "year": (None, year), "org_id": (None, org_id),
-                           "person_id": (None, person_id), "source": (None, "proposed")}
+                changes = {"kind": (None, kind), "year": (None, year), "org": (None, orgs[org_id]),
+                           "person": (None, people.get(person_id) if person_id else None),
+                           "source": (None, "proposed"), "meets_criteria": (None, True)}
                 entries.append(("create", "honour", uid, audit.changes_json(changes), "按评选条件推荐"))
                 added[kind] += 1
         cursor = database.cursor()
@@ -184,7 +190,7 @@ def propose_candidates(year: int) -> dict[str, int]:
 def _ensure_quota(honour: Honour) -> None:
     """Refuse confirming ``honour`` when its 乡镇（党委） has used its quota of that kind."""
     tree = OrgTree.load()
-    units = committee_of(tree)
+    units = committee_map(tree)
     unit = units.get(honour.org_id)
     if unit is None:
         raise ValidationError(f"{honour.org.name}已被删除，不能确定表彰", "org")
@@ -226,9 +232,13 @@ def decide(honour_id: int, status: str, *, decided_on: date | str | None = None)
 def quota_usage(year: int) -> list[QuotaUse]:
     """Per 乡镇（党委） (tree order) and kind: candidates, confirmed and the quota (setting ``honour_quota``)."""
     tree = OrgTree.load()
+    units = committee_map(tree)
+    per: dict[int, HonourFigures] = {unit: HonourFigures() for unit in committees(tree, units)}
+    for org_id, fig in HonourBook(year, tree).own().items():
+        per.setdefault(units[org_id], HonourFigures()).add(fig)
     quota = settings.honour_quota()
-    return [QuotaUse(unit, row.committee, kind, row.candidates[kind], row.confirmed[kind], quota[kind])
-            for unit, row in honour_counts(year, tree, committee_of(tree)).items() for kind in vocab.HONOUR_KINDS]
+    return [QuotaUse(unit, tree.orgs[unit].name, kind, fig.candidates[kind], fig.confirmed[kind], quota[kind])
+            for unit, fig in per.items() for kind in vocab.HONOUR_KINDS]
 
 
 def _year_open(honour: Honour) -> None:

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pledgebook.models.appraisal.queries import BRANCH_KINDS
 from pledgebook.models.appraisal.units import branch_ids
 from pledgebook.models.core import vocab
 from pledgebook.models.core.errors import NotFound, ValidationError
@@ -162,6 +161,7 @@ def propose_stars(year: int) -> ProposalResult:
     points, lines = settings.star_points(), settings.star_thresholds()
     with transaction():
         ledger = ledger_scores(year)
+        org_uids: dict[int, str] = dict(fetch_all("SELECT id, uid FROM org WHERE deleted_at IS NULL"))
         existing = {row[2]: row for row in fetch_all(
             f"SELECT id, uid, org_id, {', '.join(COLUMNS)}, proposed_stars, stars FROM star_rating "
             "WHERE year = ? AND deleted_at IS NULL", [year])}
@@ -181,7 +181,8 @@ def propose_stars(year: int) -> ProposalResult:
             if old_row is None:
                 uid = new_uid()
                 inserts.append((uid, now, now, year, oid, *row.values(), stars, None, "", ""))
-                changes = {f"score_{k}": (None, v) for k, v in row.items()} | {"proposed_stars": (None, stars)}
+                changes = ({"org": (None, org_uids[oid]), "year": (None, year)}
+                           | {f"score_{k}": (None, v) for k, v in row.items()} | {"proposed_stars": (None, stars)})
                 entries.append(("create", "star_rating", uid, audit.changes_json(changes), "星级建议"))
                 continue
             changes = {f"score_{k}": (old[k], v) for k, v in row.items() if old and old[k] != v}
@@ -206,8 +207,8 @@ def _branch(org_id: int) -> Org:
     org = Org.get_or_none(Org.id == org_id)
     if org is None or org.deleted_at is not None:
         raise NotFound(f"未找到该党组织（编号 {org_id}），可能已被删除。")
-    if org.kind not in BRANCH_KINDS:
-        kinds = "、".join(vocab.ORG_KINDS[k] for k in BRANCH_KINDS)
+    if org.kind not in vocab.BRANCH_KINDS:
+        kinds = "、".join(vocab.ORG_KINDS[k] for k in vocab.BRANCH_KINDS)
         raise ValidationError(f"{org.name}是{vocab.label(vocab.ORG_KINDS, org.kind)}，星级评定只对{kinds}进行", "org")
     return org
 
@@ -218,9 +219,9 @@ def rating_of(org_id: int, year: int) -> StarRating | None:
         (StarRating.org == org_id) & (StarRating.year == year) & StarRating.deleted_at.is_null())
 
 
-def _points(scores: Mapping[str, object], full: dict[str, int]) -> dict[str, float]:
+def _points(scores: Mapping[str, object], full: dict[str, int], where: str) -> dict[str, float]:
     """The office's item points, checked: item by code or Chinese label, a number from 0 to the item's full
-    points. Every problem in one message."""
+    points. Every problem in one message, after ``where`` (the branch and year)."""
     values: dict[str, float] = {}
     problems: list[tuple[str, str]] = []
     for key, raw in scores.items():
@@ -239,7 +240,7 @@ def _points(scores: Mapping[str, object], full: dict[str, int]) -> dict[str, flo
             continue
         values[item] = round(value, 1)
     if problems:
-        raise ValidationError("；".join(m for _f, m in problems), problems[0][0])
+        raise ValidationError(f"{where}：" + "；".join(m for _f, m in problems), problems[0][0])
     return values
 
 
@@ -250,7 +251,7 @@ def score(org_id: int, year: int, scores: Mapping[str, object]) -> StarRating:
     ensure_year_open(year)
     org = _branch(org_id)
     full = settings.star_points()
-    values = _points(scores, full)
+    values = _points(scores, full, f"{org.name}{year}年度星级评分")
     with transaction():
         rating = rating_of(org.id, year)
         if rating is None:
@@ -258,7 +259,8 @@ def score(org_id: int, year: int, scores: Mapping[str, object]) -> StarRating:
             row = _proposed_row(None, ledger, full) | values
             rating = StarRating.create(year=year, org=org, proposed_stars=stars_for(total_of(row)),
                                        **{f"score_{k}": v for k, v in row.items()})
-            audit.record("create", "star_rating", rating.uid, {f"score_{k}": (None, v) for k, v in row.items()}
+            audit.record("create", "star_rating", rating.uid, {"org": (None, org.uid), "year": (None, year)}
+                         | {f"score_{k}": (None, v) for k, v in row.items()}
                          | {"proposed_stars": (None, rating.proposed_stars)})
             return rating
         row = _scores(rating) | values
