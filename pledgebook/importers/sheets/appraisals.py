@@ -168,10 +168,18 @@ class Appraisals(SheetKind):
         """The row's values as written (counts parsed), None when the row holds none (not yet counted)."""
         raw: dict[str, object] = {}
         for column, name in COUNTS.items():
-            if row.raw(column) is not None:
-                raw[name] = c.run(column, parse_int, row.raw(column))
-        if row.raw(GRADE) is not None:
-            raw["grade"] = _grade(row.raw(GRADE))
+            value = row.raw(column)
+            if value is None:
+                continue
+            # a count is mostly a number cell (13,724 rows × 6): taken as it is, only text goes through parse_int
+            if type(value) is int or (type(value) is float and value.is_integer()):
+                raw[name] = int(value)
+            else:
+                raw[name] = c.run(column, parse_int, value)
+        grade = row.raw(GRADE)
+        if grade is not None:
+            key = ("appraisal-grade", type(grade), grade)
+            raw["grade"] = ctx.memo[key] if key in ctx.memo else ctx.memo.setdefault(key, _grade(grade))
         if row.raw(REASON) is not None:
             raw["exempt_reason"] = row.text(REASON)
         if not raw:
