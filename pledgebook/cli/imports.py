@@ -48,7 +48,7 @@ def _collect(files: list[Path]) -> list[Path]:
 @handle_errors
 def import_(
     files: Annotated[list[Path] | None, typer.Argument(help="要导入的文件或文件夹（可多个）", show_default=False, callback=check_paths)] = None,
-    kind: Annotated[str, typer.Option("--kind", help="表格类型：auto（按列名判断，默认）、orgs、people、pledges、progress、evaluations、contacts（联系点）、stationing（驻村干部）、helplogs（帮扶月报）")] = "auto",
+    kind: Annotated[str, typer.Option("--kind", help="表格类型：auto（按列名判断，默认）、orgs、people、pledges、progress、evaluations、contacts（联系点）、stationing（驻村干部）、helplogs（帮扶月报）、appraisals（民主评议）、honours（评选表彰推荐）")] = "auto",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="试导入：只检查并报告将新增、更新、未变和出错的行，不写入")] = False,
     on_error: Annotated[str, typer.Option("--on-error", help="skip：写入正确的行、报告错误行（默认）；abort：有任何错误行就整个文件都不写入")] = "skip",
     errors_out: Annotated[Path | None, typer.Option("--errors-out", help="把出错的行（原样加「错误原因」列）写入这个 .xlsx，改好后可再导入", callback=check_output_file)] = None,
@@ -265,7 +265,7 @@ def _print_more(result, out) -> None:
 
 @handle_errors
 def template(
-    kind: Annotated[str, typer.Argument(help="模板类型（中文或英文）：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）、contacts（联系点名单）、stationing（驻村干部名单）、helplogs（帮扶工作月报）")],
+    kind: Annotated[str, typer.Argument(help="模板类型（中文或英文）：orgs（党组织名单）、people（党员名册）、pledges（承诺台账）、progress（践诺记录）、evaluations（评诺结果）、contacts（联系点名单）、stationing（驻村干部名单）、helplogs（帮扶工作月报）、appraisals（民主评议结果）、honours（评选表彰推荐）")],
     output: Annotated[Path, typer.Option("-o", "--output", help="保存为哪个 .xlsx 文件", callback=check_output_file)],
     year: Annotated[int | None, typer.Option("--year", help="写在标题中的年度", callback=check_year)] = None,
     db: DbOption = None,

@@ -54,20 +54,32 @@ COLUMNS: dict[str, list[tuple[str, str | None, str | None, int]]] = {
                  ("引进项目(个)", None, None, 6), ("引进资金(万元)", None, None, 8), ("协调资金(万元)", None, None, 8),
                  ("培训(期)", None, None, 6), ("培训人次", None, None, 6), ("办实事(件)", None, None, 6),
                  ("备注", None, None, 24)],
+    # the third ledger (民主评议党员, 评选表彰): the results of a township's appraisal, its recommendations
+    "appraisals": [("序号", None, None, 6), ("所属乡镇", None, None, 10), ("党组织", "branches", None, 26),
+                   ("姓名", None, None, 10), ("公民身份号码", None, "text", 20), ("发放票数", None, None, 8),
+                   ("有效票", None, None, 8), ("优秀", None, None, 6), ("合格", None, None, 6), ("基本合格", None, None, 8),
+                   ("不合格", None, None, 6), ("组织评定等次", "appraisal_grades", None, 12),
+                   ("不参评原因", "exempt_reasons", None, 12), ("评定日期", None, "date", 12), ("评定意见", None, None, 24)],
+    "honours": [("序号", None, None, 6), ("所属乡镇", None, None, 10), ("推荐类别", "honour_kinds", None, 16),
+                ("党组织", "orgs", None, 26), ("姓名", None, None, 10), ("公民身份号码", None, "text", 20),
+                ("推荐理由", None, None, 40), ("备注", None, None, 20)],
 }
 TITLES = {"orgs": "党组织名单", "people": "党员名册", "pledges": "公开承诺台账", "progress": "践诺记录",
-          "evaluations": "评诺结果", "contacts": "联系点名单", "stationing": "驻村干部名单", "helplogs": "帮扶工作月报"}
+          "evaluations": "评诺结果", "contacts": "联系点名单", "stationing": "驻村干部名单", "helplogs": "帮扶工作月报",
+          "appraisals": "民主评议党员结果", "honours": "评选表彰推荐名单"}
 # the names people use for each kind: the Chinese name the CLI's help prints, the template's title, and
 # the import screen's (so `pledgebook template 党员名册` works as `pledgebook template people` does)
 NAMES: dict[str, str] = {"orgs": "党组织名单", "people": "党员名册", "pledges": "承诺台账", "progress": "践诺记录",
                          "evaluations": "评诺结果", "contacts": "联系点名单", "stationing": "驻村干部名单",
-                         "helplogs": "帮扶工作月报"}
+                         "helplogs": "帮扶工作月报", "appraisals": "民主评议结果", "honours": "评选表彰推荐"}
 ALIASES: dict[str, str] = {
     **{name: kind for kind, name in NAMES.items()},
     **{title: kind for kind, title in TITLES.items()},
     "承诺": "pledges", "党组织": "orgs", "党员": "people", "人员名册": "people",
     "评诺": "evaluations", "评议结果": "evaluations", "联系点": "contacts", "驻村干部": "stationing",
     "帮扶记录": "helplogs", "月报": "helplogs",
+    "民主评议": "appraisals", "民主评议党员": "appraisals", "评议党员": "appraisals",
+    "评选表彰": "honours", "表彰推荐": "honours", "推荐名单": "honours", "表彰": "honours",
 }
 
 
@@ -112,6 +124,15 @@ NOTES = {
                  "各项数量只填数字，没有就空着或填 0；资金单位是万元。",
                  "一行会按工作类别记成多条帮扶记录。改正后再次导入会更新同一人、同一地点、同一月份的记录，不会重复新增；"
                  "某项改为 0 会撤销上次导入的该项记录。"],
+    "appraisals": ["每行一名在册党员的民主评议结果：党组织从下拉列表选择，同一支部有同名党员时填写公民身份号码。",
+                   "民主测评票数只填数字：有效票不能多于发放票数，优秀＋合格＋基本合格＋不合格不能多于有效票。",
+                   "组织评定等次从下拉列表选择；评为优秀的人数不能超过本支部参评党员的规定比例（超过时整表不导入，并指出是哪个支部）。",
+                   "不参加评议的党员（流动党员、长期病休等）只填「不参评原因」，不填等次和票数。",
+                   "整表无误才导入：有一行错误，本表一行也不写入，请按错误清单改正后重新导入。再次导入会更新已导入的结果，不会重复新增。"],
+    "honours": ["每行推荐一名（个）对象：推荐类别从下拉列表选择（先进基层党组织、优秀共产党员、优秀党务工作者）。",
+                "推荐先进基层党组织只填「党组织」，「姓名」留空；推荐党员填写「党组织」和「姓名」，同名时填写公民身份号码。",
+                "不符合县委评选条件的对象须填写「推荐理由」，否则该行不导入（错误清单会列出未达到的条件）。",
+                "按工作年度导入；同一对象同一类别每年只能推荐一次，再次导入会更新推荐理由，不会重复新增。"],
 }
 
 
@@ -131,8 +152,19 @@ def _lists(kind: str) -> dict[str, list[str]]:
         "statuses": [v for k, v in vocab.PLEDGE_STATUSES.items() if k != "carried"],
         "eval_kinds": list(vocab.EVAL_KINDS.values()),
         "grades": grades,
+        "appraisal_grades": list(vocab.APPRAISAL_GRADES.values()),
+        "exempt_reasons": list(vocab.EXEMPT_REASONS),
+        "honour_kinds": list(vocab.HONOUR_KINDS.values()),
+        **({"branches": _branches()} if kind == "appraisals" else {}),
         **(_help_lists() if kind in ("contacts", "stationing", "helplogs") else {}),
     }
+
+
+def _branches() -> list[str]:
+    """The orgs that hold members' appraisals: the live, active branches (``vocab.BRANCH_KINDS``)."""
+    found: list[str] = list(Org.select(Org.name).where(
+        Org.deleted_at.is_null(), Org.kind.in_(vocab.BRANCH_KINDS), Org.active == True).order_by(Org.path).scalars())  # noqa: E712
+    return list(dict.fromkeys(found))
 
 
 def _help_lists() -> dict[str, list[str]]:

@@ -46,14 +46,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "完成进度": ("进度", "完成比例", "完成百分比"),
     "践诺日期": ("践诺时间", "记录日期"),
     "评议方式": ("评诺方式", "评议形式"),
-    "发放票数": ("发放票", "发票数", "发放测评票", "发出票数"),
-    "有效票": ("有效票数", "收回有效票", "收回票数"),
+    "发放票数": ("发放票", "发票数", "发放测评票", "发出票数", "发出测评票", "测评票数", "发放测评票数", "发放"),
+    "有效票": ("有效票数", "收回有效票", "收回票数", "有效测评票", "有效测评票数", "收回有效测评票", "收回有效票数", "有效"),
     "满意": ("满意票", "满意票数"),
     "基本满意": ("基本满意票", "基本满意票数", "较满意"),
     "不满意": ("不满意票", "不满意票数"),
     "满意率": ("满意度",),
     "参与率": ("参评率",),
-    "评定等次": ("评议等次", "评议结果", "等次", "评定结果", "评诺结果", "组织评定等次", "组织评定结果"),
+    "评定等次": ("评议等次", "评议结果", "等次", "评定结果", "评诺结果", "组织评定等次", "组织评定结果",
+             # a township's 民主评议结果: the 组织评定 grade of each member
+             "民主评议等次", "民主评议结果", "组织评定", "评定等级", "评议等级"),
     "评定意见": ("支部评定意见", "组织评价", "点评意见", "评议意见", "领导点评意见"),
     "评定日期": ("评议日期", "评议时间", "评定时间"),
     "整改措施": ("整改意见",),
@@ -67,6 +69,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "基本合格": ("基本合格票", "基本合格票数"),
     "不合格": ("不合格票", "不合格票数"),
     "不参评原因": ("未参评原因", "不参加评议原因", "不参评理由"),
+    # 评选表彰: the townships' recommendations
+    "推荐类别": ("表彰类别", "推荐类型", "表彰类型", "推荐表彰类别", "评选类别", "表彰项目", "推荐表彰类型"),
+    "推荐理由": ("推荐原因", "推荐意见", "推荐事由", "理由"),
     # organization lists
     "组织类别": ("党组织类别", "组织类型", "党组织类型"),
     "上级党组织": ("上级组织", "上级党委", "上级党组织名称"),
@@ -235,11 +240,13 @@ _PROGRESS = {"践诺进展", "完成进度", "践诺日期"}
 _PERSON = {"性别", "民族", "学历", "出生日期", "入党时间", "公民身份号码"}
 _ORG = {"组织类别", "上级党组织", "所属领域", "组织代码"}
 _APPRAISAL = {"优秀", "基本合格", "不合格", "不参评原因"}
+_HONOUR = {"推荐类别", "推荐理由"}
+_PLEDGE_EVALUATION = {"承诺事项", "承诺编号", "满意", "基本满意", "不满意", "满意率", "评议方式"}
 
 
 def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = None) -> str | None:
     """What a table holds, from its columns: 'orgs', 'people', 'pledges', 'progress', 'evaluations',
-    'contacts', 'stationing', 'helplogs', 'appraisals' or None.
+    'contacts', 'stationing', 'helplogs', 'appraisals', 'honours' or None.
 
     Headers may be raw or canonical. A ledger with the pledge's own columns
     (措施, 时限 …) counts as 'pledges' even when it also carries evaluation
@@ -252,8 +259,12 @@ def guess_kind(headers: Iterable[str | None], extra: Mapping[str, str] | None = 
         return second
     leaves = {leaf(n) for n in names if n}
     has_pledge = "承诺事项" in leaves
+    if leaves & _HONOUR and not has_pledge:
+        return "honours"
     if "党员编号" in leaves or leaves & _APPRAISAL:
         return "appraisals"
+    if "评定等次" in leaves and "姓名" in leaves and not leaves & _PLEDGE_EVALUATION:
+        return "appraisals"  # members' grades with no pledge to grade: a township's 民主评议结果
     if leaves & _EVALUATION_LEAVES and not leaves & _PLEDGE_ONLY:
         return "evaluations"
     if leaves & {"践诺进展", "完成进度"} and not leaves & _PLEDGE_ONLY:

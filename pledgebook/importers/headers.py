@@ -16,7 +16,7 @@ from pledgebook.importers.sheets import SHEETS
 from pledgebook.importers.table import Table, find_table
 
 UNKNOWN_KIND = ("无法从列名判断这是哪一种表（党组织名单、党员名册、承诺台账、践诺记录、评诺结果、联系点名单、"
-                "驻村干部名单、帮扶工作月报、民主评议计票表）。请检查表头，或用 --kind 指定")
+                "驻村干部名单、帮扶工作月报、民主评议计票表、评选表彰推荐）。请检查表头，或用 --kind 指定")
 
 
 @dataclass

@@ -24,8 +24,8 @@ KEYS = {"Esc", "Enter", "Tab", "Shift", "Ctrl", "Del", "Delete", "Backspace", "P
 PINYIN = {"zs", "zhs", "lzz", "xhc", "bxc", "ww", "zhangsan"}
 # the values options take, as the help lists them (codes a script writes)
 OPTION_CODES = {"auto", "skip", "abort", "orgs", "people", "pledges", "progress", "evaluations", "contacts",
-                "stationing", "helplogs", "in_progress", "unfulfilled", "partly", "draft", "keep", "month", "day",
-                "year", "end", "prefecture", "county", "committee", "archive", "backups", "backup"}
+                "stationing", "helplogs", "appraisals", "honours", "in_progress", "unfulfilled", "partly", "draft", "keep",
+                "month", "day", "year", "end", "prefecture", "county", "committee", "archive", "backups", "backup"}
 
 
 def vocabulary_codes() -> set[str]:

@@ -8,7 +8,7 @@ from pledgebook.importers.sheets import BY_TABLE, KIND_NAMES, KINDS, SHEETS
 
 def test_every_kind_is_a_sheet_kind_with_its_own_record_type():
     assert KIND_NAMES == ("orgs", "people", "pledges", "progress", "evaluations", "contacts", "stationing", "helplogs",
-                          "appraisals")
+                          "appraisals", "honours")
     assert all(isinstance(kind, SheetKind) for kind in SHEETS.values())
     assert len(BY_TABLE) == len(SHEETS)  # one record type each: the writer finds the kind by it
     for name, kind in SHEETS.items():

@@ -2,7 +2,7 @@
 
 The pledge ledger: orgs (党组织名单), people (党员名册), pledges (承诺台账), progress (践诺记录),
 evaluations (评诺结果). The second ledger (四帮四促): contacts (联系点名单), stationing (驻村干部名单),
-helplogs (帮扶工作月报). The third ledger: appraisals (民主评议计票表). A new kind is a new module here and one line in :data:`SHEETS`.
+helplogs (帮扶工作月报). The third ledger: appraisals (民主评议计票表), honours (评选表彰推荐). A new kind is a new module here and one line in :data:`SHEETS`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pledgebook.importers.sheets import (
     contacts,
     evaluations,
     helplogs,
+    honours,
     orgs,
     people,
     pledges,
@@ -22,7 +23,7 @@ from pledgebook.importers.sheets import (
 
 SHEETS: dict[str, SheetKind] = {kind.name: kind for kind in (
     orgs.SHEET, people.SHEET, pledges.SHEET, progress.SHEET, evaluations.SHEET,
-    contacts.SHEET, stationing.SHEET, helplogs.SHEET, appraisals.SHEET,
+    contacts.SHEET, stationing.SHEET, helplogs.SHEET, appraisals.SHEET, honours.SHEET,
 )}
 KIND_NAMES = tuple(SHEETS)
 KINDS: dict[str, str] = {name: kind.label for name, kind in SHEETS.items()}  # name → Chinese label

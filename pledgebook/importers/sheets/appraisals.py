@@ -23,8 +23,8 @@ from typing import Any
 from pledgebook.importers import cells
 from pledgebook.importers.context import Context
 from pledgebook.importers.plan import Collector, Outcome, Planned, Row, RowErrors, SheetKind, Writer
-from pledgebook.importers.resolve import Unresolved, normalize_text
-from pledgebook.importers.sheets.people import org_of
+from pledgebook.importers.resolve import Unresolved, normalize_text, vocab_code
+from pledgebook.importers.sheets.member import find_member
 from pledgebook.models.appraisal import validate
 from pledgebook.models.appraisal.rules import EXEMPT, quota_problems
 from pledgebook.models.core import vocab
@@ -142,12 +142,8 @@ class Appraisals(SheetKind):
                 return None
             pid, name, oid, state = hit
         else:
-            org = org_of(ctx, row, c, required=False)
-            number = cells.id_number(row, c) if row.raw("公民身份号码") is not None else None
-            try:
-                ref = ctx.people.resolve(row.raw("姓名"), org, number, ctx.orgs)
-            except Unresolved as exc:
-                c.add("姓名", str(exc))
+            ref = find_member(ctx, row, c)
+            if ref is None:
                 return None
             pid, name, oid, state = ref.id, ref.name, ref.org_id, ref.state
         if state != "active":
@@ -172,10 +168,18 @@ class Appraisals(SheetKind):
         """The row's values as written (counts parsed), None when the row holds none (not yet counted)."""
         raw: dict[str, object] = {}
         for column, name in COUNTS.items():
-            if row.raw(column) is not None:
-                raw[name] = c.run(column, parse_int, row.raw(column))
-        if row.raw(GRADE) is not None:
-            raw["grade"] = row.raw(GRADE)
+            value = row.raw(column)
+            if value is None:
+                continue
+            # a count is mostly a number cell (13,724 rows × 6): taken as it is, only text goes through parse_int
+            if type(value) is int or (type(value) is float and value.is_integer()):
+                raw[name] = int(value)
+            else:
+                raw[name] = c.run(column, parse_int, value)
+        grade = row.raw(GRADE)
+        if grade is not None:
+            key = ("appraisal-grade", type(grade), grade)
+            raw["grade"] = ctx.memo[key] if key in ctx.memo else ctx.memo.setdefault(key, _grade(grade))
         if row.raw(REASON) is not None:
             raw["exempt_reason"] = row.text(REASON)
         if not raw:
@@ -232,6 +236,16 @@ class Appraisals(SheetKind):
         record.updated_at = utcnow()
         record.save()
         audit.record("update", "appraisal", record.uid, p.changes, note=f"导入 {w.file_name}")
+
+
+def _grade(raw: object) -> object:
+    """A grade as clerks type it: spaces inside (优　秀, 合 格), 称职 for 合格, 优 for 优秀 → its code; anything
+    else as written, for the ledger's validation to refuse with its own message."""
+    text = "".join(normalize_text(raw).split())
+    try:
+        return vocab_code(vocab.APPRAISAL_GRADES, text, "grade") or text
+    except Unresolved:
+        return text
 
 
 def _plain(value: object) -> object:
