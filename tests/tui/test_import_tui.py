@@ -86,3 +86,13 @@ def test_the_screen_names_its_own_keys_where_the_core_names_a_command():
     assert "pledgebook" not in told and "--" not in told
     assert "按 F7「信任公钥」（选 539902.pub）" in told and "按 F3 选「仍然导入（未经信任）」" in told
     assert "按 F6「生成密钥」后重新导出" in told and "「仍然导入」也不能导入" in told
+
+
+def test_the_kind_list_offers_every_kind_of_sheet_the_importers_know():
+    from pledgebook.importers.sheets import KINDS
+    from pledgebook.tui.screens.imports import KIND_CHOICES
+
+    offered = dict((value, label) for label, value in KIND_CHOICES)
+    assert offered.pop("auto") == "自动识别"
+    assert offered == KINDS  # the three ledgers' sheets: 帮扶工作月报, 民主评议, 评选表彰推荐 among them
+    assert {"helplogs", "appraisals", "honours"} <= set(offered)

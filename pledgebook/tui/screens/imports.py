@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DirectoryTree, Input, Label, ProgressBar, Select, Static
 
+from pledgebook.importers.sheets import KINDS
 from pledgebook.models.core.vocab import TABLE_LABELS, counts_text
 from pledgebook.tui import folders
 from pledgebook.tui.screens.job import JOB_CSS, JobScreen
@@ -31,14 +32,8 @@ from pledgebook.tui.widgets.file_tree import FileTree
 
 SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".xml", ".htm", ".html", ".pledgebook")
 SHOW_PROBLEMS = 20
-KIND_CHOICES = [
-    ("自动识别", "auto"),
-    ("党组织名单", "orgs"),
-    ("党员名册", "people"),
-    ("承诺台账", "pledges"),
-    ("践诺记录", "progress"),
-    ("评诺结果", "evaluations"),
-]
+# every kind of sheet the importers know (the three ledgers'), in their order, after 自动识别
+KIND_CHOICES = [("自动识别", "auto"), *((label, name) for name, label in KINDS.items())]
 ON_ERROR_CHOICES = [("跳过错误行，导入其余", "skip"), ("有错误就全部不导入", "abort")]
 
 
