@@ -14,7 +14,11 @@ from datetime import date, timedelta
 from sqlite3 import Connection
 
 from pledgebook.demo.county import Gen, OrgRow, PersonRow
+from pledgebook.models.appraisal import rules
+from pledgebook.models.appraisal.units import committee_map
 from pledgebook.models.core import vocab
+from pledgebook.models.store import settings
+from pledgebook.models.store.orgtree import OrgTree
 
 SELF_REVIEWS = [
     "认真学习党的理论，按时参加组织生活，带头履行承诺",
@@ -163,13 +167,9 @@ def _office_points(r: random.Random) -> tuple[float, float]:
 def build_standing(conn: Connection, *, seed: int, years: Sequence[int], closed: Sequence[int], today: date) -> dict[str, int]:
     """Stars and honours of each year as the office would have made them in December, through the third
     ledger's own proposals (a closed year is opened for its December and closed again: the demo replays the
-    year in order). Office items are marked down a little (扣分制), proposals confirmed, a few adjusted;
+    year in order). The office's two items are marked down (扣分制, :data:`OFFICE_MIX`) and the proposals confirmed;
     the candidates the criteria propose confirmed within each 乡镇（党委）'s quota (the open year's still
     partly undecided). Returns counts."""
-    from pledgebook.models.appraisal import rules
-    from pledgebook.models.appraisal.units import committee_map
-    from pledgebook.models.store import settings
-    from pledgebook.models.store.orgtree import OrgTree
 
     r = random.Random(seed * 31 + 21)
     ratings = honours = 0
